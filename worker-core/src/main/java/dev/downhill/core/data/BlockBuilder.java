@@ -1,0 +1,124 @@
+package dev.downhill.core.data;
+
+import java.util.Arrays;
+
+/**
+ * Packs rows one at a time into a {@link DataBlock}, choosing the layout when the block is built:
+ * dense when a dense matrix costs no more than CSR (8 bytes a value against 12 a stored non-zero,
+ * so at density 2/3 and above), sparse otherwise. Weights are dropped when every weight is 1.
+ *
+ * <p>Rows are appended in sparse form to growing primitive arrays; no per-row objects are kept.
+ */
+public final class BlockBuilder {
+    private final int numFeatures;
+
+    private int numRows;
+    private double[] labels = new double[64];
+    private double[] weights = new double[64];
+    private boolean allUnitWeights = true;
+    private int[] rowStart = new int[65];
+    private int[] indices = new int[256];
+    private double[] values = new double[256];
+    private int nnz;
+
+    public BlockBuilder(int numFeatures) {
+        if (numFeatures < 0) {
+            throw new IllegalArgumentException("numFeatures must be >= 0, got " + numFeatures);
+        }
+        this.numFeatures = numFeatures;
+    }
+
+    public int numRows() {
+        return numRows;
+    }
+
+    /**
+     * Adds a row given as sparse pairs: 0-based, strictly increasing indices below numFeatures.
+     * Explicit zeros are dropped. Only the first {@code count} entries of the arrays are read.
+     */
+    public void addSparseRow(double label, double weight, int[] rowIndices, double[] rowValues, int count) {
+        ensureRowCapacity();
+        ensureValueCapacity(nnz + count);
+        int previous = -1;
+        for (int p = 0; p < count; p++) {
+            int j = rowIndices[p];
+            if (j <= previous || j >= numFeatures) {
+                throw new IllegalArgumentException("feature indices must be increasing and in [0, " + numFeatures
+                        + "): got " + j + " after " + previous);
+            }
+            previous = j;
+            double v = rowValues[p];
+            if (v != 0.0) {
+                indices[nnz] = j;
+                values[nnz] = v;
+                nnz++;
+            }
+        }
+        finishRow(label, weight);
+    }
+
+    /** Adds a row given as all numFeatures values. */
+    public void addDenseRow(double label, double weight, double[] row) {
+        if (row.length != numFeatures) {
+            throw new IllegalArgumentException("dense row has " + row.length + " values, expected " + numFeatures);
+        }
+        ensureRowCapacity();
+        ensureValueCapacity(nnz + numFeatures);
+        for (int j = 0; j < numFeatures; j++) {
+            if (row[j] != 0.0) {
+                indices[nnz] = j;
+                values[nnz] = row[j];
+                nnz++;
+            }
+        }
+        finishRow(label, weight);
+    }
+
+    private void finishRow(double label, double weight) {
+        labels[numRows] = label;
+        weights[numRows] = weight;
+        allUnitWeights &= weight == 1.0;
+        numRows++;
+        rowStart[numRows] = nnz;
+    }
+
+    /** Builds the block and resets this builder for the next one. */
+    public DataBlock build() {
+        double[] blockLabels = Arrays.copyOf(labels, numRows);
+        double[] blockWeights = allUnitWeights ? null : Arrays.copyOf(weights, numRows);
+        DataBlock block;
+        if (8L * numRows * numFeatures <= 12L * nnz + 4L * (numRows + 1)) {
+            double[] dense = new double[Math.multiplyExact(numRows, numFeatures)];
+            for (int i = 0; i < numRows; i++) {
+                for (int p = rowStart[i]; p < rowStart[i + 1]; p++) {
+                    dense[i * numFeatures + indices[p]] = values[p];
+                }
+            }
+            block = new DenseBlock(numRows, numFeatures, blockLabels, blockWeights, dense);
+        } else {
+            block = new SparseBlock(numRows, numFeatures, blockLabels, blockWeights,
+                    Arrays.copyOf(rowStart, numRows + 1), Arrays.copyOf(indices, nnz), Arrays.copyOf(values, nnz));
+        }
+        numRows = 0;
+        nnz = 0;
+        allUnitWeights = true;
+        return block;
+    }
+
+    private void ensureRowCapacity() {
+        if (numRows == labels.length) {
+            int n = labels.length * 2;
+            labels = Arrays.copyOf(labels, n);
+            weights = Arrays.copyOf(weights, n);
+            rowStart = Arrays.copyOf(rowStart, n + 1);
+        }
+    }
+
+    private void ensureValueCapacity(int needed) {
+        if (needed > indices.length) {
+            int n = Math.max(needed, indices.length * 2);
+            indices = Arrays.copyOf(indices, n);
+            values = Arrays.copyOf(values, n);
+        }
+    }
+}

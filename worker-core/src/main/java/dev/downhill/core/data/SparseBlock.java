@@ -1,0 +1,63 @@
+package dev.downhill.core.data;
+
+/**
+ * Sparse features in CSR form: row i holds the pairs (indices[p], values[p]) for
+ * rowStart[i] <= p < rowStart[i + 1]; indices are 0-based and strictly increasing within a row.
+ */
+public final class SparseBlock extends DataBlock {
+    private static final long serialVersionUID = 1L;
+
+    private final int[] rowStart;
+    private final int[] indices;
+    private final double[] values;
+
+    public SparseBlock(int numRows, int numFeatures, double[] labels, double[] weights,
+                       int[] rowStart, int[] indices, double[] values) {
+        super(numRows, numFeatures, labels, weights);
+        if (rowStart.length != numRows + 1) {
+            throw new IllegalArgumentException("rowStart needs " + (numRows + 1) + " entries, got " + rowStart.length);
+        }
+        if (indices.length != values.length || rowStart[numRows] != indices.length) {
+            throw new IllegalArgumentException("CSR arrays disagree: rowStart ends at " + rowStart[numRows]
+                    + ", " + indices.length + " indices, " + values.length + " values");
+        }
+        this.rowStart = rowStart;
+        this.indices = indices;
+        this.values = values;
+    }
+
+    @Override
+    public double dot(int row, double[] w, int offset) {
+        double s = 0.0;
+        for (int p = rowStart[row], end = rowStart[row + 1]; p < end; p++) {
+            s += values[p] * w[offset + indices[p]];
+        }
+        return s;
+    }
+
+    @Override
+    public void axpy(int row, double a, double[] g, int offset) {
+        for (int p = rowStart[row], end = rowStart[row + 1]; p < end; p++) {
+            g[offset + indices[p]] += a * values[p];
+        }
+    }
+
+    @Override
+    public double squaredNorm(int row) {
+        double s = 0.0;
+        for (int p = rowStart[row], end = rowStart[row + 1]; p < end; p++) {
+            s += values[p] * values[p];
+        }
+        return s;
+    }
+
+    @Override
+    public long storedValues() {
+        return values.length;
+    }
+
+    @Override
+    public long payloadBytes() {
+        return 12L * values.length + 4L * rowStart.length + labelAndWeightBytes();
+    }
+}

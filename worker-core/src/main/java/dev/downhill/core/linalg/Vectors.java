@@ -1,0 +1,73 @@
+package dev.downhill.core.linalg;
+
+/**
+ * Dense vector kernels on plain {@code double[]}: the few BLAS level-1 operations the core needs.
+ *
+ * <p>Norms are computed by plain summation of squares; parameters and gradients here are far from
+ * the overflow range, and the driver checks every objective and gradient for finiteness.
+ */
+public final class Vectors {
+    private Vectors() {}
+
+    /** x . y over the whole length of x. */
+    public static double dot(double[] x, double[] y) {
+        requireSameLength(x, y);
+        double s = 0.0;
+        for (int i = 0; i < x.length; i++) {
+            s += x[i] * y[i];
+        }
+        return s;
+    }
+
+    /** y := y + a x. */
+    public static void axpy(double a, double[] x, double[] y) {
+        requireSameLength(x, y);
+        for (int i = 0; i < x.length; i++) {
+            y[i] += a * x[i];
+        }
+    }
+
+    /** x := a x. */
+    public static void scale(double a, double[] x) {
+        for (int i = 0; i < x.length; i++) {
+            x[i] *= a;
+        }
+    }
+
+    /** ||x||_2. */
+    public static double norm2(double[] x) {
+        return Math.sqrt(dot(x, x));
+    }
+
+    /** max_i |x_i - y_i| / max(|x_i|, |y_i|, tiny): the largest relative difference, 0 for equal vectors. */
+    public static double maxRelativeDifference(double[] x, double[] y) {
+        requireSameLength(x, y);
+        double worst = 0.0;
+        for (int i = 0; i < x.length; i++) {
+            worst = Math.max(worst, relativeDifference(x[i], y[i]));
+        }
+        return worst;
+    }
+
+    /** |a - b| / max(|a|, |b|), and 0 when both are 0. */
+    public static double relativeDifference(double a, double b) {
+        double scale = Math.max(Math.abs(a), Math.abs(b));
+        return scale == 0.0 ? 0.0 : Math.abs(a - b) / scale;
+    }
+
+    /** True when every entry is finite (no NaN, no infinity). */
+    public static boolean allFinite(double[] x) {
+        for (double v : x) {
+            if (!Double.isFinite(v)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void requireSameLength(double[] x, double[] y) {
+        if (x.length != y.length) {
+            throw new IllegalArgumentException("vector lengths differ: " + x.length + " and " + y.length);
+        }
+    }
+}

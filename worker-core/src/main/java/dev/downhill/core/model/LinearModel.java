@@ -1,0 +1,104 @@
+package dev.downhill.core.model;
+
+import dev.downhill.core.data.DataBlock;
+
+/**
+ * A linear model with K outputs and intercepts: z_k = w_k . x + b_k.
+ *
+ * <p>Parameter layout: theta = [w_0 (d values), ..., w_{K-1} (d values), b_0, ..., b_{K-1}], so
+ * weight (k, j) is at k d + j and intercept k at K d + k. Only the weights are penalized.
+ *
+ * <p>Chain rule: dz_k/dw_{k,j} = x_j and dz_k/db_k = 1, so the backward pass adds
+ * g_k x_i to w_k and g_k to b_k for each row's output gradient g = dl/dz.
+ */
+public final class LinearModel implements Model {
+    private static final long serialVersionUID = 1L;
+
+    private final int numFeatures;
+    private final int numOutputs;
+
+    public LinearModel(int numFeatures, int numOutputs) {
+        if (numFeatures < 0 || numOutputs < 1) {
+            throw new IllegalArgumentException("need numFeatures >= 0 and numOutputs >= 1, got "
+                    + numFeatures + " and " + numOutputs);
+        }
+        Math.multiplyExact(numFeatures + 1, numOutputs);
+        this.numFeatures = numFeatures;
+        this.numOutputs = numOutputs;
+    }
+
+    @Override
+    public int numFeatures() {
+        return numFeatures;
+    }
+
+    @Override
+    public int numOutputs() {
+        return numOutputs;
+    }
+
+    @Override
+    public int numParameters() {
+        return (numFeatures + 1) * numOutputs;
+    }
+
+    /** Index of weight (output k, feature j). */
+    public int weightIndex(int k, int j) {
+        return k * numFeatures + j;
+    }
+
+    /** Index of intercept k. */
+    public int interceptIndex(int k) {
+        return numOutputs * numFeatures + k;
+    }
+
+    @Override
+    public boolean isPenalized(int index) {
+        return index < numOutputs * numFeatures;
+    }
+
+    @Override
+    public Activations newActivations(int rows) {
+        return new Activations(numOutputs, rows);
+    }
+
+    @Override
+    public void forward(double[] params, DataBlock block, Activations act) {
+        checkShapes(params, block);
+        final int n = block.numRows();
+        act.ensureRows(n);
+        final double[] z = act.outputs();
+        final int bias = numOutputs * numFeatures;
+        for (int i = 0; i < n; i++) {
+            for (int k = 0; k < numOutputs; k++) {
+                z[i * numOutputs + k] = block.dot(i, params, k * numFeatures) + params[bias + k];
+            }
+        }
+    }
+
+    @Override
+    public void backward(double[] params, DataBlock block, Activations act, double[] outputGradient,
+                         double[] paramGradient) {
+        checkShapes(params, block);
+        final int n = block.numRows();
+        final int bias = numOutputs * numFeatures;
+        for (int i = 0; i < n; i++) {
+            for (int k = 0; k < numOutputs; k++) {
+                double g = outputGradient[i * numOutputs + k];
+                if (g != 0.0) {
+                    block.axpy(i, g, paramGradient, k * numFeatures);
+                    paramGradient[bias + k] += g;
+                }
+            }
+        }
+    }
+
+    private void checkShapes(double[] params, DataBlock block) {
+        if (params.length != numParameters()) {
+            throw new IllegalArgumentException("expected " + numParameters() + " parameters, got " + params.length);
+        }
+        if (block.numFeatures() != numFeatures) {
+            throw new IllegalArgumentException("block has " + block.numFeatures() + " features, model has " + numFeatures);
+        }
+    }
+}

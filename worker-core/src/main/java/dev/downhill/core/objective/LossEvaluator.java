@@ -1,0 +1,74 @@
+package dev.downhill.core.objective;
+
+import dev.downhill.core.data.DataBlock;
+import dev.downhill.core.loss.Loss;
+import dev.downhill.core.model.Activations;
+import dev.downhill.core.model.Model;
+
+/**
+ * Adds a block's loss (and gradient) into a {@link GradientAccumulator}: forward pass, per-row
+ * l(z_i, y_i) and v_i dl/dz_i from the loss, then the model's backward pass turns the output gradients
+ * into parameter gradients (chain rule). One evaluator per task: it owns reusable scratch, sized for the
+ * largest block seen, so the loop allocates nothing per row or per block.
+ */
+public final class LossEvaluator {
+    private final Model model;
+    private final Loss loss;
+    private final int k;
+    private Activations activations;
+    private double[] outputGradient = new double[0];
+
+    public LossEvaluator(Model model, Loss loss) {
+        this.model = model;
+        this.loss = loss;
+        this.k = model.numOutputs();
+        this.activations = model.newActivations(1);
+    }
+
+    /** Adds the block's weighted loss and gradient at {@code params}. */
+    public void accumulate(DataBlock block, double[] params, GradientAccumulator into) {
+        final int n = block.numRows();
+        if (n == 0) {
+            return;
+        }
+        model.forward(params, block, activations);
+        final double[] z = activations.outputs();
+        if (outputGradient.length < n * k) {
+            outputGradient = new double[n * k];
+        }
+        final double[] dz = outputGradient;
+        double lossSum = 0.0;
+        double weightSum = 0.0;
+        for (int i = 0; i < n; i++) {
+            final int offset = i * k;
+            final double v = block.weight(i);
+            lossSum += v * loss.valueAndDerivative(z, offset, block.label(i), dz);
+            weightSum += v;
+            if (v != 1.0) {
+                for (int c = 0; c < k; c++) {
+                    dz[offset + c] *= v;
+                }
+            }
+        }
+        model.backward(params, block, activations, dz, into.gradientSumBuffer());
+        into.addLoss(lossSum, weightSum, n);
+    }
+
+    /** Adds the block's weighted loss only: a forward pass, no backward pass. */
+    public void accumulateValue(DataBlock block, double[] params, GradientAccumulator into) {
+        final int n = block.numRows();
+        if (n == 0) {
+            return;
+        }
+        model.forward(params, block, activations);
+        final double[] z = activations.outputs();
+        double lossSum = 0.0;
+        double weightSum = 0.0;
+        for (int i = 0; i < n; i++) {
+            final double v = block.weight(i);
+            lossSum += v * loss.value(z, i * k, block.label(i));
+            weightSum += v;
+        }
+        into.addLoss(lossSum, weightSum, n);
+    }
+}
