@@ -1,0 +1,119 @@
+package dev.downhill.driver;
+
+import dev.downhill.driver.io.BadInputException;
+import dev.downhill.driver.settings.Settings;
+import dev.downhill.driver.settings.SettingsException;
+import dev.downhill.driver.spark.DownhillSpark;
+import dev.downhill.driver.train.DivergedException;
+import dev.downhill.driver.train.ModelFile;
+import dev.downhill.driver.train.TrainCommand;
+import dev.downhill.driver.train.TrainingResult;
+import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The command line: {@code downhill COMMAND [--key value ...]}. Settings are checked before Spark starts;
+ * every failure ends in one message on stderr and an exit code from {@link ExitCode}.
+ */
+public final class Downhill {
+    private Downhill() {}
+
+    public static void main(String[] args) {
+        int code = run(args, System.out, System.err);
+        if (code != ExitCode.OK) {
+            System.exit(code);
+        }
+    }
+
+    static final String USAGE = String.join("\n",
+            "usage: downhill COMMAND [--key value ...]",
+            "",
+            "commands:",
+            "  train    train a model: --input PATH --objective logistic|least-squares|softmax|hinge --output DIR",
+            "  config   print every setting with its default (the text of conf/downhill.properties)",
+            "  help     this text; 'downhill train --help' lists every setting",
+            "");
+
+    /** Runs a command and returns its exit code; never calls System.exit. */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length == 0) {
+            err.print(USAGE);
+            return ExitCode.BAD_SETTINGS;
+        }
+        String command = args[0];
+        List<String> rest = Arrays.asList(args).subList(1, args.length);
+        switch (command) {
+            case "help":
+            case "--help":
+            case "-h":
+                out.print(USAGE);
+                return ExitCode.OK;
+            case "config":
+                out.print(Settings.renderProperties());
+                return ExitCode.OK;
+            case "train":
+                if (rest.contains("--help") || rest.contains("-h")) {
+                    out.print("usage: downhill train --input PATH --objective NAME --output DIR [--key value ...]\n\n"
+                            + "settings:\n" + Settings.renderHelp());
+                    return ExitCode.OK;
+                }
+                return train(rest, out, err);
+            default:
+                err.println("downhill: error: unknown command '" + command + "'.");
+                err.print(USAGE);
+                return ExitCode.BAD_SETTINGS;
+        }
+    }
+
+    private static int train(List<String> args, PrintStream out, PrintStream err) {
+        Settings settings;
+        try {
+            settings = Settings.parse(args);
+            TrainCommand.validate(settings);
+        } catch (SettingsException | IllegalArgumentException e) {
+            err.println("downhill: error: " + e.getMessage());
+            return ExitCode.BAD_SETTINGS;
+        }
+        boolean ownSession = SparkSession.getActiveSession().isEmpty();
+        SparkSession spark = null;
+        try {
+            spark = DownhillSpark.start("Downhill train", settings.get("master"),
+                    args.contains("--master") || args.stream().anyMatch(a -> a.startsWith("--master=")));
+            JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+            TrainingResult result = new TrainCommand(settings, out).run(jsc);
+            String path = ModelFile.write(settings.require("output"), ModelFile.toJson(result),
+                    jsc.hadoopConfiguration());
+            out.println("model written to " + path);
+            return ExitCode.OK;
+        } catch (Throwable t) {
+            return report(t, err);
+        } finally {
+            if (spark != null && ownSession) {
+                spark.stop();
+            }
+        }
+    }
+
+    /** Maps a failure to its message and exit code; Spark wraps task failures, so look through causes. */
+    static int report(Throwable t, PrintStream err) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof BadInputException) {
+                err.println("downhill: error: " + c.getMessage());
+                return ExitCode.BAD_INPUT;
+            }
+            if (c instanceof DivergedException) {
+                err.println("downhill: error: " + c.getMessage());
+                return ExitCode.DIVERGED;
+            }
+            if (c.getCause() == c) {
+                break;
+            }
+        }
+        err.println("downhill: internal error: " + t);
+        t.printStackTrace(err);
+        return ExitCode.INTERNAL;
+    }
+}

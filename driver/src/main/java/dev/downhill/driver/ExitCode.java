@@ -1,0 +1,16 @@
+package dev.downhill.driver;
+
+/** Process exit codes (documented in the README). */
+public final class ExitCode {
+    private ExitCode() {}
+
+    public static final int OK = 0;
+    /** An unexpected failure (a bug, or the cluster failed): the message and stack trace are printed. */
+    public static final int INTERNAL = 1;
+    /** Unknown, missing or invalid settings; Spark was not started. */
+    public static final int BAD_SETTINGS = 2;
+    /** Input data that cannot be trained on; the message names file, line and text. */
+    public static final int BAD_INPUT = 3;
+    /** The objective or gradient became NaN or infinite. */
+    public static final int DIVERGED = 4;
+}

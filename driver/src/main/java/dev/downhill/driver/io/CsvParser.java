@@ -1,0 +1,135 @@
+package dev.downhill.driver.io;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Parses CSV lines of numbers: a label column, an optional weight column, and every other column a
+ * feature, in order. Fields may be wrapped in double quotes ("" inside quotes is a literal quote).
+ * A header is allowed only as the first line of a file; with header mode auto a first line is a header
+ * when none of its fields is a number.
+ */
+public final class CsvParser implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** Whether files start with a header line. */
+    public enum Header { AUTO, TRUE, FALSE }
+
+    private final char delimiter;
+    private final int labelColumn;
+    /** -1: no weight column. */
+    private final int weightColumn;
+    private final Header header;
+
+    public CsvParser(char delimiter, int labelColumn, int weightColumn, Header header) {
+        this.delimiter = delimiter;
+        this.labelColumn = labelColumn;
+        this.weightColumn = weightColumn;
+        this.header = header;
+    }
+
+    /**
+     * The row on this line, or null for a blank line or a header.
+     *
+     * @param firstLineOfFile whether this is line 1 of its file (the only place a header may stand)
+     */
+    public ParsedRow parse(String text, String path, long line, long byteOffset, boolean firstLineOfFile) {
+        if (text.trim().isEmpty()) {
+            return null;
+        }
+        List<String> fields = split(text, path, line, byteOffset);
+        if (firstLineOfFile && (header == Header.TRUE || header == Header.AUTO && noNumbers(fields))) {
+            return null;
+        }
+        int needed = Math.max(labelColumn, weightColumn) + 1;
+        if (fields.size() < needed) {
+            throw bad("it has " + fields.size() + " column(s), but the label" + (weightColumn >= 0 ? "/weight" : "")
+                    + " column needs at least " + needed + " (--label-column " + labelColumn
+                    + (weightColumn >= 0 ? ", --weight-column " + weightColumn : "") + ")", text, path, line,
+                    byteOffset);
+        }
+        double label = number(fields.get(labelColumn), "label (column " + labelColumn + ")", text, path, line,
+                byteOffset);
+        double weight = 1.0;
+        if (weightColumn >= 0) {
+            weight = number(fields.get(weightColumn), "weight (column " + weightColumn + ")", text, path, line,
+                    byteOffset);
+            if (!(weight > 0.0)) {
+                throw bad("instance weight " + fields.get(weightColumn).trim() + " is not positive", text, path,
+                        line, byteOffset);
+            }
+        }
+        double[] values = new double[fields.size() - (weightColumn >= 0 ? 2 : 1)];
+        int v = 0;
+        for (int c = 0; c < fields.size(); c++) {
+            if (c != labelColumn && c != weightColumn) {
+                values[v++] = number(fields.get(c), "field " + (c + 1), text, path, line, byteOffset);
+            }
+        }
+        return new ParsedRow(label, weight, null, values, line);
+    }
+
+    private static boolean noNumbers(List<String> fields) {
+        for (String f : fields) {
+            try {
+                Double.parseDouble(f.trim());
+                return false;
+            } catch (NumberFormatException e) {
+                // not a number: keep looking
+            }
+        }
+        return true;
+    }
+
+    private List<String> split(String text, String path, long line, long offset) {
+        List<String> fields = new ArrayList<>();
+        StringBuilder field = new StringBuilder();
+        boolean quoted = false;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (quoted) {
+                if (c == '"' && i + 1 < text.length() && text.charAt(i + 1) == '"') {
+                    field.append('"');
+                    i++;
+                } else if (c == '"') {
+                    quoted = false;
+                } else {
+                    field.append(c);
+                }
+            } else if (c == '"' && field.toString().trim().isEmpty()) {
+                quoted = true;
+                field.setLength(0);
+            } else if (c == delimiter) {
+                fields.add(field.toString());
+                field.setLength(0);
+            } else {
+                field.append(c);
+            }
+        }
+        if (quoted) {
+            throw bad("a quoted field is not closed", text, path, line, offset);
+        }
+        fields.add(field.toString());
+        return fields;
+    }
+
+    private static double number(String field, String what, String text, String path, long line, long offset) {
+        String s = field.trim();
+        double v;
+        try {
+            v = Double.parseDouble(s);
+        } catch (NumberFormatException e) {
+            throw bad(what + " '" + s + "' is not a number", text, path, line, offset);
+        }
+        if (!Double.isFinite(v)) {
+            throw bad(what + " is " + s + "; only finite numbers can be trained on", text, path, line, offset);
+        }
+        return v;
+    }
+
+    static BadInputException bad(String reason, String text, String path, long line, long offset) {
+        return new BadInputException("bad CSV record in " + BadInputException.location(path, line, offset) + ": "
+                + reason + ": " + BadInputException.quote(text) + ".");
+    }
+}

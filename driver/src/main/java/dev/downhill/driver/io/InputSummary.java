@@ -1,0 +1,98 @@
+package dev.downhill.driver.io;
+
+import java.io.Serializable;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * What one pass over the parsed rows learns before packing: row count, the features each row needs,
+ * and the labels seen, with the first row (in file order) of every kind worth naming in an error.
+ * Partition summaries merge into the summary of the whole input.
+ */
+public final class InputSummary implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** Distinct row widths and integer classes remembered before giving up on listing them. */
+    static final int MAX_TRACKED = 100_000;
+
+    long rows;
+    int maxWidth;
+    /** Row width (CSV column count less label/weight) to the first row with that width. */
+    final TreeMap<Integer, RowRef> firstRowOfWidth = new TreeMap<>();
+    long zeros;
+    long ones;
+    long minusOnes;
+    long otherBinary;
+    RowRef firstZero;
+    RowRef firstMinusOne;
+    RowRef firstOtherBinary;
+    RowRef firstNonInteger;
+    RowRef firstNegative;
+    double minLabel = Double.POSITIVE_INFINITY;
+    double maxLabel = Double.NEGATIVE_INFINITY;
+    /** Rows per non-negative integer label, while fewer than MAX_TRACKED distinct labels are seen. */
+    final TreeMap<Long, Long> classCounts = new TreeMap<>();
+    boolean tooManyClasses;
+
+    public void add(long key, ParsedRow row) {
+        rows++;
+        int width = row.width();
+        maxWidth = Math.max(maxWidth, width);
+        if (row.indices == null && (firstRowOfWidth.containsKey(width) || firstRowOfWidth.size() < 16)) {
+            firstRowOfWidth.merge(width, new RowRef(key, row.line, width), RowRef::first);
+        }
+        double y = row.label;
+        RowRef ref = null;
+        if (y == 0.0) {
+            zeros++;
+            firstZero = RowRef.first(firstZero, ref = new RowRef(key, row.line, y));
+        } else if (y == 1.0) {
+            ones++;
+        } else if (y == -1.0) {
+            minusOnes++;
+            firstMinusOne = RowRef.first(firstMinusOne, ref = new RowRef(key, row.line, y));
+        } else {
+            otherBinary++;
+            firstOtherBinary = RowRef.first(firstOtherBinary, ref = new RowRef(key, row.line, y));
+        }
+        minLabel = Math.min(minLabel, y);
+        maxLabel = Math.max(maxLabel, y);
+        if (y != Math.rint(y)) {
+            firstNonInteger = RowRef.first(firstNonInteger, ref != null ? ref : new RowRef(key, row.line, y));
+        } else if (y < 0) {
+            firstNegative = RowRef.first(firstNegative, ref != null ? ref : new RowRef(key, row.line, y));
+        } else if (!tooManyClasses) {
+            classCounts.merge((long) y, 1L, Long::sum);
+            tooManyClasses = classCounts.size() > MAX_TRACKED;
+        }
+    }
+
+    public InputSummary merge(InputSummary o) {
+        rows += o.rows;
+        maxWidth = Math.max(maxWidth, o.maxWidth);
+        for (Map.Entry<Integer, RowRef> e : o.firstRowOfWidth.entrySet()) {
+            firstRowOfWidth.merge(e.getKey(), e.getValue(), RowRef::first);
+        }
+        zeros += o.zeros;
+        ones += o.ones;
+        minusOnes += o.minusOnes;
+        otherBinary += o.otherBinary;
+        firstZero = RowRef.first(firstZero, o.firstZero);
+        firstMinusOne = RowRef.first(firstMinusOne, o.firstMinusOne);
+        firstOtherBinary = RowRef.first(firstOtherBinary, o.firstOtherBinary);
+        firstNonInteger = RowRef.first(firstNonInteger, o.firstNonInteger);
+        firstNegative = RowRef.first(firstNegative, o.firstNegative);
+        minLabel = Math.min(minLabel, o.minLabel);
+        maxLabel = Math.max(maxLabel, o.maxLabel);
+        tooManyClasses |= o.tooManyClasses;
+        if (!tooManyClasses) {
+            o.classCounts.forEach((k, v) -> classCounts.merge(k, v, Long::sum));
+            tooManyClasses = classCounts.size() > MAX_TRACKED;
+        }
+        return this;
+    }
+
+    public long rows() {
+        return rows;
+    }
+}

@@ -1,0 +1,35 @@
+package dev.downhill.driver.io;
+
+import java.io.Serializable;
+
+/**
+ * One parsed input row on its way from the text parser to packing: only the loading shuffle ever holds
+ * rows as objects; training runs on packed blocks.
+ */
+public final class ParsedRow implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    public final double label;
+    public final double weight;
+    /** 0-based, strictly increasing feature indices; null for a dense row (values holds every feature). */
+    public final int[] indices;
+    public final double[] values;
+    /** 1-based line in its file, or -1 where the split cannot know it (the key carries the byte offset). */
+    public final long line;
+
+    public ParsedRow(double label, double weight, int[] indices, double[] values, long line) {
+        this.label = label;
+        this.weight = weight;
+        this.indices = indices;
+        this.values = values;
+        this.line = line;
+    }
+
+    /** Features this row needs: the largest index + 1 (sparse) or its value count (dense). */
+    public int width() {
+        if (indices == null) {
+            return values.length;
+        }
+        return indices.length == 0 ? 0 : indices[indices.length - 1] + 1;
+    }
+}

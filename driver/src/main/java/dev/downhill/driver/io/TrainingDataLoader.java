@@ -1,0 +1,230 @@
+package dev.downhill.driver.io;
+
+import dev.downhill.core.data.BlockBuilder;
+import dev.downhill.core.data.DataBlock;
+import dev.downhill.core.loss.Objective;
+import dev.downhill.core.objective.SmoothnessBound;
+import dev.downhill.driver.spark.RowPartitioner;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.io.LongWritable;
+import org.apache.hadoop.io.Text;
+import org.apache.hadoop.mapreduce.Job;
+import org.apache.hadoop.mapreduce.lib.input.FileInputFormat;
+import org.apache.hadoop.mapreduce.lib.input.FileSplit;
+import org.apache.hadoop.mapreduce.lib.input.TextInputFormat;
+import org.apache.spark.api.java.JavaNewHadoopRDD;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.storage.StorageLevel;
+import scala.Tuple2;
+
+/**
+ * Reads text input (LIBSVM or CSV) from any Hadoop path into cached, packed blocks:
+ * <ol>
+ *   <li>list the files (sorted) and parse every line where it is read, with errors naming file and line;</li>
+ *   <li>key each row by (file, byte offset) and shuffle it to partition hash(key) mod P, sorted by key
+ *       within the partition: the layout depends on the files and P only, never on splits or cluster;</li>
+ *   <li>one pass over the rows to learn the feature count and check the labels against the objective;</li>
+ *   <li>pack each partition into blocks of up to block-rows rows, cache them, and take the smoothness
+ *       bound in the pass that fills the cache.</li>
+ * </ol>
+ */
+public final class TrainingDataLoader {
+
+    /** What the loader needs to know, taken from the settings. */
+    public static final class Options {
+        public String input;
+        /** auto, libsvm or csv. */
+        public String format = "auto";
+        public Objective objective;
+        /** 0: auto. */
+        public int partitions;
+        /** 0: infer. */
+        public int numFeatures;
+        /** null: infer. */
+        public Integer numClasses;
+        public int labelColumn;
+        /** -1: none. */
+        public int weightColumn = -1;
+        public CsvParser.Header csvHeader = CsvParser.Header.AUTO;
+        public char csvDelimiter = ',';
+        public int blockRows = 4096;
+    }
+
+    /** Default partitions: one per 32 MiB of input, at least 2. */
+    static final long BYTES_PER_PARTITION = 32L << 20;
+
+    private TrainingDataLoader() {}
+
+    public static int defaultPartitions(long inputBytes) {
+        return (int) Math.max(2, Math.min(100_000, (inputBytes + BYTES_PER_PARTITION - 1) / BYTES_PER_PARTITION));
+    }
+
+    public static TrainingData load(JavaSparkContext jsc, Options o) {
+        InputFiles files = InputFiles.resolve(o.input, jsc.hadoopConfiguration());
+        String format = resolveFormat(o.format, files);
+        int partitions = o.partitions > 0 ? o.partitions : defaultPartitions(files.totalBytes());
+
+        JavaPairRDD<Long, ParsedRow> rows = parse(jsc, files, format, o)
+                .repartitionAndSortWithinPartitions(new RowPartitioner(partitions));
+
+        InputSummary summary = rows
+                .mapPartitions(it -> {
+                    InputSummary s = new InputSummary();
+                    while (it.hasNext()) {
+                        Tuple2<Long, ParsedRow> r = it.next();
+                        s.add(r._1(), r._2());
+                    }
+                    return Collections.singletonList(s).iterator();
+                })
+                .reduce(InputSummary::merge);
+        List<String> paths = files.paths();
+        if (summary.rows() == 0) {
+            throw new BadInputException("input " + o.input + " holds no data rows (only blank, comment or header"
+                    + " lines).");
+        }
+        int numFeatures = numFeatures(format, o, summary, paths);
+        LabelEncoding labels = LabelEncoding.decide(o.objective, summary, o.numClasses, paths);
+
+        final int d = numFeatures;
+        final int blockRows = o.blockRows;
+        JavaRDD<DataBlock> blocks = rows
+                .mapPartitions(it -> pack(it, d, blockRows, labels))
+                .persist(StorageLevel.MEMORY_ONLY());
+        blocks.setName("Downhill blocks of " + o.input);
+
+        // Fills the cache and takes what the step-size bound needs in the same pass.
+        BlockStats stats = blocks.mapPartitions(it -> {
+            BlockStats s = new BlockStats();
+            while (it.hasNext()) {
+                s.add(it.next());
+            }
+            return Collections.singletonList(s).iterator();
+        }).collect().stream().reduce(new BlockStats(), BlockStats::merge); // partition order: same bits every run
+
+        return new TrainingData(blocks, files, format, numFeatures, labels, summary, stats.bound, partitions,
+                stats.blocks, stats.denseBlocks, stats.payloadBytes);
+    }
+
+    private static String resolveFormat(String format, InputFiles files) {
+        if (!"auto".equals(format)) {
+            return format;
+        }
+        boolean csv = files.paths().stream().allMatch(p -> {
+            String name = p.toLowerCase(Locale.ROOT);
+            return name.endsWith(".csv") || name.endsWith(".csv.gz");
+        });
+        return csv ? "csv" : "libsvm";
+    }
+
+    private static JavaPairRDD<Long, ParsedRow> parse(JavaSparkContext jsc, InputFiles files, String format,
+                                                      Options o) {
+        Job job;
+        try {
+            job = Job.getInstance(jsc.hadoopConfiguration());
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot set up the Hadoop input format", e);
+        }
+        List<String> paths = files.paths();
+        Path[] hadoopPaths = new Path[paths.size()];
+        Map<String, Integer> fileIndex = new HashMap<>();
+        for (int i = 0; i < paths.size(); i++) {
+            hadoopPaths[i] = new Path(paths.get(i));
+            fileIndex.put(paths.get(i), i);
+        }
+        try {
+            FileInputFormat.setInputPaths(job, hadoopPaths);
+        } catch (IOException e) {
+            throw new BadInputException("cannot read input " + o.input + ": " + e.getMessage(), e);
+        }
+        JavaNewHadoopRDD<LongWritable, Text> text = (JavaNewHadoopRDD<LongWritable, Text>) jsc.newAPIHadoopRDD(
+                job.getConfiguration(), TextInputFormat.class, LongWritable.class, Text.class);
+
+        TextRecords.LineParser parser;
+        if ("csv".equals(format)) {
+            CsvParser csv = new CsvParser(o.csvDelimiter, o.labelColumn, o.weightColumn, o.csvHeader);
+            parser = csv::parse;
+        } else {
+            LibsvmParser libsvm = new LibsvmParser(o.numFeatures);
+            parser = (t, path, line, offset, first) -> libsvm.parse(t, path, line, offset);
+        }
+        TextRecords.LineParser lineParser = parser;
+        JavaRDD<Tuple2<Long, ParsedRow>> parsed = text.mapPartitionsWithInputSplit((split, records) -> {
+            FileSplit fileSplit = (FileSplit) split;
+            String path = fileSplit.getPath().toString();
+            Integer index = fileIndex.get(path);
+            if (index == null) {
+                throw new IllegalStateException("input split of unlisted file " + path);
+            }
+            return new TextRecords(records, path, index, fileSplit.getStart(), lineParser);
+        }, false);
+        return parsed.mapToPair(t -> t);
+    }
+
+    private static int numFeatures(String format, Options o, InputSummary s, List<String> paths) {
+        if ("csv".equals(format)) {
+            Map.Entry<Integer, RowRef> first = null;
+            for (Map.Entry<Integer, RowRef> e : s.firstRowOfWidth.entrySet()) {
+                if (first == null || e.getValue().key < first.getValue().key) {
+                    first = e;
+                }
+            }
+            for (Map.Entry<Integer, RowRef> e : s.firstRowOfWidth.entrySet()) {
+                if (e.getKey().intValue() != first.getKey().intValue()) {
+                    int extra = o.weightColumn >= 0 ? 2 : 1;
+                    throw new BadInputException("bad CSV record in " + e.getValue().describe(paths) + ": it has "
+                            + (e.getKey() + extra) + " columns, but " + first.getValue().describe(paths)
+                            + " (the first row) has " + (first.getKey() + extra) + ". Every row needs the same"
+                            + " columns.");
+                }
+            }
+            int width = first.getKey();
+            if (o.numFeatures > 0 && o.numFeatures != width) {
+                throw new BadInputException("the CSV rows have " + width + " feature columns but --num-features is "
+                        + o.numFeatures + ".");
+            }
+            if (width == 0) {
+                throw new BadInputException("the CSV rows have no feature columns, only the label.");
+            }
+            return width;
+        }
+        if (o.numFeatures > 0) {
+            return o.numFeatures;
+        }
+        if (s.maxWidth == 0) {
+            throw new BadInputException("no row of " + o.input + " has a feature: nothing to learn from.");
+        }
+        return s.maxWidth;
+    }
+
+    private static Iterator<DataBlock> pack(Iterator<Tuple2<Long, ParsedRow>> rows, int numFeatures, int blockRows,
+                                            LabelEncoding labels) {
+        List<DataBlock> out = new ArrayList<>();
+        BlockBuilder builder = new BlockBuilder(numFeatures);
+        while (rows.hasNext()) {
+            ParsedRow r = rows.next()._2();
+            double y = labels.encode(r.label);
+            if (r.indices == null) {
+                builder.addDenseRow(y, r.weight, r.values);
+            } else {
+                builder.addSparseRow(y, r.weight, r.indices, r.values, r.indices.length);
+            }
+            if (builder.numRows() == blockRows) {
+                out.add(builder.build());
+            }
+        }
+        if (builder.numRows() > 0) {
+            out.add(builder.build());
+        }
+        return out.iterator();
+    }
+}

@@ -1,0 +1,176 @@
+package dev.downhill.driver.settings;
+
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * One setting: its key (the command line spells it {@code --key}), default, meaning, and the values it
+ * accepts. {@link Settings#ALL} lists every setting; parsing, {@code --help} and
+ * {@code conf/downhill.properties} are all generated from that list.
+ */
+public final class Setting {
+
+    /** The kinds of values a setting takes. */
+    public enum Type { STRING, INT, LONG, DOUBLE, BOOLEAN, CHOICE }
+
+    private final String key;
+    private final Type type;
+    /** Null: no default (required, or optional with "none"). */
+    private final String defaultValue;
+    private final String description;
+    private final double min;
+    private final double max;
+    private final boolean minExclusive;
+    private final List<String> choices;
+    /** A word accepted besides typed values ("auto", "none"), or null. */
+    private final String word;
+
+    private Setting(String key, Type type, String defaultValue, String description,
+                    double min, boolean minExclusive, double max, List<String> choices, String word) {
+        this.key = key;
+        this.type = type;
+        this.defaultValue = defaultValue;
+        this.description = description;
+        this.min = min;
+        this.minExclusive = minExclusive;
+        this.max = max;
+        this.choices = choices;
+        this.word = word;
+    }
+
+    /** The same setting, also accepting {@code word} (like "auto") in place of a typed value. */
+    Setting orWord(String word) {
+        return new Setting(key, type, defaultValue, description, min, minExclusive, max, choices, word);
+    }
+
+    static Setting string(String key, String defaultValue, String description) {
+        return new Setting(key, Type.STRING, defaultValue, description, 0, false, 0, List.of(), null);
+    }
+
+    static Setting choice(String key, String defaultValue, String description, String... choices) {
+        return new Setting(key, Type.CHOICE, defaultValue, description, 0, false, 0, List.of(choices), null);
+    }
+
+    static Setting bool(String key, String defaultValue, String description) {
+        return new Setting(key, Type.BOOLEAN, defaultValue, description, 0, false, 0, List.of("true", "false"), null);
+    }
+
+    static Setting integer(String key, String defaultValue, long min, long max, String description) {
+        return new Setting(key, Type.INT, defaultValue, description, min, false, max, List.of(), null);
+    }
+
+    static Setting longValue(String key, String defaultValue, long min, long max, String description) {
+        return new Setting(key, Type.LONG, defaultValue, description, min, false, max, List.of(), null);
+    }
+
+    /** A finite double in [min, max], or (min, max] when minExclusive. */
+    static Setting real(String key, String defaultValue, double min, boolean minExclusive, double max,
+                        String description) {
+        return new Setting(key, Type.DOUBLE, defaultValue, description, min, minExclusive, max, List.of(), null);
+    }
+
+    public String key() {
+        return key;
+    }
+
+    public Type type() {
+        return type;
+    }
+
+    public String defaultValue() {
+        return defaultValue;
+    }
+
+    public String description() {
+        return description;
+    }
+
+    public List<String> choices() {
+        return choices;
+    }
+
+    /** The accepted values in words, for help and error messages. */
+    public String allowed() {
+        String typed = allowedTyped();
+        return word == null ? typed : "'" + word + "' or " + typed;
+    }
+
+    private String allowedTyped() {
+        switch (type) {
+            case CHOICE:
+            case BOOLEAN:
+                return String.join("|", choices);
+            case INT:
+            case LONG:
+                return "an integer in [" + (long) min + ", " + ((long) max == Long.MAX_VALUE
+                        || (long) max == Integer.MAX_VALUE ? "inf" : String.valueOf((long) max)) + "]";
+            case DOUBLE:
+                return "a number in " + (minExclusive ? "(" : "[") + fmt(min) + ", " + fmt(max)
+                        + (Double.isInfinite(max) ? ")" : "]");
+            default:
+                return "text";
+        }
+    }
+
+    private static String fmt(double v) {
+        if (Double.isInfinite(v)) {
+            return v > 0 ? "inf" : "-inf";
+        }
+        return v == Math.rint(v) ? String.valueOf((long) v) : String.valueOf(v);
+    }
+
+    /** Checks a raw value and returns it normalized; throws {@link SettingsException} naming the key. */
+    String validate(String raw) {
+        String value = raw.trim();
+        if (word != null && value.equalsIgnoreCase(word)) {
+            return word;
+        }
+        switch (type) {
+            case STRING:
+                if (value.isEmpty()) {
+                    throw invalid(raw, "a non-empty value");
+                }
+                return value;
+            case BOOLEAN:
+            case CHOICE: {
+                String v = value.toLowerCase(Locale.ROOT);
+                if (!choices.contains(v)) {
+                    throw invalid(raw, "one of " + allowed());
+                }
+                return v;
+            }
+            case INT:
+            case LONG: {
+                long v;
+                try {
+                    v = Long.parseLong(value);
+                } catch (NumberFormatException e) {
+                    throw invalid(raw, allowed());
+                }
+                if (v < (long) min || v > (long) max) {
+                    throw invalid(raw, allowed());
+                }
+                return Long.toString(v);
+            }
+            case DOUBLE: {
+                double v;
+                try {
+                    v = Double.parseDouble(value);
+                } catch (NumberFormatException e) {
+                    throw invalid(raw, allowed());
+                }
+                boolean below = minExclusive ? !(v > min) : !(v >= min);
+                if (Double.isNaN(v) || Double.isInfinite(v) || below || v > max) {
+                    throw invalid(raw, allowed());
+                }
+                return value;
+            }
+            default:
+                throw new AssertionError(type);
+        }
+    }
+
+    private SettingsException invalid(String raw, String expected) {
+        return new SettingsException("--" + key + " '" + raw + "' is not valid: expected " + expected + ".");
+    }
+}

@@ -1,0 +1,266 @@
+package dev.downhill.driver.settings;
+
+import dev.downhill.core.loss.Objective;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.Collectors;
+import org.apache.commons.text.similarity.LevenshteinDistance;
+
+/**
+ * The settings of a run: every known {@link Setting} with its value, from (lowest to highest priority)
+ * the built-in defaults, a properties file ({@code --config}, normally {@code conf/downhill.properties}),
+ * and {@code --key value} on the command line. Everything is validated here, before Spark starts.
+ */
+public final class Settings {
+
+    public static final String AUTO = "auto";
+    public static final String NONE = "none";
+
+    /** Every setting, in the order help and the properties file list them. */
+    public static final List<Setting> ALL = List.of(
+            Setting.string("input", null,
+                    "Training data: a file, a folder or a glob, on any Hadoop path (file://, hdfs://, s3a://)."
+                            + " Required."),
+            Setting.choice("format", AUTO,
+                    "Input format. auto: csv for names ending in .csv or .csv.gz, libsvm otherwise.",
+                    AUTO, "libsvm", "csv"),
+            Setting.choice("objective", null,
+                    "What to minimize (see the README for each formula). Required.",
+                    Objective.names().split("\\|")),
+            Setting.real("l2", "0.0", 0.0, false, Double.POSITIVE_INFINITY,
+                    "L2 strength lambda: adds (lambda/2)||w||^2 to the objective; intercepts are never penalized."),
+            Setting.real("step", AUTO, 0.0, true, Double.POSITIVE_INFINITY,
+                    "Gradient-descent step size. auto: 1/L, L = c * mean(||x_i||^2 + 1) + lambda, an upper bound on"
+                            + " the gradient's Lipschitz constant (c = 1/4 logistic, 1/2 softmax, 1 least squares"
+                            + " and hinge).").orWord(AUTO),
+            Setting.integer("max-iter", "1000", 0, Integer.MAX_VALUE,
+                    "Iteration limit: training stops after this many iterations."),
+            Setting.real("tol", "1e-6", 0.0, false, Double.POSITIVE_INFINITY,
+                    "Gradient tolerance: training stops once ||grad f|| <= tol (0: run to max-iter)."),
+            Setting.integer("partitions", AUTO, 1, 100_000,
+                    "Partitions the rows are spread over. auto: from the input size (one per 32 MiB, at least 2),"
+                            + " never from the cluster, so the same data trains identically everywhere.")
+                    .orWord(AUTO),
+            Setting.string("output", null,
+                    "Output folder (any Hadoop path); the model goes to OUTPUT/model.json. Required."),
+            Setting.string("master", "local[*]",
+                    "Spark master when not run under spark-submit (spark-submit's --master wins otherwise)."),
+            Setting.integer("num-features", AUTO, 1, Integer.MAX_VALUE - 1,
+                    "Number of features d. auto: the largest LIBSVM index, or the CSV column count less the"
+                            + " label (and weight) column. A larger index in the data is an error.").orWord(AUTO),
+            Setting.integer("num-classes", AUTO, 2, 1_000_000,
+                    "Classes K for softmax (labels 0..K-1). auto: the largest label + 1 (labels 1..K are"
+                            + " shifted to 0..K-1 and the model records it).").orWord(AUTO),
+            Setting.integer("label-column", "0", 0, 1_000_000,
+                    "CSV: 0-based column of the label."),
+            Setting.integer("weight-column", NONE, 0, 1_000_000,
+                    "CSV: 0-based column of a positive instance weight, or none.").orWord(NONE),
+            Setting.choice("csv-header", AUTO,
+                    "CSV: whether each file starts with a header line. auto: a first line with no numeric field"
+                            + " is a header.", AUTO, "true", "false"),
+            Setting.string("csv-delimiter", ",",
+                    "CSV: the field delimiter (one character; 'tab' for a tab)."),
+            Setting.integer("block-rows", "4096", 1, 1_000_000,
+                    "Rows packed into one cached block (the unit executors loop over)."),
+            Setting.string("config", null,
+                    "A properties file of settings (key=value, keys without --); the command line overrides it."
+                            + " scripts/downhill passes conf/downhill.properties.")
+    );
+
+    private static final Map<String, Setting> BY_KEY = ALL.stream()
+            .collect(Collectors.toMap(Setting::key, s -> s, (a, b) -> a, LinkedHashMap::new));
+
+    private final Map<String, String> values;
+
+    private Settings(Map<String, String> values) {
+        this.values = values;
+    }
+
+    /** Parses {@code --key value} / {@code --key=value} pairs, reading {@code --config FILE} first if given. */
+    public static Settings parse(List<String> args) {
+        Map<String, String> cli = new LinkedHashMap<>();
+        for (int i = 0; i < args.size(); i++) {
+            String arg = args.get(i);
+            if (!arg.startsWith("--") || arg.length() == 2) {
+                throw new SettingsException("unexpected argument '" + arg + "': settings are given as --key value.");
+            }
+            String key;
+            String value;
+            int eq = arg.indexOf('=');
+            if (eq > 0) {
+                key = arg.substring(2, eq);
+                value = arg.substring(eq + 1);
+            } else {
+                key = arg.substring(2);
+                if (i + 1 >= args.size() || (args.get(i + 1).startsWith("--") && !isNumber(args.get(i + 1)))) {
+                    throw new SettingsException("--" + key + " needs a value.");
+                }
+                value = args.get(++i);
+            }
+            cli.put(definition(key, "on the command line").key(), value);
+        }
+        Map<String, String> merged = new LinkedHashMap<>();
+        for (Setting s : ALL) {
+            if (s.defaultValue() != null) {
+                merged.put(s.key(), s.defaultValue());
+            }
+        }
+        String configPath = cli.get("config");
+        if (configPath != null) {
+            merged.putAll(readProperties(Path.of(configPath)));
+        }
+        merged.putAll(cli);
+        Map<String, String> validated = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : merged.entrySet()) {
+            validated.put(e.getKey(), BY_KEY.get(e.getKey()).validate(e.getValue()));
+        }
+        return new Settings(Collections.unmodifiableMap(validated));
+    }
+
+    private static boolean isNumber(String s) {
+        try {
+            Double.parseDouble(s);
+            return true;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    private static Map<String, String> readProperties(Path file) {
+        Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            p.load(r);
+        } catch (NoSuchFileException e) {
+            throw new SettingsException("settings file " + file + " does not exist (--config).");
+        } catch (IOException | IllegalArgumentException e) {
+            throw new SettingsException("cannot read settings file " + file + ": " + e.getMessage());
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String key : p.stringPropertyNames()) {
+            out.put(definition(key, "in " + file).key(), p.getProperty(key));
+        }
+        return out;
+    }
+
+    private static Setting definition(String key, String where) {
+        Setting s = BY_KEY.get(key);
+        if (s == null) {
+            List<String> close = closeMatches(key);
+            throw new SettingsException("unknown setting --" + key + " " + where
+                    + (close.isEmpty() ? "" : "; did you mean " + close.stream().map(k -> "--" + k)
+                            .collect(Collectors.joining(" or ")) + "?")
+                    + " Run 'downhill train --help' for the list.");
+        }
+        return s;
+    }
+
+    /** Known keys within edit distance 2 of {@code key}, or containing it (or contained in it), closest first. */
+    static List<String> closeMatches(String key) {
+        LevenshteinDistance distance = LevenshteinDistance.getDefaultInstance();
+        return ALL.stream()
+                .map(Setting::key)
+                .filter(k -> distance.apply(key, k) <= 2
+                        || key.length() >= 3 && (k.contains(key) || key.contains(k)))
+                .sorted(java.util.Comparator.comparingInt(k -> distance.apply(key, k)))
+                .collect(Collectors.toList());
+    }
+
+    /** The value of a setting, or null if it has no default and was not given. */
+    public String get(String key) {
+        if (!BY_KEY.containsKey(key)) {
+            throw new IllegalArgumentException("no setting " + key);
+        }
+        return values.get(key);
+    }
+
+    public boolean isGiven(String key) {
+        return get(key) != null;
+    }
+
+    public String require(String key) {
+        String v = get(key);
+        if (v == null) {
+            throw new SettingsException("--" + key + " is required: " + BY_KEY.get(key).description());
+        }
+        return v;
+    }
+
+    public boolean isAuto(String key) {
+        return AUTO.equals(get(key));
+    }
+
+    public boolean isNone(String key) {
+        return NONE.equals(get(key));
+    }
+
+    public int getInt(String key) {
+        return Math.toIntExact(Long.parseLong(require(key)));
+    }
+
+    public double getDouble(String key) {
+        return Double.parseDouble(require(key));
+    }
+
+    /** The properties file listing every setting with its default and meaning: conf/downhill.properties. */
+    public static String renderProperties() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("# Downhill settings: every setting, its default and its meaning.\n")
+                .append("# Generated from Settings.ALL (print it with: scripts/downhill config);\n")
+                .append("# a test keeps this file and the code in step. On the command line,\n")
+                .append("# --key value overrides any line here. A commented-out key has no default.\n");
+        for (Setting s : ALL) {
+            sb.append('\n');
+            for (String line : wrap(s.description() + " Accepts " + s.allowed() + ".", 76)) {
+                sb.append("# ").append(line).append('\n');
+            }
+            if (s.defaultValue() == null) {
+                sb.append('#').append(s.key()).append("=\n");
+            } else {
+                sb.append(s.key()).append('=').append(s.defaultValue()).append('\n');
+            }
+        }
+        return sb.toString();
+    }
+
+    /** Help text for a command: every setting with its default and meaning. */
+    public static String renderHelp() {
+        StringBuilder sb = new StringBuilder();
+        for (Setting s : ALL) {
+            sb.append("  --").append(s.key());
+            sb.append(s.defaultValue() == null ? "" : " (default: " + s.defaultValue() + ")").append('\n');
+            for (String line : wrap(s.description() + " Accepts " + s.allowed() + ".", 70)) {
+                sb.append("      ").append(line).append('\n');
+            }
+        }
+        return sb.toString();
+    }
+
+    private static List<String> wrap(String text, int width) {
+        List<String> lines = new ArrayList<>();
+        StringBuilder line = new StringBuilder();
+        for (String word : text.split(" ")) {
+            if (line.length() > 0 && line.length() + 1 + word.length() > width) {
+                lines.add(line.toString());
+                line.setLength(0);
+            }
+            if (line.length() > 0) {
+                line.append(' ');
+            }
+            line.append(word);
+        }
+        if (line.length() > 0) {
+            lines.add(line.toString());
+        }
+        return lines;
+    }
+}

@@ -1,0 +1,137 @@
+package dev.downhill.driver.train;
+
+import dev.downhill.core.loss.Loss;
+import dev.downhill.core.loss.Objective;
+import dev.downhill.core.model.LinearModel;
+import dev.downhill.core.objective.L2Penalty;
+import dev.downhill.core.objective.RegularizedObjective;
+import dev.downhill.core.optim.GradientDescent;
+import dev.downhill.core.optim.Minimizer;
+import dev.downhill.core.optim.StopReason;
+import dev.downhill.driver.io.CsvParser;
+import dev.downhill.driver.io.LabelEncoding;
+import dev.downhill.driver.io.TrainingData;
+import dev.downhill.driver.io.TrainingDataLoader;
+import dev.downhill.driver.settings.Settings;
+import dev.downhill.driver.settings.SettingsException;
+import dev.downhill.driver.spark.SparkDataLoss;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.Locale;
+import org.apache.spark.api.java.JavaSparkContext;
+
+/**
+ * {@code train}: load and cache the data, then gradient descent on the distributed objective from zero
+ * parameters, one progress line per iteration, and the model written to OUTPUT/model.json.
+ */
+public final class TrainCommand {
+    public static final String JOB_GROUP = "downhill-train";
+
+    private final Settings settings;
+    private final PrintStream out;
+
+    public TrainCommand(Settings settings, PrintStream out) {
+        this.settings = settings;
+        this.out = out;
+    }
+
+    /** Checks what train needs that parsing alone cannot, before Spark starts. */
+    public static void validate(Settings s) {
+        s.require("input");
+        s.require("objective");
+        s.require("output");
+        String delimiter = s.get("csv-delimiter");
+        if (!"tab".equals(delimiter) && delimiter.length() != 1) {
+            throw new SettingsException("--csv-delimiter '" + delimiter + "' is not valid: expected one character"
+                    + " or 'tab'.");
+        }
+        if (!s.isNone("weight-column") && s.getInt("weight-column") == s.getInt("label-column")) {
+            throw new SettingsException("--weight-column and --label-column are both " + s.get("label-column") + ".");
+        }
+        Objective objective = Objective.fromName(s.get("objective"));
+        if (!s.isAuto("num-classes") && objective != Objective.SOFTMAX) {
+            throw new SettingsException("--num-classes applies to --objective softmax only.");
+        }
+    }
+
+    public TrainingResult run(JavaSparkContext jsc) throws IOException {
+        Objective objective = Objective.fromName(settings.require("objective"));
+        double l2 = settings.getDouble("l2");
+        long maxIter = settings.getInt("max-iter");
+        double tol = settings.getDouble("tol");
+
+        jsc.setJobGroup(JOB_GROUP, "Downhill train: loading " + settings.get("input"), false);
+        TrainingData data = TrainingDataLoader.load(jsc, loaderOptions(objective));
+        try {
+            LabelEncoding labels = data.labels;
+            int numClasses = labels.numClasses();
+            int k = objective.numOutputs(numClasses);
+            LinearModel model = new LinearModel(data.numFeatures, k);
+            Loss loss = objective.loss(numClasses);
+            double lipschitz = data.smoothness.lipschitz(objective, l2);
+            double step = settings.isAuto("step") ? 1.0 / lipschitz : settings.getDouble("step");
+
+            printSummary(data, objective, l2, step, lipschitz, maxIter, tol);
+            RegularizedObjective f = new RegularizedObjective(new SparkDataLoss(jsc, data.blocks, model, loss),
+                    new L2Penalty(l2, model));
+            Minimizer minimizer = new Minimizer(new GradientDescent(step), maxIter, tol);
+            int width = String.valueOf(maxIter).length();
+            jsc.setJobGroup(JOB_GROUP, "Downhill train: initial point", false);
+            Minimizer.Result result = minimizer.minimize(f, new double[model.numParameters()], (state, gnorm, nanos) -> {
+                out.printf(Locale.ROOT, "iteration %" + width + "d/%d  objective %.12g  |grad| %.3e  step %.3e  %d ms%n",
+                        state.iteration(), maxIter, state.value(), gnorm, state.lastStepSize(), nanos / 1_000_000);
+                jsc.setJobGroup(JOB_GROUP, "Downhill train: iteration " + (state.iteration() + 1) + "/" + maxIter,
+                        false);
+            });
+            if (result.reason() == StopReason.DIVERGED) {
+                throw new DivergedException("training diverged at iteration " + result.state().iteration()
+                        + ": the objective is " + result.state().value() + " and ||grad f|| is " + result.gradientNorm()
+                        + ". The step " + step + " is too large for this data; try a smaller --step"
+                        + (settings.isAuto("step") ? "" : " (or leave it out: the default 1/L is safe)") + ".");
+            }
+            out.printf(Locale.ROOT, "stopped after %d iterations: %s (||grad f|| = %.3e, tol %s); objective %.15g%n",
+                    result.state().iteration(), result.reason().label(), result.gradientNorm(), settings.get("tol"),
+                    result.state().value());
+            return new TrainingResult(objective, l2, data.numFeatures, k, labels.classLabels(), result.state().x(),
+                    result.state().iteration(), result.state().value(), result.gradientNorm(), result.reason(), step);
+        } finally {
+            data.release();
+        }
+    }
+
+    private TrainingDataLoader.Options loaderOptions(Objective objective) {
+        TrainingDataLoader.Options o = new TrainingDataLoader.Options();
+        o.input = settings.require("input");
+        o.format = settings.get("format");
+        o.objective = objective;
+        o.partitions = settings.isAuto("partitions") ? 0 : settings.getInt("partitions");
+        o.numFeatures = settings.isAuto("num-features") ? 0 : settings.getInt("num-features");
+        o.numClasses = settings.isAuto("num-classes") ? null : settings.getInt("num-classes");
+        o.labelColumn = settings.getInt("label-column");
+        o.weightColumn = settings.isNone("weight-column") ? -1 : settings.getInt("weight-column");
+        o.csvHeader = CsvParser.Header.valueOf(settings.get("csv-header").toUpperCase(Locale.ROOT));
+        String delimiter = settings.get("csv-delimiter");
+        o.csvDelimiter = "tab".equals(delimiter) ? '\t' : delimiter.charAt(0);
+        o.blockRows = settings.getInt("block-rows");
+        return o;
+    }
+
+    private void printSummary(TrainingData data, Objective objective, double l2, double step, double lipschitz,
+                              long maxIter, double tol) {
+        int files = data.files.files().size();
+        out.printf(Locale.ROOT, "data: %d rows x %d features (%s) from %d file%s; %d partitions, %d blocks"
+                        + " (%d dense), %.1f MiB cached%n",
+                data.rows(), data.numFeatures, data.format, files, files == 1 ? "" : "s", data.partitions,
+                data.numBlocks, data.denseBlocks, data.payloadBytes / 1048576.0);
+        if (data.labels.numClasses() > 0) {
+            out.println("classes: " + data.labels.numClasses() + " (rows per label: "
+                    + LabelEncoding.classCounts(data.summary) + ")");
+        }
+        if (data.labels.note() != null) {
+            out.println("note: " + data.labels.note());
+        }
+        out.printf(Locale.ROOT, "objective %s, l2 %s, step %.6g%s, max-iter %d, tol %s%n", objective.cliName(),
+                l2, step, settings.isAuto("step") ? String.format(Locale.ROOT, " (1/L, L = %.6g)", lipschitz) : "",
+                maxIter, settings.get("tol"));
+    }
+}

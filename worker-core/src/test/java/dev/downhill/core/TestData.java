@@ -1,0 +1,100 @@
+package dev.downhill.core;
+
+import dev.downhill.core.data.DataBlock;
+import dev.downhill.core.data.DenseBlock;
+import dev.downhill.core.data.SparseBlock;
+import dev.downhill.core.loss.Loss;
+import dev.downhill.core.model.LinearModel;
+import dev.downhill.core.objective.L2Penalty;
+import dev.downhill.core.objective.LocalDataLoss;
+import dev.downhill.core.objective.RegularizedObjective;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+
+/** Small random problems shared by the tests; everything is driven by a seeded {@link Random}. */
+public final class TestData {
+    private TestData() {}
+
+    /** A row-major n x d matrix; each entry is N(0,1) with probability {@code density}, else 0. */
+    public static double[] randomMatrix(Random rnd, int n, int d, double density) {
+        double[] x = new double[n * d];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = rnd.nextDouble() < density ? rnd.nextGaussian() : 0.0;
+        }
+        return x;
+    }
+
+    public static double[] gaussianVector(Random rnd, int n, double scale) {
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = scale * rnd.nextGaussian();
+        }
+        return v;
+    }
+
+    /** Instance weights in [0.25, 2.25), so never all 1. */
+    public static double[] randomWeights(Random rnd, int n) {
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = 0.25 + 2.0 * rnd.nextDouble();
+        }
+        return v;
+    }
+
+    /** Real labels for regression. */
+    public static double[] realLabels(Random rnd, int n) {
+        return gaussianVector(rnd, n, 2.0);
+    }
+
+    /** Labels 0/1, or 0..numClasses-1 when numClasses > 2. */
+    public static double[] classLabels(Random rnd, int n, int numClasses) {
+        double[] y = new double[n];
+        for (int i = 0; i < n; i++) {
+            y[i] = rnd.nextInt(numClasses);
+        }
+        return y;
+    }
+
+    public static DenseBlock dense(int n, int d, double[] labels, double[] weights, double[] x) {
+        return new DenseBlock(n, d, labels.clone(), weights == null ? null : weights.clone(), x.clone());
+    }
+
+    /** The same rows in CSR form, zeros left out. */
+    public static SparseBlock sparse(int n, int d, double[] labels, double[] weights, double[] x) {
+        int[] rowStart = new int[n + 1];
+        int[] idx = new int[x.length];
+        double[] val = new double[x.length];
+        int nnz = 0;
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < d; j++) {
+                double v = x[i * d + j];
+                if (v != 0.0) {
+                    idx[nnz] = j;
+                    val[nnz] = v;
+                    nnz++;
+                }
+            }
+            rowStart[i + 1] = nnz;
+        }
+        return new SparseBlock(n, d, labels.clone(), weights == null ? null : weights.clone(), rowStart,
+                Arrays.copyOf(idx, nnz), Arrays.copyOf(val, nnz));
+    }
+
+    /** f = data loss over the blocks + (lambda/2)||w||^2 for a linear model. */
+    public static RegularizedObjective objective(List<? extends DataBlock> blocks, LinearModel model, Loss loss,
+                                                 double lambda) {
+        return new RegularizedObjective(new LocalDataLoss(blocks, model, loss), new L2Penalty(lambda, model));
+    }
+
+    /** |a - b| / max(|a|, |b|, 1e-6): relative error with the same floor as GradientChecker's default. */
+    public static double relativeError(double a, double b) {
+        return Math.abs(a - b) / Math.max(Math.max(Math.abs(a), Math.abs(b)), 1e-6);
+    }
+
+    /** Plain relative difference |a - b| / max(|a|, |b|) (0 when both are 0), no floor. */
+    public static double strictRelativeError(double a, double b) {
+        double scale = Math.max(Math.abs(a), Math.abs(b));
+        return scale == 0.0 ? 0.0 : Math.abs(a - b) / scale;
+    }
+}
