@@ -37,8 +37,10 @@ public final class BlockBuilder {
      * Explicit zeros are dropped. Only the first {@code count} entries of the arrays are read.
      */
     public void addSparseRow(double label, double weight, int[] rowIndices, double[] rowValues, int count) {
-        ensureRowCapacity();
-        ensureValueCapacity(nnz + count);
+        if (count > rowIndices.length || count > rowValues.length) {
+            throw new IllegalArgumentException("count " + count + " exceeds the row arrays");
+        }
+        // Checked before anything is written, so a rejected row leaves the block as it was.
         int previous = -1;
         for (int p = 0; p < count; p++) {
             int j = rowIndices[p];
@@ -47,6 +49,11 @@ public final class BlockBuilder {
                         + "): got " + j + " after " + previous);
             }
             previous = j;
+        }
+        ensureRowCapacity();
+        ensureValueCapacity(nnz + count);
+        for (int p = 0; p < count; p++) {
+            int j = rowIndices[p];
             double v = rowValues[p];
             if (v != 0.0) {
                 indices[nnz] = j;

@@ -39,7 +39,7 @@ public final class Vectors {
         return Math.sqrt(dot(x, x));
     }
 
-    /** max_i |x_i - y_i| / max(|x_i|, |y_i|, tiny): the largest relative difference, 0 for equal vectors. */
+    /** max_i |x_i - y_i| / max(|x_i|, |y_i|): the largest relative difference (0 where both entries are 0). */
     public static double maxRelativeDifference(double[] x, double[] y) {
         requireSameLength(x, y);
         double worst = 0.0;

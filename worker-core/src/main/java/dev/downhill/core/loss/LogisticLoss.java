@@ -2,12 +2,13 @@ package dev.downhill.core.loss;
 
 /**
  * Logistic loss for labels y in {0, 1}: with s = 2y - 1 and margin m = s z,
- * l(z, y) = log(1 + exp(-m)), dl/dz = sigma(z) - y where sigma(t) = 1 / (1 + exp(-t)).
+ * l(z, y) = log(1 + exp(-m)), dl/dz = -s sigma(-m) = sigma(z) - y where sigma(t) = 1 / (1 + exp(-t)).
  *
  * <p>Stability: log(1 + exp(-m)) is evaluated as log1p(exp(-m)) for m >= 0 and as
  * -m + log1p(exp(m)) for m < 0, so exp never sees a positive argument and never overflows; the
  * result is accurate to rounding for every finite margin (for m -> -inf it tends to -m, for
- * m -> +inf to exp(-m) without cancellation). sigma is evaluated the same way, from exp(-|z|).
+ * m -> +inf to exp(-m) without cancellation). The derivative is -s sigma(-m) from the same exp(-|m|),
+ * never sigma(z) - y, which would cancel when the prediction is confident and right.
  */
 public final class LogisticLoss implements Loss {
     private static final long serialVersionUID = 1L;
@@ -24,13 +25,13 @@ public final class LogisticLoss implements Loss {
 
     @Override
     public double valueAndDerivative(double[] z, int offset, double label, double[] dz) {
-        double t = z[offset];
-        double e = Math.exp(-Math.abs(t));
-        // sigma(t) from exp(-|t|) in (0, 1]: no overflow, no cancellation.
-        double sigma = t >= 0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
-        dz[offset] = sigma - label;
-        double m = (2.0 * label - 1.0) * t;
-        // |m| = |t| for labels 0/1, so exp(-|m|) = e is reused.
+        double s = 2.0 * label - 1.0;
+        double m = s * z[offset];
+        // |m| = |z| for labels 0/1; e = exp(-|m|) in (0, 1] serves both the loss and sigma(-m).
+        double e = Math.exp(-Math.abs(m));
+        // dl/dz = -s sigma(-m), which equals sigma(z) - y but keeps full relative accuracy when sigma(z) ~ y.
+        double sigmaMinusM = m >= 0 ? e / (1.0 + e) : 1.0 / (1.0 + e);
+        dz[offset] = -s * sigmaMinusM;
         return m >= 0 ? Math.log1p(e) : -m + Math.log1p(e);
     }
 

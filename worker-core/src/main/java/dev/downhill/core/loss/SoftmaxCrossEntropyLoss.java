@@ -5,8 +5,10 @@ package dev.downhill.core.loss;
  * l(z, y) = -log softmax(z)_y = logsumexp(z) - z_y, dl/dz_k = p_k - [k = y] with
  * p_k = exp(z_k) / sum_j exp(z_j).
  *
- * <p>Stability: logsumexp(z) = max(z) + log(sum_j exp(z_j - max(z))); every exp argument is <= 0,
- * so nothing overflows, and the largest term is exactly 1, so the log argument is in [1, K].
+ * <p>Stability: with m = max(z) at index a, l = (m - z_y) + log1p(sum_{j != a} exp(z_j - m)). Every exp
+ * argument is <= 0, so nothing overflows; and keeping m - z_y apart from the log1p term keeps full
+ * relative accuracy when the true class dominates (l tiny), where max + log(sum) - z_y would cancel
+ * to an absolute error of ulp(m).
  */
 public final class SoftmaxCrossEntropyLoss implements Loss {
     private static final long serialVersionUID = 1L;
@@ -31,37 +33,55 @@ public final class SoftmaxCrossEntropyLoss implements Loss {
 
     @Override
     public double value(double[] z, int offset, double label) {
-        double max = max(z, offset);
-        double sum = 0.0;
+        int y = classOf(label);
+        int a = argmax(z, offset);
+        double max = z[offset + a];
+        double rest = 0.0;
         for (int k = 0; k < numClasses; k++) {
-            sum += Math.exp(z[offset + k] - max);
+            if (k != a) {
+                rest += Math.exp(z[offset + k] - max);
+            }
         }
-        return max + Math.log(sum) - z[offset + (int) label];
+        return (max - z[offset + y]) + Math.log1p(rest);
     }
 
     @Override
     public double valueAndDerivative(double[] z, int offset, double label, double[] dz) {
-        double max = max(z, offset);
-        double sum = 0.0;
+        int y = classOf(label);
+        int a = argmax(z, offset);
+        double max = z[offset + a];
+        double rest = 0.0;
         for (int k = 0; k < numClasses; k++) {
             double e = Math.exp(z[offset + k] - max);
             dz[offset + k] = e;
-            sum += e;
+            if (k != a) {
+                rest += e;
+            }
         }
-        double inv = 1.0 / sum;
+        double inv = 1.0 / (1.0 + rest);
         for (int k = 0; k < numClasses; k++) {
             dz[offset + k] *= inv;
         }
-        int y = (int) label;
         dz[offset + y] -= 1.0;
-        return max + Math.log(sum) - z[offset + y];
+        return (max - z[offset + y]) + Math.log1p(rest);
     }
 
-    private double max(double[] z, int offset) {
-        double m = z[offset];
-        for (int k = 1; k < numClasses; k++) {
-            m = Math.max(m, z[offset + k]);
+    private int classOf(double label) {
+        int y = (int) label;
+        if (y != label || y < 0 || y >= numClasses) {
+            throw new IllegalArgumentException("softmax label " + label + " is not a class index in [0, "
+                    + numClasses + ")");
         }
-        return m;
+        return y;
+    }
+
+    private int argmax(double[] z, int offset) {
+        int a = 0;
+        for (int k = 1; k < numClasses; k++) {
+            if (z[offset + k] > z[offset + a]) {
+                a = k;
+            }
+        }
+        return a;
     }
 }

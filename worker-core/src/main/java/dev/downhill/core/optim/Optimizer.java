@@ -12,11 +12,12 @@ public interface Optimizer {
     /** Name used in settings and logs. */
     String name();
 
-    /** The state at the starting point: evaluates f and grad f at {@code x0} once. */
+    /** The state at the starting point (a copy of {@code x0}): evaluates f and grad f there once. */
     default OptimizerState initialize(DifferentiableFunction f, double[] x0) {
+        double[] x = x0.clone();
         double[] g = new double[f.dimension()];
-        double value = f.valueAndGradient(x0, g);
-        return new OptimizerState(x0, value, g);
+        double value = f.valueAndGradient(x, g);
+        return new OptimizerState(x, value, g);
     }
 
     /** Takes one iteration from {@code state}, updating it in place. */

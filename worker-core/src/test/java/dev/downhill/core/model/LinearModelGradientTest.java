@@ -35,13 +35,10 @@ class LinearModelGradientTest {
     private static final int D = 5;
     private static final int POINTS = 5;
     /**
-     * GradientChecker's relative-error floor. At its step eps^(1/3) the central difference of an f of size ~1
-     * carries ~1e-10 absolute noise (rounding ~eps |f| / h), so with the default floor 1e-6 a correct entry
-     * of size 3e-4 already shows 1e-7 "relative error" (seen at seed 36, confirmed correct to 1e-12 by
-     * Richardson extrapolation). With floor 1e-2, entries below 1e-2 must agree to 1e-9 absolute instead,
-     * still far below the O(|g|) error of any wrong gradient.
+     * GradientChecker's default floor (1e-5): its five-point estimate carries ~2e-13 |f| absolute noise, so
+     * entries below 1e-5 must agree to ~1e-12 absolute, far below the O(|g|) error of any wrong gradient.
      */
-    private static final double FLOOR = 1e-2;
+    private static final double FLOOR = 1e-5;
 
     private enum Layout { DENSE, SPARSE }
 
