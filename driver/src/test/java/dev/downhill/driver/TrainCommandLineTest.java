@@ -153,7 +153,7 @@ class TrainCommandLineTest {
     }
 
     @Test
-    void minusOnePlusOneLabelsAreReadAsZeroOne() throws Exception {
+    void minusOnePlusOneLabelsAreRefusedByDefaultAndReadAsZeroOneWhenAsked() throws Exception {
         TestData t = TestData.binary(200, 3, 5);
         // y in {0,1} written as 2y-1 in {-1,+1}.
         StringBuilder sb = new StringBuilder();
@@ -166,7 +166,9 @@ class TrainCommandLineTest {
         }
         Path pm = Files.writeString(dir.resolve("pm.libsvm"), sb.toString());
         Path zo = t.writeLibsvm(dir.resolve("zo.libsvm"), 0.0);
-        Run a = run(train(pm, "logistic", dir.resolve("pm"), "--max-iter", "25"));
+        Run refused = run(train(pm, "logistic", dir.resolve("refused"), "--max-iter", "25"));
+        assertBadInput(refused, dir.resolve("refused"), "label -1 in", "pm.libsvm line ", "--binary-labels pm1");
+        Run a = run(train(pm, "logistic", dir.resolve("pm"), "--max-iter", "25", "--binary-labels", "pm1"));
         Run b = run(train(zo, "logistic", dir.resolve("zo"), "--max-iter", "25"));
         assertEquals(0, a.code(), a.err());
         assertTrue(a.out().contains("labels -1/+1 are read as 0/1"), a.out());

@@ -7,6 +7,7 @@ import java.util.List;
 /**
  * Parses CSV lines of numbers: a label column, an optional weight column, and every other column a
  * feature, in order. Fields may be wrapped in double quotes ("" inside quotes is a literal quote).
+ * Columns are counted from 0 in settings and messages alike.
  * A header is allowed only as the first line of a file; with header mode auto a first line is a header
  * when none of its fields is a number.
  */
@@ -64,7 +65,7 @@ public final class CsvParser implements Serializable {
         int v = 0;
         for (int c = 0; c < fields.size(); c++) {
             if (c != labelColumn && c != weightColumn) {
-                values[v++] = number(fields.get(c), "field " + (c + 1), text, path, line, byteOffset);
+                values[v++] = number(fields.get(c), "column " + c, text, path, line, byteOffset);
             }
         }
         return new ParsedRow(label, weight, null, values, line);

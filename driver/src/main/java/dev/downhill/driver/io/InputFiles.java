@@ -16,7 +16,8 @@ import org.apache.hadoop.security.AccessControlException;
 /**
  * The input files behind a path (a file, a folder read recursively, or a glob), through Hadoop's
  * FileSystem API, sorted by path so that every run numbers them the same way. Names starting with '_'
- * or '.' inside folders (_SUCCESS, .crc) are skipped, as Hadoop's input formats do.
+ * or '.' inside folders or matched by a glob (_SUCCESS, _temporary, .crc) are skipped, as Hadoop's input
+ * formats do; a file named explicitly is read whatever its name.
  */
 public final class InputFiles {
 
@@ -47,12 +48,16 @@ public final class InputFiles {
         try {
             FileSystem fs = path.getFileSystem(conf);
             FileStatus[] matches = fs.globStatus(path);
+            boolean glob = input.matches(".*[*?\\[{].*");
             if (matches == null || matches.length == 0) {
-                boolean glob = input.matches(".*[*?\\[{].*");
                 throw new BadInputException("input path " + input + (glob ? " matches no files" : " does not exist")
                         + ". Check --input.");
             }
             for (FileStatus match : matches) {
+                String name = match.getPath().getName();
+                if (glob && (name.startsWith("_") || name.startsWith("."))) {
+                    continue; // a glob over job output must not pick up _SUCCESS, _temporary or .crc files
+                }
                 if (match.isDirectory()) {
                     RemoteIterator<LocatedFileStatus> it = fs.listFiles(match.getPath(), true);
                     while (it.hasNext()) {

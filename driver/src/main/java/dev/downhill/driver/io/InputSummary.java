@@ -30,6 +30,8 @@ public final class InputSummary implements Serializable {
     RowRef firstNegative;
     double minLabel = Double.POSITIVE_INFINITY;
     double maxLabel = Double.NEGATIVE_INFINITY;
+    /** The first row (in file order) holding the largest label. */
+    RowRef firstMaxLabel;
     /** Rows per non-negative integer label, while fewer than MAX_TRACKED distinct labels are seen. */
     final TreeMap<Long, Long> classCounts = new TreeMap<>();
     boolean tooManyClasses;
@@ -56,7 +58,12 @@ public final class InputSummary implements Serializable {
             firstOtherBinary = RowRef.first(firstOtherBinary, ref = new RowRef(key, row.line, y));
         }
         minLabel = Math.min(minLabel, y);
-        maxLabel = Math.max(maxLabel, y);
+        if (y > maxLabel) {
+            maxLabel = y;
+            firstMaxLabel = new RowRef(key, row.line, y);
+        } else if (y == maxLabel) {
+            firstMaxLabel = RowRef.first(firstMaxLabel, new RowRef(key, row.line, y));
+        }
         if (y != Math.rint(y)) {
             firstNonInteger = RowRef.first(firstNonInteger, ref != null ? ref : new RowRef(key, row.line, y));
         } else if (y < 0) {
@@ -83,7 +90,12 @@ public final class InputSummary implements Serializable {
         firstNonInteger = RowRef.first(firstNonInteger, o.firstNonInteger);
         firstNegative = RowRef.first(firstNegative, o.firstNegative);
         minLabel = Math.min(minLabel, o.minLabel);
-        maxLabel = Math.max(maxLabel, o.maxLabel);
+        if (o.maxLabel > maxLabel) {
+            maxLabel = o.maxLabel;
+            firstMaxLabel = o.firstMaxLabel;
+        } else if (o.maxLabel == maxLabel) {
+            firstMaxLabel = RowRef.first(firstMaxLabel, o.firstMaxLabel);
+        }
         tooManyClasses |= o.tooManyClasses;
         if (!tooManyClasses) {
             o.classCounts.forEach((k, v) -> classCounts.merge(k, v, Long::sum));

@@ -10,7 +10,7 @@ import java.util.Map;
  * How input labels become the labels the loss reads: y' = (y - shift) / scale, and the original label of
  * each class (what the model file records, so predictions speak the data's labels).
  * <ul>
- *   <li>logistic, hinge: labels 0/1 as they are; labels -1/+1 (and nothing else) as 0/1;</li>
+ *   <li>logistic, hinge: labels 0/1 as they are; with --binary-labels pm1 (or auto) labels -1/+1 as 0/1;</li>
  *   <li>softmax: integer labels 0..K-1 as they are; labels 1..K with no 0 shifted to 0..K-1;</li>
  *   <li>least squares: any finite label as it is.</li>
  * </ul>
@@ -18,6 +18,35 @@ import java.util.Map;
  */
 public final class LabelEncoding implements Serializable {
     private static final long serialVersionUID = 1L;
+
+    /** Which labels a binary objective accepts (--binary-labels). */
+    public enum BinaryLabels {
+        /** 0 and 1 only. */
+        ZERO_ONE("01"),
+        /** -1 and +1 only, read as 0 and 1. */
+        PLUS_MINUS_ONE("pm1"),
+        /** Either 0/1 or -1/+1, never both. */
+        AUTO("auto");
+
+        private final String setting;
+
+        BinaryLabels(String setting) {
+            this.setting = setting;
+        }
+
+        public String setting() {
+            return setting;
+        }
+
+        public static BinaryLabels fromSetting(String value) {
+            for (BinaryLabels b : values()) {
+                if (b.setting.equals(value)) {
+                    return b;
+                }
+            }
+            throw new IllegalArgumentException("unknown --binary-labels " + value);
+        }
+    }
 
     private final double shift;
     private final double scale;
@@ -50,12 +79,13 @@ public final class LabelEncoding implements Serializable {
         return note;
     }
 
-    public static LabelEncoding decide(Objective objective, InputSummary s, Integer givenClasses, List<String> paths) {
+    public static LabelEncoding decide(Objective objective, InputSummary s, Integer givenClasses,
+                                       BinaryLabels binary, List<String> paths) {
         switch (objective.labelKind()) {
             case REAL:
                 return new LabelEncoding(0.0, 1.0, null, null);
             case BINARY:
-                return binary(objective, s, paths);
+                return binary(objective, s, binary, paths);
             case CLASS_INDEX:
                 return classes(s, givenClasses, paths);
             default:
@@ -63,20 +93,33 @@ public final class LabelEncoding implements Serializable {
         }
     }
 
-    private static LabelEncoding binary(Objective objective, InputSummary s, List<String> paths) {
+    private static LabelEncoding binary(Objective objective, InputSummary s, BinaryLabels mode, List<String> paths) {
         String name = objective.cliName();
+        String accepted = mode == BinaryLabels.ZERO_ONE ? "0 or 1 (-1/+1 are read as 0/1 with --binary-labels pm1)"
+                : mode == BinaryLabels.PLUS_MINUS_ONE ? "-1 or +1 (--binary-labels pm1)"
+                : "0/1 or -1/+1 (--binary-labels auto)";
         if (s.otherBinary > 0) {
             RowRef r = s.firstOtherBinary;
             throw new BadInputException("label " + fmt(r.value) + " in " + r.describe(paths) + " does not fit "
-                    + name + ": labels must be 0 or 1 (or -1 and +1, which are read as 0 and 1). " + s.otherBinary
+                    + name + ": labels must be " + accepted + ". " + s.otherBinary
                     + " row(s) have other labels. For regression use --objective least-squares; for more than"
                     + " two classes, --objective softmax.");
+        }
+        if (mode == BinaryLabels.ZERO_ONE && s.minusOnes > 0) {
+            RowRef r = s.firstMinusOne;
+            throw new BadInputException("label -1 in " + r.describe(paths) + " does not fit " + name
+                    + ": labels must be " + accepted + ".");
+        }
+        if (mode == BinaryLabels.PLUS_MINUS_ONE && s.zeros > 0) {
+            RowRef r = s.firstZero;
+            throw new BadInputException("label 0 in " + r.describe(paths) + " does not fit " + name
+                    + ": labels must be " + accepted + "; for 0/1 labels leave --binary-labels at 01.");
         }
         if (s.minusOnes > 0 && s.zeros > 0) {
             throw new BadInputException("labels mix -1 (first in " + s.firstMinusOne.describe(paths) + ") and 0 (first in "
                     + s.firstZero.describe(paths) + "): " + name + " takes either 0/1 or -1/+1 labels, not both.");
         }
-        if (s.minusOnes > 0) {
+        if (s.minusOnes > 0 || mode == BinaryLabels.PLUS_MINUS_ONE) {
             return new LabelEncoding(-1.0, 2.0, new double[] {-1.0, 1.0},
                     "labels -1/+1 are read as 0/1 (the model records classLabels [-1, 1])");
         }
@@ -101,8 +144,9 @@ public final class LabelEncoding implements Serializable {
         long maxLabel = (long) s.maxLabel;
         if (givenClasses != null) {
             if (maxLabel >= givenClasses) {
-                throw new BadInputException("label " + maxLabel + " is out of range for --num-classes " + givenClasses
-                        + " (labels must be 0.." + (givenClasses - 1) + ").");
+                throw new BadInputException("label " + maxLabel + " in " + s.firstMaxLabel.describe(paths)
+                        + " is out of range for --num-classes " + givenClasses + " (labels must be 0.."
+                        + (givenClasses - 1) + ").");
             }
             return checkedClasses(s, 0, givenClasses, null);
         }

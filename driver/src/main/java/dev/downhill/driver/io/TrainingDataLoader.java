@@ -52,6 +52,7 @@ public final class TrainingDataLoader {
         public int numFeatures;
         /** null: infer. */
         public Integer numClasses;
+        public LabelEncoding.BinaryLabels binaryLabels = LabelEncoding.BinaryLabels.ZERO_ONE;
         public int labelColumn;
         /** -1: none. */
         public int weightColumn = -1;
@@ -93,7 +94,7 @@ public final class TrainingDataLoader {
                     + " lines).");
         }
         int numFeatures = numFeatures(format, o, summary, paths);
-        LabelEncoding labels = LabelEncoding.decide(o.objective, summary, o.numClasses, paths);
+        LabelEncoding labels = LabelEncoding.decide(o.objective, summary, o.numClasses, o.binaryLabels, paths);
 
         final int d = numFeatures;
         final int blockRows = o.blockRows;

@@ -102,8 +102,8 @@ public final class Setting {
                 return String.join("|", choices);
             case INT:
             case LONG:
-                return "an integer in [" + (long) min + ", " + ((long) max == Long.MAX_VALUE
-                        || (long) max == Integer.MAX_VALUE ? "inf" : String.valueOf((long) max)) + "]";
+                return "an integer in [" + (long) min + ", "
+                        + ((long) max == Long.MAX_VALUE ? "inf" : String.valueOf((long) max)) + "]";
             case DOUBLE:
                 return "a number in " + (minExclusive ? "(" : "[") + fmt(min) + ", " + fmt(max)
                         + (Double.isInfinite(max) ? ")" : "]");

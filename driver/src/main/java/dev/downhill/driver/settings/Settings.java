@@ -61,6 +61,10 @@ public final class Settings {
             Setting.integer("num-classes", AUTO, 2, 1_000_000,
                     "Classes K for softmax (labels 0..K-1). auto: the largest label + 1 (labels 1..K are"
                             + " shifted to 0..K-1 and the model records it).").orWord(AUTO),
+            Setting.choice("binary-labels", "01",
+                    "Labels logistic and hinge accept: 01 (0 and 1), pm1 (-1 and +1, read as 0 and 1), or auto"
+                            + " (either, not mixed). The model's classLabels record the data's own labels.",
+                    "01", "pm1", "auto"),
             Setting.integer("label-column", "0", 0, 1_000_000,
                     "CSV: 0-based column of the label."),
             Setting.integer("weight-column", NONE, 0, 1_000_000,
@@ -147,7 +151,13 @@ public final class Settings {
         }
         Map<String, String> out = new LinkedHashMap<>();
         for (String key : p.stringPropertyNames()) {
-            out.put(definition(key, "in " + file).key(), p.getProperty(key));
+            Setting s = definition(key, "in " + file);
+            try {
+                s.validate(p.getProperty(key));
+            } catch (SettingsException e) {
+                throw new SettingsException(e.getMessage() + " (set in " + file + ")");
+            }
+            out.put(s.key(), p.getProperty(key));
         }
         return out;
     }

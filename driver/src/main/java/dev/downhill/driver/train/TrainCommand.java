@@ -49,6 +49,9 @@ public final class TrainCommand {
             throw new SettingsException("--weight-column and --label-column are both " + s.get("label-column") + ".");
         }
         Objective objective = Objective.fromName(s.get("objective"));
+        if (!"01".equals(s.get("binary-labels")) && objective.labelKind() != Objective.LabelKind.BINARY) {
+            throw new SettingsException("--binary-labels applies to --objective logistic and hinge only.");
+        }
         if (!s.isAuto("num-classes") && objective != Objective.SOFTMAX) {
             throw new SettingsException("--num-classes applies to --objective softmax only.");
         }
@@ -107,6 +110,7 @@ public final class TrainCommand {
         o.partitions = settings.isAuto("partitions") ? 0 : settings.getInt("partitions");
         o.numFeatures = settings.isAuto("num-features") ? 0 : settings.getInt("num-features");
         o.numClasses = settings.isAuto("num-classes") ? null : settings.getInt("num-classes");
+        o.binaryLabels = LabelEncoding.BinaryLabels.fromSetting(settings.get("binary-labels"));
         o.labelColumn = settings.getInt("label-column");
         o.weightColumn = settings.isNone("weight-column") ? -1 : settings.getInt("weight-column");
         o.csvHeader = CsvParser.Header.valueOf(settings.get("csv-header").toUpperCase(Locale.ROOT));
