@@ -1,12 +1,11 @@
 package dev.downhill.driver.settings;
 
 import dev.downhill.core.loss.Objective;
+import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -15,6 +14,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.stream.Collectors;
 import org.apache.commons.text.similarity.LevenshteinDistance;
+import org.apache.hadoop.conf.Configuration;
 
 /**
  * The settings of a run: every known {@link Setting} with its value, from (lowest to highest priority)
@@ -121,7 +121,7 @@ public final class Settings {
         }
         String configPath = cli.get("config");
         if (configPath != null) {
-            merged.putAll(readProperties(Path.of(configPath)));
+            merged.putAll(readProperties(configPath));
         }
         merged.putAll(cli);
         Map<String, String> validated = new LinkedHashMap<>();
@@ -140,11 +140,14 @@ public final class Settings {
         }
     }
 
-    private static Map<String, String> readProperties(Path file) {
+    /** Reads a properties file through Hadoop's FileSystem API, so it may live on any Hadoop path. */
+    private static Map<String, String> readProperties(String file) {
         Properties p = new Properties();
-        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+        org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(file);
+        try (Reader r = new InputStreamReader(path.getFileSystem(new Configuration()).open(path),
+                StandardCharsets.UTF_8)) {
             p.load(r);
-        } catch (NoSuchFileException e) {
+        } catch (FileNotFoundException e) {
             throw new SettingsException("settings file " + file + " does not exist (--config).");
         } catch (IOException | IllegalArgumentException e) {
             throw new SettingsException("cannot read settings file " + file + ": " + e.getMessage());
