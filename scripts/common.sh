@@ -16,7 +16,10 @@ downhill_jar() {
             "$DOWNHILL_HOME/driver/pom.xml" "$DOWNHILL_HOME/driver/src/main" -newer "$jar" -type f \
             \( -name '*.java' -o -name 'pom.xml' -o -path '*/resources/*' \) 2>/dev/null | head -n 1) ]]; then
         echo "downhill: building (mvn package, tests skipped) ..." >&2
-        (cd "$DOWNHILL_HOME" && mvn -q -B -ntp -Dstyle.color=never -DskipTests package) >&2
+        # Maven 3.8 prints colour resets even in batch mode; strip them.
+        (cd "$DOWNHILL_HOME" && mvn -q -B -ntp -Dstyle.color=never -DskipTests package) 2>&1 \
+            | sed 's/\x1b\[[0-9;]*m//g' >&2 \
+            || { echo "downhill: the build failed (see above)" >&2; return 1; }
     fi
     echo "$jar"
 }
@@ -24,6 +27,6 @@ downhill_jar() {
 # The classpath for running in this JVM: the application jar plus Spark and its dependencies.
 downhill_classpath() {
     local jar
-    jar="$(downhill_jar)"
+    jar="$(downhill_jar)" || return 1
     echo "$jar:$(cat "$DOWNHILL_HOME/driver/target/local-classpath.txt")"
 }
