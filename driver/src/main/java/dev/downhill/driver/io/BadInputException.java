@@ -8,12 +8,25 @@ package dev.downhill.driver.io;
 public final class BadInputException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /** A short, stable name for the kind of problem ("not a number"), by which skipped records are counted. */
+    private final String category;
+
     public BadInputException(String message) {
+        this("bad input", message);
+    }
+
+    public BadInputException(String category, String message) {
         super(message);
+        this.category = category;
     }
 
     public BadInputException(String message, Throwable cause) {
         super(message, cause);
+        this.category = "unreadable";
+    }
+
+    public String category() {
+        return category;
     }
 
     /** "PATH line N" when the line number is known, else "PATH at byte OFFSET". */

@@ -45,7 +45,7 @@ public final class CsvParser implements Serializable {
         }
         int needed = Math.max(labelColumn, weightColumn) + 1;
         if (fields.size() < needed) {
-            throw bad("it has " + fields.size() + " column(s), but the label" + (weightColumn >= 0 ? "/weight" : "")
+            throw bad("too few columns", "it has " + fields.size() + " column(s), but the label" + (weightColumn >= 0 ? "/weight" : "")
                     + " column needs at least " + needed + " (--label-column " + labelColumn
                     + (weightColumn >= 0 ? ", --weight-column " + weightColumn : "") + ")", text, path, line,
                     byteOffset);
@@ -57,7 +57,7 @@ public final class CsvParser implements Serializable {
             weight = number(fields.get(weightColumn), "weight (column " + weightColumn + ")", text, path, line,
                     byteOffset);
             if (!(weight > 0.0)) {
-                throw bad("instance weight " + fields.get(weightColumn).trim() + " is not positive", text, path,
+                throw bad("weight not positive", "instance weight " + fields.get(weightColumn).trim() + " is not positive", text, path,
                         line, byteOffset);
             }
         }
@@ -109,7 +109,7 @@ public final class CsvParser implements Serializable {
             }
         }
         if (quoted) {
-            throw bad("a quoted field is not closed", text, path, line, offset);
+            throw bad("unclosed quote", "a quoted field is not closed", text, path, line, offset);
         }
         fields.add(field.toString());
         return fields;
@@ -121,16 +121,16 @@ public final class CsvParser implements Serializable {
         try {
             v = Double.parseDouble(s);
         } catch (NumberFormatException e) {
-            throw bad(what + " '" + s + "' is not a number", text, path, line, offset);
+            throw bad("not a number", what + " '" + s + "' is not a number", text, path, line, offset);
         }
         if (!Double.isFinite(v)) {
-            throw bad(what + " is " + s + "; only finite numbers can be trained on", text, path, line, offset);
+            throw bad("not finite", what + " is " + s + "; only finite numbers can be trained on", text, path, line, offset);
         }
         return v;
     }
 
-    static BadInputException bad(String reason, String text, String path, long line, long offset) {
-        return new BadInputException("bad CSV record in " + BadInputException.location(path, line, offset) + ": "
+    static BadInputException bad(String category, String reason, String text, String path, long line, long offset) {
+        return new BadInputException(category, "bad CSV record in " + BadInputException.location(path, line, offset) + ": "
                 + reason + ": " + BadInputException.quote(text) + ".");
     }
 }

@@ -14,9 +14,20 @@ public final class InputSummary implements Serializable {
 
     /** Distinct row widths and integer classes remembered before giving up on listing them. */
     static final int MAX_TRACKED = 100_000;
+    /** Bad records quoted in full, the first ones in file order. */
+    static final int MAX_EXAMPLES = 10;
 
+    /** Rows that parsed (bad records are counted apart). */
     long rows;
     int maxWidth;
+    /** The first row (in file order) of the largest width. */
+    RowRef firstMaxWidth;
+    /** CSV rows per width, while few widths are seen. */
+    final TreeMap<Integer, Long> widthCounts = new TreeMap<>();
+    /** Records that failed to parse, per category (on-bad-record=skip). */
+    final TreeMap<String, Long> badCounts = new TreeMap<>();
+    /** The first bad records in file order: key to message. */
+    final TreeMap<Long, String> badExamples = new TreeMap<>();
     /** Row width (CSV column count less label/weight) to the first row with that width. */
     final TreeMap<Integer, RowRef> firstRowOfWidth = new TreeMap<>();
     long zeros;
@@ -28,6 +39,8 @@ public final class InputSummary implements Serializable {
     RowRef firstOtherBinary;
     RowRef firstNonInteger;
     RowRef firstNegative;
+    long nonIntegers;
+    long negatives;
     double minLabel = Double.POSITIVE_INFINITY;
     double maxLabel = Double.NEGATIVE_INFINITY;
     /** The first row (in file order) holding the largest label. */
@@ -37,11 +50,25 @@ public final class InputSummary implements Serializable {
     boolean tooManyClasses;
 
     public void add(long key, ParsedRow row) {
+        if (row.isBad()) {
+            badCounts.merge(row.badCategory, 1L, Long::sum);
+            badExamples.put(key, row.badMessage);
+            if (badExamples.size() > MAX_EXAMPLES) {
+                badExamples.pollLastEntry();
+            }
+            return;
+        }
         rows++;
         int width = row.width();
-        maxWidth = Math.max(maxWidth, width);
+        if (width > maxWidth) {
+            maxWidth = width;
+            firstMaxWidth = new RowRef(key, row.line, width);
+        } else if (width == maxWidth) {
+            firstMaxWidth = RowRef.first(firstMaxWidth, new RowRef(key, row.line, width));
+        }
         if (row.indices == null && (firstRowOfWidth.containsKey(width) || firstRowOfWidth.size() < 16)) {
             firstRowOfWidth.merge(width, new RowRef(key, row.line, width), RowRef::first);
+            widthCounts.merge(width, 1L, Long::sum);
         }
         double y = row.label;
         RowRef ref = null;
@@ -65,8 +92,10 @@ public final class InputSummary implements Serializable {
             firstMaxLabel = RowRef.first(firstMaxLabel, new RowRef(key, row.line, y));
         }
         if (y != Math.rint(y)) {
+            nonIntegers++;
             firstNonInteger = RowRef.first(firstNonInteger, ref != null ? ref : new RowRef(key, row.line, y));
         } else if (y < 0) {
+            negatives++;
             firstNegative = RowRef.first(firstNegative, ref != null ? ref : new RowRef(key, row.line, y));
         } else if (!tooManyClasses) {
             classCounts.merge((long) y, 1L, Long::sum);
@@ -76,9 +105,20 @@ public final class InputSummary implements Serializable {
 
     public InputSummary merge(InputSummary o) {
         rows += o.rows;
-        maxWidth = Math.max(maxWidth, o.maxWidth);
+        if (o.maxWidth > maxWidth) {
+            maxWidth = o.maxWidth;
+            firstMaxWidth = o.firstMaxWidth;
+        } else if (o.maxWidth == maxWidth) {
+            firstMaxWidth = RowRef.first(firstMaxWidth, o.firstMaxWidth);
+        }
         for (Map.Entry<Integer, RowRef> e : o.firstRowOfWidth.entrySet()) {
             firstRowOfWidth.merge(e.getKey(), e.getValue(), RowRef::first);
+        }
+        o.widthCounts.forEach((k, v) -> widthCounts.merge(k, v, Long::sum));
+        o.badCounts.forEach((k, v) -> badCounts.merge(k, v, Long::sum));
+        badExamples.putAll(o.badExamples);
+        while (badExamples.size() > MAX_EXAMPLES) {
+            badExamples.pollLastEntry();
         }
         zeros += o.zeros;
         ones += o.ones;
@@ -88,6 +128,8 @@ public final class InputSummary implements Serializable {
         firstMinusOne = RowRef.first(firstMinusOne, o.firstMinusOne);
         firstOtherBinary = RowRef.first(firstOtherBinary, o.firstOtherBinary);
         firstNonInteger = RowRef.first(firstNonInteger, o.firstNonInteger);
+        nonIntegers += o.nonIntegers;
+        negatives += o.negatives;
         firstNegative = RowRef.first(firstNegative, o.firstNegative);
         minLabel = Math.min(minLabel, o.minLabel);
         if (o.maxLabel > maxLabel) {
@@ -106,5 +148,10 @@ public final class InputSummary implements Serializable {
 
     public long rows() {
         return rows;
+    }
+
+    /** Records that failed to parse. */
+    public long badRecords() {
+        return badCounts.values().stream().mapToLong(Long::longValue).sum();
     }
 }

@@ -5,16 +5,20 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
- * How input labels become the labels the loss reads: y' = (y - shift) / scale, and the original label of
- * each class (what the model file records, so predictions speak the data's labels).
+ * How input labels become the labels the loss reads: y' = (y - shift) / scale, which labels are accepted,
+ * and the original label of each class (what the model file records, so predictions speak the data's
+ * labels).
  * <ul>
  *   <li>logistic, hinge: labels 0/1 as they are; with --binary-labels pm1 (or auto) labels -1/+1 as 0/1;</li>
  *   <li>softmax: integer labels 0..K-1 as they are; labels 1..K with no 0 shifted to 0..K-1;</li>
  *   <li>least squares: any finite label as it is.</li>
  * </ul>
- * Anything else is a {@link BadInputException} naming the first offending row.
+ * A label that does not fit is a {@link BadInputException} naming the first offending row; with
+ * on-bad-record=skip such rows are counted ({@link #rejectedRows}) and left out instead. Problems no row
+ * can be blamed for (labels that mix -1 and 0, an empty class, one class) are errors either way.
  */
 public final class LabelEncoding implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -53,16 +57,32 @@ public final class LabelEncoding implements Serializable {
     /** Original label of class k; null for regression. */
     private final double[] classLabels;
     private final String note;
+    private final long rejectedRows;
+    private final String rejectedExample;
+    private final long rejectedExampleKey;
 
-    private LabelEncoding(double shift, double scale, double[] classLabels, String note) {
+    private LabelEncoding(double shift, double scale, double[] classLabels, String note, long rejectedRows,
+                          String rejectedExample, long rejectedExampleKey) {
+        this.rejectedExampleKey = rejectedExampleKey;
         this.shift = shift;
         this.scale = scale;
         this.classLabels = classLabels;
         this.note = note;
+        this.rejectedRows = rejectedRows;
+        this.rejectedExample = rejectedExample;
     }
 
     public double encode(double label) {
         return (label - shift) / scale;
+    }
+
+    /** Whether a row with this label is trained on (regression: every label; classes: the class labels). */
+    public boolean accepts(double label) {
+        if (classLabels == null) {
+            return true;
+        }
+        double c = encode(label);
+        return c == Math.rint(c) && c >= 0 && c < classLabels.length;
     }
 
     /** 0 for regression, else K. */
@@ -79,76 +99,130 @@ public final class LabelEncoding implements Serializable {
         return note;
     }
 
+    /** Rows left out because their label does not fit (on-bad-record=skip only). */
+    public long rejectedRows() {
+        return rejectedRows;
+    }
+
+    /** The row key of the first rejected row (for ordering examples). */
+    public long rejectedExampleKey() {
+        return rejectedExampleKey;
+    }
+
+    /** The first rejected row, described, or null. */
+    public String rejectedExample() {
+        return rejectedExample;
+    }
+
     public static LabelEncoding decide(Objective objective, InputSummary s, Integer givenClasses,
                                        BinaryLabels binary, List<String> paths) {
+        return decide(objective, s, givenClasses, binary, false, paths);
+    }
+
+    /** @param skip leave rows with misfit labels out (counted) instead of failing on the first */
+    public static LabelEncoding decide(Objective objective, InputSummary s, Integer givenClasses,
+                                       BinaryLabels binary, boolean skip, List<String> paths) {
         switch (objective.labelKind()) {
             case REAL:
-                return new LabelEncoding(0.0, 1.0, null, null);
+                return new LabelEncoding(0.0, 1.0, null, null, 0, null, 0L);
             case BINARY:
-                return binary(objective, s, binary, paths);
+                return binary(objective, s, binary, skip, paths);
             case CLASS_INDEX:
-                return classes(s, givenClasses, paths);
+                return classes(s, givenClasses, skip, paths);
             default:
                 throw new AssertionError(objective);
         }
     }
 
-    private static LabelEncoding binary(Objective objective, InputSummary s, BinaryLabels mode, List<String> paths) {
+    private static LabelEncoding binary(Objective objective, InputSummary s, BinaryLabels mode, boolean skip,
+                                        List<String> paths) {
         String name = objective.cliName();
         String accepted = mode == BinaryLabels.ZERO_ONE ? "0 or 1 (-1/+1 are read as 0/1 with --binary-labels pm1)"
                 : mode == BinaryLabels.PLUS_MINUS_ONE ? "-1 or +1 (--binary-labels pm1)"
                 : "0/1 or -1/+1 (--binary-labels auto)";
-        if (s.otherBinary > 0) {
-            RowRef r = s.firstOtherBinary;
-            throw new BadInputException("label " + fmt(r.value) + " in " + r.describe(paths) + " does not fit "
-                    + name + ": labels must be " + accepted + ". " + s.otherBinary
-                    + " row(s) have other labels. For regression use --objective least-squares; for more than"
-                    + " two classes, --objective softmax.");
-        }
-        if (mode == BinaryLabels.ZERO_ONE && s.minusOnes > 0) {
-            RowRef r = s.firstMinusOne;
-            throw new BadInputException("label -1 in " + r.describe(paths) + " does not fit " + name
-                    + ": labels must be " + accepted + ".");
-        }
-        if (mode == BinaryLabels.PLUS_MINUS_ONE && s.zeros > 0) {
-            RowRef r = s.firstZero;
-            throw new BadInputException("label 0 in " + r.describe(paths) + " does not fit " + name
-                    + ": labels must be " + accepted + "; for 0/1 labels leave --binary-labels at 01.");
-        }
-        if (s.minusOnes > 0 && s.zeros > 0) {
+        if (mode == BinaryLabels.AUTO && s.minusOnes > 0 && s.zeros > 0) {
             throw new BadInputException("labels mix -1 (first in " + s.firstMinusOne.describe(paths) + ") and 0 (first in "
                     + s.firstZero.describe(paths) + "): " + name + " takes either 0/1 or -1/+1 labels, not both.");
         }
-        if (s.minusOnes > 0 || mode == BinaryLabels.PLUS_MINUS_ONE) {
-            return new LabelEncoding(-1.0, 2.0, new double[] {-1.0, 1.0},
-                    "labels -1/+1 are read as 0/1 (the model records classLabels [-1, 1])");
+        boolean plusMinus = mode == BinaryLabels.PLUS_MINUS_ONE || mode == BinaryLabels.AUTO && s.minusOnes > 0;
+        long rejected = s.otherBinary;
+        RowRef first = s.firstOtherBinary;
+        String hint = "";
+        if (plusMinus) {
+            rejected += s.zeros;
+            first = RowRef.first(first, s.firstZero);
+            if (s.zeros > 0) {
+                hint = "; for 0/1 labels leave --binary-labels at 01";
+            }
+        } else {
+            rejected += s.minusOnes;
+            first = RowRef.first(first, s.firstMinusOne);
         }
-        return new LabelEncoding(0.0, 1.0, new double[] {0.0, 1.0}, null);
+        String example = first == null ? null : "label " + fmt(first.value) + " in " + first.describe(paths)
+                + " does not fit " + name + ": labels must be " + accepted + hint;
+        if (rejected > 0 && !skip) {
+            throw new BadInputException(example + ". " + rejected + " row(s) have such labels. For regression use"
+                    + " --objective least-squares; for more than two classes, --objective softmax.");
+        }
+        if (rejected == s.rows) {
+            throw new BadInputException("no row has a label " + name + " accepts (" + accepted + "); first: " + example);
+        }
+        if (plusMinus) {
+            return new LabelEncoding(-1.0, 2.0, new double[] {-1.0, 1.0},
+                    "labels -1/+1 are read as 0/1 (the model records classLabels [-1, 1])", rejected, example,
+                    first == null ? 0L : first.key);
+        }
+        return new LabelEncoding(0.0, 1.0, new double[] {0.0, 1.0}, null, rejected, example,
+                first == null ? 0L : first.key);
     }
 
-    private static LabelEncoding classes(InputSummary s, Integer givenClasses, List<String> paths) {
+    private static LabelEncoding classes(InputSummary s, Integer givenClasses, boolean skip, List<String> paths) {
+        long rejected = 0;
+        RowRef first = null;
+        String why = null;
         if (s.firstNonInteger != null) {
-            RowRef r = s.firstNonInteger;
-            throw new BadInputException("label " + fmt(r.value) + " in " + r.describe(paths)
-                    + " is not a class index: softmax labels must be integers 0..K-1.");
+            rejected += s.nonIntegers;
+            first = s.firstNonInteger;
+            why = "is not a class index";
         }
         if (s.firstNegative != null) {
-            RowRef r = s.firstNegative;
-            throw new BadInputException("label " + fmt(r.value) + " in " + r.describe(paths)
-                    + " is negative: softmax labels must be integers 0..K-1.");
+            rejected += s.negatives;
+            if (first == null || s.firstNegative.key < first.key) {
+                first = s.firstNegative;
+                why = "is negative";
+            }
+        }
+        if (rejected > 0 && !skip) {
+            throw new BadInputException("label " + fmt(first.value) + " in " + first.describe(paths) + " " + why
+                    + ": softmax labels must be integers 0..K-1. " + rejected + " row(s) have such labels.");
         }
         if (s.tooManyClasses) {
             throw new BadInputException("labels take more than " + InputSummary.MAX_TRACKED
                     + " distinct values: too many classes for softmax.");
         }
-        long maxLabel = (long) s.maxLabel;
+        if (s.classCounts.isEmpty()) {
+            throw new BadInputException("no row has a softmax label (an integer 0..K-1); first: label "
+                    + fmt(first.value) + " in " + first.describe(paths) + ".");
+        }
+        String example = first == null ? null : "label " + fmt(first.value) + " in " + first.describe(paths) + " "
+                + why + ": softmax labels must be integers 0..K-1";
+        long maxLabel = s.classCounts.lastKey();
         if (givenClasses != null) {
             if (maxLabel >= givenClasses) {
-                throw new BadInputException("label " + maxLabel + " in " + s.firstMaxLabel.describe(paths)
-                        + " is out of range for --num-classes " + givenClasses + " (labels must be 0.."
-                        + (givenClasses - 1) + ").");
+                long beyond = s.classCounts.tailMap((long) givenClasses).values().stream().mapToLong(Long::longValue).sum();
+                RowRef r = s.firstMaxLabel;
+                String message = "label " + maxLabel + " in " + r.describe(paths) + " is out of range for --num-classes "
+                        + givenClasses + " (labels must be 0.." + (givenClasses - 1) + ")";
+                if (!skip) {
+                    throw new BadInputException(message + ". " + beyond + " row(s) have labels beyond it.");
+                }
+                rejected += beyond;
+                if (first == null || r.key < first.key) {
+                    first = r;
+                    example = message;
+                }
             }
-            return checkedClasses(s, 0, givenClasses, null);
+            return checkedClasses(s, 0, givenClasses, null, rejected, example, first == null ? 0L : first.key);
         }
         boolean oneBased = !s.classCounts.containsKey(0L) && s.classCounts.firstKey() == 1L;
         int shift = oneBased ? 1 : 0;
@@ -159,12 +233,14 @@ public final class LabelEncoding implements Serializable {
         }
         return checkedClasses(s, shift, (int) k, oneBased
                 ? "labels 1.." + k + " are read as classes 0.." + (k - 1) + " (the model records classLabels)"
-                : null);
+                : null, rejected, example, first == null ? 0L : first.key);
     }
 
-    private static LabelEncoding checkedClasses(InputSummary s, int shift, int k, String note) {
+    private static LabelEncoding checkedClasses(InputSummary s, int shift, int k, String note, long rejected,
+                                                String example, long exampleKey) {
         if (k < 2) {
-            throw new BadInputException("softmax needs at least 2 classes, but every label is " + (long) s.maxLabel + ".");
+            throw new BadInputException("softmax needs at least 2 classes, but every label is "
+                    + s.classCounts.firstKey() + ".");
         }
         List<Long> empty = new ArrayList<>();
         for (long c = shift; c < shift + k && empty.size() < 10; c++) {
@@ -181,19 +257,27 @@ public final class LabelEncoding implements Serializable {
         for (int c = 0; c < k; c++) {
             labels[c] = c + shift;
         }
-        return new LabelEncoding(shift, 1.0, labels, note);
+        return new LabelEncoding(shift, 1.0, labels, note, rejected, example, exampleKey);
     }
 
-    /** Rows per class, for the data summary; empty for regression. */
-    public static String classCounts(InputSummary s) {
+    /** Rows per accepted label, for the data summary; empty for regression. */
+    public static String classCounts(InputSummary s, LabelEncoding labels) {
         StringBuilder sb = new StringBuilder();
         int shown = 0;
-        for (Map.Entry<Long, Long> e : s.classCounts.entrySet()) {
+        TreeMap<Double, Long> counts = new TreeMap<>();
+        s.classCounts.forEach((label, n) -> counts.put((double) label, n));
+        if (s.minusOnes > 0) {
+            counts.put(-1.0, s.minusOnes);
+        }
+        for (Map.Entry<Double, Long> e : counts.entrySet()) {
+            if (!labels.accepts(e.getKey())) {
+                continue;
+            }
             if (shown++ == 10) {
                 sb.append(" ...");
                 break;
             }
-            sb.append(sb.length() == 0 ? "" : ", ").append(e.getKey()).append(": ").append(e.getValue());
+            sb.append(sb.length() == 0 ? "" : ", ").append(fmt(e.getKey())).append(": ").append(e.getValue());
         }
         return sb.toString();
     }

@@ -33,29 +33,29 @@ public final class LibsvmParser implements Serializable {
             String token = tokens[t];
             int colon = token.indexOf(':');
             if (colon < 0) {
-                throw bad("'" + token + "' is not an INDEX:VALUE pair (missing ':')", text, path, line, byteOffset);
+                throw bad("missing colon", "'" + token + "' is not an INDEX:VALUE pair (missing ':')", text, path, line, byteOffset);
             }
             String indexText = token.substring(0, colon);
             int index;
             try {
                 index = Integer.parseInt(indexText);
             } catch (NumberFormatException e) {
-                throw bad("feature index '" + indexText + "' in '" + token + "' is not an integer",
+                throw bad("index not an integer", "feature index '" + indexText + "' in '" + token + "' is not an integer",
                         text, path, line, byteOffset);
             }
             if (index < 1) {
-                throw bad("feature index " + index + " in '" + token + "' is below 1 (LIBSVM indices are 1-based)",
+                throw bad("index below 1", "feature index " + index + " in '" + token + "' is below 1 (LIBSVM indices are 1-based)",
                         text, path, line, byteOffset);
             }
             if (index == previous) {
-                throw bad("feature index " + index + " appears twice", text, path, line, byteOffset);
+                throw bad("repeated index", "feature index " + index + " appears twice", text, path, line, byteOffset);
             }
             if (index < previous) {
-                throw bad("feature index " + index + " comes after " + previous
+                throw bad("decreasing index", "feature index " + index + " comes after " + previous
                         + " (indices must increase along a line)", text, path, line, byteOffset);
             }
             if (numFeatures > 0 && index > numFeatures) {
-                throw bad("feature index " + index + " is beyond --num-features " + numFeatures,
+                throw bad("index beyond num-features", "feature index " + index + " is beyond --num-features " + numFeatures,
                         text, path, line, byteOffset);
             }
             previous = index;
@@ -71,16 +71,16 @@ public final class LibsvmParser implements Serializable {
         try {
             v = Double.parseDouble(s);
         } catch (NumberFormatException e) {
-            throw bad(what + " '" + s + "' is not a number", text, path, line, offset);
+            throw bad("not a number", what + " '" + s + "' is not a number", text, path, line, offset);
         }
         if (!Double.isFinite(v)) {
-            throw bad(what + " is " + s + "; only finite numbers can be trained on", text, path, line, offset);
+            throw bad("not finite", what + " is " + s + "; only finite numbers can be trained on", text, path, line, offset);
         }
         return v;
     }
 
-    static BadInputException bad(String reason, String text, String path, long line, long offset) {
-        return new BadInputException("bad LIBSVM record in " + BadInputException.location(path, line, offset) + ": "
+    static BadInputException bad(String category, String reason, String text, String path, long line, long offset) {
+        return new BadInputException(category, "bad LIBSVM record in " + BadInputException.location(path, line, offset) + ": "
                 + reason + ": " + BadInputException.quote(text)
                 + ". Each line must be LABEL INDEX:VALUE ... with 1-based increasing indices.");
     }

@@ -16,13 +16,33 @@ public final class ParsedRow implements Serializable {
     public final double[] values;
     /** 1-based line in its file, or -1 where the split cannot know it (the key carries the byte offset). */
     public final long line;
+    /** For a record that failed to parse (kept under on-bad-record=skip to be counted): its kind, else null. */
+    public final String badCategory;
+    /** The full message for a bad record, else null. */
+    public final String badMessage;
 
     public ParsedRow(double label, double weight, int[] indices, double[] values, long line) {
+        this(label, weight, indices, values, line, null, null);
+    }
+
+    private ParsedRow(double label, double weight, int[] indices, double[] values, long line, String badCategory,
+                      String badMessage) {
         this.label = label;
         this.weight = weight;
         this.indices = indices;
         this.values = values;
         this.line = line;
+        this.badCategory = badCategory;
+        this.badMessage = badMessage;
+    }
+
+    /** A record that failed to parse, carried along so it is counted exactly once, in file order. */
+    public static ParsedRow bad(BadInputException e, long line) {
+        return new ParsedRow(Double.NaN, 0.0, new int[0], new double[0], line, e.category(), e.getMessage());
+    }
+
+    public boolean isBad() {
+        return badCategory != null;
     }
 
     /** Features this row needs: the largest index + 1 (sparse) or its value count (dense). */

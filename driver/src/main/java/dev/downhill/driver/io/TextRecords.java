@@ -24,11 +24,13 @@ final class TextRecords implements Iterator<Tuple2<Long, ParsedRow>> {
     private final int fileIndex;
     private final boolean lineNumbersKnown;
     private final LineParser parser;
+    private final boolean skipBad;
     private long line;
     private Tuple2<Long, ParsedRow> next;
 
     TextRecords(Iterator<Tuple2<LongWritable, Text>> records, String path, int fileIndex, long splitStart,
-                LineParser parser) {
+                LineParser parser, boolean skipBad) {
+        this.skipBad = skipBad;
         this.records = records;
         this.path = path;
         this.fileIndex = fileIndex;
@@ -44,7 +46,16 @@ final class TextRecords implements Iterator<Tuple2<Long, ParsedRow>> {
             long offset = r._1().get();
             // Text is reused by the record reader: decode it now.
             String text = r._2().toString();
-            ParsedRow row = parser.parse(text, path, lineNumbersKnown ? line : -1, offset, offset == 0);
+            long lineNumber = lineNumbersKnown ? line : -1;
+            ParsedRow row;
+            try {
+                row = parser.parse(text, path, lineNumber, offset, offset == 0);
+            } catch (BadInputException e) {
+                if (!skipBad) {
+                    throw e;
+                }
+                row = ParsedRow.bad(e, lineNumber);
+            }
             if (row != null) {
                 next = new Tuple2<>(RowKey.of(fileIndex, offset), row);
             }
@@ -60,7 +71,8 @@ final class TextRecords implements Iterator<Tuple2<Long, ParsedRow>> {
         } catch (Exception e) {
             // Scala iterators may throw checked IOExceptions (a truncated gzip file, a vanished block).
             if (e instanceof IOException) {
-                throw new BadInputException("cannot read " + path + (lineNumbersKnown ? " after line " + line : "")
+                String where = !lineNumbersKnown ? "" : line == 0 ? " at its start" : " after line " + line;
+                throw new BadInputException("cannot read " + path + where
                         + ": " + e.getMessage() + " (is the file truncated or corrupt?)", e);
             }
             throw new IllegalStateException(e);

@@ -17,10 +17,12 @@ public final class TrainingData {
     public final long numBlocks;
     public final long denseBlocks;
     public final long payloadBytes;
+    /** What on-bad-record=skip left out (empty under fail). */
+    public final BadRecords badRecords;
 
     TrainingData(JavaRDD<DataBlock> blocks, InputFiles files, String format, int numFeatures, LabelEncoding labels,
                  InputSummary summary, SmoothnessBound smoothness, int partitions, long numBlocks, long denseBlocks,
-                 long payloadBytes) {
+                 long payloadBytes, BadRecords badRecords) {
         this.blocks = blocks;
         this.files = files;
         this.format = format;
@@ -32,10 +34,12 @@ public final class TrainingData {
         this.numBlocks = numBlocks;
         this.denseBlocks = denseBlocks;
         this.payloadBytes = payloadBytes;
+        this.badRecords = badRecords;
     }
 
+    /** Rows trained on: those packed into blocks (bad records and misfit labels left out). */
     public long rows() {
-        return summary.rows();
+        return smoothness.rows();
     }
 
     /** Drops the cached blocks. */

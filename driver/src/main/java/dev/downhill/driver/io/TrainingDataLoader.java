@@ -59,7 +59,13 @@ public final class TrainingDataLoader {
         public CsvParser.Header csvHeader = CsvParser.Header.AUTO;
         public char csvDelimiter = ',';
         public int blockRows = 4096;
+        /** on-bad-record=skip: count and leave out bad records instead of failing on the first. */
+        public boolean skipBadRecords;
+        public double maxBadFraction = 0.001;
     }
+
+    /** Bytes of driver heap a model parameter costs: the iterate, gradient, broadcast and partials merged. */
+    static final long DRIVER_BYTES_PER_PARAMETER = 8L * (8 + 16);
 
     /** Default partitions: one per 32 MiB of input, at least 2. */
     static final long BYTES_PER_PARTITION = 32L << 20;
@@ -89,17 +95,33 @@ public final class TrainingDataLoader {
                 })
                 .reduce(InputSummary::merge);
         List<String> paths = files.paths();
-        if (summary.rows() == 0) {
+        BadRecords bad = new BadRecords(summary.rows() + summary.badRecords());
+        summary.badCounts.forEach((category, n) -> bad.add(category, n, 0L, null));
+        summary.badExamples.forEach(bad::addExample);
+        if (summary.rows() == 0 && bad.total() == 0) {
             throw new BadInputException("input " + o.input + " holds no data rows (only blank, comment or header"
                     + " lines).");
         }
-        int numFeatures = numFeatures(format, o, summary, paths);
-        LabelEncoding labels = LabelEncoding.decide(o.objective, summary, o.numClasses, o.binaryLabels, paths);
+        if (summary.rows() == 0) {
+            bad.enforce(o.maxBadFraction);
+        }
+        int numFeatures = numFeatures(format, o, summary, paths, bad);
+        LabelEncoding labels = LabelEncoding.decide(o.objective, summary, o.numClasses, o.binaryLabels,
+                o.skipBadRecords, paths);
+        if (labels.rejectedRows() > 0) {
+            bad.add("label does not fit " + o.objective.cliName(), labels.rejectedRows(), labels.rejectedExampleKey(),
+                    labels.rejectedExample());
+        }
+        if (o.skipBadRecords) {
+            bad.enforce(o.maxBadFraction);
+        }
+        checkModelSize(numFeatures, o.objective.numOutputs(labels.numClasses()), summary, paths);
 
         final int d = numFeatures;
         final int blockRows = o.blockRows;
+        final boolean csv = "csv".equals(format);
         JavaRDD<DataBlock> blocks = rows
-                .mapPartitions(it -> pack(it, d, blockRows, labels))
+                .mapPartitions(it -> pack(it, d, csv, blockRows, labels))
                 .persist(StorageLevel.MEMORY_ONLY());
         blocks.setName("Downhill blocks of " + o.input);
 
@@ -113,7 +135,7 @@ public final class TrainingDataLoader {
         }).collect().stream().reduce(new BlockStats(), BlockStats::merge); // partition order: same bits every run
 
         return new TrainingData(blocks, files, format, numFeatures, labels, summary, stats.bound, partitions,
-                stats.blocks, stats.denseBlocks, stats.payloadBytes);
+                stats.blocks, stats.denseBlocks, stats.payloadBytes, bad);
     }
 
     private static String resolveFormat(String format, InputFiles files) {
@@ -159,6 +181,7 @@ public final class TrainingDataLoader {
             parser = (t, path, line, offset, first) -> libsvm.parse(t, path, line, offset);
         }
         TextRecords.LineParser lineParser = parser;
+        boolean skip = o.skipBadRecords;
         JavaRDD<Tuple2<Long, ParsedRow>> parsed = text.mapPartitionsWithInputSplit((split, records) -> {
             FileSplit fileSplit = (FileSplit) split;
             String path = fileSplit.getPath().toString();
@@ -166,12 +189,26 @@ public final class TrainingDataLoader {
             if (index == null) {
                 throw new IllegalStateException("input split of unlisted file " + path);
             }
-            return new TextRecords(records, path, index, fileSplit.getStart(), lineParser);
+            return new TextRecords(records, path, index, fileSplit.getStart(), lineParser, skip);
         }, false);
         return parsed.mapToPair(t -> t);
     }
 
-    private static int numFeatures(String format, Options o, InputSummary s, List<String> paths) {
+    /** Refuses a model the driver could not hold, naming the row whose feature index asks for it. */
+    private static void checkModelSize(int numFeatures, int outputs, InputSummary s, List<String> paths) {
+        long parameters = ((long) numFeatures + 1) * outputs;
+        long heap = Runtime.getRuntime().maxMemory();
+        if (parameters > Integer.MAX_VALUE - 8 || parameters * DRIVER_BYTES_PER_PARAMETER > heap) {
+            String where = s.firstMaxWidth == null ? "" : " (the largest feature index is in "
+                    + s.firstMaxWidth.describe(paths) + ")";
+            throw new BadInputException(String.format(Locale.ROOT, "%d features x %d output(s) make %d parameters,"
+                    + " more than this driver can hold (%.1f GiB heap)%s. If that index is a typo, fix the line;"
+                    + " otherwise give the driver more memory (--driver-memory) or set --num-features.",
+                    numFeatures, outputs, parameters, heap / 1073741824.0, where));
+        }
+    }
+
+    private static int numFeatures(String format, Options o, InputSummary s, List<String> paths, BadRecords bad) {
         if ("csv".equals(format)) {
             Map.Entry<Integer, RowRef> first = null;
             for (Map.Entry<Integer, RowRef> e : s.firstRowOfWidth.entrySet()) {
@@ -182,11 +219,21 @@ public final class TrainingDataLoader {
             for (Map.Entry<Integer, RowRef> e : s.firstRowOfWidth.entrySet()) {
                 if (e.getKey().intValue() != first.getKey().intValue()) {
                     int extra = o.weightColumn >= 0 ? 2 : 1;
-                    throw new BadInputException("bad CSV record in " + e.getValue().describe(paths) + ": it has "
+                    String message = "bad CSV record in " + e.getValue().describe(paths) + ": it has "
                             + (e.getKey() + extra) + " columns, but " + first.getValue().describe(paths)
                             + " (the first row) has " + (first.getKey() + extra) + ". Every row needs the same"
-                            + " columns.");
+                            + " columns.";
+                    if (!o.skipBadRecords) {
+                        throw new BadInputException(message);
+                    }
+                    bad.add("wrong number of columns", s.widthCounts.getOrDefault(e.getKey(), 0L), e.getValue().key,
+                            message);
                 }
+            }
+            if (s.firstRowOfWidth.size() >= 16) {
+                // Widths beyond the 16 tracked cannot be counted exactly: refuse rather than guess.
+                throw new BadInputException("the CSV rows have 16 or more different column counts; the data is not"
+                        + " one table. First row: " + first.getValue().describe(paths) + ".");
             }
             int width = first.getKey();
             if (o.numFeatures > 0 && o.numFeatures != width) {
@@ -207,12 +254,16 @@ public final class TrainingDataLoader {
         return s.maxWidth;
     }
 
-    private static Iterator<DataBlock> pack(Iterator<Tuple2<Long, ParsedRow>> rows, int numFeatures, int blockRows,
-                                            LabelEncoding labels) {
+    /** Packs the good rows; bad records, misfit labels and CSV rows of the wrong width were counted and stay out. */
+    private static Iterator<DataBlock> pack(Iterator<Tuple2<Long, ParsedRow>> rows, int numFeatures, boolean csv,
+                                            int blockRows, LabelEncoding labels) {
         List<DataBlock> out = new ArrayList<>();
         BlockBuilder builder = new BlockBuilder(numFeatures);
         while (rows.hasNext()) {
             ParsedRow r = rows.next()._2();
+            if (r.isBad() || !labels.accepts(r.label) || csv && r.values.length != numFeatures) {
+                continue;
+            }
             double y = labels.encode(r.label);
             if (r.indices == null) {
                 builder.addDenseRow(y, r.weight, r.values);

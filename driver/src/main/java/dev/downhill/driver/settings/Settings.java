@@ -74,6 +74,17 @@ public final class Settings {
                             + " is a header.", AUTO, "true", "false"),
             Setting.string("csv-delimiter", ",",
                     "CSV: the field delimiter (one character; 'tab' for a tab)."),
+            Setting.choice("on-bad-record", "fail",
+                    "What a bad input record does. fail: stop at the first, naming file, line and text (exit 3, no"
+                            + " model). skip: leave bad records out, count them per reason, print the counts and the"
+                            + " first 10 in file order, and still fail if more than max-bad-fraction were bad.",
+                    "fail", "skip"),
+            Setting.real("max-bad-fraction", "0.001", 0.0, false, 1.0,
+                    "With on-bad-record=skip: the largest fraction of records that may be bad before the run"
+                            + " fails anyway."),
+            Setting.integer("divergence-rises", "10", 1, 1_000_000,
+                    "Stop as diverged (exit 4) when the objective rises this many iterations in a row with a fixed"
+                            + " step; a NaN or infinite objective or gradient stops it at once."),
             Setting.integer("block-rows", "4096", 1, 1_000_000,
                     "Rows packed into one cached block (the unit executors loop over)."),
             Setting.string("config", null,

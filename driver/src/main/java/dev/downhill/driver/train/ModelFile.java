@@ -77,11 +77,16 @@ public final class ModelFile {
 
     /** Writes OUTPUT/model.json (temporary file, then rename) and returns its full path. */
     public static String write(String outputDir, ObjectNode model, Configuration conf) throws IOException {
+        return write(outputDir, NAME, model, conf);
+    }
+
+    /** Writes OUTPUT/name the same way. */
+    public static String write(String outputDir, String name, ObjectNode model, Configuration conf) throws IOException {
         Path dir = new Path(outputDir);
         FileSystem fs = dir.getFileSystem(conf);
         fs.mkdirs(dir);
-        Path target = new Path(dir, NAME);
-        Path tmp = new Path(dir, "." + NAME + ".tmp");
+        Path target = new Path(dir, name);
+        Path tmp = new Path(dir, "." + name + ".tmp");
         try (OutputStream out = fs.create(tmp, true)) {
             out.write(JSON.writeValueAsBytes(model));
             out.write('\n');

@@ -6,7 +6,9 @@ import dev.downhill.core.model.LinearModel;
 import dev.downhill.core.objective.L2Penalty;
 import dev.downhill.core.objective.RegularizedObjective;
 import dev.downhill.core.optim.GradientDescent;
+import dev.downhill.core.linalg.Vectors;
 import dev.downhill.core.optim.Minimizer;
+import dev.downhill.core.optim.OptimizerState;
 import dev.downhill.core.optim.StopReason;
 import dev.downhill.driver.io.CsvParser;
 import dev.downhill.driver.io.LabelEncoding;
@@ -26,6 +28,8 @@ import org.apache.spark.api.java.JavaSparkContext;
  */
 public final class TrainCommand {
     public static final String JOB_GROUP = "downhill-train";
+    /** Where a diverged run leaves the best parameters it saw. */
+    public static final String LAST_GOOD = "last-good-model.json";
 
     private final Settings settings;
     private final PrintStream out;
@@ -74,10 +78,14 @@ public final class TrainCommand {
             double lipschitz = data.smoothness.lipschitz(objective, l2);
             double step = settings.isAuto("step") ? 1.0 / lipschitz : settings.getDouble("step");
 
-            printSummary(data, objective, l2, step, lipschitz, maxIter, tol);
+            printSummary(data, objective, l2, step, lipschitz, maxIter);
+            if (data.badRecords.total() > 0) {
+                out.print(data.badRecords.describe());
+            }
             RegularizedObjective f = new RegularizedObjective(new SparkDataLoss(jsc, data.blocks, model, loss),
                     new L2Penalty(l2, model));
-            Minimizer minimizer = new Minimizer(new GradientDescent(step), maxIter, tol);
+            Minimizer minimizer = new Minimizer(new GradientDescent(step), maxIter, tol,
+                    settings.getInt("divergence-rises"));
             int width = String.valueOf(maxIter).length();
             jsc.setJobGroup(JOB_GROUP, "Downhill train: initial point", false);
             Minimizer.Result result = minimizer.minimize(f, new double[model.numParameters()], (state, gnorm, nanos) -> {
@@ -87,10 +95,22 @@ public final class TrainCommand {
                         false);
             });
             if (result.reason() == StopReason.DIVERGED) {
-                throw new DivergedException("training diverged at iteration " + result.state().iteration()
-                        + ": the objective is " + result.state().value() + " and ||grad f|| is " + result.gradientNorm()
-                        + ". The step " + step + " is too large for this data; try a smaller --step"
-                        + (settings.isAuto("step") ? "" : " (or leave it out: the default 1/L is safe)") + ".");
+                OptimizerState best = result.best();
+                String kept = "";
+                if (best != null) {
+                    TrainingResult lastGood = new TrainingResult(objective, l2, data.numFeatures, k,
+                            labels.classLabels(), best.x(), best.iteration(), best.value(),
+                            Vectors.norm2(best.gradient()), StopReason.DIVERGED, step);
+                    String path = ModelFile.write(settings.require("output"), LAST_GOOD, ModelFile.toJson(lastGood),
+                            jsc.hadoopConfiguration());
+                    kept = String.format(Locale.ROOT, " The best parameters seen (iteration %d, objective %.12g) are"
+                            + " in %s; no model.json was written.", best.iteration(), best.value(), path);
+                }
+                throw new DivergedException("training diverged at iteration " + result.state().iteration() + ": "
+                        + result.detail() + " (||grad f|| = " + result.gradientNorm() + "). The step " + step
+                        + " is too large for this data: try a smaller --step"
+                        + (settings.isAuto("step") ? "" : ", or leave it out (the default 1/L is safe for smooth"
+                        + " objectives)") + "." + kept);
             }
             out.printf(Locale.ROOT, "stopped after %d iterations: %s (||grad f|| = %.3e, tol %s); objective %.15g%n",
                     result.state().iteration(), result.reason().label(), result.gradientNorm(), settings.get("tol"),
@@ -117,11 +137,13 @@ public final class TrainCommand {
         String delimiter = settings.get("csv-delimiter");
         o.csvDelimiter = "tab".equals(delimiter) ? '\t' : delimiter.charAt(0);
         o.blockRows = settings.getInt("block-rows");
+        o.skipBadRecords = "skip".equals(settings.get("on-bad-record"));
+        o.maxBadFraction = settings.getDouble("max-bad-fraction");
         return o;
     }
 
     private void printSummary(TrainingData data, Objective objective, double l2, double step, double lipschitz,
-                              long maxIter, double tol) {
+                              long maxIter) {
         int files = data.files.files().size();
         out.printf(Locale.ROOT, "data: %d rows x %d features (%s) from %d file%s; %d partitions, %d blocks"
                         + " (%d dense), %.1f MiB cached%n",
@@ -129,7 +151,7 @@ public final class TrainCommand {
                 data.numBlocks, data.denseBlocks, data.payloadBytes / 1048576.0);
         if (data.labels.numClasses() > 0) {
             out.println("classes: " + data.labels.numClasses() + " (rows per label: "
-                    + LabelEncoding.classCounts(data.summary) + ")");
+                    + LabelEncoding.classCounts(data.summary, data.labels) + ")");
         }
         if (data.labels.note() != null) {
             out.println("note: " + data.labels.note());

@@ -129,7 +129,7 @@ class LabelEncodingTest {
         add(1, 3, 2).add(0, 8, 1).add(0, 7, 2).add(1, 1, 0).add(0, 9, 5);
         String m = failure(o, null);
         // File 0 comes before file 1, and within file 0 line 7 before line 9.
-        assertContains(m, "label 2 in " + FILE0 + " line 7 does not fit " + o.cliName(), "3 row(s) have other labels",
+        assertContains(m, "label 2 in " + FILE0 + " line 7 does not fit " + o.cliName(), "3 row(s) have such labels",
                 "--objective least-squares", "--objective softmax");
         assertFalse(m.contains(FILE1), m);
     }
@@ -157,7 +157,7 @@ class LabelEncodingTest {
         assertArrayEquals(new double[] {0, 1, 2}, e.classLabels());
         assertEquals(2.0, e.encode(2));
         assertNull(e.note());
-        assertEquals("0: 2, 1: 2, 2: 1", LabelEncoding.classCounts(summary));
+        assertEquals("0: 2, 1: 2, 2: 1", LabelEncoding.classCounts(summary, e));
     }
 
     @Test
