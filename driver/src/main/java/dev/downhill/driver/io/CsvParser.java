@@ -39,33 +39,31 @@ public final class CsvParser implements Serializable {
         if (text.trim().isEmpty()) {
             return null;
         }
-        List<String> fields = split(text, path, line, byteOffset);
+        RecordComplaint complain = (category, reason) -> bad(category, reason, text, path, line, byteOffset);
+        List<String> fields = split(text, complain);
         if (firstLineOfFile && (header == Header.TRUE || header == Header.AUTO && noNumbers(fields))) {
             return null;
         }
         int needed = Math.max(labelColumn, weightColumn) + 1;
         if (fields.size() < needed) {
-            throw bad("too few columns", "it has " + fields.size() + " column(s), but the label" + (weightColumn >= 0 ? "/weight" : "")
-                    + " column needs at least " + needed + " (--label-column " + labelColumn
-                    + (weightColumn >= 0 ? ", --weight-column " + weightColumn : "") + ")", text, path, line,
-                    byteOffset);
+            throw complain.about("too few columns", "it has " + fields.size() + " column(s), but the label"
+                    + (weightColumn >= 0 ? "/weight" : "") + " column needs at least " + needed + " (--label-column "
+                    + labelColumn + (weightColumn >= 0 ? ", --weight-column " + weightColumn : "") + ")");
         }
-        double label = number(fields.get(labelColumn), "label (column " + labelColumn + ")", text, path, line,
-                byteOffset);
+        double label = complain.finiteNumber(fields.get(labelColumn).trim(), "label (column " + labelColumn + ")");
         double weight = 1.0;
         if (weightColumn >= 0) {
-            weight = number(fields.get(weightColumn), "weight (column " + weightColumn + ")", text, path, line,
-                    byteOffset);
+            weight = complain.finiteNumber(fields.get(weightColumn).trim(), "weight (column " + weightColumn + ")");
             if (!(weight > 0.0)) {
-                throw bad("weight not positive", "instance weight " + fields.get(weightColumn).trim() + " is not positive", text, path,
-                        line, byteOffset);
+                throw complain.about("weight not positive", "instance weight " + fields.get(weightColumn).trim()
+                        + " is not positive");
             }
         }
         double[] values = new double[fields.size() - (weightColumn >= 0 ? 2 : 1)];
         int v = 0;
         for (int c = 0; c < fields.size(); c++) {
             if (c != labelColumn && c != weightColumn) {
-                values[v++] = number(fields.get(c), "column " + c, text, path, line, byteOffset);
+                values[v++] = complain.finiteNumber(fields.get(c).trim(), "column " + c);
             }
         }
         return new ParsedRow(label, weight, null, values, line);
@@ -83,7 +81,7 @@ public final class CsvParser implements Serializable {
         return true;
     }
 
-    private List<String> split(String text, String path, long line, long offset) {
+    private List<String> split(String text, RecordComplaint complain) {
         List<String> fields = new ArrayList<>();
         StringBuilder field = new StringBuilder();
         boolean quoted = false;
@@ -109,24 +107,10 @@ public final class CsvParser implements Serializable {
             }
         }
         if (quoted) {
-            throw bad("unclosed quote", "a quoted field is not closed", text, path, line, offset);
+            throw complain.about("unclosed quote", "a quoted field is not closed");
         }
         fields.add(field.toString());
         return fields;
-    }
-
-    private static double number(String field, String what, String text, String path, long line, long offset) {
-        String s = field.trim();
-        double v;
-        try {
-            v = Double.parseDouble(s);
-        } catch (NumberFormatException e) {
-            throw bad("not a number", what + " '" + s + "' is not a number", text, path, line, offset);
-        }
-        if (!Double.isFinite(v)) {
-            throw bad("not finite", what + " is " + s + "; only finite numbers can be trained on", text, path, line, offset);
-        }
-        return v;
     }
 
     static BadInputException bad(String category, String reason, String text, String path, long line, long offset) {

@@ -24,8 +24,9 @@ public final class LibsvmParser implements Serializable {
         if (body.isEmpty()) {
             return null;
         }
+        RecordComplaint complain = (category, reason) -> bad(category, reason, text, path, line, byteOffset);
         String[] tokens = body.split("[ \t]+");
-        double label = parseNumber(tokens[0], "label", text, path, line, byteOffset);
+        double label = complain.finiteNumber(tokens[0], "label");
         int[] indices = new int[tokens.length - 1];
         double[] values = new double[tokens.length - 1];
         int previous = 0;
@@ -33,50 +34,36 @@ public final class LibsvmParser implements Serializable {
             String token = tokens[t];
             int colon = token.indexOf(':');
             if (colon < 0) {
-                throw bad("missing colon", "'" + token + "' is not an INDEX:VALUE pair (missing ':')", text, path, line, byteOffset);
+                throw complain.about("missing colon", "'" + token + "' is not an INDEX:VALUE pair (missing ':')");
             }
             String indexText = token.substring(0, colon);
             int index;
             try {
                 index = Integer.parseInt(indexText);
             } catch (NumberFormatException e) {
-                throw bad("index not an integer", "feature index '" + indexText + "' in '" + token + "' is not an integer",
-                        text, path, line, byteOffset);
+                throw complain.about("index not an integer",
+                        "feature index '" + indexText + "' in '" + token + "' is not an integer");
             }
             if (index < 1) {
-                throw bad("index below 1", "feature index " + index + " in '" + token + "' is below 1 (LIBSVM indices are 1-based)",
-                        text, path, line, byteOffset);
+                throw complain.about("index below 1",
+                        "feature index " + index + " in '" + token + "' is below 1 (LIBSVM indices are 1-based)");
             }
             if (index == previous) {
-                throw bad("repeated index", "feature index " + index + " appears twice", text, path, line, byteOffset);
+                throw complain.about("repeated index", "feature index " + index + " appears twice");
             }
             if (index < previous) {
-                throw bad("decreasing index", "feature index " + index + " comes after " + previous
-                        + " (indices must increase along a line)", text, path, line, byteOffset);
+                throw complain.about("decreasing index", "feature index " + index + " comes after " + previous
+                        + " (indices must increase along a line)");
             }
             if (numFeatures > 0 && index > numFeatures) {
-                throw bad("index beyond num-features", "feature index " + index + " is beyond --num-features " + numFeatures,
-                        text, path, line, byteOffset);
+                throw complain.about("index beyond num-features",
+                        "feature index " + index + " is beyond --num-features " + numFeatures);
             }
             previous = index;
             indices[t - 1] = index - 1;
-            values[t - 1] = parseNumber(token.substring(colon + 1), "value of feature " + index, text, path,
-                    line, byteOffset);
+            values[t - 1] = complain.finiteNumber(token.substring(colon + 1), "value of feature " + index);
         }
         return new ParsedRow(label, 1.0, indices, values, line);
-    }
-
-    private static double parseNumber(String s, String what, String text, String path, long line, long offset) {
-        double v;
-        try {
-            v = Double.parseDouble(s);
-        } catch (NumberFormatException e) {
-            throw bad("not a number", what + " '" + s + "' is not a number", text, path, line, offset);
-        }
-        if (!Double.isFinite(v)) {
-            throw bad("not finite", what + " is " + s + "; only finite numbers can be trained on", text, path, line, offset);
-        }
-        return v;
     }
 
     static BadInputException bad(String category, String reason, String text, String path, long line, long offset) {
