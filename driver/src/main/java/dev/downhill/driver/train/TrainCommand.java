@@ -95,22 +95,7 @@ public final class TrainCommand {
                         false);
             });
             if (result.reason() == StopReason.DIVERGED) {
-                OptimizerState best = result.best();
-                String kept = "";
-                if (best != null) {
-                    TrainingResult lastGood = new TrainingResult(objective, l2, data.numFeatures, k,
-                            labels.classLabels(), best.x(), best.iteration(), best.value(),
-                            Vectors.norm2(best.gradient()), StopReason.DIVERGED, step);
-                    String path = ModelFile.write(settings.require("output"), LAST_GOOD, ModelFile.toJson(lastGood),
-                            jsc.hadoopConfiguration());
-                    kept = String.format(Locale.ROOT, " The best parameters seen (iteration %d, objective %.12g) are"
-                            + " in %s; no model.json was written.", best.iteration(), best.value(), path);
-                }
-                throw new DivergedException("training diverged at iteration " + result.state().iteration() + ": "
-                        + result.detail() + " (||grad f|| = " + result.gradientNorm() + "). The step " + step
-                        + " is too large for this data: try a smaller --step"
-                        + (settings.isAuto("step") ? "" : ", or leave it out (the default 1/L is safe for smooth"
-                        + " objectives)") + "." + kept);
+                throw diverged(result, jsc, objective, l2, data, k, step);
             }
             out.printf(Locale.ROOT, "stopped after %d iterations: %s (||grad f|| = %.3e, tol %s); objective %.15g%n",
                     result.state().iteration(), result.reason().label(), result.gradientNorm(), settings.get("tol"),
@@ -120,6 +105,27 @@ public final class TrainCommand {
         } finally {
             data.release();
         }
+    }
+
+    /** Keeps the best parameters seen in OUTPUT/last-good-model.json and says what happened and what to try. */
+    private DivergedException diverged(Minimizer.Result result, JavaSparkContext jsc, Objective objective, double l2,
+                                       TrainingData data, int k, double step) throws IOException {
+        OptimizerState best = result.best();
+        String kept = "";
+        if (best != null) {
+            TrainingResult lastGood = new TrainingResult(objective, l2, data.numFeatures, k,
+                    data.labels.classLabels(), best.x(), best.iteration(), best.value(),
+                    Vectors.norm2(best.gradient()), StopReason.DIVERGED, step);
+            String path = ModelFile.write(settings.require("output"), LAST_GOOD, ModelFile.toJson(lastGood),
+                    jsc.hadoopConfiguration());
+            kept = String.format(Locale.ROOT, " The best parameters seen (iteration %d, objective %.12g) are"
+                    + " in %s; no model.json was written.", best.iteration(), best.value(), path);
+        }
+        return new DivergedException("training diverged at iteration " + result.state().iteration() + ": "
+                + result.detail() + " (||grad f|| = " + result.gradientNorm() + "). The step " + step
+                + " is too large for this data: try a smaller --step"
+                + (settings.isAuto("step") ? "" : ", or leave it out (the default 1/L is safe for smooth"
+                + " objectives)") + "." + kept);
     }
 
     private TrainingDataLoader.Options loaderOptions(Objective objective) {
