@@ -103,6 +103,35 @@ class TrainCommandLineTest {
         // The weights in the file are the ones whose objective the file reports.
         double recomputed = objectiveOf(m, t, Objective.LOGISTIC, 0.01, 0.0);
         assertEquals(m.get("objectiveValue").asDouble(), recomputed, 1e-12 * recomputed);
+
+        // metrics.jsonl: one record per iteration, in order, ending at the model's iterate.
+        List<String> lines = Files.readAllLines(out.resolve("metrics.jsonl"));
+        assertEquals(m.get("iterations").asInt(), lines.size());
+        for (int i = 0; i < lines.size(); i++) {
+            JsonNode rec = JSON.readTree(lines.get(i));
+            assertEquals(i + 1, rec.get("iteration").asInt());
+            for (String field : List.of("objective", "gradientNorm", "step", "millis", "computeMillis",
+                    "aggregationMillis", "updateMillis")) {
+                assertTrue(rec.get(field).isNumber(), field + " in " + lines.get(i));
+            }
+        }
+        JsonNode last = JSON.readTree(lines.get(lines.size() - 1));
+        assertEquals(m.get("objectiveValue").asDouble(), last.get("objective").asDouble());
+        assertEquals(m.get("gradientNorm").asDouble(), last.get("gradientNorm").asDouble());
+    }
+
+    @Test
+    void progressEveryNthIterationPrintsOnlyThose() throws Exception {
+        TestData t = TestData.binary(100, 3, 9);
+        Path input = t.writeLibsvm(dir.resolve("every.libsvm"), 0.0);
+        Run r = run(train(input, "logistic", dir.resolve("every"), "--max-iter", "10", "--progress-every", "4",
+                "--tol", "0"));
+        assertEquals(0, r.code(), r.err());
+        List<String> lines = r.out().lines().filter(l -> l.startsWith("iteration")).toList();
+        assertEquals(3, lines.size(), r.out()); // 4, 8 and the last, 10
+        assertTrue(lines.get(0).startsWith("iteration  4/10") && lines.get(2).startsWith("iteration 10/10"), r.out());
+        assertTrue(lines.get(0).matches(".*\\(compute \\d+, aggregation \\d+, update \\d+\\)  ETA .*"), lines.get(0));
+        assertEquals(10, Files.readAllLines(dir.resolve("every/metrics.jsonl")).size());
     }
 
     @Test

@@ -85,6 +85,8 @@ public final class Settings {
             Setting.integer("divergence-rises", "10", 1, 1_000_000,
                     "Stop as diverged (exit 4) when the objective rises this many iterations in a row with a fixed"
                             + " step; a NaN or infinite objective or gradient stops it at once."),
+            Setting.integer("progress-every", "1", 1, Integer.MAX_VALUE,
+                    "Print a progress line every this many iterations (metrics.jsonl gets every iteration)."),
             Setting.integer("block-rows", "4096", 1, 1_000_000,
                     "Rows packed into one cached block (the unit executors loop over)."),
             Setting.string("config", null,

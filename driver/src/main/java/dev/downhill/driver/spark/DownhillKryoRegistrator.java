@@ -30,6 +30,8 @@ public final class DownhillKryoRegistrator implements KryoRegistrator {
         dev.downhill.driver.io.InputSummary[].class,
         dev.downhill.driver.io.BlockStats.class,
         dev.downhill.driver.io.BlockStats[].class,
+        TimedPartial.class,
+        TimedPartial[].class,
     };
 
     @Override

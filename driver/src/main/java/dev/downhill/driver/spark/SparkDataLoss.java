@@ -26,6 +26,10 @@ public final class SparkDataLoss implements DataLoss {
     private final Model model;
     private final Loss loss;
     private final int fanIn;
+    /** Timing of the passes since the last {@link #takeTiming()}. */
+    private long computeNanos;
+    private long passNanos;
+    private int passes;
 
     public SparkDataLoss(JavaSparkContext jsc, JavaRDD<DataBlock> blocks, Model model, Loss loss) {
         this(jsc, blocks, model, loss, FAN_IN);
@@ -39,6 +43,35 @@ public final class SparkDataLoss implements DataLoss {
         this.fanIn = fanIn;
     }
 
+    /** Time of the distributed passes since the last call: the slowest task's compute time and wall time. */
+    public static final class Timing {
+        /** Sum over passes of the slowest task's compute time. */
+        public final long computeNanos;
+        /** Wall time of the passes (scheduling, compute, transfer and merging). */
+        public final long passNanos;
+        public final int passes;
+
+        Timing(long computeNanos, long passNanos, int passes) {
+            this.computeNanos = computeNanos;
+            this.passNanos = passNanos;
+            this.passes = passes;
+        }
+
+        /** Wall time of the passes not spent computing: scheduling, serialization, transfer, merging. */
+        public long aggregationNanos() {
+            return Math.max(0, passNanos - computeNanos);
+        }
+    }
+
+    /** Returns the timing since the previous call and starts a new count. */
+    public Timing takeTiming() {
+        Timing t = new Timing(computeNanos, passNanos, passes);
+        computeNanos = 0;
+        passNanos = 0;
+        passes = 0;
+        return t;
+    }
+
     @Override
     public int numParameters() {
         return model.numParameters();
@@ -46,12 +79,14 @@ public final class SparkDataLoss implements DataLoss {
 
     @Override
     public GradientAccumulator evaluate(double[] params, boolean withGradient) {
+        long start = System.nanoTime();
         Broadcast<double[]> broadcast = jsc.broadcast(params);
         try {
             final Model m = model;
             final Loss l = loss;
             final int n = m.numParameters();
-            JavaRDD<GradientAccumulator> partials = blocks.mapPartitions(it -> {
+            JavaRDD<TimedPartial> partials = blocks.mapPartitions(it -> {
+                long taskStart = System.nanoTime();
                 LossEvaluator evaluator = new LossEvaluator(m, l);
                 GradientAccumulator acc = new GradientAccumulator(n);
                 double[] theta = broadcast.value();
@@ -63,11 +98,15 @@ public final class SparkDataLoss implements DataLoss {
                         evaluator.accumulateValue(block, theta, acc);
                     }
                 }
-                return Collections.singletonList(acc).iterator();
+                return Collections.singletonList(new TimedPartial(acc, System.nanoTime() - taskStart)).iterator();
             });
-            return OrderedAggregation.aggregate(partials, fanIn, GradientAccumulator::merge);
+            TimedPartial total = OrderedAggregation.aggregate(partials, fanIn, TimedPartial::merge);
+            computeNanos += total.computeNanos;
+            passes++;
+            return total.accumulator;
         } finally {
             broadcast.destroy();
+            passNanos += System.nanoTime() - start;
         }
     }
 }

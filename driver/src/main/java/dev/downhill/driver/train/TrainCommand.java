@@ -82,18 +82,19 @@ public final class TrainCommand {
             if (data.badRecords.total() > 0) {
                 out.print(data.badRecords.describe());
             }
-            RegularizedObjective f = new RegularizedObjective(new SparkDataLoss(jsc, data.blocks, model, loss),
-                    new L2Penalty(l2, model));
+            SparkDataLoss dataLoss = new SparkDataLoss(jsc, data.blocks, model, loss);
+            RegularizedObjective f = new RegularizedObjective(dataLoss, new L2Penalty(l2, model));
             Minimizer minimizer = new Minimizer(new GradientDescent(step), maxIter, tol,
                     settings.getInt("divergence-rises"));
-            int width = String.valueOf(maxIter).length();
             jsc.setJobGroup(JOB_GROUP, "Downhill train: initial point", false);
-            Minimizer.Result result = minimizer.minimize(f, new double[model.numParameters()], (state, gnorm, nanos) -> {
-                out.printf(Locale.ROOT, "iteration %" + width + "d/%d  objective %.12g  |grad| %.3e  step %.3e  %d ms%n",
-                        state.iteration(), maxIter, state.value(), gnorm, state.lastStepSize(), nanos / 1_000_000);
-                jsc.setJobGroup(JOB_GROUP, "Downhill train: iteration " + (state.iteration() + 1) + "/" + maxIter,
-                        false);
-            });
+            Minimizer.Result result;
+            try (MetricsLog metrics = MetricsLog.create(settings.require("output"), jsc.hadoopConfiguration())) {
+                ProgressReporter progress = new ProgressReporter(out, metrics, dataLoss, jsc, maxIter,
+                        settings.getInt("progress-every"));
+                OptimizerState start = minimizer.start(f, new double[model.numParameters()]);
+                dataLoss.takeTiming(); // the first iteration's split should not include the starting pass
+                result = minimizer.run(f, start, progress);
+            }
             if (result.reason() == StopReason.DIVERGED) {
                 throw diverged(result, jsc, objective, l2, data, k, step);
             }

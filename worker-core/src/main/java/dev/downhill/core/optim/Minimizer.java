@@ -80,7 +80,12 @@ public final class Minimizer {
     }
 
     public Result minimize(DifferentiableFunction f, double[] x0, IterationListener listener) {
-        return run(f, optimizer.initialize(f, x0), listener);
+        return run(f, start(f, x0), listener);
+    }
+
+    /** The optimizer's state at x0 (one evaluation of f and its gradient); x0 is copied. */
+    public OptimizerState start(DifferentiableFunction f, double[] x0) {
+        return optimizer.initialize(f, x0);
     }
 
     /** Continues from a given state (a fresh start or a restored checkpoint). */

@@ -1,0 +1,86 @@
+package dev.downhill.driver.train;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.downhill.core.optim.IterationListener;
+import dev.downhill.core.optim.OptimizerState;
+import dev.downhill.driver.spark.SparkDataLoss;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.util.Locale;
+import org.apache.spark.api.java.JavaSparkContext;
+
+/**
+ * What a user watches during training: a plain line every {@code every}-th iteration with the objective,
+ * ||grad f||, the step, the iteration's time split into executor compute (the slowest task), aggregation
+ * (scheduling, transfer, merging) and the driver's update, and an ETA against the iteration limit; one
+ * metrics.jsonl record per iteration; and the Spark UI job description of the next iteration.
+ */
+final class ProgressReporter implements IterationListener {
+    private final PrintStream out;
+    private final MetricsLog metrics;
+    private final SparkDataLoss data;
+    private final JavaSparkContext jsc;
+    private final long maxIter;
+    private final int every;
+    private final int width;
+    private final long startNanos = System.nanoTime();
+    private long firstIteration = -1;
+
+    ProgressReporter(PrintStream out, MetricsLog metrics, SparkDataLoss data, JavaSparkContext jsc, long maxIter,
+                     int every) {
+        this.out = out;
+        this.metrics = metrics;
+        this.data = data;
+        this.jsc = jsc;
+        this.maxIter = maxIter;
+        this.every = every;
+        this.width = String.valueOf(maxIter).length();
+    }
+
+    @Override
+    public void iterationDone(OptimizerState state, double gradientNorm, long nanos) {
+        long iteration = state.iteration();
+        if (firstIteration < 0) {
+            firstIteration = iteration;
+        }
+        SparkDataLoss.Timing t = data.takeTiming();
+        long updateNanos = Math.max(0, nanos - t.passNanos);
+        double elapsed = (System.nanoTime() - startNanos) / 1e9;
+        long done = iteration - firstIteration + 1;
+        double eta = elapsed / done * (maxIter - iteration);
+        if (iteration % every == 0 || iteration == maxIter) {
+            out.printf(Locale.ROOT, "iteration %" + width + "d/%d  objective %.12g  |grad| %.3e  step %.3e  %d ms"
+                            + " (compute %d, aggregation %d, update %d)  ETA %s%n",
+                    iteration, maxIter, state.value(), gradientNorm, state.lastStepSize(), nanos / 1_000_000,
+                    t.computeNanos / 1_000_000, t.aggregationNanos() / 1_000_000, updateNanos / 1_000_000,
+                    duration(eta));
+        }
+        ObjectNode r = metrics.newRecord();
+        r.put("iteration", iteration);
+        r.put("objective", state.value());
+        r.put("gradientNorm", gradientNorm);
+        r.put("step", state.lastStepSize());
+        r.put("evaluations", state.evaluations());
+        r.put("millis", nanos / 1e6);
+        r.put("computeMillis", t.computeNanos / 1e6);
+        r.put("aggregationMillis", t.aggregationNanos() / 1e6);
+        r.put("updateMillis", updateNanos / 1e6);
+        r.put("elapsedSeconds", elapsed);
+        try {
+            metrics.write(r);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + MetricsLog.NAME, e);
+        }
+        jsc.setJobGroup(TrainCommand.JOB_GROUP, "Downhill train: iteration " + (iteration + 1) + "/" + maxIter, false);
+    }
+
+    static String duration(double seconds) {
+        if (!Double.isFinite(seconds)) {
+            return "?";
+        }
+        long s = Math.round(seconds);
+        return s < 60 ? s + " s" : s < 3600 ? String.format(Locale.ROOT, "%d:%02d", s / 60, s % 60)
+                : String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60);
+    }
+}
