@@ -116,33 +116,33 @@ public final class LabelEncoding implements Serializable {
 
     public static LabelEncoding decide(Objective objective, InputSummary s, Integer givenClasses,
                                        BinaryLabels binary, List<String> paths) {
-        return decide(objective, s, givenClasses, binary, false, paths);
+        return decide(objective, s, givenClasses, binary, false, new RowLocator(paths));
     }
 
     /** @param skip leave rows with misfit labels out (counted) instead of failing on the first */
     public static LabelEncoding decide(Objective objective, InputSummary s, Integer givenClasses,
-                                       BinaryLabels binary, boolean skip, List<String> paths) {
+                                       BinaryLabels binary, boolean skip, RowLocator rows) {
         switch (objective.labelKind()) {
             case REAL:
                 return new LabelEncoding(0.0, 1.0, null, null, 0, null, 0L);
             case BINARY:
-                return binary(objective, s, binary, skip, paths);
+                return binary(objective, s, binary, skip, rows);
             case CLASS_INDEX:
-                return classes(s, givenClasses, skip, paths);
+                return classes(s, givenClasses, skip, rows);
             default:
                 throw new AssertionError(objective);
         }
     }
 
     private static LabelEncoding binary(Objective objective, InputSummary s, BinaryLabels mode, boolean skip,
-                                        List<String> paths) {
+                                        RowLocator rows) {
         String name = objective.cliName();
         String accepted = mode == BinaryLabels.ZERO_ONE ? "0 or 1 (-1/+1 are read as 0/1 with --binary-labels pm1)"
                 : mode == BinaryLabels.PLUS_MINUS_ONE ? "-1 or +1 (--binary-labels pm1)"
                 : "0/1 or -1/+1 (--binary-labels auto)";
         if (mode == BinaryLabels.AUTO && s.minusOnes > 0 && s.zeros > 0) {
-            throw new BadInputException("labels mix -1 (first in " + s.firstMinusOne.describe(paths) + ") and 0 (first in "
-                    + s.firstZero.describe(paths) + "): " + name + " takes either 0/1 or -1/+1 labels, not both.");
+            throw new BadInputException("labels mix -1 (first in " + rows.describe(s.firstMinusOne) + ") and 0 (first in "
+                    + rows.describe(s.firstZero) + "): " + name + " takes either 0/1 or -1/+1 labels, not both.");
         }
         boolean plusMinus = mode == BinaryLabels.PLUS_MINUS_ONE || mode == BinaryLabels.AUTO && s.minusOnes > 0;
         long rejected = s.otherBinary;
@@ -158,7 +158,7 @@ public final class LabelEncoding implements Serializable {
             rejected += s.minusOnes;
             first = RowRef.first(first, s.firstMinusOne);
         }
-        String example = first == null ? null : "label " + fmt(first.value) + " in " + first.describe(paths)
+        String example = first == null ? null : "label " + fmt(first.value) + " in " + rows.describe(first)
                 + " does not fit " + name + ": labels must be " + accepted + hint;
         if (rejected > 0 && !skip) {
             throw new BadInputException(example + ". " + rejected + " row(s) have such labels. For regression use"
@@ -176,7 +176,7 @@ public final class LabelEncoding implements Serializable {
                 first == null ? 0L : first.key);
     }
 
-    private static LabelEncoding classes(InputSummary s, Integer givenClasses, boolean skip, List<String> paths) {
+    private static LabelEncoding classes(InputSummary s, Integer givenClasses, boolean skip, RowLocator rows) {
         long rejected = 0;
         RowRef first = null;
         String why = null;
@@ -193,7 +193,7 @@ public final class LabelEncoding implements Serializable {
             }
         }
         if (rejected > 0 && !skip) {
-            throw new BadInputException("label " + fmt(first.value) + " in " + first.describe(paths) + " " + why
+            throw new BadInputException("label " + fmt(first.value) + " in " + rows.describe(first) + " " + why
                     + ": softmax labels must be integers 0..K-1. " + rejected + " row(s) have such labels.");
         }
         if (s.tooManyClasses) {
@@ -202,16 +202,16 @@ public final class LabelEncoding implements Serializable {
         }
         if (s.classCounts.isEmpty()) {
             throw new BadInputException("no row has a softmax label (an integer 0..K-1); first: label "
-                    + fmt(first.value) + " in " + first.describe(paths) + ".");
+                    + fmt(first.value) + " in " + rows.describe(first) + ".");
         }
-        String example = first == null ? null : "label " + fmt(first.value) + " in " + first.describe(paths) + " "
+        String example = first == null ? null : "label " + fmt(first.value) + " in " + rows.describe(first) + " "
                 + why + ": softmax labels must be integers 0..K-1";
         long maxLabel = s.classCounts.lastKey();
         if (givenClasses != null) {
             if (maxLabel >= givenClasses) {
                 long beyond = s.classCounts.tailMap((long) givenClasses).values().stream().mapToLong(Long::longValue).sum();
                 RowRef r = s.firstMaxLabel;
-                String message = "label " + maxLabel + " in " + r.describe(paths) + " is out of range for --num-classes "
+                String message = "label " + maxLabel + " in " + rows.describe(r) + " is out of range for --num-classes "
                         + givenClasses + " (labels must be 0.." + (givenClasses - 1) + ")";
                 if (!skip) {
                     throw new BadInputException(message + ". " + beyond + " row(s) have labels beyond it.");

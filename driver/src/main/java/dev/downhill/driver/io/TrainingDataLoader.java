@@ -95,6 +95,7 @@ public final class TrainingDataLoader {
                 })
                 .reduce(InputSummary::merge);
         List<String> paths = files.paths();
+        RowLocator rowsAt = new RowLocator(paths, jsc.hadoopConfiguration());
         BadRecords bad = new BadRecords(summary.rows() + summary.badRecords());
         summary.badCounts.forEach((category, n) -> bad.add(category, n, 0L, null));
         summary.badExamples.forEach(bad::addExample);
@@ -105,9 +106,9 @@ public final class TrainingDataLoader {
         if (summary.rows() == 0) {
             bad.enforce(o.maxBadFraction);
         }
-        int numFeatures = numFeatures(format, o, summary, paths, bad);
+        int numFeatures = numFeatures(format, o, summary, rowsAt, bad);
         LabelEncoding labels = LabelEncoding.decide(o.objective, summary, o.numClasses, o.binaryLabels,
-                o.skipBadRecords, paths);
+                o.skipBadRecords, rowsAt);
         if (labels.rejectedRows() > 0) {
             bad.add("label does not fit " + o.objective.cliName(), labels.rejectedRows(), labels.rejectedExampleKey(),
                     labels.rejectedExample());
@@ -115,7 +116,7 @@ public final class TrainingDataLoader {
         if (o.skipBadRecords) {
             bad.enforce(o.maxBadFraction);
         }
-        checkModelSize(numFeatures, o.objective.numOutputs(labels.numClasses()), summary, paths);
+        checkModelSize(numFeatures, o.objective.numOutputs(labels.numClasses()), summary, rowsAt);
 
         final int d = numFeatures;
         final int blockRows = o.blockRows;
@@ -195,12 +196,12 @@ public final class TrainingDataLoader {
     }
 
     /** Refuses a model the driver could not hold, naming the row whose feature index asks for it. */
-    private static void checkModelSize(int numFeatures, int outputs, InputSummary s, List<String> paths) {
+    private static void checkModelSize(int numFeatures, int outputs, InputSummary s, RowLocator rows) {
         long parameters = ((long) numFeatures + 1) * outputs;
         long heap = Runtime.getRuntime().maxMemory();
         if (parameters > Integer.MAX_VALUE - 8 || parameters * DRIVER_BYTES_PER_PARAMETER > heap) {
             String where = s.firstMaxWidth == null ? "" : " (the largest feature index is in "
-                    + s.firstMaxWidth.describe(paths) + ")";
+                    + rows.describe(s.firstMaxWidth) + ")";
             throw new BadInputException(String.format(Locale.ROOT, "%d features x %d output(s) make %d parameters,"
                     + " more than this driver can hold (%.1f GiB heap)%s. If that index is a typo, fix the line;"
                     + " otherwise give the driver more memory (--driver-memory) or set --num-features.",
@@ -208,7 +209,7 @@ public final class TrainingDataLoader {
         }
     }
 
-    private static int numFeatures(String format, Options o, InputSummary s, List<String> paths, BadRecords bad) {
+    private static int numFeatures(String format, Options o, InputSummary s, RowLocator rows, BadRecords bad) {
         if ("csv".equals(format)) {
             Map.Entry<Integer, RowRef> first = null;
             for (Map.Entry<Integer, RowRef> e : s.firstRowOfWidth.entrySet()) {
@@ -219,8 +220,8 @@ public final class TrainingDataLoader {
             for (Map.Entry<Integer, RowRef> e : s.firstRowOfWidth.entrySet()) {
                 if (e.getKey().intValue() != first.getKey().intValue()) {
                     int extra = o.weightColumn >= 0 ? 2 : 1;
-                    String message = "bad CSV record in " + e.getValue().describe(paths) + ": it has "
-                            + (e.getKey() + extra) + " columns, but " + first.getValue().describe(paths)
+                    String message = "bad CSV record in " + rows.describe(e.getValue()) + ": it has "
+                            + (e.getKey() + extra) + " columns, but " + first.getValue().describe(rows.paths())
                             + " (the first row) has " + (first.getKey() + extra) + ". Every row needs the same"
                             + " columns.";
                     if (!o.skipBadRecords) {
@@ -233,7 +234,7 @@ public final class TrainingDataLoader {
             if (s.firstRowOfWidth.size() >= 16) {
                 // Widths beyond the 16 tracked cannot be counted exactly: refuse rather than guess.
                 throw new BadInputException("the CSV rows have 16 or more different column counts; the data is not"
-                        + " one table. First row: " + first.getValue().describe(paths) + ".");
+                        + " one table. First row: " + rows.describe(first.getValue()) + ".");
             }
             int width = first.getKey();
             if (o.numFeatures > 0 && o.numFeatures != width) {
