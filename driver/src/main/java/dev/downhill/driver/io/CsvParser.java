@@ -44,6 +44,10 @@ public final class CsvParser implements Serializable {
         if (firstLineOfFile && (header == Header.TRUE || header == Header.AUTO && noNumbers(fields))) {
             return null;
         }
+        if (!firstLineOfFile && header != Header.FALSE && noNumbers(fields)) {
+            throw complain.about("header in the data", "no field is a number, so this looks like a header, but a"
+                    + " header may only be the first line of a file");
+        }
         int needed = Math.max(labelColumn, weightColumn) + 1;
         if (fields.size() < needed) {
             throw complain.about("too few columns", "it has " + fields.size() + " column(s), but the label"

@@ -14,6 +14,8 @@ public final class InputSummary implements Serializable {
 
     /** Distinct row widths and integer classes remembered before giving up on listing them. */
     static final int MAX_TRACKED = 100_000;
+    /** Labels above this are not class indices (softmax allows at most a million classes). */
+    static final double MAX_CLASS_LABEL = 1e9;
     /** Bad records quoted in full, the first ones in file order. */
     static final int MAX_EXAMPLES = 10;
 
@@ -91,7 +93,8 @@ public final class InputSummary implements Serializable {
         } else if (y == maxLabel) {
             firstMaxLabel = RowRef.first(firstMaxLabel, new RowRef(key, row.line, y));
         }
-        if (y != Math.rint(y)) {
+        if (y != Math.rint(y) || y > MAX_CLASS_LABEL) {
+            // Too large to be a class index: counting it as one would overflow the class arithmetic.
             nonIntegers++;
             firstNonInteger = RowRef.first(firstNonInteger, ref != null ? ref : new RowRef(key, row.line, y));
         } else if (y < 0) {

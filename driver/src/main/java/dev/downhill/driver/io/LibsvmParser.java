@@ -41,8 +41,9 @@ public final class LibsvmParser implements Serializable {
             try {
                 index = Integer.parseInt(indexText);
             } catch (NumberFormatException e) {
-                throw complain.about("index not an integer",
-                        "feature index '" + indexText + "' in '" + token + "' is not an integer");
+                throw complain.about("index not an integer", "feature index '" + indexText + "' in '" + token + "' "
+                        + (indexText.matches("\\d{10,}") ? "is too large (at most " + Integer.MAX_VALUE + ")"
+                                : "is not an integer"));
             }
             if (index < 1) {
                 throw complain.about("index below 1",

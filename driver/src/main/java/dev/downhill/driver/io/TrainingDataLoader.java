@@ -84,7 +84,7 @@ public final class TrainingDataLoader {
         JavaPairRDD<Long, ParsedRow> rows = parse(jsc, files, format, o)
                 .repartitionAndSortWithinPartitions(new RowPartitioner(partitions));
 
-        InputSummary summary = rows
+        InputSummary summary = readingInput(o.input, () -> rows
                 .mapPartitions(it -> {
                     InputSummary s = new InputSummary();
                     while (it.hasNext()) {
@@ -93,7 +93,7 @@ public final class TrainingDataLoader {
                     }
                     return Collections.singletonList(s).iterator();
                 })
-                .reduce(InputSummary::merge);
+                .reduce(InputSummary::merge));
         List<String> paths = files.paths();
         RowLocator rowsAt = new RowLocator(paths, jsc.hadoopConfiguration());
         BadRecords bad = new BadRecords(summary.rows() + summary.badRecords());
@@ -116,6 +116,12 @@ public final class TrainingDataLoader {
         if (o.skipBadRecords) {
             bad.enforce(o.maxBadFraction);
         }
+        if (labels.rejectedRows() > 0 && o.numFeatures == 0 && !"csv".equals(format)) {
+            // A row left out for its label must not widen the model: take the width of the rows kept.
+            final LabelEncoding kept = labels;
+            numFeatures = Math.max(1, rows.filter(t -> !t._2().isBad() && kept.accepts(t._2().label))
+                    .map(t -> t._2().width()).fold(0, Math::max));
+        }
         checkModelSize(numFeatures, o.objective.numOutputs(labels.numClasses()), summary, rowsAt);
 
         final int d = numFeatures;
@@ -137,6 +143,28 @@ public final class TrainingDataLoader {
 
         return new TrainingData(blocks, files, format, numFeatures, labels, summary, stats.bound, partitions,
                 stats.blocks, stats.denseBlocks, stats.payloadBytes, bad);
+    }
+
+    /**
+     * Runs the job that first reads the files. Spark's Hadoop reader opens each file before Downhill's
+     * record iterator runs, so a file that cannot be opened (permissions, a vanished file) fails there:
+     * turn that I/O failure into a bad-input error naming the file instead of an internal error.
+     */
+    private static <T> T readingInput(String input, java.util.function.Supplier<T> job) {
+        try {
+            return job.get();
+        } catch (RuntimeException e) {
+            for (Throwable c = e; c != null && c.getCause() != c; c = c.getCause()) {
+                if (c instanceof BadInputException) {
+                    throw (BadInputException) c;
+                }
+                if (c instanceof IOException) {
+                    throw new BadInputException("cannot read input " + input + ": " + c.getMessage()
+                            + ". Check that every file under it is readable.", c);
+                }
+            }
+            throw e;
+        }
     }
 
     private static String resolveFormat(String format, InputFiles files) {

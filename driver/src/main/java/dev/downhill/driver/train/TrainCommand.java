@@ -10,6 +10,7 @@ import dev.downhill.core.linalg.Vectors;
 import dev.downhill.core.optim.Minimizer;
 import dev.downhill.core.optim.OptimizerState;
 import dev.downhill.core.optim.StopReason;
+import dev.downhill.driver.io.BadInputException;
 import dev.downhill.driver.io.CsvParser;
 import dev.downhill.driver.io.LabelEncoding;
 import dev.downhill.driver.io.TrainingData;
@@ -76,6 +77,12 @@ public final class TrainCommand {
             LinearModel model = new LinearModel(data.numFeatures, k);
             Loss loss = objective.loss(numClasses);
             double lipschitz = data.smoothness.lipschitz(objective, l2);
+            if (!(lipschitz > 0) || Double.isInfinite(lipschitz)) {
+                throw new BadInputException(String.format(Locale.ROOT, "the feature values are too large to train on"
+                        + " in double precision: the mean of ||x||^2 + 1 over the rows is %s (the largest row has"
+                        + " %s). Rescale the features (for example to unit variance).",
+                        data.smoothness.meanAugmentedSquaredNormOrNaN(), data.smoothness.maxAugmentedSquaredNorm()));
+            }
             double step = settings.isAuto("step") ? 1.0 / lipschitz : settings.getDouble("step");
 
             printSummary(data, objective, l2, step, lipschitz, maxIter);
@@ -94,6 +101,12 @@ public final class TrainCommand {
                 OptimizerState start = minimizer.start(f, new double[model.numParameters()]);
                 dataLoss.takeTiming(); // the first iteration's split should not include the starting pass
                 result = minimizer.run(f, start, progress);
+            }
+            if (result.reason() == StopReason.DIVERGED && result.state().iteration() == 0) {
+                // Not the step: f is already non-finite at the start (all parameters 0), so the data overflows.
+                throw new BadInputException("the objective is " + result.state().value() + " at the starting point"
+                        + " (all parameters 0), before any step: " + result.detail() + ". Some labels or instance"
+                        + " weights are too large to square or sum in double precision; rescale them.");
             }
             if (result.reason() == StopReason.DIVERGED) {
                 throw diverged(result, jsc, objective, l2, data, k, step);

@@ -62,6 +62,11 @@ public final class SmoothnessBound implements Serializable {
         return weightedAugmentedSquaredNormSum / weightSum;
     }
 
+    /** The mean, or NaN where there is no positive weight: for messages, never throws. */
+    public double meanAugmentedSquaredNormOrNaN() {
+        return weightSum > 0.0 ? weightedAugmentedSquaredNormSum / weightSum : Double.NaN;
+    }
+
     public double maxAugmentedSquaredNorm() {
         return maxAugmentedSquaredNorm;
     }
