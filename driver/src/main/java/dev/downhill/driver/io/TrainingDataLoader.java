@@ -153,7 +153,7 @@ public final class TrainingDataLoader {
     private static <T> T readingInput(String input, java.util.function.Supplier<T> job) {
         try {
             return job.get();
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // SparkException is checked in Java's eyes but thrown from Scala unchecked
             for (Throwable c = e; c != null && c.getCause() != c; c = c.getCause()) {
                 if (c instanceof BadInputException) {
                     throw (BadInputException) c;
@@ -163,7 +163,7 @@ public final class TrainingDataLoader {
                             + ". Check that every file under it is readable.", c);
                 }
             }
-            throw e;
+            throw e instanceof RuntimeException ? (RuntimeException) e : new IllegalStateException(e);
         }
     }
 
