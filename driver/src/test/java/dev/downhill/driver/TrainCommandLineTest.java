@@ -118,6 +118,17 @@ class TrainCommandLineTest {
         JsonNode last = JSON.readTree(lines.get(lines.size() - 1));
         assertEquals(m.get("objectiveValue").asDouble(), last.get("objective").asDouble());
         assertEquals(m.get("gradientNorm").asDouble(), last.get("gradientNorm").asDouble());
+
+        // report.html and the plot it shows: a real PNG, and the outcome, data and settings in the page.
+        java.awt.image.BufferedImage png = javax.imageio.ImageIO.read(out.resolve("loss.png").toFile());
+        assertEquals(900, png.getWidth());
+        String html = Files.readString(out.resolve("report.html"));
+        for (String part : List.of("<img src=\"loss.png\"", "<th>stop reason</th><td>gradient-tolerance</td>",
+                "<th>rows trained on</th><td>300</td>", "<th>features</th><td>4</td>", "<th>l2</th><td>0.01</td>",
+                "<th>iterations</th><td>" + m.get("iterations").asInt() + "</td>")) {
+            assertTrue(html.contains(part), "report.html lacks " + part);
+        }
+        assertTrue(r.out().contains("report written to "), r.out());
     }
 
     @Test

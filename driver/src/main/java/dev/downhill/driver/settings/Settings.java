@@ -201,6 +201,17 @@ public final class Settings {
                 .collect(Collectors.toList());
     }
 
+    /** Every setting with a value, in the order of {@link #ALL}. */
+    public Map<String, String> effective() {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Setting s : ALL) {
+            if (values.containsKey(s.key())) {
+                out.put(s.key(), values.get(s.key()));
+            }
+        }
+        return out;
+    }
+
     /** The value of a setting, or null if it has no default and was not given. */
     public String get(String key) {
         if (!BY_KEY.containsKey(key)) {

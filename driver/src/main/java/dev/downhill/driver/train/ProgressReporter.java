@@ -24,11 +24,13 @@ final class ProgressReporter implements IterationListener {
     private final long maxIter;
     private final int every;
     private final int width;
+    private final TrainingReport report;
     private final long startNanos = System.nanoTime();
     private long firstIteration = -1;
 
-    ProgressReporter(PrintStream out, MetricsLog metrics, SparkDataLoss data, JavaSparkContext jsc, long maxIter,
-                     int every) {
+    ProgressReporter(PrintStream out, MetricsLog metrics, TrainingReport report, SparkDataLoss data,
+                     JavaSparkContext jsc, long maxIter, int every) {
+        this.report = report;
         this.out = out;
         this.metrics = metrics;
         this.data = data;
@@ -56,6 +58,7 @@ final class ProgressReporter implements IterationListener {
                     t.computeNanos / 1_000_000, t.aggregationNanos() / 1_000_000, updateNanos / 1_000_000,
                     duration(eta));
         }
+        report.iteration(iteration, state.value(), gradientNorm);
         ObjectNode r = metrics.newRecord();
         r.put("iteration", iteration);
         r.put("objective", state.value());

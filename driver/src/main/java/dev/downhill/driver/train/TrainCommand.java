@@ -21,6 +21,7 @@ import dev.downhill.driver.spark.SparkDataLoss;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.Locale;
+import java.util.Map;
 import org.apache.spark.api.java.JavaSparkContext;
 
 /**
@@ -94,11 +95,14 @@ public final class TrainCommand {
             Minimizer minimizer = new Minimizer(new GradientDescent(step), maxIter, tol,
                     settings.getInt("divergence-rises"));
             jsc.setJobGroup(JOB_GROUP, "Downhill train: initial point", false);
+            TrainingReport report = report(data, objective, step, lipschitz);
+            long startNanos = System.nanoTime();
             Minimizer.Result result;
             try (MetricsLog metrics = MetricsLog.create(settings.require("output"), jsc.hadoopConfiguration())) {
-                ProgressReporter progress = new ProgressReporter(out, metrics, dataLoss, jsc, maxIter,
+                ProgressReporter progress = new ProgressReporter(out, metrics, report, dataLoss, jsc, maxIter,
                         settings.getInt("progress-every"));
                 OptimizerState start = minimizer.start(f, new double[model.numParameters()]);
+                report.iteration(0, start.value(), Vectors.norm2(start.gradient()));
                 dataLoss.takeTiming(); // the first iteration's split should not include the starting pass
                 result = minimizer.run(f, start, progress);
             }
@@ -108,17 +112,56 @@ public final class TrainCommand {
                         + " (all parameters 0), before any step: " + result.detail() + ". Some labels or instance"
                         + " weights are too large to square or sum in double precision; rescale them.");
             }
+            report.outcome().put("stop reason", result.reason().label()
+                    + (result.detail() == null ? "" : " (" + result.detail() + ")"));
+            report.outcome().put("iterations", String.valueOf(result.state().iteration()));
+            report.outcome().put("objective f", TrainingReport.number(result.state().value()));
+            report.outcome().put("||grad f||", TrainingReport.number(result.gradientNorm()));
+            report.outcome().put("distributed passes", String.valueOf(result.state().evaluations()));
+            report.outcome().put("training time", ProgressReporter.duration((System.nanoTime() - startNanos) / 1e9));
+            String reportPath = report.write(settings.require("output"), jsc.hadoopConfiguration());
             if (result.reason() == StopReason.DIVERGED) {
                 throw diverged(result, jsc, objective, l2, data, k, step);
             }
             out.printf(Locale.ROOT, "stopped after %d iterations: %s (||grad f|| = %.3e, tol %s); objective %.15g%n",
                     result.state().iteration(), result.reason().label(), result.gradientNorm(), settings.get("tol"),
                     result.state().value());
+            out.println("report written to " + reportPath);
             return new TrainingResult(objective, l2, data.numFeatures, k, labels.classLabels(), result.state().x(),
                     result.state().iteration(), result.state().value(), result.gradientNorm(), result.reason(), step);
         } finally {
             data.release();
         }
+    }
+
+    /** The report's data summary and settings, filled before training; the outcome is added at the end. */
+    private TrainingReport report(TrainingData data, Objective objective, double step, double lipschitz) {
+        TrainingReport r = new TrainingReport();
+        Map<String, String> d = r.data();
+        d.put("input", settings.get("input"));
+        d.put("format", data.format);
+        d.put("files", String.valueOf(data.files.files().size()));
+        d.put("rows trained on", String.valueOf(data.rows()));
+        d.put("features", String.valueOf(data.numFeatures));
+        if (data.labels.numClasses() > 0) {
+            d.put("classes", data.labels.numClasses() + " (rows per label: "
+                    + LabelEncoding.classCounts(data.summary, data.labels) + ")");
+        }
+        if (data.labels.note() != null) {
+            d.put("labels", data.labels.note());
+        }
+        d.put("bad records skipped", String.valueOf(data.badRecords.total()));
+        d.put("partitions", String.valueOf(data.partitions));
+        d.put("blocks", data.numBlocks + " (" + data.denseBlocks + " dense)");
+        d.put("cached", String.format(Locale.ROOT, "%.1f MiB", data.payloadBytes / 1048576.0));
+        d.put("step", TrainingReport.number(step) + (settings.isAuto("step") ? " (1/L, L = "
+                + TrainingReport.number(lipschitz) + ")" : ""));
+        if (data.badRecords.total() > 0) {
+            r.badRecords(data.badRecords.describe());
+        }
+        r.settings().putAll(settings.effective());
+        r.outcome().put("objective", objective.cliName());
+        return r;
     }
 
     /** Keeps the best parameters seen in OUTPUT/last-good-model.json and says what happened and what to try. */
