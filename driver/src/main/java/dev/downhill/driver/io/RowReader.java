@@ -42,14 +42,20 @@ public final class RowReader {
         public CsvParser.Header csvHeader = CsvParser.Header.AUTO;
         public char csvDelimiter = ',';
         /**
-         * Set when the data must fit a trained model: numFeatures is the model's, a CSV row must have exactly
-         * that many feature columns, and messages name the model (this text) instead of --num-features.
+         * The model file the data must fit (see {@link #fitModel}), or null: then numFeatures is the model's,
+         * a CSV row must have exactly that many feature columns, and messages name the model.
          */
-        public String modelFeatures;
+        public String modelFile;
         /** Labels a row may have (a model's classLabels), or null for any; another label is a bad record. */
         public double[] acceptedLabels;
         /** on-bad-record=skip: bad records become {@link ParsedRow#bad} rows to be counted, not errors. */
         public boolean skipBadRecords;
+
+        /** Reads data for a trained model with {@code numFeatures} features, stored in {@code modelFile}. */
+        public void fitModel(int modelNumFeatures, String file) {
+            this.numFeatures = modelNumFeatures;
+            this.modelFile = file;
+        }
     }
 
     private RowReader() {}
@@ -104,15 +110,17 @@ public final class RowReader {
     }
 
     private static TextRecords.LineParser lineParser(String format, Options o) {
-        boolean forModel = o.modelFeatures != null;
+        boolean forModel = o.modelFile != null;
         TextRecords.LineParser parser;
         if ("csv".equals(format)) {
             CsvParser csv = new CsvParser(o.csvDelimiter, o.labeled ? o.labelColumn : -1, o.weightColumn, o.csvHeader,
-                    forModel ? o.numFeatures : 0, o.modelFeatures);
+                    forModel ? o.numFeatures : 0, forModel ? "the model was trained on " + o.numFeatures
+                    + " features (numFeatures in " + o.modelFile + ")" : null);
             parser = csv::parse;
         } else {
-            LibsvmParser libsvm = new LibsvmParser(o.numFeatures, o.labeled,
-                    forModel ? o.modelFeatures : "--num-features " + o.numFeatures);
+            LibsvmParser libsvm = new LibsvmParser(o.numFeatures, o.labeled, forModel ? "the " + o.numFeatures
+                    + " features the model knows (numFeatures in " + o.modelFile + ")"
+                    : "--num-features " + o.numFeatures);
             parser = (t, path, line, offset, first) -> libsvm.parse(t, path, line, offset);
         }
         if (o.acceptedLabels == null) {
