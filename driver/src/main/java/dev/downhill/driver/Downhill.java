@@ -2,6 +2,7 @@ package dev.downhill.driver;
 
 import dev.downhill.driver.evaluate.EvaluateCommand;
 import dev.downhill.driver.io.BadInputException;
+import dev.downhill.driver.predict.PredictCommand;
 import dev.downhill.driver.settings.Settings;
 import dev.downhill.driver.settings.SettingsException;
 import dev.downhill.driver.spark.DownhillSpark;
@@ -37,6 +38,7 @@ public final class Downhill {
             "  train     train a model: --input PATH --objective logistic|least-squares|softmax|hinge --output DIR",
             "  evaluate  score a model on labeled data: --model DIR --input PATH [--output FILE]",
             "            (metrics as a table, and as JSON in FILE, default DIR/evaluation.json)",
+            "  predict   apply a model to data: --model DIR --input PATH --output DIR [--output-format csv|parquet]",
             "  config    print every setting with its default (the text of conf/downhill.properties)",
             "  help      this text; 'downhill COMMAND --help' lists the settings a command reads",
             "");
@@ -46,7 +48,10 @@ public final class Downhill {
             Settings.TRAIN, "usage: downhill train --input PATH --objective NAME --output DIR [--key value ...]",
             Settings.EVALUATE, "usage: downhill evaluate --model DIR --input PATH [--output FILE] [--key value ...]\n"
                     + "Prints the model's metrics on the data and writes them as JSON to FILE"
-                    + " (default DIR/evaluation.json).");
+                    + " (default DIR/evaluation.json).",
+            Settings.PREDICT, "usage: downhill predict --model DIR --input PATH --output DIR"
+                    + " [--output-format csv|parquet] [--key value ...]\n"
+                    + "Writes label (when the input has labels), prediction and score for every input row.");
 
     /** Runs a command and returns its exit code; never calls System.exit. */
     public static int run(String[] args, PrintStream out, PrintStream err) {
@@ -67,6 +72,7 @@ public final class Downhill {
                 return ExitCode.OK;
             case Settings.TRAIN:
             case Settings.EVALUATE:
+            case Settings.PREDICT:
                 if (rest.contains("--help") || rest.contains("-h")) {
                     out.print(COMMAND_USAGE.get(command) + "\n\nsettings:\n" + Settings.renderHelp(command));
                     return ExitCode.OK;
@@ -89,6 +95,10 @@ public final class Downhill {
                     break;
                 case Settings.EVALUATE:
                     EvaluateCommand.validate(settings);
+                    break;
+                case Settings.PREDICT:
+                    PredictCommand.validate(settings);
+                    PredictCommand.checkOutputIsNew(settings);
                     break;
                 default:
                     throw new AssertionError(command);
@@ -113,6 +123,9 @@ public final class Downhill {
                 }
                 case Settings.EVALUATE:
                     new EvaluateCommand(settings, out).run(jsc);
+                    break;
+                case Settings.PREDICT:
+                    new PredictCommand(settings, out).run(spark);
                     break;
                 default:
                     throw new AssertionError(command);

@@ -4,9 +4,9 @@ import com.esotericsoftware.kryo.Kryo;
 import org.apache.spark.serializer.KryoRegistrator;
 
 /**
- * Tests only: Spark's own classes that its ML evaluators ship between tasks, so the tests can check
- * Downhill's metrics against Spark's in a session that still requires registration (Downhill's own classes
- * stay checked by {@link dev.downhill.driver.spark.DownhillKryoRegistrator}).
+ * Tests only: Spark's own classes that its ML evaluators and its Parquet schema reading ship between tasks,
+ * so the tests can check Downhill's output with Spark in a session that still requires registration
+ * (Downhill's own classes stay checked by {@link dev.downhill.driver.spark.DownhillKryoRegistrator}).
  */
 public final class SparkLibraryKryoRegistrator implements KryoRegistrator {
     static final String[] CLASSES = {
@@ -33,6 +33,15 @@ public final class SparkLibraryKryoRegistrator implements KryoRegistrator {
         "org.apache.spark.ml.stat.SummaryBuilderImpl$Std$",
         "org.apache.spark.ml.stat.SummaryBuilderImpl$Sum$",
         "org.apache.spark.ml.stat.SummaryBuilderImpl$Variance$",
+        // spark.read().parquet: the footers' schemas, read in a job
+        "org.apache.spark.sql.types.StructType",
+        "[Lorg.apache.spark.sql.types.StructType;",
+        "org.apache.spark.sql.types.StructField",
+        "[Lorg.apache.spark.sql.types.StructField;",
+        "org.apache.spark.sql.types.ArrayType",
+        "[Lorg.apache.spark.sql.types.DataType;",
+        "org.apache.spark.sql.types.DoubleType$",
+        "org.apache.spark.sql.types.Metadata",
     };
 
     @Override

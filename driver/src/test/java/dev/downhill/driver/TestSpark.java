@@ -14,7 +14,7 @@ public final class TestSpark {
     }
 
     /**
-     * The same, able to run Spark ML's evaluators too: Spark's classes they ship are
+     * The same, able to run Spark ML's evaluators and read Parquet schemas too: Spark's classes they ship are
      * registered by a test-only registrator next to Downhill's, and registration stays required.
      */
     public static SparkSession startWithSparkLibraries(String name) {
