@@ -272,6 +272,49 @@ class EvaluateCommandTest {
         assertFalse(r.has("confusionMatrix"));
     }
 
+    @Test
+    void instanceWeightsWeighEveryMetricAsSparkMlWeighsThem() throws Exception {
+        Data data = tiedBinary(300, 27);
+        Random r = new Random(28);
+        double[] weights = new double[300];
+        StringBuilder sb = new StringBuilder("y,w,a,b,c\n");
+        for (int i = 0; i < 300; i++) {
+            weights[i] = 1 + r.nextInt(4) / 2.0; // 1, 1.5, 2, 2.5: exact in binary, and not all 1
+            double[] x = data.x()[i];
+            sb.append(data.labels()[i] > 0 ? 1 : 0).append(',').append(weights[i]).append(',').append(x[0])
+                    .append(',').append(x[1]).append(',').append(x[2]).append('\n');
+        }
+        Path input = Files.writeString(dir.resolve("weighted.csv"), sb.toString());
+        Path model = dir.resolve("weighted-model");
+        assertEquals(0, run(train(input, "logistic", model, "--weight-column", "1", "--max-iter", "25")).code());
+        Run e = run(evaluate(model, input, "--weight-column", "1"));
+        assertEquals(0, e.code(), e.err());
+        JsonNode report = JSON.readTree(model.resolve("evaluation.json").toFile());
+        assertEquals(300, report.get("rows").asLong());
+        assertEquals(java.util.Arrays.stream(weights).sum(), report.get("weightSum").asDouble(), 1e-12);
+
+        ReferenceModel m = new ReferenceModel(model.resolve("model.json"));
+        StructType schema = new StructType().add("label", DataTypes.DoubleType).add("prediction", DataTypes.DoubleType)
+                .add("z", DataTypes.DoubleType).add("probability", new VectorUDT()).add("w", DataTypes.DoubleType);
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            double[] x = data.x()[i];
+            rows.add(RowFactory.create(data.labels()[i] > 0 ? 1.0 : 0.0, (double) m.predictedClass(x), m.outputs(x)[0],
+                    Vectors.dense(m.probabilities(x)), weights[i]));
+        }
+        Dataset<Row> df = frame(rows, schema);
+        double auc = new BinaryClassificationEvaluator().setLabelCol("label").setRawPredictionCol("z")
+                .setWeightCol("w").setMetricName("areaUnderROC").setNumBins(0).evaluate(df);
+        assertEquals(auc, metric(report, "rocAuc"), TOL);
+        for (String[] pair : new String[][] {{"accuracy", "accuracy"}, {"precisionByLabel", "precision"},
+                {"recallByLabel", "recall"}, {"fMeasureByLabel", "f1"}, {"logLoss", "logLoss"}}) {
+            double spark = new MulticlassClassificationEvaluator().setLabelCol("label").setPredictionCol("prediction")
+                    .setProbabilityCol("probability").setWeightCol("w").setMetricName(pair[0]).setMetricLabel(1.0)
+                    .evaluate(df);
+            assertEquals(spark, metric(report, pair[1]), TOL, pair[1]);
+        }
+    }
+
     // ---- bad models and bad data: exit code 3, the message names the file ----
 
     private static Path logisticModel;
