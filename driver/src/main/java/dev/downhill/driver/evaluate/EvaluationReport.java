@@ -30,7 +30,8 @@ final class EvaluationReport {
     /** One reported number: its JSON key, its name in the table, its value, or why there is none. */
     record Metric(String key, String name, double value, String notApplicable) {
         static Metric of(String key, String name, double value, String ifNaN) {
-            return Double.isFinite(value) ? new Metric(key, name, value, null) : new Metric(key, name, Double.NaN, ifNaN);
+            return Double.isFinite(value) ? new Metric(key, name, value, null)
+                    : new Metric(key, name, Double.NaN, ifNaN);
         }
     }
 

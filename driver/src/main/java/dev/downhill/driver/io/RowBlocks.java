@@ -2,7 +2,9 @@ package dev.downhill.driver.io;
 
 import dev.downhill.core.data.BlockBuilder;
 import dev.downhill.core.data.DataBlock;
+import java.util.HashMap;
 import java.util.Iterator;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import scala.Tuple2;
 
@@ -16,14 +18,22 @@ public final class RowBlocks implements Iterator<DataBlock> {
     private final Iterator<Tuple2<Long, ParsedRow>> rows;
     private final BlockBuilder builder;
     private final int blockRows;
-    private final double[] classLabels;
+    /** Label to class index (labels + 0.0, so -0.0 finds 0.0), or null to keep labels as they are. */
+    private final Map<Double, Integer> classOf;
 
     /** @param classLabels the model's label of each class, or null to keep labels as they are */
     public RowBlocks(Iterator<Tuple2<Long, ParsedRow>> rows, int numFeatures, int blockRows, double[] classLabels) {
         this.rows = rows;
         this.builder = new BlockBuilder(numFeatures);
         this.blockRows = blockRows;
-        this.classLabels = classLabels;
+        if (classLabels == null) {
+            this.classOf = null;
+        } else {
+            this.classOf = new HashMap<>();
+            for (int c = 0; c < classLabels.length; c++) {
+                classOf.put(classLabels[c] + 0.0, c);
+            }
+        }
     }
 
     @Override
@@ -38,7 +48,7 @@ public final class RowBlocks implements Iterator<DataBlock> {
         }
         while (rows.hasNext() && builder.numRows() < blockRows) {
             ParsedRow r = rows.next()._2();
-            double y = classLabels == null ? r.label : classIndex(r.label);
+            double y = classOf == null ? r.label : classIndex(r.label);
             if (r.indices == null) {
                 builder.addDenseRow(y, r.weight, r.values);
             } else {
@@ -49,12 +59,11 @@ public final class RowBlocks implements Iterator<DataBlock> {
     }
 
     private int classIndex(double label) {
-        for (int c = 0; c < classLabels.length; c++) {
-            if (classLabels[c] == label) {
-                return c;
-            }
+        Integer c = classOf.get(label + 0.0);
+        if (c == null) {
+            // RowReader refuses such rows (naming file and line) before they get here.
+            throw new IllegalStateException("label " + label + " is not a class of the model");
         }
-        // RowReader refuses such rows (naming file and line) before they get here.
-        throw new IllegalStateException("label " + label + " is not a class of the model");
+        return c;
     }
 }

@@ -3,9 +3,11 @@ package dev.downhill.driver.io;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.io.LongWritable;
 import org.apache.hadoop.io.Text;
@@ -126,14 +128,18 @@ public final class RowReader {
         if (o.acceptedLabels == null) {
             return parser;
         }
-        double[] accepted = o.acceptedLabels.clone();
+        // + 0.0 turns -0.0 into 0.0, which Double.equals would tell apart.
+        HashSet<Double> accepted = new HashSet<>();
+        for (double label : o.acceptedLabels) {
+            accepted.add(label + 0.0);
+        }
+        String known = Arrays.stream(o.acceptedLabels).mapToObj(RowReader::format).collect(Collectors.joining(", "));
         boolean csv = "csv".equals(format);
         return (t, path, line, offset, first) -> {
             ParsedRow row = parser.parse(t, path, line, offset, first);
-            if (row != null && !row.isBad() && Arrays.stream(accepted).noneMatch(a -> a == row.label)) {
+            if (row != null && !row.isBad() && !accepted.contains(row.label + 0.0)) {
                 String reason = "label " + format(row.label) + " is not one of the labels the model was trained on ("
-                        + Arrays.stream(accepted).mapToObj(RowReader::format).reduce((a, b) -> a + ", " + b).orElse("")
-                        + ")";
+                        + known + ")";
                 throw csv ? CsvParser.bad("label not in model", reason, t, path, line, offset)
                         : LibsvmParser.bad("label not in model", reason, t, path, line, offset);
             }

@@ -185,7 +185,7 @@ public final class ModelFile {
             }
         }
         int k = objective.numOutputs(numClasses);
-        if ((long) (d + 1L) * k > Integer.MAX_VALUE - 8) {
+        if ((d + 1L) * k > Integer.MAX_VALUE - 8) {
             throw invalid(where, d + " features x " + k + " outputs are too many parameters");
         }
         double[] p = new double[(d + 1) * k];

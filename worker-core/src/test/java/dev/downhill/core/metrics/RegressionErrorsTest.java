@@ -71,7 +71,8 @@ class RegressionErrorsTest {
         for (int i = 0; i < n; i++) {
             sst += v[i] * (y[i] - mean) * (y[i] - mean);
         }
-        assertTrue(strictRelativeError(sst, whole.totalSumOfSquares()) < 1e-8, whole.totalSumOfSquares() + " vs " + sst);
+        assertTrue(strictRelativeError(sst, whole.totalSumOfSquares()) < 1e-8,
+                whole.totalSumOfSquares() + " vs " + sst);
         for (int[] cuts : new int[][] {{1000}, {1, 2}, {300, 1700, 1999}}) {
             RegressionErrors merged = new RegressionErrors();
             int from = 0;

@@ -42,7 +42,8 @@ class PredictorTest {
         int n = 9;
         double[] x = randomMatrix(rnd, n, D, 0.6);
         double[] theta = gaussianVector(rnd, D + 1, 1.0);
-        for (DataBlock block : new DataBlock[] {dense(n, D, new double[n], null, x), sparse(n, D, new double[n], null, x)}) {
+        DataBlock[] layouts = {dense(n, D, new double[n], null, x), sparse(n, D, new double[n], null, x)};
+        for (DataBlock block : layouts) {
             Predictor ls = new Predictor(Objective.LEAST_SQUARES, D, 0, theta);
             Predictor hinge = new Predictor(Objective.HINGE, D, 2, theta);
             ls.predict(block);
