@@ -261,6 +261,8 @@ class PredictCommandTest {
         assertTrue(r.err().contains("wide.libsvm line 2") && r.err().contains("\"1 2:1 5:2\"")
                 && r.err().contains("feature index 5 is beyond the 3 features"), r.err());
         assertFalse(r.err().contains("\tat "), r.err());
+        // The failed write leaves no folder behind, so the rerun after fixing the data is not refused.
+        assertFalse(Files.exists(out), "a failed predict left " + out);
     }
 
     @Test

@@ -129,14 +129,24 @@ public final class PredictCommand {
                         scoreArray, count);
             });
             String output = settings.require("output");
-            spark.createDataFrame(rows, schema(model, labeled, scoreArray))
-                    .write()
-                    .mode(SaveMode.ErrorIfExists)
-                    .format(outputFormat)
-                    .option("header", "true")
-                    .save(output);
             Path target = new Path(output);
             FileSystem fs = target.getFileSystem(conf);
+            boolean existedBefore = fs.exists(target);
+            try {
+                spark.createDataFrame(rows, schema(model, labeled, scoreArray))
+                        .write()
+                        .mode(SaveMode.ErrorIfExists)
+                        .format(outputFormat)
+                        .option("header", "true")
+                        .save(output);
+            } catch (Exception e) { // SparkException is checked in Java's eyes, though save() does not declare it
+                // A failed write (a bad record) leaves the empty folder it made; remove it so a rerun is not
+                // refused for an existing --output. Only a folder this run created, and only when empty.
+                if (!existedBefore && fs.exists(target) && fs.listStatus(target).length == 0) {
+                    fs.delete(target, false);
+                }
+                throw e;
+            }
             String written = fs.makeQualified(target).toString();
             out.printf("predicted %d rows of %s (%s) with the %s model %s%n", count.value(), files.input(), format,
                     objective.cliName(), modelPath);
