@@ -1,6 +1,8 @@
 package dev.downhill.driver;
 
+import dev.downhill.driver.evaluate.EvaluateCommand;
 import dev.downhill.driver.io.BadInputException;
+import dev.downhill.driver.predict.PredictCommand;
 import dev.downhill.driver.settings.Settings;
 import dev.downhill.driver.settings.SettingsException;
 import dev.downhill.driver.spark.DownhillSpark;
@@ -11,6 +13,7 @@ import dev.downhill.driver.train.TrainingResult;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 
@@ -32,10 +35,23 @@ public final class Downhill {
             "usage: downhill COMMAND [--key value ...]",
             "",
             "commands:",
-            "  train    train a model: --input PATH --objective logistic|least-squares|softmax|hinge --output DIR",
-            "  config   print every setting with its default (the text of conf/downhill.properties)",
-            "  help     this text; 'downhill train --help' lists every setting",
+            "  train     train a model: --input PATH --objective logistic|least-squares|softmax|hinge --output DIR",
+            "  evaluate  score a model on labeled data: --model DIR --input PATH [--output FILE]",
+            "            (metrics as a table, and as JSON in FILE, default DIR/evaluation.json)",
+            "  predict   apply a model to data: --model DIR --input PATH --output DIR [--output-format csv|parquet]",
+            "  config    print every setting with its default (the text of conf/downhill.properties)",
+            "  help      this text; 'downhill COMMAND --help' lists the settings a command reads",
             "");
+
+    /** The first line of each command's --help. */
+    private static final Map<String, String> COMMAND_USAGE = Map.of(
+            Settings.TRAIN, "usage: downhill train --input PATH --objective NAME --output DIR [--key value ...]",
+            Settings.EVALUATE, "usage: downhill evaluate --model DIR --input PATH [--output FILE] [--key value ...]\n"
+                    + "Prints the model's metrics on the data and writes them as JSON to FILE"
+                    + " (default DIR/evaluation.json).",
+            Settings.PREDICT, "usage: downhill predict --model DIR --input PATH --output DIR"
+                    + " [--output-format csv|parquet] [--key value ...]\n"
+                    + "Writes label (when the input has labels), prediction and score for every input row.");
 
     /** Runs a command and returns its exit code; never calls System.exit. */
     public static int run(String[] args, PrintStream out, PrintStream err) {
@@ -54,13 +70,14 @@ public final class Downhill {
             case "config":
                 out.print(Settings.renderProperties());
                 return ExitCode.OK;
-            case "train":
+            case Settings.TRAIN:
+            case Settings.EVALUATE:
+            case Settings.PREDICT:
                 if (rest.contains("--help") || rest.contains("-h")) {
-                    out.print("usage: downhill train --input PATH --objective NAME --output DIR [--key value ...]\n\n"
-                            + "settings:\n" + Settings.renderHelp());
+                    out.print(COMMAND_USAGE.get(command) + "\n\nsettings:\n" + Settings.renderHelp(command));
                     return ExitCode.OK;
                 }
-                return train(rest, out, err);
+                return execute(command, rest, out, err);
             default:
                 err.println("downhill: error: unknown command '" + command + "'.");
                 err.print(USAGE);
@@ -68,11 +85,24 @@ public final class Downhill {
         }
     }
 
-    private static int train(List<String> args, PrintStream out, PrintStream err) {
+    private static int execute(String command, List<String> args, PrintStream out, PrintStream err) {
         Settings settings;
         try {
-            settings = Settings.parse(args);
-            TrainCommand.validate(settings);
+            settings = Settings.parse(command, args);
+            switch (command) {
+                case Settings.TRAIN:
+                    TrainCommand.validate(settings);
+                    break;
+                case Settings.EVALUATE:
+                    EvaluateCommand.validate(settings);
+                    break;
+                case Settings.PREDICT:
+                    PredictCommand.validate(settings);
+                    PredictCommand.checkOutputIsNew(settings);
+                    break;
+                default:
+                    throw new AssertionError(command);
+            }
         } catch (SettingsException | IllegalArgumentException e) {
             err.println("downhill: error: " + e.getMessage());
             return ExitCode.BAD_SETTINGS;
@@ -80,13 +110,26 @@ public final class Downhill {
         boolean ownSession = SparkSession.getActiveSession().isEmpty();
         SparkSession spark = null;
         try {
-            spark = DownhillSpark.start("Downhill train", settings.get("master"),
+            spark = DownhillSpark.start("Downhill " + command, settings.get("master"),
                     args.contains("--master") || args.stream().anyMatch(a -> a.startsWith("--master=")));
             JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-            TrainingResult result = new TrainCommand(settings, out).run(jsc);
-            String path = ModelFile.write(settings.require("output"), ModelFile.toJson(result),
-                    jsc.hadoopConfiguration());
-            out.println("model written to " + path);
+            switch (command) {
+                case Settings.TRAIN: {
+                    TrainingResult result = new TrainCommand(settings, out).run(jsc);
+                    String path = ModelFile.write(settings.require("output"), ModelFile.toJson(result),
+                            jsc.hadoopConfiguration());
+                    out.println("model written to " + path);
+                    break;
+                }
+                case Settings.EVALUATE:
+                    new EvaluateCommand(settings, out).run(jsc);
+                    break;
+                case Settings.PREDICT:
+                    new PredictCommand(settings, out).run(spark);
+                    break;
+                default:
+                    throw new AssertionError(command);
+            }
             return ExitCode.OK;
         } catch (Throwable t) {
             return report(t, err);

@@ -9,7 +9,10 @@ public final class ExitCode {
     public static final int INTERNAL = 1;
     /** Unknown, missing or invalid settings; Spark was not started. */
     public static final int BAD_SETTINGS = 2;
-    /** Input data that cannot be trained on; the message names file, line and text. */
+    /**
+     * Input data that cannot be used (the message names file, line and text), or for evaluate and predict a
+     * model folder that is missing or holds no valid model.json (the message names it).
+     */
     public static final int BAD_INPUT = 3;
     /** The objective or gradient became NaN or infinite. */
     public static final int DIVERGED = 4;

@@ -10,13 +10,27 @@ public final class TestSpark {
     private TestSpark() {}
 
     public static SparkSession start(String name) {
-        SparkConf conf = DownhillSpark.configure(new SparkConf())
+        return SparkSession.builder().config(conf(name)).getOrCreate();
+    }
+
+    /**
+     * The same, able to run Spark ML's evaluators and read Parquet schemas too: Spark's classes they ship are
+     * registered by a test-only registrator next to Downhill's, and registration stays required.
+     */
+    public static SparkSession startWithSparkLibraries(String name) {
+        SparkConf conf = conf(name);
+        conf.set("spark.kryo.registrator", conf.get("spark.kryo.registrator") + ","
+                + SparkLibraryKryoRegistrator.class.getName());
+        return SparkSession.builder().config(conf).getOrCreate();
+    }
+
+    private static SparkConf conf(String name) {
+        return DownhillSpark.configure(new SparkConf())
                 .setMaster("local[2]")
                 .setAppName(name)
                 .set("spark.ui.enabled", "false")
                 .set("spark.driver.host", "127.0.0.1")
                 .set("spark.driver.bindAddress", "127.0.0.1");
-        return SparkSession.builder().config(conf).getOrCreate();
     }
 
     public static JavaSparkContext context(SparkSession spark) {

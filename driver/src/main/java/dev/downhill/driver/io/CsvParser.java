@@ -5,8 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Parses CSV lines of numbers: a label column, an optional weight column, and every other column a
- * feature, in order. Fields may be wrapped in double quotes ("" inside quotes is a literal quote).
+ * Parses CSV lines of numbers: a label column (none for unlabeled input), an optional weight column, and
+ * every other column a feature, in order. Fields may be wrapped in double quotes ("" inside quotes is a literal quote).
  * Columns are counted from 0 in settings and messages alike.
  * A header is allowed only as the first line of a file; with header mode auto a first line is a header
  * when none of its fields is a number.
@@ -18,16 +18,28 @@ public final class CsvParser implements Serializable {
     public enum Header { AUTO, TRUE, FALSE }
 
     private final char delimiter;
+    /** -1: no label column (predicting on unlabeled data; the label is NaN). */
     private final int labelColumn;
     /** -1: no weight column. */
     private final int weightColumn;
     private final Header header;
+    /** Feature columns every row must have (a model's width), or 0 for any number. */
+    private final int requiredFeatures;
+    /** What sets requiredFeatures, as messages name it. */
+    private final String featureLimit;
 
     public CsvParser(char delimiter, int labelColumn, int weightColumn, Header header) {
+        this(delimiter, labelColumn, weightColumn, header, 0, null);
+    }
+
+    public CsvParser(char delimiter, int labelColumn, int weightColumn, Header header, int requiredFeatures,
+                     String featureLimit) {
         this.delimiter = delimiter;
         this.labelColumn = labelColumn;
         this.weightColumn = weightColumn;
         this.header = header;
+        this.requiredFeatures = requiredFeatures;
+        this.featureLimit = featureLimit;
     }
 
     /**
@@ -54,7 +66,14 @@ public final class CsvParser implements Serializable {
                     + (weightColumn >= 0 ? "/weight" : "") + " column needs at least " + needed + " (--label-column "
                     + labelColumn + (weightColumn >= 0 ? ", --weight-column " + weightColumn : "") + ")");
         }
-        double label = complain.finiteNumber(fields.get(labelColumn).trim(), "label (column " + labelColumn + ")");
+        int featureColumns = fields.size() - (labelColumn >= 0 ? 1 : 0) - (weightColumn >= 0 ? 1 : 0);
+        if (requiredFeatures > 0 && featureColumns != requiredFeatures) {
+            throw complain.about("wrong number of columns", "it has " + featureColumns + " feature column(s), but "
+                    + featureLimit + " (columns other than --label-column"
+                    + (weightColumn >= 0 ? " and --weight-column" : "") + " are features)");
+        }
+        double label = labelColumn < 0 ? Double.NaN
+                : complain.finiteNumber(fields.get(labelColumn).trim(), "label (column " + labelColumn + ")");
         double weight = 1.0;
         if (weightColumn >= 0) {
             weight = complain.finiteNumber(fields.get(weightColumn).trim(), "weight (column " + weightColumn + ")");
@@ -63,7 +82,7 @@ public final class CsvParser implements Serializable {
                         + " is not positive");
             }
         }
-        double[] values = new double[fields.size() - (weightColumn >= 0 ? 2 : 1)];
+        double[] values = new double[featureColumns];
         int v = 0;
         for (int c = 0; c < fields.size(); c++) {
             if (c != labelColumn && c != weightColumn) {

@@ -4,7 +4,8 @@ import java.io.Serializable;
 
 /**
  * Parses LIBSVM lines: {@code LABEL INDEX:VALUE INDEX:VALUE ...} with 1-based, strictly increasing
- * indices. Blank lines and lines starting with '#' are skipped; text after a '#' is a comment.
+ * indices (or, for unlabeled input, {@code INDEX:VALUE ...} alone). Blank lines and lines starting with '#'
+ * are skipped; text after a '#' is a comment.
  * Every problem is a {@link BadInputException} naming the file, the line and the text.
  */
 public final class LibsvmParser implements Serializable {
@@ -12,9 +13,19 @@ public final class LibsvmParser implements Serializable {
 
     /** Declared number of features, or 0 to accept any index. */
     private final int numFeatures;
+    /** Whether each line starts with a label (false: predicting on unlabeled data; the label is NaN). */
+    private final boolean labeled;
+    /** What sets numFeatures, as messages name it ("--num-features 5", or the model's width). */
+    private final String featureLimit;
 
     public LibsvmParser(int numFeatures) {
+        this(numFeatures, true, "--num-features " + numFeatures);
+    }
+
+    public LibsvmParser(int numFeatures, boolean labeled, String featureLimit) {
         this.numFeatures = numFeatures;
+        this.labeled = labeled;
+        this.featureLimit = featureLimit;
     }
 
     /** The row on this line, or null for a blank or comment line. */
@@ -26,11 +37,12 @@ public final class LibsvmParser implements Serializable {
         }
         RecordComplaint complain = (category, reason) -> bad(category, reason, text, path, line, byteOffset);
         String[] tokens = body.split("[ \t]+");
-        double label = complain.finiteNumber(tokens[0], "label");
-        int[] indices = new int[tokens.length - 1];
-        double[] values = new double[tokens.length - 1];
+        int first = labeled ? 1 : 0;
+        double label = labeled ? complain.finiteNumber(tokens[0], "label") : Double.NaN;
+        int[] indices = new int[tokens.length - first];
+        double[] values = new double[tokens.length - first];
         int previous = 0;
-        for (int t = 1; t < tokens.length; t++) {
+        for (int t = first; t < tokens.length; t++) {
             String token = tokens[t];
             int colon = token.indexOf(':');
             if (colon < 0) {
@@ -58,11 +70,11 @@ public final class LibsvmParser implements Serializable {
             }
             if (numFeatures > 0 && index > numFeatures) {
                 throw complain.about("index beyond num-features",
-                        "feature index " + index + " is beyond --num-features " + numFeatures);
+                        "feature index " + index + " is beyond " + featureLimit);
             }
             previous = index;
-            indices[t - 1] = index - 1;
-            values[t - 1] = complain.finiteNumber(token.substring(colon + 1), "value of feature " + index);
+            indices[t - first] = index - 1;
+            values[t - first] = complain.finiteNumber(token.substring(colon + 1), "value of feature " + index);
         }
         return new ParsedRow(label, 1.0, indices, values, line);
     }

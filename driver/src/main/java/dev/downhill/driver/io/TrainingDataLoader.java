@@ -8,19 +8,10 @@ import dev.downhill.driver.spark.RowPartitioner;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.apache.hadoop.fs.Path;
-import org.apache.hadoop.io.LongWritable;
-import org.apache.hadoop.io.Text;
-import org.apache.hadoop.mapreduce.Job;
-import org.apache.hadoop.mapreduce.lib.input.FileInputFormat;
-import org.apache.hadoop.mapreduce.lib.input.FileSplit;
-import org.apache.hadoop.mapreduce.lib.input.TextInputFormat;
-import org.apache.spark.api.java.JavaNewHadoopRDD;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -30,7 +21,8 @@ import scala.Tuple2;
 /**
  * Reads text input (LIBSVM or CSV) from any Hadoop path into cached, packed blocks:
  * <ol>
- *   <li>list the files (sorted) and parse every line where it is read, with errors naming file and line;</li>
+ *   <li>list the files (sorted) and parse every line where it is read ({@link RowReader}), with errors naming
+ *       file and line;</li>
  *   <li>key each row by (file, byte offset) and shuffle it to partition hash(key) mod P, sorted by key
  *       within the partition: the layout depends on the files and P only, never on splits or cluster;</li>
  *   <li>one pass over the rows to learn the feature count and check the labels against the objective;</li>
@@ -40,27 +32,15 @@ import scala.Tuple2;
  */
 public final class TrainingDataLoader {
 
-    /** What the loader needs to know, taken from the settings. */
-    public static final class Options {
-        public String input;
-        /** auto, libsvm or csv. */
-        public String format = "auto";
+    /** What the loader needs to know, taken from the settings: how to read the text, and what to train. */
+    public static final class Options extends RowReader.Options {
         public Objective objective;
         /** 0: auto. */
         public int partitions;
-        /** 0: infer. */
-        public int numFeatures;
         /** null: infer. */
         public Integer numClasses;
         public LabelEncoding.BinaryLabels binaryLabels = LabelEncoding.BinaryLabels.ZERO_ONE;
-        public int labelColumn;
-        /** -1: none. */
-        public int weightColumn = -1;
-        public CsvParser.Header csvHeader = CsvParser.Header.AUTO;
-        public char csvDelimiter = ',';
         public int blockRows = 4096;
-        /** on-bad-record=skip: count and leave out bad records instead of failing on the first. */
-        public boolean skipBadRecords;
         public double maxBadFraction = 0.001;
     }
 
@@ -78,10 +58,10 @@ public final class TrainingDataLoader {
 
     public static TrainingData load(JavaSparkContext jsc, Options o) {
         InputFiles files = InputFiles.resolve(o.input, jsc.hadoopConfiguration());
-        String format = resolveFormat(o.format, files);
+        String format = RowReader.resolveFormat(o.format, files);
         int partitions = o.partitions > 0 ? o.partitions : defaultPartitions(files.totalBytes());
 
-        JavaPairRDD<Long, ParsedRow> rows = parse(jsc, files, format, o)
+        JavaPairRDD<Long, ParsedRow> rows = RowReader.read(jsc, files, format, o)
                 .repartitionAndSortWithinPartitions(new RowPartitioner(partitions));
 
         InputSummary summary = readingInput(o.input, () -> rows
@@ -165,62 +145,6 @@ public final class TrainingDataLoader {
             }
             throw e instanceof RuntimeException ? (RuntimeException) e : new IllegalStateException(e);
         }
-    }
-
-    private static String resolveFormat(String format, InputFiles files) {
-        if (!"auto".equals(format)) {
-            return format;
-        }
-        boolean csv = files.paths().stream().allMatch(p -> {
-            String name = p.toLowerCase(Locale.ROOT);
-            return name.endsWith(".csv") || name.endsWith(".csv.gz");
-        });
-        return csv ? "csv" : "libsvm";
-    }
-
-    private static JavaPairRDD<Long, ParsedRow> parse(JavaSparkContext jsc, InputFiles files, String format,
-                                                      Options o) {
-        Job job;
-        try {
-            job = Job.getInstance(jsc.hadoopConfiguration());
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot set up the Hadoop input format", e);
-        }
-        List<String> paths = files.paths();
-        Path[] hadoopPaths = new Path[paths.size()];
-        Map<String, Integer> fileIndex = new HashMap<>();
-        for (int i = 0; i < paths.size(); i++) {
-            hadoopPaths[i] = new Path(paths.get(i));
-            fileIndex.put(paths.get(i), i);
-        }
-        try {
-            FileInputFormat.setInputPaths(job, hadoopPaths);
-        } catch (IOException e) {
-            throw new BadInputException("cannot read input " + o.input + ": " + e.getMessage(), e);
-        }
-        JavaNewHadoopRDD<LongWritable, Text> text = (JavaNewHadoopRDD<LongWritable, Text>) jsc.newAPIHadoopRDD(
-                job.getConfiguration(), TextInputFormat.class, LongWritable.class, Text.class);
-
-        TextRecords.LineParser parser;
-        if ("csv".equals(format)) {
-            CsvParser csv = new CsvParser(o.csvDelimiter, o.labelColumn, o.weightColumn, o.csvHeader);
-            parser = csv::parse;
-        } else {
-            LibsvmParser libsvm = new LibsvmParser(o.numFeatures);
-            parser = (t, path, line, offset, first) -> libsvm.parse(t, path, line, offset);
-        }
-        TextRecords.LineParser lineParser = parser;
-        boolean skip = o.skipBadRecords;
-        JavaRDD<Tuple2<Long, ParsedRow>> parsed = text.mapPartitionsWithInputSplit((split, records) -> {
-            FileSplit fileSplit = (FileSplit) split;
-            String path = fileSplit.getPath().toString();
-            Integer index = fileIndex.get(path);
-            if (index == null) {
-                throw new IllegalStateException("input split of unlisted file " + path);
-            }
-            return new TextRecords(records, path, index, fileSplit.getStart(), lineParser, skip);
-        }, false);
-        return parsed.mapToPair(t -> t);
     }
 
     /** Refuses a model the driver could not hold, naming the row whose feature index asks for it. */

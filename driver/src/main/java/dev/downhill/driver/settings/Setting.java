@@ -2,6 +2,7 @@ package dev.downhill.driver.settings;
 
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 
 /**
  * One setting: its key (the command line spells it {@code --key}), default, meaning, and the values it
@@ -24,9 +25,13 @@ public final class Setting {
     private final List<String> choices;
     /** A word accepted besides typed values ("auto", "none"), or null. */
     private final String word;
+    /** The commands that read this setting (train, evaluate, predict). */
+    private final List<String> commands;
 
     private Setting(String key, Type type, String defaultValue, String description,
-                    double min, boolean minExclusive, double max, List<String> choices, String word) {
+                    double min, boolean minExclusive, double max, List<String> choices, String word,
+                    List<String> commands) {
+        this.commands = commands;
         this.key = key;
         this.type = type;
         this.defaultValue = defaultValue;
@@ -40,33 +45,45 @@ public final class Setting {
 
     /** The same setting, also accepting {@code word} (like "auto") in place of a typed value. */
     Setting orWord(String word) {
-        return new Setting(key, type, defaultValue, description, min, minExclusive, max, choices, word);
+        return new Setting(key, type, defaultValue, description, min, minExclusive, max, choices, word, commands);
+    }
+
+    /** The same setting, read by these commands. */
+    Setting readBy(String... commandNames) {
+        for (String c : commandNames) {
+            Objects.requireNonNull(c);
+        }
+        return new Setting(key, type, defaultValue, description, min, minExclusive, max, choices, word,
+                List.of(commandNames));
     }
 
     static Setting string(String key, String defaultValue, String description) {
-        return new Setting(key, Type.STRING, defaultValue, description, 0, false, 0, List.of(), null);
+        return new Setting(key, Type.STRING, defaultValue, description, 0, false, 0, List.of(), null, List.of());
     }
 
     static Setting choice(String key, String defaultValue, String description, String... choices) {
-        return new Setting(key, Type.CHOICE, defaultValue, description, 0, false, 0, List.of(choices), null);
+        return new Setting(key, Type.CHOICE, defaultValue, description, 0, false, 0, List.of(choices), null,
+                List.of());
     }
 
     static Setting bool(String key, String defaultValue, String description) {
-        return new Setting(key, Type.BOOLEAN, defaultValue, description, 0, false, 0, List.of("true", "false"), null);
+        return new Setting(key, Type.BOOLEAN, defaultValue, description, 0, false, 0, List.of("true", "false"), null,
+                List.of());
     }
 
     static Setting integer(String key, String defaultValue, long min, long max, String description) {
-        return new Setting(key, Type.INT, defaultValue, description, min, false, max, List.of(), null);
+        return new Setting(key, Type.INT, defaultValue, description, min, false, max, List.of(), null, List.of());
     }
 
     static Setting longValue(String key, String defaultValue, long min, long max, String description) {
-        return new Setting(key, Type.LONG, defaultValue, description, min, false, max, List.of(), null);
+        return new Setting(key, Type.LONG, defaultValue, description, min, false, max, List.of(), null, List.of());
     }
 
     /** A finite double in [min, max], or (min, max] when minExclusive. */
     static Setting real(String key, String defaultValue, double min, boolean minExclusive, double max,
                         String description) {
-        return new Setting(key, Type.DOUBLE, defaultValue, description, min, minExclusive, max, List.of(), null);
+        return new Setting(key, Type.DOUBLE, defaultValue, description, min, minExclusive, max, List.of(), null,
+                List.of());
     }
 
     public String key() {
@@ -87,6 +104,15 @@ public final class Setting {
 
     public List<String> choices() {
         return choices;
+    }
+
+    /** The commands that read this setting. */
+    public List<String> commands() {
+        return commands;
+    }
+
+    public boolean isReadBy(String command) {
+        return commands.contains(command);
     }
 
     /** The accepted values in words, for help and error messages. */

@@ -26,72 +26,100 @@ public final class Settings {
     public static final String AUTO = "auto";
     public static final String NONE = "none";
 
-    /** Every setting, in the order help and the properties file list them. */
+    public static final String TRAIN = "train";
+    public static final String EVALUATE = "evaluate";
+    public static final String PREDICT = "predict";
+    /** The commands that read settings. */
+    public static final List<String> COMMANDS = List.of(TRAIN, EVALUATE, PREDICT);
+
+    /** Every setting, in the order help and the properties file list them, with the commands that read it. */
     public static final List<Setting> ALL = List.of(
             Setting.string("input", null,
-                    "Training data: a file, a folder or a glob, on any Hadoop path (file://, hdfs://, s3a://)."
-                            + " Required."),
+                    "Data: a file, a folder or a glob, on any Hadoop path (file://, hdfs://, s3a://). train: the"
+                            + " training data; evaluate: labeled data to score the model on; predict: the rows to"
+                            + " predict. Required.").readBy(TRAIN, EVALUATE, PREDICT),
+            Setting.string("model", null,
+                    "The model folder train wrote (it holds model.json), on any Hadoop path. Required by evaluate"
+                            + " and predict.").readBy(EVALUATE, PREDICT),
             Setting.choice("format", AUTO,
                     "Input format. auto: csv for names ending in .csv or .csv.gz, libsvm otherwise.",
-                    AUTO, "libsvm", "csv"),
+                    AUTO, "libsvm", "csv").readBy(TRAIN, EVALUATE, PREDICT),
             Setting.choice("objective", null,
-                    "What to minimize (see the README for each formula). Required.",
-                    Objective.names().split("\\|")),
+                    "What to minimize (see the README for each formula). Required. (evaluate and predict take it"
+                            + " from the model.)",
+                    Objective.names().split("\\|")).readBy(TRAIN),
             Setting.real("l2", "0.0", 0.0, false, Double.POSITIVE_INFINITY,
-                    "L2 strength lambda: adds (lambda/2)||w||^2 to the objective; intercepts are never penalized."),
+                    "L2 strength lambda: adds (lambda/2)||w||^2 to the objective; intercepts are never penalized.")
+                    .readBy(TRAIN),
             Setting.real("step", AUTO, 0.0, true, Double.POSITIVE_INFINITY,
                     "Gradient-descent step size. auto: 1/L, L = c * mean(||x_i||^2 + 1) + lambda, an upper bound on"
                             + " the gradient's Lipschitz constant (c = 1/4 logistic, 1/2 softmax, 1 least squares"
-                            + " and hinge).").orWord(AUTO),
+                            + " and hinge).").orWord(AUTO).readBy(TRAIN),
             Setting.integer("max-iter", "1000", 0, Integer.MAX_VALUE,
-                    "Iteration limit: training stops after this many iterations."),
+                    "Iteration limit: training stops after this many iterations.").readBy(TRAIN),
             Setting.real("tol", "1e-6", 0.0, false, Double.POSITIVE_INFINITY,
-                    "Gradient tolerance: training stops once ||grad f|| <= tol (0: run to max-iter)."),
+                    "Gradient tolerance: training stops once ||grad f|| <= tol (0: run to max-iter).").readBy(TRAIN),
             Setting.integer("partitions", AUTO, 1, 100_000,
                     "Partitions the rows are spread over. auto: from the input size (one per 32 MiB, at least 2),"
                             + " never from the cluster, so the same data trains identically everywhere.")
-                    .orWord(AUTO),
+                    .orWord(AUTO).readBy(TRAIN),
             Setting.string("output", null,
-                    "Output folder (any Hadoop path); the model goes to OUTPUT/model.json. Required."),
+                    "train: the output folder; the model goes to OUTPUT/model.json (required). evaluate: the file"
+                            + " the JSON report is written to (default: MODEL/evaluation.json). predict: the folder"
+                            + " the prediction files are written to (required; it must not exist yet). Any Hadoop"
+                            + " path.").readBy(TRAIN, EVALUATE, PREDICT),
+            Setting.choice("output-format", "csv",
+                    "predict: the format of the prediction files. csv: a header line, then label (when the input"
+                            + " has labels), prediction, and score (softmax: one score_LABEL column per class)."
+                            + " parquet: the same columns, softmax scores as one array column.",
+                    "csv", "parquet").readBy(PREDICT),
             Setting.string("master", "local[*]",
-                    "Spark master when not run under spark-submit (spark-submit's --master wins otherwise)."),
+                    "Spark master when not run under spark-submit (spark-submit's --master wins otherwise).")
+                    .readBy(TRAIN, EVALUATE, PREDICT),
             Setting.integer("num-features", AUTO, 1, Integer.MAX_VALUE - 1,
                     "Number of features d. auto: the largest LIBSVM index, or the CSV column count less the"
-                            + " label (and weight) column. A larger index in the data is an error.").orWord(AUTO),
+                            + " label (and weight) column. A larger index in the data is an error. (evaluate and"
+                            + " predict take d from the model.)").orWord(AUTO).readBy(TRAIN),
             Setting.integer("num-classes", AUTO, 2, 1_000_000,
                     "Classes K for softmax (labels 0..K-1). auto: the largest label + 1 (labels 1..K are"
-                            + " shifted to 0..K-1 and the model records it).").orWord(AUTO),
+                            + " shifted to 0..K-1 and the model records it).").orWord(AUTO).readBy(TRAIN),
             Setting.choice("binary-labels", "01",
                     "Labels logistic and hinge accept: 01 (0 and 1), pm1 (-1 and +1, read as 0 and 1), or auto"
                             + " (either, not mixed). The model's classLabels record the data's own labels.",
-                    "01", "pm1", "auto"),
+                    "01", "pm1", "auto").readBy(TRAIN),
             Setting.integer("label-column", "0", 0, 1_000_000,
-                    "CSV: 0-based column of the label."),
+                    "CSV: 0-based column of the label. none (predict only): the input has no labels, so every"
+                            + " CSV column is a feature and LIBSVM lines hold INDEX:VALUE pairs only.")
+                    .orWord(NONE).readBy(TRAIN, EVALUATE, PREDICT),
             Setting.integer("weight-column", NONE, 0, 1_000_000,
-                    "CSV: 0-based column of a positive instance weight, or none.").orWord(NONE),
+                    "CSV: 0-based column of a positive instance weight, or none. evaluate weighs every metric"
+                            + " by it; predict leaves the column out of the features.").orWord(NONE)
+                    .readBy(TRAIN, EVALUATE, PREDICT),
             Setting.choice("csv-header", AUTO,
                     "CSV: whether each file starts with a header line. auto: a first line with no numeric field"
-                            + " is a header.", AUTO, "true", "false"),
+                            + " is a header.", AUTO, "true", "false").readBy(TRAIN, EVALUATE, PREDICT),
             Setting.string("csv-delimiter", ",",
-                    "CSV: the field delimiter (one character; 'tab' for a tab)."),
+                    "CSV: the field delimiter (one character; 'tab' for a tab).").readBy(TRAIN, EVALUATE, PREDICT),
             Setting.choice("on-bad-record", "fail",
                     "What a bad input record does. fail: stop at the first, naming file, line and text (exit 3, no"
                             + " model). skip: leave bad records out, count them per reason, print the counts and the"
-                            + " first 10 in file order, and still fail if more than max-bad-fraction were bad.",
-                    "fail", "skip"),
+                            + " first 10 in file order, and still fail if more than max-bad-fraction were bad."
+                            + " (evaluate and predict always stop at the first bad record.)",
+                    "fail", "skip").readBy(TRAIN),
             Setting.real("max-bad-fraction", "0.001", 0.0, false, 1.0,
                     "With on-bad-record=skip: the largest fraction of records that may be bad before the run"
-                            + " fails anyway."),
+                            + " fails anyway.").readBy(TRAIN),
             Setting.integer("divergence-rises", "10", 1, 1_000_000,
                     "Stop as diverged (exit 4) when the objective rises this many iterations in a row with a fixed"
-                            + " step; a NaN or infinite objective or gradient stops it at once."),
+                            + " step; a NaN or infinite objective or gradient stops it at once.").readBy(TRAIN),
             Setting.integer("progress-every", "1", 1, Integer.MAX_VALUE,
-                    "Print a progress line every this many iterations (metrics.jsonl gets every iteration)."),
+                    "Print a progress line every this many iterations (metrics.jsonl gets every iteration).")
+                    .readBy(TRAIN),
             Setting.integer("block-rows", "4096", 1, 1_000_000,
-                    "Rows packed into one cached block (the unit executors loop over)."),
+                    "Rows packed into one block (the unit executors loop over).").readBy(TRAIN, EVALUATE, PREDICT),
             Setting.string("config", null,
                     "A properties file of settings (key=value, keys without --); the command line overrides it."
-                            + " scripts/downhill passes conf/downhill.properties.")
+                            + " scripts/downhill passes conf/downhill.properties.").readBy(TRAIN, EVALUATE, PREDICT)
     );
 
     private static final Map<String, Setting> BY_KEY = ALL.stream()
@@ -105,6 +133,15 @@ public final class Settings {
 
     /** Parses {@code --key value} / {@code --key=value} pairs, reading {@code --config FILE} first if given. */
     public static Settings parse(List<String> args) {
+        return parse(null, args);
+    }
+
+    /**
+     * Parses the settings of {@code command} (train, evaluate, predict) like {@link #parse(List)}; a setting
+     * given on the command line that the command does not read is refused rather than silently ignored.
+     * (A properties file may hold every command's settings.)
+     */
+    public static Settings parse(String command, List<String> args) {
         Map<String, String> cli = new LinkedHashMap<>();
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
@@ -124,7 +161,17 @@ public final class Settings {
                 }
                 value = args.get(++i);
             }
-            cli.put(definition(key, "on the command line").key(), value);
+            cli.put(definition(key, "on the command line", command).key(), value);
+        }
+        if (command != null) {
+            for (String key : cli.keySet()) {
+                Setting s = BY_KEY.get(key);
+                if (!s.isReadBy(command)) {
+                    throw new SettingsException("--" + key + " does not apply to " + command + ": only "
+                            + String.join(" and ", s.commands()) + (s.commands().size() == 1 ? " reads" : " read")
+                            + " it. Run 'downhill " + command + " --help' for the settings " + command + " reads.");
+                }
+            }
         }
         Map<String, String> merged = new LinkedHashMap<>();
         for (Setting s : ALL) {
@@ -134,7 +181,7 @@ public final class Settings {
         }
         String configPath = cli.get("config");
         if (configPath != null) {
-            merged.putAll(readProperties(configPath));
+            merged.putAll(readProperties(configPath, command));
         }
         merged.putAll(cli);
         Map<String, String> validated = new LinkedHashMap<>();
@@ -154,7 +201,7 @@ public final class Settings {
     }
 
     /** Reads a properties file through Hadoop's FileSystem API, so it may live on any Hadoop path. */
-    private static Map<String, String> readProperties(String file) {
+    private static Map<String, String> readProperties(String file, String command) {
         Properties p = new Properties();
         org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(file);
         try (Reader r = new InputStreamReader(path.getFileSystem(new Configuration()).open(path),
@@ -167,7 +214,7 @@ public final class Settings {
         }
         Map<String, String> out = new LinkedHashMap<>();
         for (String key : p.stringPropertyNames()) {
-            Setting s = definition(key, "in " + file);
+            Setting s = definition(key, "in " + file, command);
             try {
                 s.validate(p.getProperty(key));
             } catch (SettingsException e) {
@@ -178,14 +225,14 @@ public final class Settings {
         return out;
     }
 
-    private static Setting definition(String key, String where) {
+    private static Setting definition(String key, String where, String command) {
         Setting s = BY_KEY.get(key);
         if (s == null) {
             List<String> close = closeMatches(key);
             throw new SettingsException("unknown setting --" + key + " " + where
                     + (close.isEmpty() ? "" : "; did you mean " + close.stream().map(k -> "--" + k)
                             .collect(Collectors.joining(" or ")) + "?")
-                    + " Run 'downhill train --help' for the list.");
+                    + " Run 'downhill " + (command == null ? TRAIN : command) + " --help' for the list.");
         }
         return s;
     }
@@ -257,7 +304,7 @@ public final class Settings {
                 .append("# --key value overrides any line here. A commented-out key has no default.\n");
         for (Setting s : ALL) {
             sb.append('\n');
-            for (String line : wrap(s.description() + " Accepts " + s.allowed() + ".", 76)) {
+            for (String line : wrap(describe(s) + " Read by " + readers(s) + ".", 76)) {
                 sb.append("# ").append(line).append('\n');
             }
             if (s.defaultValue() == null) {
@@ -269,17 +316,58 @@ public final class Settings {
         return sb.toString();
     }
 
-    /** Help text for a command: every setting with its default and meaning. */
+    /** Help text listing every setting with its default, its meaning and the commands that read it. */
     public static String renderHelp() {
         StringBuilder sb = new StringBuilder();
         for (Setting s : ALL) {
-            sb.append("  --").append(s.key());
-            sb.append(s.defaultValue() == null ? "" : " (default: " + s.defaultValue() + ")").append('\n');
-            for (String line : wrap(s.description() + " Accepts " + s.allowed() + ".", 70)) {
-                sb.append("      ").append(line).append('\n');
+            appendHelp(sb, s, describe(s) + " Read by " + readers(s) + ".");
+        }
+        return sb.toString();
+    }
+
+    /**
+     * Help text for one command: the settings it reads, each with its default and meaning, then the names of
+     * the other commands' settings (which it refuses on the command line).
+     */
+    public static String renderHelp(String command) {
+        StringBuilder sb = new StringBuilder();
+        List<String> others = new ArrayList<>();
+        for (Setting s : ALL) {
+            if (s.isReadBy(command)) {
+                appendHelp(sb, s, describe(s));
+            } else {
+                others.add("--" + s.key());
+            }
+        }
+        if (!others.isEmpty()) {
+            sb.append('\n');
+            for (String line : wrap("Settings of other commands, not read by " + command + ": "
+                    + String.join(", ", others) + ".", 76)) {
+                sb.append(line).append('\n');
             }
         }
         return sb.toString();
+    }
+
+    private static void appendHelp(StringBuilder sb, Setting s, String text) {
+        sb.append("  --").append(s.key());
+        sb.append(s.defaultValue() == null ? "" : " (default: " + s.defaultValue() + ")").append('\n');
+        for (String line : wrap(text, 70)) {
+            sb.append("      ").append(line).append('\n');
+        }
+    }
+
+    private static String describe(Setting s) {
+        return s.description() + " Accepts " + s.allowed() + ".";
+    }
+
+    /** "train", "train and evaluate", "train, evaluate and predict". */
+    private static String readers(Setting s) {
+        List<String> c = s.commands();
+        if (c.size() <= 1) {
+            return String.join("", c);
+        }
+        return String.join(", ", c.subList(0, c.size() - 1)) + " and " + c.get(c.size() - 1);
     }
 
     private static List<String> wrap(String text, int width) {

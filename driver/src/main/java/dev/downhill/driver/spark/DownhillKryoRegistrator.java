@@ -32,6 +32,14 @@ public final class DownhillKryoRegistrator implements KryoRegistrator {
         dev.downhill.driver.io.BlockStats[].class,
         TimedPartial.class,
         TimedPartial[].class,
+        // evaluate: one metrics partial per task, ROC segments, and the objective they carry
+        dev.downhill.core.loss.Objective.class,
+        dev.downhill.core.metrics.MetricsAccumulator.class,
+        dev.downhill.core.metrics.MetricsAccumulator[].class,
+        dev.downhill.core.metrics.ClassificationCounts.class,
+        dev.downhill.core.metrics.RegressionErrors.class,
+        dev.downhill.core.metrics.RocArea.class,
+        dev.downhill.core.metrics.RocArea[].class,
     };
 
     @Override

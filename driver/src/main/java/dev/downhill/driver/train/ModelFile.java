@@ -1,16 +1,21 @@
 package dev.downhill.driver.train;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.downhill.core.loss.Objective;
+import dev.downhill.core.optim.StopReason;
+import dev.downhill.driver.io.BadInputException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.security.AccessControlException;
 
 /**
  * The model file, {@code OUTPUT/model.json}: a versioned JSON document, written through Hadoop's
@@ -100,16 +105,149 @@ public final class ModelFile {
         return fs.makeQualified(target).toString();
     }
 
-    public static JsonNode read(String path, Configuration conf) throws IOException {
-        Path p = new Path(path);
-        try (InputStream in = p.getFileSystem(conf).open(p)) {
-            JsonNode node = JSON.readTree(in);
-            int version = node.path("formatVersion").asInt(-1);
-            if (version != FORMAT_VERSION) {
-                throw new IOException(path + " has model format version " + node.path("formatVersion")
-                        + "; this Downhill reads version " + FORMAT_VERSION + ".");
+    /**
+     * Reads MODEL_DIR/model.json back into the result it was written from. Every problem (no such folder or
+     * file, unreadable, not JSON, another format version, a missing or malformed field) is a
+     * {@link BadInputException} naming the file: the model is input to evaluate and predict.
+     */
+    public static TrainingResult load(String modelDir, Configuration conf) {
+        Path dir = new Path(modelDir);
+        Path file = new Path(dir, NAME);
+        JsonNode node;
+        try {
+            FileSystem fs = dir.getFileSystem(conf);
+            if (fs.exists(dir) && fs.getFileStatus(dir).isFile()) {
+                throw new BadInputException("model " + modelDir + " is a file; --model takes the folder train"
+                        + " wrote, which holds " + NAME + ".");
             }
-            return node;
+            if (!fs.exists(file)) {
+                throw new BadInputException("model " + file + " does not exist" + (fs.exists(dir) ? ""
+                        : " (no folder " + modelDir + ")") + ". --model takes the folder train wrote, which holds "
+                        + NAME + ".");
+            }
+            file = fs.makeQualified(file);
+            try (InputStream in = fs.open(file)) {
+                node = JSON.readTree(in);
+            }
+        } catch (JsonProcessingException e) {
+            throw new BadInputException("model " + file + " is not valid JSON: " + e.getOriginalMessage(), e);
+        } catch (AccessControlException e) {
+            throw new BadInputException("cannot read model " + file + ": permission denied.", e);
+        } catch (IOException e) {
+            throw new BadInputException("cannot read model " + file + ": " + e.getMessage(), e);
         }
+        return fromJson(node, file.toString());
+    }
+
+    /** The full path of MODEL_DIR/model.json, as messages and reports name it. */
+    public static String location(String modelDir, Configuration conf) throws IOException {
+        Path file = new Path(new Path(modelDir), NAME);
+        return file.getFileSystem(conf).makeQualified(file).toString();
+    }
+
+    /** The result a model document describes; {@code where} names it in messages. */
+    static TrainingResult fromJson(JsonNode root, String where) {
+        if (root == null || !root.isObject()) {
+            throw invalid(where, "it is not a JSON object");
+        }
+        JsonNode version = root.get("formatVersion");
+        if (version == null || !version.canConvertToInt() || version.asInt() != FORMAT_VERSION) {
+            throw new BadInputException("model " + where + " has formatVersion " + version + "; this Downhill reads"
+                    + " version " + FORMAT_VERSION + ". Retrain the model with this version, or use the Downhill that"
+                    + " wrote it.");
+        }
+        Objective objective;
+        try {
+            objective = Objective.fromName(text(root, "objective", where));
+        } catch (IllegalArgumentException e) {
+            throw invalid(where, e.getMessage());
+        }
+        int d = positiveInt(root, "numFeatures", where);
+        int numClasses = root.path("numClasses").asInt(-1);
+        double[] classLabels = null;
+        if (objective == Objective.LEAST_SQUARES) {
+            if (numClasses != 0) {
+                throw invalid(where, "numClasses is " + root.get("numClasses") + ", but least squares has 0");
+            }
+        } else {
+            int expected = objective == Objective.SOFTMAX ? Math.max(numClasses, 2) : 2;
+            if (numClasses != expected) {
+                throw invalid(where, "numClasses is " + root.get("numClasses") + ", but " + objective.cliName()
+                        + " needs " + (objective == Objective.SOFTMAX ? "at least 2" : "2"));
+            }
+            classLabels = numbers(root.get("classLabels"), numClasses, "classLabels", where);
+            for (int i = 0; i < numClasses; i++) {
+                for (int j = 0; j < i; j++) {
+                    if (classLabels[i] == classLabels[j]) {
+                        throw invalid(where, "classLabels names label " + classLabels[i] + " twice");
+                    }
+                }
+            }
+        }
+        int k = objective.numOutputs(numClasses);
+        if ((d + 1L) * k > Integer.MAX_VALUE - 8) {
+            throw invalid(where, d + " features x " + k + " outputs are too many parameters");
+        }
+        double[] p = new double[(d + 1) * k];
+        JsonNode weights = root.get("weights");
+        if (k == 1) {
+            System.arraycopy(numbers(weights, d, "weights", where), 0, p, 0, d);
+            p[d] = number(root.get("intercepts"), "intercepts", where);
+        } else {
+            if (weights == null || !weights.isArray() || weights.size() != k) {
+                throw invalid(where, "weights must be " + k + " arrays of " + d + " numbers");
+            }
+            for (int c = 0; c < k; c++) {
+                System.arraycopy(numbers(weights.get(c), d, "weights[" + c + "]", where), 0, p, c * d, d);
+            }
+            System.arraycopy(numbers(root.get("intercepts"), k, "intercepts", where), 0, p, k * d, k);
+        }
+        StopReason stop = null;
+        for (StopReason r : StopReason.values()) {
+            if (r.label().equals(root.path("stopReason").asText())) {
+                stop = r;
+            }
+        }
+        return new TrainingResult(objective, root.path("l2").asDouble(0.0), d, k, classLabels, p,
+                root.path("iterations").asLong(0), root.path("objectiveValue").asDouble(Double.NaN),
+                root.path("gradientNorm").asDouble(Double.NaN), stop, root.path("step").asDouble(Double.NaN));
+    }
+
+    private static BadInputException invalid(String where, String what) {
+        return new BadInputException("model " + where + " is not a valid Downhill model: " + what + ".");
+    }
+
+    private static String text(JsonNode root, String field, String where) {
+        JsonNode n = root.get(field);
+        if (n == null || !n.isTextual()) {
+            throw invalid(where, "'" + field + "' is missing or not text");
+        }
+        return n.asText();
+    }
+
+    private static int positiveInt(JsonNode root, String field, String where) {
+        JsonNode n = root.get(field);
+        if (n == null || !n.canConvertToInt() || !n.isIntegralNumber() || n.asInt() < 1) {
+            throw invalid(where, "'" + field + "' must be a positive integer, not " + n);
+        }
+        return n.asInt();
+    }
+
+    private static double number(JsonNode n, String field, String where) {
+        if (n == null || !n.isNumber() || !Double.isFinite(n.asDouble())) {
+            throw invalid(where, "'" + field + "' must be a finite number, not " + n);
+        }
+        return n.asDouble();
+    }
+
+    private static double[] numbers(JsonNode n, int count, String field, String where) {
+        if (n == null || !n.isArray() || n.size() != count) {
+            throw invalid(where, "'" + field + "' must be an array of " + count + " numbers");
+        }
+        double[] out = new double[count];
+        for (int i = 0; i < count; i++) {
+            out[i] = number(n.get(i), field + "[" + i + "]", where);
+        }
+        return out;
     }
 }

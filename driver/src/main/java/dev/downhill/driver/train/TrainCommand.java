@@ -11,10 +11,10 @@ import dev.downhill.core.optim.Minimizer;
 import dev.downhill.core.optim.OptimizerState;
 import dev.downhill.core.optim.StopReason;
 import dev.downhill.driver.io.BadInputException;
-import dev.downhill.driver.io.CsvParser;
 import dev.downhill.driver.io.LabelEncoding;
 import dev.downhill.driver.io.TrainingData;
 import dev.downhill.driver.io.TrainingDataLoader;
+import dev.downhill.driver.settings.InputSettings;
 import dev.downhill.driver.settings.Settings;
 import dev.downhill.driver.settings.SettingsException;
 import dev.downhill.driver.spark.SparkDataLoss;
@@ -43,17 +43,10 @@ public final class TrainCommand {
 
     /** Checks what train needs that parsing alone cannot, before Spark starts. */
     public static void validate(Settings s) {
-        s.require("input");
+        InputSettings.validate(s);
         s.require("objective");
         s.require("output");
-        String delimiter = s.get("csv-delimiter");
-        if (!"tab".equals(delimiter) && delimiter.length() != 1) {
-            throw new SettingsException("--csv-delimiter '" + delimiter + "' is not valid: expected one character"
-                    + " or 'tab'.");
-        }
-        if (!s.isNone("weight-column") && s.getInt("weight-column") == s.getInt("label-column")) {
-            throw new SettingsException("--weight-column and --label-column are both " + s.get("label-column") + ".");
-        }
+        InputSettings.requireLabels(s, "train");
         Objective objective = Objective.fromName(s.get("objective"));
         if (!"01".equals(s.get("binary-labels")) && objective.labelKind() != Objective.LabelKind.BINARY) {
             throw new SettingsException("--binary-labels applies to --objective logistic and hinge only.");
@@ -187,18 +180,12 @@ public final class TrainCommand {
 
     private TrainingDataLoader.Options loaderOptions(Objective objective) {
         TrainingDataLoader.Options o = new TrainingDataLoader.Options();
-        o.input = settings.require("input");
-        o.format = settings.get("format");
+        InputSettings.apply(settings, o);
         o.objective = objective;
         o.partitions = settings.isAuto("partitions") ? 0 : settings.getInt("partitions");
         o.numFeatures = settings.isAuto("num-features") ? 0 : settings.getInt("num-features");
         o.numClasses = settings.isAuto("num-classes") ? null : settings.getInt("num-classes");
         o.binaryLabels = LabelEncoding.BinaryLabels.fromSetting(settings.get("binary-labels"));
-        o.labelColumn = settings.getInt("label-column");
-        o.weightColumn = settings.isNone("weight-column") ? -1 : settings.getInt("weight-column");
-        o.csvHeader = CsvParser.Header.valueOf(settings.get("csv-header").toUpperCase(Locale.ROOT));
-        String delimiter = settings.get("csv-delimiter");
-        o.csvDelimiter = "tab".equals(delimiter) ? '\t' : delimiter.charAt(0);
         o.blockRows = settings.getInt("block-rows");
         o.skipBadRecords = "skip".equals(settings.get("on-bad-record"));
         o.maxBadFraction = settings.getDouble("max-bad-fraction");

@@ -204,4 +204,26 @@ class CsvParserTest {
                 .getMessage();
         assertContains(m, PATH + " at byte 77", "\"1,x\"");
     }
+
+    @Test
+    void withoutALabelColumnEveryColumnIsAFeature() {
+        CsvParser unlabeled = new CsvParser(',', -1, -1, Header.AUTO, 0, null);
+        ParsedRow r = row(unlabeled, "1,2.5,-3");
+        assertTrue(Double.isNaN(r.label));
+        assertArrayEquals(new double[] {1, 2.5, -3}, r.values);
+        // With a weight column, that one column is left out.
+        ParsedRow w = row(new CsvParser(',', -1, 1, Header.AUTO, 0, null), "1,2,3");
+        assertEquals(2.0, w.weight);
+        assertArrayEquals(new double[] {1, 3}, w.values);
+    }
+
+    @Test
+    void aModelsWidthIsRequiredOfEveryRow() {
+        CsvParser forModel = new CsvParser(',', 0, -1, Header.AUTO, 2, "the model has 2 features");
+        assertArrayEquals(new double[] {4, 5}, row(forModel, "1,4,5").values);
+        assertContains(failure(forModel, "1,4,5,6", false), "it has 3 feature column(s), but the model has 2 features");
+        assertContains(failure(forModel, "1,4", false), "it has 1 feature column(s)");
+        // A header is still recognized before the width is checked.
+        assertNull(forModel.parse("y,a,b,c", PATH, 1, 0, true));
+    }
 }

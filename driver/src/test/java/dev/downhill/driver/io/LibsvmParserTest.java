@@ -144,4 +144,24 @@ class LibsvmParserTest {
         assertContains(m, PATH + " at byte 123456789", "\"1 0:1\"");
         assertFalse(m.contains(PATH + " line"), m);
     }
+
+    @Test
+    void unlabeledLinesAreFeaturesOnlyWithANaNLabel() {
+        LibsvmParser unlabeled = new LibsvmParser(0, false, null);
+        ParsedRow r = unlabeled.parse("3:0.5 7:-2", PATH, LINE, OFFSET);
+        assertTrue(Double.isNaN(r.label));
+        assertArrayEquals(new int[] {2, 6}, r.indices);
+        assertArrayEquals(new double[] {0.5, -2}, r.values);
+        // A leading label is then a malformed pair, not silently read as a feature.
+        assertContains(failure(unlabeled, "1 3:0.5"), "'1' is not an INDEX:VALUE pair");
+    }
+
+    @Test
+    void indexBeyondAModelsWidthNamesTheModel() {
+        LibsvmParser forModel = new LibsvmParser(5, true, "the 5 features of model m/model.json");
+        String m = failure(forModel, "1 2:1 6:1");
+        assertContains(m, PATH + " line " + LINE, "feature index 6 is beyond the 5 features of model m/model.json",
+                "\"1 2:1 6:1\"");
+        assertFalse(m.contains("--num-features"), m);
+    }
 }

@@ -386,4 +386,72 @@ class SettingsTest {
                 () -> Settings.parse(List.of("--max-iter", "3000000000"))).getMessage();
         assertTrue(m.contains("[0, 2147483647]"), m);
     }
+
+    // ---- which command reads which setting ----
+
+    @Test
+    void everySettingIsReadBySomeCommandAndOnlyByKnownOnes() {
+        for (Setting s : Settings.ALL) {
+            assertFalse(s.commands().isEmpty(), s.key() + " is read by no command");
+            assertTrue(Settings.COMMANDS.containsAll(s.commands()), s.key() + ": " + s.commands());
+        }
+        assertEquals(List.of("evaluate", "predict"), setting("model").commands());
+        assertEquals(List.of("predict"), setting("output-format").commands());
+        assertEquals(List.of("train"), setting("objective").commands());
+    }
+
+    @Test
+    void aCommandRefusesOnTheCommandLineASettingItDoesNotRead() {
+        SettingsException e = assertThrows(SettingsException.class,
+                () -> Settings.parse("evaluate", List.of("--objective", "logistic")));
+        assertContains(e.getMessage(), "--objective does not apply to evaluate", "only train reads it",
+                "downhill evaluate --help");
+        assertContains(assertThrows(SettingsException.class,
+                () -> Settings.parse("train", List.of("--model", "m"))).getMessage(),
+                "--model does not apply to train", "only evaluate and predict read it");
+        // Unknown keys still get suggestions, and the help named is the command's.
+        assertContains(assertThrows(SettingsException.class,
+                () -> Settings.parse("predict", List.of("--modle", "m"))).getMessage(),
+                "did you mean --model?", "downhill predict --help");
+        assertEquals("m", Settings.parse("predict", List.of("--model", "m", "--output-format", "PARQUET"))
+                .get("model"));
+    }
+
+    @Test
+    void aPropertiesFileMayHoldSettingsOfEveryCommand(@TempDir Path dir) throws IOException {
+        Path conf = dir.resolve("all.properties");
+        Files.writeString(conf, "objective=softmax\nmodel=m\noutput-format=parquet\n");
+        Settings s = Settings.parse("train", List.of("--config", conf.toString()));
+        assertEquals("softmax", s.get("objective"));
+        assertEquals("parquet", s.get("output-format"));
+    }
+
+    @Test
+    void aCommandsHelpListsItsOwnSettingsAndNamesTheOthers() {
+        String help = Settings.renderHelp("predict");
+        int others = help.indexOf("Settings of other commands, not read by predict:");
+        assertTrue(others > 0, help);
+        for (Setting s : Settings.ALL) {
+            String header = "  --" + s.key() + (s.defaultValue() == null ? "" : " (default: " + s.defaultValue() + ")")
+                    + "\n";
+            if (s.isReadBy("predict")) {
+                assertTrue(help.indexOf(header) >= 0 && help.indexOf(header) < others, s.key());
+            } else {
+                assertFalse(help.contains(header), s.key());
+                assertTrue(help.substring(others).replace("\n", " ").contains("--" + s.key()), s.key());
+            }
+        }
+        assertContains(Settings.renderProperties().replace("\n# ", " "), "Read by evaluate and predict.",
+                "Read by train, evaluate and predict.");
+    }
+
+    @Test
+    void labelColumnNoneIsAWordAndTrainRefusesIt() {
+        assertTrue(parse("--label-column", "none").isNone("label-column"));
+        assertEquals(3, parse("--label-column", "3").getInt("label-column"));
+        Settings s = parse("--input", "a", "--objective", "logistic", "--output", "o", "--label-column", "none");
+        assertContains(assertThrows(SettingsException.class,
+                () -> dev.downhill.driver.train.TrainCommand.validate(s)).getMessage(),
+                "--label-column none applies to predict only: train needs labels");
+    }
 }

@@ -1,0 +1,159 @@
+package dev.downhill.driver.predict;
+
+import dev.downhill.core.loss.Objective;
+import dev.downhill.core.model.Predictor;
+import dev.downhill.driver.io.InputFiles;
+import dev.downhill.driver.io.RowBlocks;
+import dev.downhill.driver.io.RowReader;
+import dev.downhill.driver.settings.InputSettings;
+import dev.downhill.driver.settings.Settings;
+import dev.downhill.driver.settings.SettingsException;
+import dev.downhill.driver.train.ModelFile;
+import dev.downhill.driver.train.TrainingResult;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.LongAccumulator;
+
+/**
+ * {@code predict}: applies a trained model to data and writes one output row per input row, in input order
+ * within each part file: label (when the input has labels), prediction (in the data's labels), and score(s),
+ * as CSV with a header line or as Parquet, a folder of part files written by Spark's DataFrameWriter. The rows
+ * are read as train reads them, never shuffled: each task parses its input split, packs block-rows rows at a
+ * time, runs worker-core's {@link Predictor} on the block and hands the rows to the writer.
+ */
+public final class PredictCommand {
+    public static final String JOB_GROUP = "downhill-predict";
+
+    private final Settings settings;
+    private final PrintStream out;
+
+    public PredictCommand(Settings settings, PrintStream out) {
+        this.settings = settings;
+        this.out = out;
+    }
+
+    /** Checks what predict needs that parsing alone cannot, before Spark starts. */
+    public static void validate(Settings s) {
+        InputSettings.validate(s);
+        s.require("model");
+        s.require("output");
+    }
+
+    /**
+     * Refuses an --output that already exists, before Spark starts: predict writes a new folder and never
+     * deletes one. (Where the path cannot be checked without Spark's settings, the writer refuses it later.)
+     */
+    public static void checkOutputIsNew(Settings s) {
+        Path output = new Path(s.require("output"));
+        boolean exists;
+        try {
+            exists = output.getFileSystem(new Configuration()).exists(output);
+        } catch (IOException | RuntimeException e) {
+            return;
+        }
+        if (exists) {
+            throw new SettingsException("--output " + output + " already exists; predict writes a new folder."
+                    + " Choose another path or remove it.");
+        }
+    }
+
+    /** The columns: label (if labeled), prediction, then score, score_LABEL per softmax class, or a score array. */
+    static StructType schema(TrainingResult model, boolean labeled, boolean scoreArray) {
+        List<StructField> fields = new ArrayList<>();
+        if (labeled) {
+            fields.add(DataTypes.createStructField("label", DataTypes.DoubleType, false));
+        }
+        fields.add(DataTypes.createStructField("prediction", DataTypes.DoubleType, false));
+        if (model.objective != Objective.SOFTMAX) {
+            fields.add(DataTypes.createStructField("score", DataTypes.DoubleType, false));
+        } else if (scoreArray) {
+            fields.add(DataTypes.createStructField("score", DataTypes.createArrayType(DataTypes.DoubleType, false),
+                    false));
+        } else {
+            for (double label : model.classLabels) {
+                fields.add(DataTypes.createStructField("score_" + labelText(label), DataTypes.DoubleType, false));
+            }
+        }
+        return DataTypes.createStructType(fields);
+    }
+
+    private static String labelText(double v) {
+        return v == Math.rint(v) && Math.abs(v) < 1e15 ? String.valueOf((long) v) : String.valueOf(v);
+    }
+
+    /** Predicts, writes the files and returns the output folder's full path. */
+    public String run(SparkSession spark) throws IOException {
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        Configuration conf = jsc.hadoopConfiguration();
+        String modelDir = settings.require("model");
+        TrainingResult model = ModelFile.load(modelDir, conf);
+        String modelPath = ModelFile.location(modelDir, conf);
+        String outputFormat = settings.get("output-format");
+        // Softmax scores go to Parquet as one array column; every other model has one score.
+        boolean scoreArray = "parquet".equals(outputFormat) && model.objective == Objective.SOFTMAX;
+
+        jsc.setJobGroup(JOB_GROUP, "Downhill predict: " + settings.get("input"), false);
+        RowReader.Options o = new RowReader.Options();
+        InputSettings.apply(settings, o);
+        o.fitModel(model.numFeatures, modelPath);
+        InputFiles files = InputFiles.resolve(o.input, conf);
+        String format = RowReader.resolveFormat(o.format, files);
+
+        Objective objective = model.objective;
+        int d = model.numFeatures;
+        int numClasses = model.classLabels == null ? 0 : model.classLabels.length;
+        double[] classLabels = model.classLabels;
+        int blockRows = settings.getInt("block-rows");
+        boolean labeled = o.labeled;
+        Broadcast<double[]> params = jsc.broadcast(model.parameters);
+        // Counted in the writing job's tasks, which Spark applies once per task even when tasks are retried.
+        LongAccumulator count = jsc.sc().longAccumulator("rows predicted");
+        try {
+            JavaRDD<Row> rows = RowReader.read(jsc, files, format, o).mapPartitions(it -> {
+                Predictor predictor = new Predictor(objective, d, numClasses, params.value());
+                return new PredictedRows(new RowBlocks(it, d, blockRows, null), predictor, classLabels, labeled,
+                        scoreArray, count);
+            });
+            String output = settings.require("output");
+            Path target = new Path(output);
+            FileSystem fs = target.getFileSystem(conf);
+            boolean existedBefore = fs.exists(target);
+            try {
+                spark.createDataFrame(rows, schema(model, labeled, scoreArray))
+                        .write()
+                        .mode(SaveMode.ErrorIfExists)
+                        .format(outputFormat)
+                        .option("header", "true")
+                        .save(output);
+            } catch (Exception e) { // SparkException is checked in Java's eyes, though save() does not declare it
+                // A failed write (a bad record) leaves the empty folder it made; remove it so a rerun is not
+                // refused for an existing --output. Only a folder this run created, and only when empty.
+                if (!existedBefore && fs.exists(target) && fs.listStatus(target).length == 0) {
+                    fs.delete(target, false);
+                }
+                throw e;
+            }
+            String written = fs.makeQualified(target).toString();
+            out.printf("predicted %d rows of %s (%s) with the %s model %s%n", count.value(), files.input(), format,
+                    objective.cliName(), modelPath);
+            out.println("predictions written to " + written + " (" + outputFormat + ")");
+            return written;
+        } finally {
+            params.destroy();
+        }
+    }
+}
