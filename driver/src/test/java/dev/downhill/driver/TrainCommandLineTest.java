@@ -223,6 +223,26 @@ class TrainCommandLineTest {
         assertEquals(f, ma.get("objectiveValue").asDouble(), 1e-12 * f);
     }
 
+    @Test
+    void divergenceExitsWith4KeepsTheBestParametersAndWritesNoModel() throws Exception {
+        TestData t = TestData.regression(200, 3, 10);
+        Path input = t.writeLibsvm(dir.resolve("diverge.libsvm"), 0.0);
+        Path out = dir.resolve("diverge");
+        // L is about 4 here, so a step of 20 overshoots every iteration: f rises geometrically.
+        Run r = run(train(input, "least-squares", out, "--step", "20", "--max-iter", "100",
+                "--divergence-rises", "4"));
+        assertEquals(ExitCode.DIVERGED, r.code(), r.err());
+        assertTrue(r.err().startsWith("downhill: error: training diverged at iteration 4: the objective rose 4"
+                + " iterations in a row"), r.err());
+        assertTrue(r.err().contains("try a smaller --step"), r.err());
+        assertFalse(Files.exists(out.resolve("model.json")));
+        JsonNode lastGood = JSON.readTree(out.resolve("last-good-model.json").toFile());
+        assertEquals("diverged", lastGood.get("stopReason").asText());
+        assertEquals(0, lastGood.get("iterations").asInt(), "the start (all zeros) was the best point seen");
+        double recomputed = objectiveOf(lastGood, t, Objective.LEAST_SQUARES, 0.0, 0.0);
+        assertEquals(lastGood.get("objectiveValue").asDouble(), recomputed, 1e-12 * recomputed);
+    }
+
     // ---- bad input: a clear message naming file and text, exit code 3, no model ----
 
     private void assertBadInput(Run r, Path output, String... mustContain) {
