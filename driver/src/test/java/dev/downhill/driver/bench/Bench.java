@@ -152,7 +152,6 @@ public final class Bench {
         opts.put("systems", new ArrayList<>(o.systems));
         opts.put("scalingRows", o.scalingRows);
         opts.put("overheadRows", o.overheadRows);
-        opts.put("mlFirstIterations", o.mlFirst);
         opts.put("seed", o.seed);
         json.put("options", opts);
         out.printf(Locale.ROOT, "Downhill benchmark: %s, %d cores, heap %.1f GiB, Spark %s %s, %d partitions,"
@@ -198,8 +197,7 @@ public final class Bench {
         }
         if (o.systems.contains("ml-lr")) {
             progress(name, "ml-lr");
-            results.put("ml-lr", MlLrRun.run(spark, jsc, log, data, rows, partitions, o.mlFirst, o.warmup,
-                    o.iterations));
+            results.put("ml-lr", MlLrRun.run(spark, jsc, log, data, rows, partitions, o.warmup, o.iterations));
         }
         if (o.systems.contains("raw-loop")) {
             progress(name, "raw-loop");

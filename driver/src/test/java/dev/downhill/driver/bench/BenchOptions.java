@@ -27,8 +27,6 @@ final class BenchOptions {
     /** Empty: rows/8, rows/4, rows/2, rows. */
     List<Long> scalingRows = new ArrayList<>();
     long overheadRows = 1000;
-    /** ml LogisticRegression is fitted with maxIter = mlFirst and mlFirst + iterations. */
-    int mlFirst = 2;
     String json;
     boolean help;
 
@@ -51,7 +49,6 @@ final class BenchOptions {
             "                          overhead time Downhill only)",
             "  --scaling-rows LIST     row counts of the scaling section (default rows/8,rows/4,rows/2,rows)",
             "  --overhead-rows N       rows of the overhead section (default 1000)",
-            "  --ml-first-iterations K ml LogisticRegression is fitted with maxIter K and K + iterations (default 2)",
             "  --seed S                data seed (default 42)",
             "  --master URL            Spark master (default local[2])",
             "  --json PATH             also write every figure as JSON to PATH",
@@ -99,7 +96,6 @@ final class BenchOptions {
                     }
                 }
                 case "overhead-rows" -> o.overheadRows = positiveLong(key, value);
-                case "ml-first-iterations" -> o.mlFirst = positiveInt(key, value);
                 case "seed" -> o.seed = parseLong(key, value);
                 case "master" -> o.master = value;
                 case "json" -> o.json = value;
