@@ -9,7 +9,7 @@ import java.util.Set;
 /** The command line of {@code scripts/bench}. */
 final class BenchOptions {
     static final List<String> SECTIONS = List.of("dense", "sparse", "scaling", "overhead");
-    static final List<String> SYSTEMS = List.of("downhill", "mllib-gd", "ml-lr", "raw-loop");
+    static final List<String> SYSTEMS = List.of("downhill", "mllib-gd", "ml-lr", "raw-loop", "core-loop");
 
     long rows = 1_000_000;
     int denseFeatures = 100;
@@ -45,8 +45,9 @@ final class BenchOptions {
             "  --partitions P          partitions of every cached data set (default 2 per core of --master)",
             "  --block-rows N          rows per Downhill block (default 4096, as in production)",
             "  --sections LIST         any of dense,sparse,scaling,overhead (default all)",
-            "  --systems LIST          any of downhill,mllib-gd,ml-lr,raw-loop (default all; scaling and",
-            "                          overhead time Downhill only)",
+            "  --systems LIST          any of downhill,mllib-gd,ml-lr,raw-loop,core-loop (default all;",
+            "                          scaling and overhead time Downhill only). core-loop: worker-core's",
+            "                          LossEvaluator over the same blocks on 1 and 2 threads without Spark",
             "  --scaling-rows LIST     row counts of the scaling section (default rows/8,rows/4,rows/2,rows)",
             "  --overhead-rows N       rows of the overhead section (default 1000)",
             "  --seed S                data seed (default 42)",

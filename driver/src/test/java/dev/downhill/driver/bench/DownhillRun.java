@@ -64,8 +64,12 @@ final class DownhillRun {
             double[] theta = theta0.clone();
             double[] g = new double[theta.length];
             double[] all = new double[warmup + iterations];
+            long cpu = 0;
             for (int it = 0; it < all.length; it++) {
                 jsc.setJobGroup("bench-downhill", "Downhill: iteration " + it, false);
+                if (it == warmup) {
+                    cpu = Result.processCpuNanos();
+                }
                 long s = System.nanoTime();
                 GradientAccumulator acc = loss.evaluate(theta, true);
                 acc.meanGradient(g);
@@ -77,6 +81,7 @@ final class DownhillRun {
                     r.lossAtStart = acc.meanLoss();
                 }
             }
+            r.cpuSecondsPerIteration = (Result.processCpuNanos() - cpu) / 1e9 / iterations;
             r.iterationSeconds = Stats.tail(all, iterations);
             r.secondsPerIteration = Stats.median(r.iterationSeconds);
             r.extra.put("warmupSeconds", java.util.Arrays.copyOf(all, warmup));

@@ -57,10 +57,13 @@ final class MllibGdRun {
             Vector initial = Vectors.dense(Arrays.copyOf(theta0, data.numFeatures));
             jsc.setJobGroup(group, "MLlib GD: " + n + " iterations", false);
             log.watch(group);
+            long cpu = Result.processCpuNanos();
             long start = System.currentTimeMillis();
             Tuple2<Vector, double[]> out = GradientDescent.runMiniBatchSGD(pairs.rdd(), new LogisticGradient(),
                     new SimpleUpdater(), step, n, 0.0, 1.0, initial, 0.0);
             long end = System.currentTimeMillis();
+            // The count pass is cheap next to the n + 1 aggregation passes.
+            r.cpuSecondsPerIteration = (Result.processCpuNanos() - cpu) / 1e9 / (n + 1);
             List<JobLog.Job> jobs = log.jobs(n + 2);
             if (jobs.size() != n + 2) {
                 throw new IllegalStateException("expected " + (n + 2) + " jobs from MLlib GD (count, " + n

@@ -147,7 +147,11 @@ final class RawLoop {
         double[] theta = theta0.clone();
         double[][] partial = new double[threads][theta.length];
         double[] all = new double[warmup + iterations];
+        long cpu = 0;
         for (int it = 0; it < all.length; it++) {
+            if (it == warmup) {
+                cpu = Result.processCpuNanos();
+            }
             long s = System.nanoTime();
             List<Future<Double>> parts = new ArrayList<>(threads);
             for (int t = 0; t < threads; t++) {
@@ -176,6 +180,7 @@ final class RawLoop {
                 r.lossAtStart = loss * inv;
             }
         }
+        r.cpuSecondsPerIteration = (Result.processCpuNanos() - cpu) / 1e9 / iterations;
         r.iterationSeconds = Stats.tail(all, iterations);
         r.secondsPerIteration = Stats.median(r.iterationSeconds);
         r.cachedBytes = packedBytes();
