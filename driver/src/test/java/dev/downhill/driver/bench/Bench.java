@@ -164,14 +164,18 @@ public final class Bench {
     }
 
     /**
-     * A fresh JVM runs Spark's job path (scheduler, broadcast, task launch, result handling) interpreted: the
-     * first ~100 small jobs cost 20-200 ms of CPU each against ~10 ms later. Whatever ran first would pay
-     * that, so run untimed Downhill iterations on a small data set before any section.
+     * A fresh JVM runs Spark's job path (scheduler, broadcast, task launch, result handling) interpreted and
+     * keeps compiling it for hundreds of jobs: the first ones cost 20-200 ms of CPU each, against ~15 ms
+     * after a few hundred. Whatever ran first would pay that, so run untimed Downhill iterations on a small
+     * data set before any section.
      */
     private void warmUpSpark() throws Exception {
-        progress("warm-up", "100 untimed Downhill iterations on 2000 rows");
+        progress("warm-up", "untimed Downhill iterations on 2000 rows (300, or 6 s)");
         SyntheticData data = SyntheticData.dense(o.seed, o.denseFeatures);
-        DownhillRun.run(jsc, data, 2000, partitions, o.blockRows, 99, 1, theta0(data), step(data));
+        long deadline = System.nanoTime() + 6_000_000_000L;
+        for (int done = 0; done < 300 && System.nanoTime() < deadline; done += 50) {
+            DownhillRun.run(jsc, data, 2000, partitions, o.blockRows, 49, 1, theta0(data), step(data));
+        }
     }
 
     /** The common starting point: half the true weights, intercept 0 (so the loss there depends on the data). */
@@ -216,6 +220,7 @@ public final class Bench {
             long t0 = System.nanoTime();
             RawLoop raw = RawLoop.generate(data, rows, pool, 2);
             double load = (System.nanoTime() - t0) / 1e9;
+            Result.settle();
             for (int threads : new int[] {1, 2}) {
                 Result r = raw.run(pool, threads, o.warmup, o.iterations, theta0, step);
                 r.loadSeconds = load;
@@ -227,6 +232,7 @@ public final class Bench {
             long t0 = System.nanoTime();
             CoreLoop core = CoreLoop.build(data, rows, partitions, o.blockRows, pool);
             double load = (System.nanoTime() - t0) / 1e9;
+            Result.settle();
             for (int threads : new int[] {1, 2}) {
                 Result r = core.run(pool, threads, o.warmup, o.iterations, theta0, step);
                 r.loadSeconds = load;
@@ -247,7 +253,7 @@ public final class Bench {
         }
         out.printf(Locale.ROOT, "%-16s %10s %12s %12s %9s %12.1f %14s%n", "packed arrays", "", "", "", "",
                 packed / 1048576.0, "1.000");
-        out.println("s/iter: wall-clock median; cpu s/iter: CPU of the whole JVM per iteration (mllib-gd: per pass);"
+        out.println("s/iter: wall-clock median; cpu s/iter: CPU of the whole JVM per timed iteration (mean);"
                 + " Downhill/x: Downhill's s/iter over the row's");
         checkSameData(results);
         out.printf(Locale.ROOT, "load average at the end of the section: %s%n", loadAverage());

@@ -59,6 +59,7 @@ final class DownhillRun {
         r.cachedBytes = SparkSide.cachedBytes(jsc, blocks.id());
         r.extra.put("blocks", numBlocks);
         r.extra.put("payloadBytes", blocks.map(DataBlock::payloadBytes).reduce(Long::sum));
+        Result.settle();
         try {
             SparkDataLoss loss = new SparkDataLoss(jsc, blocks, new LinearModel(data.numFeatures, 1), new LogisticLoss());
             double[] theta = theta0.clone();

@@ -12,7 +12,8 @@ import org.apache.spark.scheduler.SparkListenerJobStart;
  * counts the passes a library makes over the data and times the ones it runs inside a single call.
  */
 final class JobLog extends SparkListener {
-    record Job(int id, long startMillis, long endMillis) {}
+    /** cpuNanosAtStart: the JVM's CPU time when the listener saw the start (a few ms late at most). */
+    record Job(int id, long startMillis, long endMillis, long cpuNanosAtStart) {}
 
     private final List<long[]> started = new ArrayList<>();
     private final List<long[]> ended = new ArrayList<>();
@@ -29,7 +30,7 @@ final class JobLog extends SparkListener {
     public synchronized void onJobStart(SparkListenerJobStart e) {
         Properties p = e.properties();
         if (group != null && p != null && group.equals(p.getProperty("spark.jobGroup.id"))) {
-            started.add(new long[] {e.jobId(), e.time()});
+            started.add(new long[] {e.jobId(), e.time(), Result.processCpuNanos()});
         }
     }
 
@@ -58,7 +59,7 @@ final class JobLog extends SparkListener {
                         out = null;
                         break;
                     }
-                    out.add(new Job((int) s[0], s[1], end));
+                    out.add(new Job((int) s[0], s[1], end, s[2]));
                 }
                 if (out != null && out.size() >= atLeast) {
                     out.sort((a, b) -> Long.compare(a.startMillis(), b.startMillis()) != 0

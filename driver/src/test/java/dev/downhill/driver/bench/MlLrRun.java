@@ -55,7 +55,7 @@ final class MlLrRun {
         }
         warmedUp = true;
         jsc.setJobGroup("bench-ml-lr-warmup", "ml LR: warm-up", false);
-        Dataset<Row> small = frame(spark, jsc, data, Math.min(rows, 20_000), partitions)
+        Dataset<Row> small = frame(spark, jsc, data, Math.min(rows, 5_000), partitions)
                 .persist(StorageLevel.MEMORY_ONLY());
         try {
             small.count();
@@ -76,6 +76,7 @@ final class MlLrRun {
         df.count();
         r.loadSeconds = (System.nanoTime() - t0) / 1e9;
         r.cachedBytes = SparkSide.cachedBytesSince(jsc, before);
+        Result.settle();
         try {
             int maxIter = warmup + iterations;
             String group = "bench-ml-lr-fit";
@@ -86,6 +87,7 @@ final class MlLrRun {
             long start = System.currentTimeMillis();
             LogisticRegressionModel model = lr.fit(df);
             long end = System.currentTimeMillis();
+            long endCpu = Result.processCpuNanos();
             int done = model.summary().totalIterations();
             List<JobLog.Job> jobs = log.jobs(1);
             // Jobs 0 and 1: statistics and the first evaluation; then one per iteration.
@@ -109,6 +111,8 @@ final class MlLrRun {
                 r.iterationSeconds = Stats.tail(all, iterations);
                 r.secondsPerIteration = Stats.median(r.iterationSeconds);
                 r.setupSeconds = fit - Arrays.stream(all).sum();
+                r.cpuSecondsPerIteration = (endCpu - jobs.get(jobs.size() - r.iterationSeconds.length).cpuNanosAtStart())
+                        / 1e9 / r.iterationSeconds.length;
                 r.extra.put("warmupSeconds", Arrays.copyOf(all, Math.max(0, done - iterations)));
                 r.extra.put("method", "median of job-to-job times of the last iterations of one fit");
             } else if (done >= 1 && jobs.size() > first) {

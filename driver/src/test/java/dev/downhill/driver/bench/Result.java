@@ -13,8 +13,8 @@ final class Result {
     /** Median of iterationSeconds, or (ml-lr) the difference estimate. */
     double secondsPerIteration = Double.NaN;
     /**
-     * CPU time of the whole process (every thread, JIT and GC included) per timed iteration, mean; for
-     * mllib-gd per aggregation pass. Steadier than wall time on a shared machine. NaN: not measured.
+     * CPU time of the whole process (every thread, JIT and GC included) per timed iteration, mean. Steadier
+     * than wall time on a shared machine. NaN: not measured.
      */
     double cpuSecondsPerIteration = Double.NaN;
     /** ml-lr only: fit time that is not iterations. */
@@ -28,6 +28,14 @@ final class Result {
 
     Result(String system) {
         this.system = system;
+    }
+
+    /**
+     * Collects garbage before timed iterations, after the data are loaded: otherwise G1 tidies the freshly
+     * cached data (mixed collections of 10-100 ms) during whichever system's iterations come next.
+     */
+    static void settle() {
+        System.gc();
     }
 
     /** CPU nanoseconds used by this JVM so far (Linux counts it in 10 ms ticks: average over many iterations). */
