@@ -321,25 +321,49 @@ public final class Bench {
     private void scaling() throws Exception {
         SyntheticData data = SyntheticData.dense(o.seed, o.denseFeatures);
         out.printf(Locale.ROOT, "%n== scaling: Downhill, dense %d features ==%n", data.numFeatures);
-        out.printf(Locale.ROOT, "%12s %10s %16s %10s%n", "rows", "s/iter", "ns per row", "vs line");
         int m = o.scalingRows.size();
+        // All sizes cached at once and iterated in turn, so a change in the machine's load hits every size
+        // alike instead of bending the line; iterations are cheap here, so take more of them.
+        int warmup = Math.max(o.warmup, 5);
+        int iterations = Math.max(o.iterations, 20);
+        List<DownhillRun.Loaded> loaded = new ArrayList<>();
+        double[][] times = new double[m][warmup + iterations];
+        try {
+            for (long rows : o.scalingRows) {
+                progress("scaling", "loading " + rows + " rows");
+                loaded.add(new DownhillRun.Loaded(jsc, data, rows, partitions, o.blockRows, theta0(data), step(data)));
+            }
+            Result.settle();
+            progress("scaling", (warmup + iterations) + " rounds of one iteration per size");
+            for (int it = 0; it < warmup + iterations; it++) {
+                for (int i = 0; i < m; i++) {
+                    times[i][it] = loaded.get(i).iterate();
+                }
+            }
+        } finally {
+            for (DownhillRun.Loaded l : loaded) {
+                l.close();
+            }
+        }
+        out.printf(Locale.ROOT, "medians of %d rounds after %d warm-up rounds, sizes interleaved%n", iterations, warmup);
         double[] x = new double[m];
         double[] y = new double[m];
         List<Map<String, Object>> points = new ArrayList<>();
         for (int i = 0; i < m; i++) {
-            long rows = o.scalingRows.get(i);
-            progress("scaling", rows + " rows");
-            Result r = DownhillRun.run(jsc, data, rows, partitions, o.blockRows, o.warmup, o.iterations,
-                    theta0(data), step(data));
-            x[i] = rows;
+            Result r = loaded.get(i).result;
+            r.iterationSeconds = Stats.tail(times[i], iterations);
+            r.secondsPerIteration = Stats.median(r.iterationSeconds);
+            r.extra.put("warmupSeconds", java.util.Arrays.copyOf(times[i], warmup));
+            x[i] = o.scalingRows.get(i);
             y[i] = r.secondsPerIteration;
             Map<String, Object> p = new LinkedHashMap<>();
-            p.put("rows", rows);
+            p.put("rows", o.scalingRows.get(i));
             p.putAll(r.toJson());
             points.add(p);
         }
         double[] line = Stats.line(x, y);
         double worst = 0.0;
+        out.printf(Locale.ROOT, "%12s %10s %16s %10s%n", "rows", "s/iter", "ns per row", "vs line");
         for (int i = 0; i < m; i++) {
             double fit = line[0] + line[1] * x[i];
             double dev = (y[i] - fit) / y[i];

@@ -16,7 +16,7 @@ final class BenchOptions {
     int sparseFeatures = 1 << 20;
     int nnz = 20;
     int iterations = 10;
-    int warmup = 3;
+    int warmup = 5;
     /** 0: two per core of the master. */
     int partitions;
     int blockRows = 4096;
@@ -41,7 +41,7 @@ final class BenchOptions {
             "  --sparse-features D     features of the sparse data (default 1048576 = 2^20)",
             "  --nnz K                 non-zeros per sparse row (default 20)",
             "  --iterations N          timed iterations per measurement; medians over them (default 10)",
-            "  --warmup N              untimed iterations first (default 3)",
+            "  --warmup N              untimed iterations first (default 5)",
             "  --partitions P          partitions of every cached data set (default 2 per core of --master)",
             "  --block-rows N          rows per Downhill block (default 4096, as in production)",
             "  --sections LIST         any of dense,sparse,scaling,overhead (default all)",

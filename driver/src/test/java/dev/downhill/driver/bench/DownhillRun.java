@@ -45,50 +45,75 @@ final class DownhillRun {
         }, true);
     }
 
+    /** Cached blocks and the optimizer state: one {@link #iterate} is one timed Downhill iteration. */
+    static final class Loaded implements AutoCloseable {
+        final Result result = new Result("downhill");
+        private final JavaSparkContext jsc;
+        private final JavaRDD<DataBlock> blocks;
+        private final SparkDataLoss loss;
+        private final double[] theta;
+        private final double[] g;
+        private final double step;
+        private int done;
+
+        Loaded(JavaSparkContext jsc, SyntheticData data, long rows, int partitions, int blockRows, double[] theta0,
+               double step) throws InterruptedException {
+            this.jsc = jsc;
+            this.step = step;
+            jsc.setJobGroup("bench-downhill", "Downhill: load", false);
+            long t0 = System.nanoTime();
+            blocks = blocks(jsc, data, rows, partitions, blockRows).persist(StorageLevel.MEMORY_ONLY());
+            blocks.setName("bench Downhill blocks of " + rows + " rows");
+            long numBlocks = blocks.count();
+            result.loadSeconds = (System.nanoTime() - t0) / 1e9;
+            result.cachedBytes = SparkSide.cachedBytes(jsc, blocks.id());
+            result.extra.put("blocks", numBlocks);
+            result.extra.put("payloadBytes", blocks.map(DataBlock::payloadBytes).reduce(Long::sum));
+            loss = new SparkDataLoss(jsc, blocks, new LinearModel(data.numFeatures, 1), new LogisticLoss());
+            theta = theta0.clone();
+            g = new double[theta.length];
+        }
+
+        /** One evaluation of loss and gradient plus the step on the driver; returns its wall-clock seconds. */
+        double iterate() {
+            jsc.setJobGroup("bench-downhill", "Downhill: iteration " + done, false);
+            long s = System.nanoTime();
+            GradientAccumulator acc = loss.evaluate(theta, true);
+            acc.meanGradient(g);
+            for (int j = 0; j < theta.length; j++) {
+                theta[j] -= step * g[j];
+            }
+            double seconds = (System.nanoTime() - s) / 1e9;
+            if (done++ == 0) {
+                result.lossAtStart = acc.meanLoss();
+            }
+            return seconds;
+        }
+
+        @Override
+        public void close() {
+            blocks.unpersist(true);
+        }
+    }
+
     static Result run(JavaSparkContext jsc, SyntheticData data, long rows, int partitions, int blockRows,
-                      int warmup, int iterations, double[] theta0, double step)
-            throws InterruptedException {
-        Result r = new Result("downhill");
-        jsc.setJobGroup("bench-downhill", "Downhill: load", false);
-        long t0 = System.nanoTime();
-        JavaRDD<DataBlock> blocks = blocks(jsc, data, rows, partitions, blockRows)
-                .persist(StorageLevel.MEMORY_ONLY());
-        blocks.setName("bench Downhill blocks");
-        long numBlocks = blocks.count();
-        r.loadSeconds = (System.nanoTime() - t0) / 1e9;
-        r.cachedBytes = SparkSide.cachedBytes(jsc, blocks.id());
-        r.extra.put("blocks", numBlocks);
-        r.extra.put("payloadBytes", blocks.map(DataBlock::payloadBytes).reduce(Long::sum));
-        Result.settle();
-        try {
-            SparkDataLoss loss = new SparkDataLoss(jsc, blocks, new LinearModel(data.numFeatures, 1), new LogisticLoss());
-            double[] theta = theta0.clone();
-            double[] g = new double[theta.length];
+                      int warmup, int iterations, double[] theta0, double step) throws InterruptedException {
+        try (Loaded d = new Loaded(jsc, data, rows, partitions, blockRows, theta0, step)) {
+            Result.settle();
+            Result r = d.result;
             double[] all = new double[warmup + iterations];
             long cpu = 0;
             for (int it = 0; it < all.length; it++) {
-                jsc.setJobGroup("bench-downhill", "Downhill: iteration " + it, false);
                 if (it == warmup) {
                     cpu = Result.processCpuNanos();
                 }
-                long s = System.nanoTime();
-                GradientAccumulator acc = loss.evaluate(theta, true);
-                acc.meanGradient(g);
-                for (int j = 0; j < theta.length; j++) {
-                    theta[j] -= step * g[j];
-                }
-                all[it] = (System.nanoTime() - s) / 1e9;
-                if (it == 0) {
-                    r.lossAtStart = acc.meanLoss();
-                }
+                all[it] = d.iterate();
             }
             r.cpuSecondsPerIteration = (Result.processCpuNanos() - cpu) / 1e9 / iterations;
             r.iterationSeconds = Stats.tail(all, iterations);
             r.secondsPerIteration = Stats.median(r.iterationSeconds);
             r.extra.put("warmupSeconds", java.util.Arrays.copyOf(all, warmup));
-        } finally {
-            blocks.unpersist(true);
+            return r;
         }
-        return r;
     }
 }
