@@ -1,0 +1,156 @@
+package dev.downhill.driver.bench;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/** The command line of {@code scripts/bench}. */
+final class BenchOptions {
+    static final List<String> SECTIONS = List.of("dense", "sparse", "scaling", "overhead");
+    static final List<String> SYSTEMS = List.of("downhill", "mllib-gd", "ml-lr", "raw-loop", "core-loop");
+
+    long rows = 1_000_000;
+    int denseFeatures = 100;
+    int sparseFeatures = 1 << 20;
+    int nnz = 20;
+    int iterations = 10;
+    int warmup = 5;
+    /** 0: two per core of the master. */
+    int partitions;
+    int blockRows = 4096;
+    long seed = 42;
+    String master = "local[2]";
+    Set<String> sections = new LinkedHashSet<>(SECTIONS);
+    Set<String> systems = new LinkedHashSet<>(SYSTEMS);
+    /** Empty: rows/8, rows/4, rows/2, rows. */
+    List<Long> scalingRows = new ArrayList<>();
+    long overheadRows = 1000;
+    String json;
+    boolean help;
+
+    static final String USAGE = String.join("\n",
+            "usage: scripts/bench [options]",
+            "Times one full-batch gradient iteration of logistic regression with Downhill, Spark MLlib's",
+            "GradientDescent, Spark ml LogisticRegression and a plain Java loop (1 and 2 threads) on the same",
+            "seeded data, in one JVM with a local Spark session; prints a table and checks the project's targets.",
+            "",
+            "  --rows N                rows of the dense and sparse data sets (default 1000000)",
+            "  --dense-features D      features of the dense data (default 100)",
+            "  --sparse-features D     features of the sparse data (default 1048576 = 2^20)",
+            "  --nnz K                 non-zeros per sparse row (default 20)",
+            "  --iterations N          timed iterations per measurement; medians over them (default 10)",
+            "  --warmup N              untimed iterations first (default 5)",
+            "  --partitions P          partitions of every cached data set (default 2 per core of --master)",
+            "  --block-rows N          rows per Downhill block (default 4096, as in production)",
+            "  --sections LIST         any of dense,sparse,scaling,overhead (default all)",
+            "  --systems LIST          any of downhill,mllib-gd,ml-lr,raw-loop,core-loop (default all;",
+            "                          scaling and overhead time Downhill only). core-loop: worker-core's",
+            "                          LossEvaluator over the same blocks on 1 and 2 threads without Spark",
+            "  --scaling-rows LIST     row counts of the scaling section (default rows/8,rows/4,rows/2,rows)",
+            "  --overhead-rows N       rows of the overhead section (default 1000)",
+            "  --seed S                data seed (default 42)",
+            "  --master URL            Spark master (default local[2])",
+            "  --json PATH             also write every figure as JSON to PATH",
+            "  --help                  this text");
+
+    static BenchOptions parse(String[] args) {
+        BenchOptions o = new BenchOptions();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--help") || a.equals("-h")) {
+                o.help = true;
+                continue;
+            }
+            if (!a.startsWith("--")) {
+                throw new IllegalArgumentException("unexpected argument '" + a + "'");
+            }
+            String key;
+            String value;
+            int eq = a.indexOf('=');
+            if (eq > 0) {
+                key = a.substring(2, eq);
+                value = a.substring(eq + 1);
+            } else {
+                key = a.substring(2);
+                if (i + 1 >= args.length) {
+                    throw new IllegalArgumentException("--" + key + " needs a value");
+                }
+                value = args[++i];
+            }
+            switch (key) {
+                case "rows" -> o.rows = positiveLong(key, value);
+                case "dense-features" -> o.denseFeatures = positiveInt(key, value);
+                case "sparse-features" -> o.sparseFeatures = positiveInt(key, value);
+                case "nnz" -> o.nnz = positiveInt(key, value);
+                case "iterations" -> o.iterations = positiveInt(key, value);
+                case "warmup" -> o.warmup = nonNegativeInt(key, value);
+                case "partitions" -> o.partitions = positiveInt(key, value);
+                case "block-rows" -> o.blockRows = positiveInt(key, value);
+                case "sections" -> o.sections = list(key, value, SECTIONS);
+                case "systems" -> o.systems = list(key, value, SYSTEMS);
+                case "scaling-rows" -> {
+                    o.scalingRows = new ArrayList<>();
+                    for (String s : value.split(",")) {
+                        o.scalingRows.add(positiveLong(key, s.trim()));
+                    }
+                }
+                case "overhead-rows" -> o.overheadRows = positiveLong(key, value);
+                case "seed" -> o.seed = parseLong(key, value);
+                case "master" -> o.master = value;
+                case "json" -> o.json = value;
+                default -> throw new IllegalArgumentException("unknown option --" + key);
+            }
+        }
+        if (o.scalingRows.isEmpty()) {
+            for (long div : new long[] {8, 4, 2, 1}) {
+                o.scalingRows.add(Math.max(1, o.rows / div));
+            }
+        }
+        return o;
+    }
+
+    private static Set<String> list(String key, String value, List<String> allowed) {
+        Set<String> out = new LinkedHashSet<>();
+        for (String s : value.split(",")) {
+            String t = s.trim().toLowerCase(Locale.ROOT);
+            if (!allowed.contains(t)) {
+                throw new IllegalArgumentException("--" + key + ": '" + t + "' is not one of " + allowed);
+            }
+            out.add(t);
+        }
+        // Keep the canonical order whatever order was given.
+        Set<String> ordered = new LinkedHashSet<>(allowed);
+        ordered.retainAll(out);
+        return ordered;
+    }
+
+    private static long parseLong(String key, String value) {
+        try {
+            return Long.parseLong(value.replace("_", ""));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + key + ": '" + value + "' is not an integer");
+        }
+    }
+
+    private static long positiveLong(String key, String value) {
+        long v = parseLong(key, value);
+        if (v < 1) {
+            throw new IllegalArgumentException("--" + key + " must be >= 1, got " + value);
+        }
+        return v;
+    }
+
+    private static int positiveInt(String key, String value) {
+        return Math.toIntExact(positiveLong(key, value));
+    }
+
+    private static int nonNegativeInt(String key, String value) {
+        long v = parseLong(key, value);
+        if (v < 0) {
+            throw new IllegalArgumentException("--" + key + " must be >= 0, got " + value);
+        }
+        return Math.toIntExact(v);
+    }
+}
