@@ -19,7 +19,9 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Iterator;
 import java.util.List;
+import java.util.NoSuchElementException;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
@@ -119,8 +121,29 @@ public final class EvaluateCommand {
                 jsc.setJobGroup(JOB_GROUP, "Downhill evaluate: ROC AUC", false);
                 // Ranked by z, the order of sigma(z) without the ties where sigma rounds to 1; block by block,
                 // so a task holds one block's scores at a time.
-                roc = SparkRocArea.of(blocks.flatMapToPair(block -> {
-                    Predictor predictor = new Predictor(objective, d, numClasses, params.value());
+                roc = SparkRocArea.of(blocks.mapPartitionsToPair(
+                        it -> scoredRows(it, new Predictor(objective, d, numClasses, params.value()))));
+            }
+            return new EvaluationReport(modelPath, files.input(), format, objective, classLabels, metrics, roc);
+        } finally {
+            blocks.unpersist(false);
+            params.destroy();
+        }
+    }
+
+    /**
+     * (model output z, [weight if positive, weight if negative]) for every row, block by block: one predictor per
+     * task (it copies the parameters) and one block's rows in memory at a time. Static, so the task captures no
+     * command object.
+     */
+    private static Iterator<Tuple2<Double, double[]>> scoredRows(Iterator<DataBlock> blocks, Predictor predictor) {
+        return new Iterator<>() {
+            private Iterator<Tuple2<Double, double[]>> current = Collections.emptyIterator();
+
+            @Override
+            public boolean hasNext() {
+                while (!current.hasNext() && blocks.hasNext()) {
+                    DataBlock block = blocks.next();
                     predictor.predict(block);
                     List<Tuple2<Double, double[]>> scored = new ArrayList<>(block.numRows());
                     for (int i = 0; i < block.numRows(); i++) {
@@ -128,13 +151,18 @@ public final class EvaluateCommand {
                         scored.add(new Tuple2<>(predictor.output(i, 0),
                                 block.label(i) == 1.0 ? new double[] {v, 0.0} : new double[] {0.0, v}));
                     }
-                    return scored.iterator();
-                }));
+                    current = scored.iterator();
+                }
+                return current.hasNext();
             }
-            return new EvaluationReport(modelPath, files.input(), format, objective, classLabels, metrics, roc);
-        } finally {
-            blocks.unpersist(false);
-            params.destroy();
-        }
+
+            @Override
+            public Tuple2<Double, double[]> next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                return current.next();
+            }
+        };
     }
 }
