@@ -1,7 +1,6 @@
 package dev.downhill.driver.io;
 
 import java.util.Locale;
-import java.util.Map;
 import java.util.TreeMap;
 
 /**
@@ -45,10 +44,6 @@ public final class BadRecords {
 
     public long totalRecords() {
         return totalRecords;
-    }
-
-    public Map<String, Long> counts() {
-        return counts;
     }
 
     public double fraction() {

@@ -19,21 +19,6 @@ public final class Vectors {
         return s;
     }
 
-    /** y := y + a x. */
-    public static void axpy(double a, double[] x, double[] y) {
-        requireSameLength(x, y);
-        for (int i = 0; i < x.length; i++) {
-            y[i] += a * x[i];
-        }
-    }
-
-    /** x := a x. */
-    public static void scale(double a, double[] x) {
-        for (int i = 0; i < x.length; i++) {
-            x[i] *= a;
-        }
-    }
-
     /** ||x||_2. */
     public static double norm2(double[] x) {
         return Math.sqrt(dot(x, x));
@@ -53,16 +38,6 @@ public final class Vectors {
     public static double relativeDifference(double a, double b) {
         double scale = Math.max(Math.abs(a), Math.abs(b));
         return scale == 0.0 ? 0.0 : Math.abs(a - b) / scale;
-    }
-
-    /** True when every entry is finite (no NaN, no infinity). */
-    public static boolean allFinite(double[] x) {
-        for (double v : x) {
-            if (!Double.isFinite(v)) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static void requireSameLength(double[] x, double[] y) {
