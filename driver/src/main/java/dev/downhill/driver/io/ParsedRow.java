@@ -1,5 +1,6 @@
 package dev.downhill.driver.io;
 
+import dev.downhill.core.data.BlockBuilder;
 import java.io.Serializable;
 
 /**
@@ -39,6 +40,15 @@ public final class ParsedRow implements Serializable {
     /** A record that failed to parse, carried along so it is counted exactly once, in file order. */
     public static ParsedRow bad(BadInputException e, long line) {
         return new ParsedRow(Double.NaN, 0.0, new int[0], new double[0], line, e.category(), e.getMessage());
+    }
+
+    /** Appends this row, with {@code label} in place of its own, to the block being built. */
+    public void addTo(BlockBuilder builder, double label) {
+        if (indices == null) {
+            builder.addDenseRow(label, weight, values);
+        } else {
+            builder.addSparseRow(label, weight, indices, values, indices.length);
+        }
     }
 
     public boolean isBad() {

@@ -48,12 +48,7 @@ public final class RowBlocks implements Iterator<DataBlock> {
         }
         while (rows.hasNext() && builder.numRows() < blockRows) {
             ParsedRow r = rows.next()._2();
-            double y = classOf == null ? r.label : classIndex(r.label);
-            if (r.indices == null) {
-                builder.addDenseRow(y, r.weight, r.values);
-            } else {
-                builder.addSparseRow(y, r.weight, r.indices, r.values, r.indices.length);
-            }
+            r.addTo(builder, classOf == null ? r.label : classIndex(r.label));
         }
         return builder.build();
     }

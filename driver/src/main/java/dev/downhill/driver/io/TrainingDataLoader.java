@@ -217,12 +217,7 @@ public final class TrainingDataLoader {
             if (r.isBad() || !labels.accepts(r.label) || csv && r.values.length != numFeatures) {
                 continue;
             }
-            double y = labels.encode(r.label);
-            if (r.indices == null) {
-                builder.addDenseRow(y, r.weight, r.values);
-            } else {
-                builder.addSparseRow(y, r.weight, r.indices, r.values, r.indices.length);
-            }
+            r.addTo(builder, labels.encode(r.label));
             if (builder.numRows() == blockRows) {
                 out.add(builder.build());
             }
