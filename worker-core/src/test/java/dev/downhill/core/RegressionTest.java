@@ -80,7 +80,7 @@ class RegressionTest {
             }
         };
         double[] x0 = {5.0};
-        Minimizer.Result r = new Minimizer(new GradientDescent(0.1), 3, 0).minimize(f, x0, (s, g, n) -> { });
+        Minimizer.Result r = new Minimizer(new GradientDescent(0.1), 3, 0).minimize(f, x0, (s, report) -> { });
         assertArrayEquals(new double[] {5.0}, x0);
         assertEquals(5.0 * 0.8 * 0.8 * 0.8, r.state().x()[0], 1e-15);
     }

@@ -2,6 +2,7 @@ package dev.downhill.driver.train;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.downhill.core.optim.IterationListener;
+import dev.downhill.core.optim.IterationListener.IterationReport;
 import dev.downhill.core.optim.OptimizerState;
 import dev.downhill.driver.spark.SparkDataLoss;
 import java.io.IOException;
@@ -41,7 +42,9 @@ final class ProgressReporter implements IterationListener {
     }
 
     @Override
-    public void iterationDone(OptimizerState state, double gradientNorm, long nanos) {
+    public void iterationDone(OptimizerState state, IterationReport it) {
+        double gradientNorm = it.stationarity();
+        long nanos = it.nanos();
         long iteration = state.iteration();
         if (firstIteration < 0) {
             firstIteration = iteration;
@@ -54,14 +57,14 @@ final class ProgressReporter implements IterationListener {
         if (iteration % every == 0 || iteration == maxIter) {
             out.printf(Locale.ROOT, "iteration %" + width + "d/%d  objective %.12g  |grad| %.3e  step %.3e  %d ms"
                             + " (compute %d, aggregation %d, update %d)  ETA %s%n",
-                    iteration, maxIter, state.value(), gradientNorm, state.lastStepSize(), nanos / 1_000_000,
+                    iteration, maxIter, it.objective(), gradientNorm, state.lastStepSize(), nanos / 1_000_000,
                     t.computeNanos / 1_000_000, t.aggregationNanos() / 1_000_000, updateNanos / 1_000_000,
                     duration(eta));
         }
-        report.iteration(iteration, state.value(), gradientNorm);
+        report.iteration(iteration, it.objective(), gradientNorm);
         ObjectNode r = metrics.newRecord();
         r.put("iteration", iteration);
-        r.put("objective", state.value());
+        r.put("objective", it.objective());
         r.put("gradientNorm", gradientNorm);
         r.put("step", state.lastStepSize());
         r.put("evaluations", state.evaluations());

@@ -160,16 +160,16 @@ public final class TrainCommand {
     /** Keeps the best parameters seen in OUTPUT/last-good-model.json and says what happened and what to try. */
     private DivergedException diverged(Minimizer.Result result, JavaSparkContext jsc, Objective objective, double l2,
                                        TrainingData data, int k, double step) throws IOException {
-        OptimizerState best = result.best();
+        Minimizer.Best best = result.best();
         String kept = "";
         if (best != null) {
             TrainingResult lastGood = new TrainingResult(objective, l2, data.numFeatures, k,
-                    data.labels.classLabels(), best.x(), best.iteration(), best.value(),
-                    Vectors.norm2(best.gradient()), StopReason.DIVERGED, step);
+                    data.labels.classLabels(), best.x(), best.iteration(), best.objective(),
+                    best.stationarity(), StopReason.DIVERGED, step);
             String path = ModelFile.write(settings.require("output"), LAST_GOOD, ModelFile.toJson(lastGood),
                     jsc.hadoopConfiguration());
             kept = String.format(Locale.ROOT, " The best parameters seen (iteration %d, objective %.12g) are"
-                    + " in %s; no model.json was written.", best.iteration(), best.value(), path);
+                    + " in %s; no model.json was written.", best.iteration(), best.objective(), path);
         }
         return new DivergedException("training diverged at iteration " + result.state().iteration() + ": "
                 + result.detail() + " (||grad f|| = " + result.gradientNorm() + "). The step " + step

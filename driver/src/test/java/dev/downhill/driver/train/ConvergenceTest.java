@@ -115,7 +115,7 @@ class ConvergenceTest {
                     new SparkDataLoss(jsc, data.blocks, model, Objective.LEAST_SQUARES.loss(0)), new L2Penalty(l2, model));
             double step = 1.0 / data.smoothness.lipschitz(Objective.LEAST_SQUARES, l2);
             Minimizer.Result r = new Minimizer(new GradientDescent(step), 5000, 1e-10)
-                    .minimize(f, new double[model.numParameters()], (s, g, n) -> { });
+                    .minimize(f, new double[model.numParameters()], (s, report) -> { });
             assertEquals(StopReason.GRADIENT_TOLERANCE, r.reason());
             double[] theta = r.state().x();
             double fFound = leastSquaresObjective(t, java.util.Arrays.copyOf(theta, d), theta[d], l2);
@@ -146,7 +146,7 @@ class ConvergenceTest {
             double step = 1.0 / data.smoothness.lipschitz(objective, l2);
             List<Double> values = new ArrayList<>();
             Minimizer.Result r = new Minimizer(new GradientDescent(step), 20_000, 1e-6)
-                    .minimize(f, new double[model.numParameters()], (s, g, n) -> values.add(s.value()));
+                    .minimize(f, new double[model.numParameters()], (s, report) -> values.add(s.value()));
             assertEquals(StopReason.GRADIENT_TOLERANCE, r.reason(), "stopped after " + values.size() + " iterations");
             assertTrue(r.gradientNorm() <= 1e-6);
             assertTrue(values.size() > 10, "a real descent, not a start at the optimum");

@@ -27,7 +27,7 @@ public final class GradientDescent implements Optimizer {
     }
 
     @Override
-    public void step(DifferentiableFunction f, OptimizerState state) {
+    public boolean step(DifferentiableFunction f, OptimizerState state) {
         double[] x = state.x();
         double[] g = state.gradient();
         for (int j = 0; j < x.length; j++) {
@@ -37,5 +37,6 @@ public final class GradientDescent implements Optimizer {
         state.addEvaluations(1);
         state.setLastStepSize(stepSize);
         state.setIteration(state.iteration() + 1);
+        return true;
     }
 }

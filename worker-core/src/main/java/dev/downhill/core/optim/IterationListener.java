@@ -5,8 +5,16 @@ package dev.downhill.core.optim;
 public interface IterationListener {
     /**
      * @param state the state after the iteration; read it, do not keep it (it changes in place)
-     * @param gradientNorm ||grad f|| at the new point
-     * @param nanos wall time the iteration took
+     * @param report the iteration's figures
      */
-    void iterationDone(OptimizerState state, double gradientNorm, long nanos);
+    void iterationDone(OptimizerState state, IterationReport report);
+
+    /**
+     * @param objective the full objective (f plus any non-smooth term)
+     * @param stationarity ||grad f||, or the minimum-norm subgradient's norm with L1
+     * @param validationLoss the validation loss, NaN without a validation set
+     * @param nanos wall time of the iteration (the validation pass not included)
+     */
+    record IterationReport(double objective, double stationarity, double validationLoss, long nanos) {
+    }
 }

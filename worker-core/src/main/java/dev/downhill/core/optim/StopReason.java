@@ -2,11 +2,19 @@ package dev.downhill.core.optim;
 
 /** Why a minimization stopped; {@link #label()} is what model files and logs say. */
 public enum StopReason {
-    /** ||grad f|| fell to the tolerance. */
+    /** The stationarity measure (||grad f||) fell to the absolute or relative tolerance. */
     GRADIENT_TOLERANCE("gradient-tolerance"),
+    /** The objective's relative change over the window fell below the tolerance. */
+    OBJECTIVE_TOLERANCE("objective-tolerance"),
+    /** The line search found no decrease: the iterate is optimal to machine precision. */
+    NO_PROGRESS("no-progress"),
     /** The iteration limit was reached first. */
     MAX_ITERATIONS("max-iterations"),
-    /** f or grad f became NaN or infinite. */
+    /** The wall-clock budget ran out. */
+    TIME_BUDGET("time-budget"),
+    /** The validation loss did not improve for {@code patience} iterations; the best iterate is kept. */
+    EARLY_STOPPING("early-stopping"),
+    /** f or grad f became NaN or infinite, or f kept rising. */
     DIVERGED("diverged");
 
     private final String label;

@@ -269,7 +269,7 @@ class SmoothnessBoundTest {
         double[] start = new double[D + 1];
         values.add(f.value(start));
         Minimizer.Result result = new Minimizer(new GradientDescent(1.0 / l), 200, 0.0)
-                .minimize(f, start, (state, norm, nanos) -> values.add(state.value()));
+                .minimize(f, start, (state, report) -> values.add(state.value()));
         assertEquals(StopReason.MAX_ITERATIONS, result.reason());
         assertEquals(201, values.size());
         for (int k = 1; k < values.size(); k++) {

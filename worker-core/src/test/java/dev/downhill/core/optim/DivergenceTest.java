@@ -27,13 +27,13 @@ class DivergenceTest {
     void aRunOfRisesStopsAsDivergedAndKeepsTheBestIterate() {
         // Step 3: x -> -2x, so f grows fourfold every iteration; the start is the best point seen.
         Minimizer.Result r = new Minimizer(new GradientDescent(3.0), 1000, 0.0, 5)
-                .minimize(HALF_SQUARE, new double[] {1.0}, (s, g, n) -> { });
+                .minimize(HALF_SQUARE, new double[] {1.0}, (s, report) -> { });
         assertEquals(StopReason.DIVERGED, r.reason());
         assertEquals(5, r.state().iteration());
         assertTrue(r.detail().contains("rose 5 iterations in a row"), r.detail());
         assertEquals(0, r.best().iteration());
         assertEquals(1.0, r.best().x()[0]);
-        assertEquals(0.5, r.best().value());
+        assertEquals(0.5, r.best().objective());
     }
 
     @Test
@@ -55,9 +55,9 @@ class DivergenceTest {
             }
         };
         Minimizer.Result r = new Minimizer(new GradientDescent(1e-3), values.length - 1, 0.0, 3)
-                .minimize(scripted, new double[] {0}, (s, g, n) -> { });
+                .minimize(scripted, new double[] {0}, (s, report) -> { });
         assertEquals(StopReason.MAX_ITERATIONS, r.reason());
-        assertEquals(0.5, r.best().value());
+        assertEquals(0.5, r.best().objective());
     }
 
     @Test
@@ -78,14 +78,14 @@ class DivergenceTest {
             }
         };
         Minimizer.Result r = new Minimizer(new GradientDescent(1e-9), 5000, 0.0, 2)
-                .minimize(flat, new double[] {0}, (s, g, n) -> { });
+                .minimize(flat, new double[] {0}, (s, report) -> { });
         assertEquals(StopReason.MAX_ITERATIONS, r.reason());
     }
 
     @Test
     void aNonFiniteObjectiveStopsAtOnce() {
         Minimizer.Result r = new Minimizer(new GradientDescent(1e300), 1000, 0.0, 10)
-                .minimize(HALF_SQUARE, new double[] {1e10}, (s, g, n) -> { });
+                .minimize(HALF_SQUARE, new double[] {1e10}, (s, report) -> { });
         assertEquals(StopReason.DIVERGED, r.reason());
         assertEquals(1, r.state().iteration());
         assertTrue(r.detail().contains("objective became Infinity"), r.detail());

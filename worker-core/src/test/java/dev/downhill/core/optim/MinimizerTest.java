@@ -20,10 +20,11 @@ class MinimizerTest {
         final List<Double> values = new ArrayList<>();
 
         @Override
-        public void iterationDone(OptimizerState state, double gradientNorm, long nanos) {
+        public void iterationDone(OptimizerState state, IterationReport report) {
             // The reported norm must be that of the gradient now in the state.
-            assertEquals(Vectors.norm2(state.gradient()), gradientNorm, 0.0);
-            assertTrue(nanos >= 0);
+            assertEquals(Vectors.norm2(state.gradient()), report.stationarity(), 0.0);
+            assertEquals(state.value(), report.objective(), 0.0);
+            assertTrue(report.nanos() >= 0);
             iterations.add(state.iteration());
             values.add(state.value());
         }

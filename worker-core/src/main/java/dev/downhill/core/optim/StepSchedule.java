@@ -1,0 +1,15 @@
+package dev.downhill.core.optim;
+
+/**
+ * The step size (learning rate) of iteration t = 1, 2, ...: a pure function of t, so it needs no state
+ * and a resumed run continues on the same schedule.
+ */
+@FunctionalInterface
+public interface StepSchedule {
+    /** The step of iteration {@code t} (the first iteration is t = 1); positive and finite. */
+    double step(long t);
+
+    static StepSchedule constant(double step) {
+        return t -> step;
+    }
+}
