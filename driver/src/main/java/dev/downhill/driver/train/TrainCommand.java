@@ -58,13 +58,22 @@ public final class TrainCommand {
 
     public TrainingResult run(JavaSparkContext jsc) throws IOException {
         Objective objective = Objective.fromName(settings.require("objective"));
-        double l2 = settings.getDouble("l2");
-        long maxIter = settings.getInt("max-iter");
-        double tol = settings.getDouble("tol");
-
         jsc.setJobGroup(JOB_GROUP, "Downhill train: loading " + settings.get("input"), false);
         TrainingData data = TrainingDataLoader.load(jsc, loaderOptions(objective));
         try {
+            return train(jsc, data);
+        } finally {
+            data.release();
+        }
+    }
+
+    /** Trains on data already loaded and cached (from files, or from a DataFrame); the caller releases it. */
+    public TrainingResult train(JavaSparkContext jsc, TrainingData data) throws IOException {
+        Objective objective = Objective.fromName(settings.require("objective"));
+        double l2 = settings.getDouble("l2");
+        long maxIter = settings.getInt("max-iter");
+        double tol = settings.getDouble("tol");
+        {
             LabelEncoding labels = data.labels;
             int numClasses = labels.numClasses();
             int k = objective.numOutputs(numClasses);
@@ -122,8 +131,6 @@ public final class TrainCommand {
             out.println("report written to " + reportPath);
             return new TrainingResult(objective, l2, data.numFeatures, k, labels.classLabels(), result.state().x(),
                     result.state().iteration(), result.state().value(), result.gradientNorm(), result.reason(), step);
-        } finally {
-            data.release();
         }
     }
 
