@@ -37,6 +37,18 @@ public final class DenseBlock extends DataBlock {
     }
 
     @Override
+    public void addMoments(double[] sum, double[] sumSquares) {
+        for (int i = 0; i < numRows; i++) {
+            final int base = i * numFeatures;
+            for (int j = 0; j < numFeatures; j++) {
+                double v = values[base + j];
+                sum[j] += v;
+                sumSquares[j] += v * v;
+            }
+        }
+    }
+
+    @Override
     public double squaredNorm(int row) {
         final int base = row * numFeatures;
         double s = 0.0;

@@ -43,6 +43,16 @@ public final class SparseBlock extends DataBlock {
     }
 
     @Override
+    public void addMoments(double[] sum, double[] sumSquares) {
+        final int end = rowStart[numRows];
+        for (int p = 0; p < end; p++) {
+            double v = values[p];
+            sum[indices[p]] += v;
+            sumSquares[indices[p]] += v * v;
+        }
+    }
+
+    @Override
     public double squaredNorm(int row) {
         double s = 0.0;
         for (int p = rowStart[row], end = rowStart[row + 1]; p < end; p++) {
