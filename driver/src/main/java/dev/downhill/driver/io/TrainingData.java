@@ -19,10 +19,25 @@ public final class TrainingData {
     public final long payloadBytes;
     /** What on-bad-record=skip left out (empty under fail). */
     public final BadRecords badRecords;
+    /** Cached blocks per partition, in partition order (what the mini-batch sampler numbers). */
+    public final long[] blocksPerPartition;
+    /** Held-out rows, or null. */
+    public final Validation validation;
+
+    /** Rows held out for validation, packed and cached like the training blocks. */
+    public static final class Validation {
+        public final JavaRDD<DataBlock> blocks;
+        public final long rows;
+
+        public Validation(JavaRDD<DataBlock> blocks, long rows) {
+            this.blocks = blocks;
+            this.rows = rows;
+        }
+    }
 
     TrainingData(JavaRDD<DataBlock> blocks, InputFiles files, String format, int numFeatures, LabelEncoding labels,
                  InputSummary summary, SmoothnessBound smoothness, int partitions, long numBlocks, long denseBlocks,
-                 long payloadBytes, BadRecords badRecords) {
+                 long payloadBytes, BadRecords badRecords, long[] blocksPerPartition, Validation validation) {
         this.blocks = blocks;
         this.files = files;
         this.format = format;
@@ -35,6 +50,14 @@ public final class TrainingData {
         this.denseBlocks = denseBlocks;
         this.payloadBytes = payloadBytes;
         this.badRecords = badRecords;
+        this.blocksPerPartition = blocksPerPartition;
+        this.validation = validation;
+    }
+
+    /** The same data with another validation set (from --validation PATH). */
+    public TrainingData withValidation(Validation v) {
+        return new TrainingData(blocks, files, format, numFeatures, labels, summary, smoothness, partitions, numBlocks,
+                denseBlocks, payloadBytes, badRecords, blocksPerPartition, v);
     }
 
     /** Rows trained on: those packed into blocks (bad records and misfit labels left out). */
@@ -45,5 +68,8 @@ public final class TrainingData {
     /** Drops the cached blocks. */
     public void release() {
         blocks.unpersist(false);
+        if (validation != null) {
+            validation.blocks.unpersist(false);
+        }
     }
 }

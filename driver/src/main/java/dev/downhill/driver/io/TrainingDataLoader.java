@@ -42,6 +42,10 @@ public final class TrainingDataLoader {
         public LabelEncoding.BinaryLabels binaryLabels = LabelEncoding.BinaryLabels.ZERO_ONE;
         public int blockRows = 4096;
         public double maxBadFraction = 0.001;
+        /** The label encoding to use instead of deciding one (a validation set takes the training data's). */
+        public LabelEncoding fixedLabels;
+        /** Rows held out for validation (none by default). */
+        public Holdout holdout = new Holdout(0, 0);
     }
 
     /** Bytes of driver heap a model parameter costs: the iterate, gradient, broadcast and partials merged. */
@@ -87,8 +91,17 @@ public final class TrainingDataLoader {
             bad.enforce(o.maxBadFraction);
         }
         int numFeatures = numFeatures(format, o, summary, rowsAt, bad);
-        LabelEncoding labels = LabelEncoding.decide(o.objective, summary, o.numClasses, o.binaryLabels,
-                o.skipBadRecords, rowsAt);
+        LabelEncoding labels = o.fixedLabels != null ? o.fixedLabels : LabelEncoding.decide(o.objective, summary,
+                o.numClasses, o.binaryLabels, o.skipBadRecords, rowsAt);
+        if (o.fixedLabels != null) {
+            final LabelEncoding fixed = o.fixedLabels;
+            long misfit = rows.filter(t -> !t._2().isBad() && !fixed.accepts(t._2().label)).count();
+            if (misfit > 0) {
+                double example = rows.filter(t -> !t._2().isBad() && !fixed.accepts(t._2().label)).first()._2().label;
+                throw new BadInputException(misfit + " row(s) of " + o.input + " have a label the model trained on"
+                        + " the training data cannot take (for example " + example + ").");
+            }
+        }
         if (labels.rejectedRows() > 0) {
             bad.add("label does not fit " + o.objective.cliName(), labels.rejectedRows(), labels.rejectedExampleKey(),
                     labels.rejectedExample());
@@ -107,22 +120,40 @@ public final class TrainingDataLoader {
         final int d = numFeatures;
         final int blockRows = o.blockRows;
         final boolean csv = "csv".equals(format);
+        final Holdout holdout = o.holdout;
         JavaRDD<DataBlock> blocks = rows
-                .mapPartitions(it -> pack(it, d, csv, blockRows, labels))
+                .mapPartitions(it -> pack(it, d, csv, blockRows, labels, holdout, false))
                 .persist(StorageLevel.MEMORY_ONLY());
         blocks.setName("Downhill blocks of " + o.input);
+        List<BlockStats> perPartition = stats(blocks);
+        BlockStats stats = perPartition.stream().reduce(new BlockStats(), BlockStats::merge);
+        long[] blocksPerPartition = perPartition.stream().mapToLong(b -> b.blocks).toArray();
+        TrainingData.Validation validation = null;
+        if (holdout.isEnabled()) {
+            JavaRDD<DataBlock> held = rows
+                    .mapPartitions(it -> pack(it, d, csv, blockRows, labels, holdout, true))
+                    .persist(StorageLevel.MEMORY_ONLY());
+            held.setName("Downhill validation blocks of " + o.input);
+            BlockStats v = stats(held).stream().reduce(new BlockStats(), BlockStats::merge);
+            validation = new TrainingData.Validation(held, v.bound.rows());
+        }
+        if (stats.bound.rows() == 0) {
+            throw new BadInputException("no row of " + o.input + " is left to train on"
+                    + (holdout.isEnabled() ? " after holding out the validation fraction" : "") + ".");
+        }
+        return new TrainingData(blocks, files, format, numFeatures, labels, summary, stats.bound, partitions,
+                stats.blocks, stats.denseBlocks, stats.payloadBytes, bad, blocksPerPartition, validation);
+    }
 
-        // Fills the cache and takes what the step-size bound needs in the same pass.
-        BlockStats stats = blocks.mapPartitions(it -> {
+    /** Fills the cache and takes what the step-size bound needs in the same pass; one entry per partition. */
+    private static List<BlockStats> stats(JavaRDD<DataBlock> blocks) {
+        return blocks.mapPartitions(it -> {
             BlockStats s = new BlockStats();
             while (it.hasNext()) {
                 s.add(it.next());
             }
             return Collections.singletonList(s).iterator();
-        }).collect().stream().reduce(new BlockStats(), BlockStats::merge); // partition order: same bits every run
-
-        return new TrainingData(blocks, files, format, numFeatures, labels, summary, stats.bound, partitions,
-                stats.blocks, stats.denseBlocks, stats.payloadBytes, bad);
+        }).collect(); // partition order: merged the same way every run
     }
 
     /**
@@ -209,12 +240,14 @@ public final class TrainingDataLoader {
 
     /** Packs the good rows; bad records, misfit labels and CSV rows of the wrong width were counted and stay out. */
     private static Iterator<DataBlock> pack(Iterator<Tuple2<Long, ParsedRow>> rows, int numFeatures, boolean csv,
-                                            int blockRows, LabelEncoding labels) {
+                                            int blockRows, LabelEncoding labels, Holdout holdout,
+                                            boolean validationSide) {
         List<DataBlock> out = new ArrayList<>();
         BlockBuilder builder = new BlockBuilder(numFeatures);
         while (rows.hasNext()) {
             ParsedRow r = rows.next()._2();
-            if (r.isBad() || !labels.accepts(r.label) || csv && r.values.length != numFeatures) {
+            if (r.isBad() || !labels.accepts(r.label) || csv && r.values.length != numFeatures
+                    || holdout.heldOut(r) != validationSide) {
                 continue;
             }
             r.addTo(builder, labels.encode(r.label));

@@ -51,14 +51,81 @@ public final class Settings {
             Setting.real("l2", "0.0", 0.0, false, Double.POSITIVE_INFINITY,
                     "L2 strength lambda: adds (lambda/2)||w||^2 to the objective; intercepts are never penalized.")
                     .readBy(TRAIN),
+            Setting.real("l1", "0.0", 0.0, false, Double.POSITIVE_INFINITY,
+                    "L1 strength: adds l1 * ||w||_1 (elastic net together with l2); intercepts are never penalized."
+                            + " Handled by proximal steps (soft-thresholding): gd, gd-linesearch and fista take it,"
+                            + " and lbfgs as OWL-QN.").readBy(TRAIN),
+            Setting.choice("optimizer", AUTO,
+                    "Update rule. auto: lbfgs for a smooth objective (squared, logistic, softmax) without l1; fista"
+                            + " with l1; gd with the inv-sqrt schedule (the subgradient method) for hinge; adam"
+                            + " with batch-fraction < 1. See the README for each rule and its defaults.",
+                    AUTO, "gd", "gd-linesearch", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw",
+                    "lbfgs", "fista").readBy(TRAIN),
             Setting.real("step", AUTO, 0.0, true, Double.POSITIVE_INFINITY,
-                    "Gradient-descent step size. auto: 1/L, L = c * mean(||x_i||^2 + 1) + lambda, an upper bound on"
-                            + " the gradient's Lipschitz constant (c = 1/4 logistic, 1/2 softmax, 1 least squares"
-                            + " and hinge).").orWord(AUTO).readBy(TRAIN),
+                    "Step size (learning rate) at iteration 1. auto: 1/L for gd, momentum, nesterov and fista (and"
+                            + " the first trial of gd-linesearch), L = c * mean(||x_i||^2 + 1) + lambda, an upper"
+                            + " bound on the gradient's Lipschitz constant (c = 1/4 logistic, 1/2 softmax, 1 least"
+                            + " squares and hinge); 0.001 for adam, adamw and rmsprop; 0.01 for adagrad. lbfgs"
+                            + " ignores it (its line search starts from the unit step).").orWord(AUTO).readBy(TRAIN),
+            Setting.choice("schedule", "constant",
+                    "How the step changes with iteration t: constant; inv-sqrt (step / sqrt(t)); exp (step *"
+                            + " decay-rate^((t-1)/decay-every)); step (step * decay-rate^floor((t-1)/decay-every))."
+                            + " Not for gd-linesearch, lbfgs and fista, which choose their own steps.",
+                    "constant", "inv-sqrt", "exp", "step").readBy(TRAIN),
+            Setting.real("decay-rate", "0.5", 0.0, true, 1.0,
+                    "Schedules exp and step: the factor the step shrinks by every decay-every iterations.")
+                    .readBy(TRAIN),
+            Setting.integer("decay-every", "100", 1, Integer.MAX_VALUE,
+                    "Schedules exp and step: iterations per decay-rate factor.").readBy(TRAIN),
+            Setting.integer("warmup", "0", 0, Integer.MAX_VALUE,
+                    "Iterations of linear warm-up: the step grows from step/warmup to the schedule's value.")
+                    .readBy(TRAIN),
+            Setting.real("momentum", "0.9", 0.0, false, 0.999999,
+                    "momentum and nesterov: the momentum coefficient mu.").readBy(TRAIN),
+            Setting.real("weight-decay", "0.01", 0.0, false, Double.POSITIVE_INFINITY,
+                    "adamw: the decoupled weight decay lambda (applied to weights, never intercepts).").readBy(TRAIN),
+            Setting.integer("lbfgs-memory", "10", 1, 1000,
+                    "lbfgs: the number of (s, y) pairs kept for the two-loop recursion.").readBy(TRAIN),
+            Setting.real("batch-fraction", "1.0", 0.0, true, 1.0,
+                    "Fraction of the cached blocks each iteration uses: 1 is full-batch; F < 1 uses round(1/F)"
+                            + " mini-batches per epoch, each block once per epoch, chosen by a seeded function of"
+                            + " (seed, iteration, partition). Only for gd, momentum, nesterov, adagrad, rmsprop,"
+                            + " adam, adamw.").readBy(TRAIN),
+            Setting.longValue("seed", "1", Long.MIN_VALUE, Long.MAX_VALUE,
+                    "Seed of every random choice (mini-batches, the validation split): same seed, same run.")
+                    .readBy(TRAIN),
+            Setting.real("validation-fraction", "0.0", 0.0, false, 0.9,
+                    "Fraction of rows held out for validation, chosen by a seeded hash of each row's content (not"
+                            + " its position). The validation loss is reported every iteration; see patience.")
+                    .readBy(TRAIN),
+            Setting.string("validation", NONE,
+                    "A separate validation data path (read with the same format settings as input), instead of"
+                            + " validation-fraction.").readBy(TRAIN),
+            Setting.integer("patience", "10", 1, Integer.MAX_VALUE,
+                    "With validation: stop when the validation loss has not improved for this many iterations,"
+                            + " and write the parameters with the best validation loss.").readBy(TRAIN),
+            Setting.bool("standardize", "true",
+                    "Optimize in standardized coordinates (features centered and scaled by their standard"
+                            + " deviation, from one pass over the data). A change of variables only: the objective"
+                            + " and its optimum are the user's, and the model is written in the user's features.")
+                    .readBy(TRAIN),
             Setting.integer("max-iter", "1000", 0, Integer.MAX_VALUE,
                     "Iteration limit: training stops after this many iterations.").readBy(TRAIN),
-            Setting.real("tol", "1e-6", 0.0, false, Double.POSITIVE_INFINITY,
-                    "Gradient tolerance: training stops once ||grad f|| <= tol (0: run to max-iter).").readBy(TRAIN),
+            Setting.real("time-budget", NONE, 0.0, true, Double.POSITIVE_INFINITY,
+                    "Wall-clock seconds after which training stops (checked between iterations), or none.")
+                    .orWord(NONE).readBy(TRAIN),
+            Setting.real("tol", "0", 0.0, false, Double.POSITIVE_INFINITY,
+                    "Absolute gradient tolerance: stop once ||grad f|| <= tol (with l1: the minimum-norm"
+                            + " subgradient). 0: off.").readBy(TRAIN),
+            Setting.real("rel-tol", "1e-9", 0.0, false, 1.0,
+                    "Relative gradient tolerance: stop once ||grad f|| <= rel-tol * ||grad f(start)||. For a"
+                            + " problem of condition number kappa this bounds the objective's relative error by"
+                            + " about rel-tol^2 * kappa. 0: off.").readBy(TRAIN),
+            Setting.real("f-tol", "1e-14", 0.0, false, 1.0,
+                    "Objective tolerance: stop once the objective's relative change over f-window iterations is"
+                            + " below f-tol. 0: off.").readBy(TRAIN),
+            Setting.integer("f-window", "10", 1, 1_000_000,
+                    "Iterations the f-tol change is measured over.").readBy(TRAIN),
             Setting.integer("partitions", AUTO, 1, 100_000,
                     "Partitions the rows are spread over. auto: from the input size (one per 32 MiB, at least 2),"
                             + " never from the cluster, so the same data trains identically everywhere.")
@@ -293,6 +360,14 @@ public final class Settings {
 
     public double getDouble(String key) {
         return Double.parseDouble(require(key));
+    }
+
+    public long getLong(String key) {
+        return Long.parseLong(require(key));
+    }
+
+    public boolean getBoolean(String key) {
+        return Boolean.parseBoolean(require(key));
     }
 
     /** The properties file listing every setting with its default and meaning: conf/downhill.properties. */

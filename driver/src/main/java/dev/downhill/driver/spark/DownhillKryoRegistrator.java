@@ -40,6 +40,9 @@ public final class DownhillKryoRegistrator implements KryoRegistrator {
         dev.downhill.core.metrics.RegressionErrors.class,
         dev.downhill.core.metrics.RocArea.class,
         dev.downhill.core.metrics.RocArea[].class,
+        // train: standardization's one pass
+        dev.downhill.core.data.FeatureMoments.class,
+        dev.downhill.core.data.FeatureMoments[].class,
     };
 
     @Override

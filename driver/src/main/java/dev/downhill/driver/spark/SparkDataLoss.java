@@ -6,6 +6,7 @@ import dev.downhill.core.model.Model;
 import dev.downhill.core.objective.DataLoss;
 import dev.downhill.core.objective.GradientAccumulator;
 import dev.downhill.core.objective.LossEvaluator;
+import dev.downhill.core.sample.MiniBatchSampler;
 import java.util.Collections;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -79,27 +80,38 @@ public final class SparkDataLoss implements DataLoss {
 
     @Override
     public GradientAccumulator evaluate(double[] params, boolean withGradient) {
+        return evaluate(params, withGradient, null, 0);
+    }
+
+    /**
+     * The data loss on mini-batch {@code batch} of {@code sampler}: each task folds only the blocks the
+     * sampler picks for its partition, so the others are never read; the mean is over the rows used.
+     */
+    public DataLoss batch(MiniBatchSampler sampler, long batch) {
+        return new DataLoss() {
+            @Override
+            public int numParameters() {
+                return model.numParameters();
+            }
+
+            @Override
+            public GradientAccumulator evaluate(double[] params, boolean withGradient) {
+                return SparkDataLoss.this.evaluate(params, withGradient, sampler, batch);
+            }
+        };
+    }
+
+    private GradientAccumulator evaluate(double[] params, boolean withGradient, MiniBatchSampler sampler,
+                                         long batch) {
         long start = System.nanoTime();
         Broadcast<double[]> broadcast = jsc.broadcast(params);
         try {
             final Model m = model;
             final Loss l = loss;
-            final int n = m.numParameters();
-            JavaRDD<TimedPartial> partials = blocks.mapPartitions(it -> {
-                long taskStart = System.nanoTime();
-                LossEvaluator evaluator = new LossEvaluator(m, l);
-                GradientAccumulator acc = new GradientAccumulator(n);
-                double[] theta = broadcast.value();
-                while (it.hasNext()) {
-                    DataBlock block = it.next();
-                    if (withGradient) {
-                        evaluator.accumulate(block, theta, acc);
-                    } else {
-                        evaluator.accumulateValue(block, theta, acc);
-                    }
-                }
-                return Collections.singletonList(new TimedPartial(acc, System.nanoTime() - taskStart)).iterator();
-            });
+            JavaRDD<TimedPartial> partials = blocks.mapPartitionsWithIndex(
+                    (p, it) -> Collections.singletonList(
+                            partial(m, l, broadcast.value(), it, withGradient, sampler, batch, p)).iterator(),
+                    true);
             TimedPartial total = OrderedAggregation.aggregate(partials, fanIn, TimedPartial::merge);
             computeNanos += total.computeNanos;
             passes++;
@@ -108,5 +120,27 @@ public final class SparkDataLoss implements DataLoss {
             broadcast.destroy();
             passNanos += System.nanoTime() - start;
         }
+    }
+
+    /** One task's fold (static: the closure must not capture this driver-side object). */
+    private static TimedPartial partial(Model m, Loss l, double[] theta, java.util.Iterator<DataBlock> it,
+                                        boolean withGradient, MiniBatchSampler sampler, long batch, int partition) {
+        long taskStart = System.nanoTime();
+        LossEvaluator evaluator = new LossEvaluator(m, l);
+        GradientAccumulator acc = new GradientAccumulator(m.numParameters());
+        boolean[] use = sampler == null ? null : sampler.chosen(batch, partition);
+        int i = 0;
+        while (it.hasNext()) {
+            DataBlock block = it.next();
+            if (use != null && !use[i++]) {
+                continue;
+            }
+            if (withGradient) {
+                evaluator.accumulate(block, theta, acc);
+            } else {
+                evaluator.accumulateValue(block, theta, acc);
+            }
+        }
+        return new TimedPartial(acc, System.nanoTime() - taskStart);
     }
 }

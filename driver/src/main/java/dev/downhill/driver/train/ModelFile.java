@@ -23,8 +23,8 @@ import org.apache.hadoop.security.AccessControlException;
  * It holds no timestamps or timings, so identical training gives identical bytes.
  *
  * <p>Fields: formatVersion, objective, l2, numFeatures, numClasses (0 for least squares), classLabels
- * (the data's label of each class; absent for least squares), weights (d numbers, or K arrays of d for
- * softmax), intercepts (1 number, or K), iterations, objectiveValue, gradientNorm, stopReason, step.
+ * (the data's label of each class; absent for least squares), l1, weights (d numbers, or K arrays of d for
+ * softmax), intercepts (1 number, or K), iterations, objectiveValue, gradientNorm, stopReason, step, optimizer.
  */
 public final class ModelFile {
     public static final int FORMAT_VERSION = 1;
@@ -40,6 +40,7 @@ public final class ModelFile {
         root.put("formatVersion", FORMAT_VERSION);
         root.put("objective", r.objective.cliName());
         root.put("l2", r.l2);
+        root.put("l1", r.l1);
         root.put("numFeatures", r.numFeatures);
         root.put("numClasses", r.classLabels == null ? 0 : r.classLabels.length);
         if (r.classLabels != null) {
@@ -77,6 +78,7 @@ public final class ModelFile {
         root.put("gradientNorm", r.gradientNorm);
         root.put("stopReason", r.stopReason.label());
         root.put("step", r.step);
+        root.put("optimizer", r.optimizer);
         return root;
     }
 
@@ -210,7 +212,8 @@ public final class ModelFile {
         }
         return new TrainingResult(objective, root.path("l2").asDouble(0.0), d, k, classLabels, p,
                 root.path("iterations").asLong(0), root.path("objectiveValue").asDouble(Double.NaN),
-                root.path("gradientNorm").asDouble(Double.NaN), stop, root.path("step").asDouble(Double.NaN));
+                root.path("gradientNorm").asDouble(Double.NaN), stop, root.path("step").asDouble(Double.NaN),
+                root.path("optimizer").asText("gd"), root.path("l1").asDouble(0.0));
     }
 
     private static BadInputException invalid(String where, String what) {

@@ -55,18 +55,23 @@ final class ProgressReporter implements IterationListener {
         long done = iteration - firstIteration + 1;
         double eta = elapsed / done * (maxIter - iteration);
         if (iteration % every == 0 || iteration == maxIter) {
-            out.printf(Locale.ROOT, "iteration %" + width + "d/%d  objective %.12g  |grad| %.3e  step %.3e  %d ms"
+            out.printf(Locale.ROOT, "iteration %" + width + "d/%d  objective %.12g  |grad| %.3e  step %.3e%s  %d ms"
                             + " (compute %d, aggregation %d, update %d)  ETA %s%n",
-                    iteration, maxIter, it.objective(), gradientNorm, state.lastStepSize(), nanos / 1_000_000,
+                    iteration, maxIter, it.objective(), gradientNorm, state.lastStepSize(),
+                    Double.isNaN(it.validationLoss()) ? ""
+                            : String.format(Locale.ROOT, "  validation %.6g", it.validationLoss()), nanos / 1_000_000,
                     t.computeNanos / 1_000_000, t.aggregationNanos() / 1_000_000, updateNanos / 1_000_000,
                     duration(eta));
         }
-        report.iteration(iteration, it.objective(), gradientNorm);
+        report.iteration(iteration, it.objective(), gradientNorm, it.validationLoss());
         ObjectNode r = metrics.newRecord();
         r.put("iteration", iteration);
         r.put("objective", it.objective());
         r.put("gradientNorm", gradientNorm);
         r.put("step", state.lastStepSize());
+        if (!Double.isNaN(it.validationLoss())) {
+            r.put("validationLoss", it.validationLoss());
+        }
         r.put("evaluations", state.evaluations());
         r.put("millis", nanos / 1e6);
         r.put("computeMillis", t.computeNanos / 1e6);

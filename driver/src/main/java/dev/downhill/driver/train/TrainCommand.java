@@ -1,22 +1,31 @@
 package dev.downhill.driver.train;
 
+import dev.downhill.core.data.FeatureMoments;
 import dev.downhill.core.loss.Loss;
 import dev.downhill.core.loss.Objective;
 import dev.downhill.core.model.LinearModel;
+import dev.downhill.core.objective.DifferentiableFunction;
+import dev.downhill.core.objective.L1Penalty;
 import dev.downhill.core.objective.L2Penalty;
 import dev.downhill.core.objective.RegularizedObjective;
-import dev.downhill.core.optim.GradientDescent;
-import dev.downhill.core.linalg.Vectors;
+import dev.downhill.core.objective.Standardization;
+import dev.downhill.core.optim.FunctionSequence;
 import dev.downhill.core.optim.Minimizer;
+import dev.downhill.core.optim.Optimizer;
 import dev.downhill.core.optim.OptimizerState;
+import dev.downhill.core.optim.StopCriteria;
 import dev.downhill.core.optim.StopReason;
+import dev.downhill.core.optim.Validator;
+import dev.downhill.core.sample.MiniBatchSampler;
 import dev.downhill.driver.io.BadInputException;
+import dev.downhill.driver.io.Holdout;
 import dev.downhill.driver.io.LabelEncoding;
 import dev.downhill.driver.io.TrainingData;
 import dev.downhill.driver.io.TrainingDataLoader;
 import dev.downhill.driver.settings.InputSettings;
 import dev.downhill.driver.settings.Settings;
 import dev.downhill.driver.settings.SettingsException;
+import dev.downhill.driver.spark.FeatureMomentsPass;
 import dev.downhill.driver.spark.SparkDataLoss;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -25,8 +34,10 @@ import java.util.Map;
 import org.apache.spark.api.java.JavaSparkContext;
 
 /**
- * {@code train}: load and cache the data, then gradient descent on the distributed objective from zero
- * parameters, one progress line per iteration, and the model written to OUTPUT/model.json.
+ * {@code train}: load and cache the data (holding out validation rows if asked), take the feature moments
+ * for standardization, then minimize the distributed objective from zero parameters with the chosen update
+ * rule ({@link OptimizerChoice}) on the full data or on seeded mini-batches, with one progress line per
+ * iteration, and write the model in the user's feature space to OUTPUT/model.json.
  */
 public final class TrainCommand {
     public static final String JOB_GROUP = "downhill-train";
@@ -54,6 +65,10 @@ public final class TrainCommand {
         if (!s.isAuto("num-classes") && objective != Objective.SOFTMAX) {
             throw new SettingsException("--num-classes applies to --objective softmax only.");
         }
+        if (!s.isNone("validation") && s.getDouble("validation-fraction") > 0) {
+            throw new SettingsException("give --validation PATH or --validation-fraction, not both.");
+        }
+        OptimizerChoice.resolve(s, objective, 1.0); // refuses impossible combinations before Spark starts
     }
 
     public TrainingResult run(JavaSparkContext jsc) throws IOException {
@@ -71,77 +86,189 @@ public final class TrainCommand {
     public TrainingResult train(JavaSparkContext jsc, TrainingData data) throws IOException {
         Objective objective = Objective.fromName(settings.require("objective"));
         double l2 = settings.getDouble("l2");
+        double l1 = settings.getDouble("l1");
         long maxIter = settings.getInt("max-iter");
-        double tol = settings.getDouble("tol");
-        {
-            LabelEncoding labels = data.labels;
-            int numClasses = labels.numClasses();
-            int k = objective.numOutputs(numClasses);
-            LinearModel model = new LinearModel(data.numFeatures, k);
-            Loss loss = objective.loss(numClasses);
-            double lipschitz = data.smoothness.lipschitz(objective, l2);
-            if (!(lipschitz > 0) || Double.isInfinite(lipschitz)) {
-                throw new BadInputException(String.format(Locale.ROOT, "the feature values are too large to train on"
-                        + " in double precision: the mean of ||x||^2 + 1 over the rows is %s (the largest row has"
-                        + " %s). Rescale the features (for example to unit variance).",
-                        data.smoothness.meanAugmentedSquaredNormOrNaN(), data.smoothness.maxAugmentedSquaredNorm()));
-            }
-            double step = settings.isAuto("step") ? 1.0 / lipschitz : settings.getDouble("step");
-
-            printSummary(data, objective, l2, step, lipschitz, maxIter);
+        LabelEncoding labels = data.labels;
+        int numClasses = labels.numClasses();
+        int k = objective.numOutputs(numClasses);
+        LinearModel model = new LinearModel(data.numFeatures, k);
+        Loss loss = objective.loss(numClasses);
+        double lipschitz = data.smoothness.lipschitz(objective, l2);
+        if (!(lipschitz > 0) || Double.isInfinite(lipschitz)) {
+            throw new BadInputException(String.format(Locale.ROOT, "the feature values are too large to train on"
+                    + " in double precision: the mean of ||x||^2 + 1 over the rows is %s (the largest row has"
+                    + " %s). Rescale the features (for example to unit variance).",
+                    data.smoothness.meanAugmentedSquaredNormOrNaN(), data.smoothness.maxAugmentedSquaredNorm()));
+        }
+        OptimizerChoice choice = OptimizerChoice.resolve(settings, objective, lipschitz);
+        TrainingData.Validation extraValidation = loadValidation(jsc, data, objective);
+        TrainingData.Validation validation = extraValidation != null ? extraValidation : data.validation;
+        try {
+            printSummary(data, objective, l2, choice, lipschitz, maxIter, validation);
             if (data.badRecords.total() > 0) {
                 out.print(data.badRecords.describe());
             }
+            // Standardization is a change of variables theta = A u: the optimizer works on u, the data and
+            // the objective stay the user's (see Standardization).
+            Standardization std = null;
+            if (settings.getBoolean("standardize")) {
+                jsc.setJobGroup(JOB_GROUP, "Downhill train: feature means and deviations", false);
+                FeatureMoments moments = FeatureMomentsPass.compute(data.blocks, data.numFeatures);
+                std = new Standardization(model, moments.means(), moments.standardDeviations());
+            }
             SparkDataLoss dataLoss = new SparkDataLoss(jsc, data.blocks, model, loss);
-            RegularizedObjective f = new RegularizedObjective(dataLoss, new L2Penalty(l2, model));
-            Minimizer minimizer = new Minimizer(new GradientDescent(step), maxIter, tol,
-                    settings.getInt("divergence-rises"));
+            L2Penalty penalty = new L2Penalty(l2, model);
+            FunctionSequence functions = functions(data, dataLoss, penalty, std);
+            L1Penalty l1Penalty = null;
+            if (l1 > 0) {
+                l1Penalty = std == null ? L1Penalty.of(l1, model) : std.scaledL1(L1Penalty.of(l1, model));
+            }
+            Optimizer optimizer = choice.create(settings, model, l1Penalty);
+            Validator validator = null;
+            if (validation != null) {
+                SparkDataLoss held = new SparkDataLoss(jsc, validation.blocks, model, loss);
+                final Standardization s = std;
+                validator = u -> held.evaluate(s == null ? u : s.toUser(u), false).meanLoss();
+            }
+            Minimizer minimizer = new Minimizer(optimizer, criteria(choice, functions.isStochastic()));
             jsc.setJobGroup(JOB_GROUP, "Downhill train: initial point", false);
-            TrainingReport report = report(data, objective, step, lipschitz);
+            TrainingReport report = report(data, objective, choice, lipschitz, validation);
             long startNanos = System.nanoTime();
             Minimizer.Result result;
             try (MetricsLog metrics = MetricsLog.create(settings.require("output"), jsc.hadoopConfiguration())) {
                 ProgressReporter progress = new ProgressReporter(out, metrics, report, dataLoss, jsc, maxIter,
                         settings.getInt("progress-every"));
-                OptimizerState start = minimizer.start(f, new double[model.numParameters()]);
-                report.iteration(0, start.value(), Vectors.norm2(start.gradient()));
+                double[] start = new double[model.numParameters()];
+                OptimizerState state = minimizer.start(functions, std == null ? start : std.fromUser(start));
+                report.iteration(0, optimizer.objective(state), optimizer.stationarity(state));
                 dataLoss.takeTiming(); // the first iteration's split should not include the starting pass
-                result = minimizer.run(f, start, progress);
+                result = minimizer.run(functions, state, progress, validator);
             }
             if (result.reason() == StopReason.DIVERGED && result.state().iteration() == 0) {
                 // Not the step: f is already non-finite at the start (all parameters 0), so the data overflows.
-                throw new BadInputException("the objective is " + result.state().value() + " at the starting point"
+                throw new BadInputException("the objective is " + result.objective() + " at the starting point"
                         + " (all parameters 0), before any step: " + result.detail() + ". Some labels or instance"
                         + " weights are too large to square or sum in double precision; rescale them.");
             }
+            // With a validation set the written model is the iterate with the best validation loss.
+            Minimizer.Best best = result.best();
+            boolean useBest = validator != null && best != null;
+            long iterations = useBest ? best.iteration() : result.state().iteration();
+            double value = useBest ? best.objective() : result.objective();
+            double stationarity = useBest ? best.stationarity() : result.gradientNorm();
+            double[] x = useBest ? best.x() : result.state().x();
+            double[] theta = std == null ? x.clone() : std.toUser(x);
+
             report.outcome().put("stop reason", result.reason().label()
                     + (result.detail() == null ? "" : " (" + result.detail() + ")"));
             report.outcome().put("iterations", String.valueOf(result.state().iteration()));
-            report.outcome().put("objective f", TrainingReport.number(result.state().value()));
-            report.outcome().put("||grad f||", TrainingReport.number(result.gradientNorm()));
-            report.outcome().put("distributed passes", String.valueOf(result.state().evaluations()));
+            if (useBest) {
+                report.outcome().put("model from iteration", best.iteration() + " (best validation loss "
+                        + TrainingReport.number(best.validationLoss()) + ")");
+            }
+            report.outcome().put("objective f", TrainingReport.number(value));
+            report.outcome().put(l1 > 0 ? "||minimum-norm subgradient||" : "||grad f||",
+                    TrainingReport.number(stationarity));
+            report.outcome().put("distributed passes", String.valueOf(result.state().evaluations()
+                    + (validator == null ? 0 : result.state().iteration() + 1)));
             report.outcome().put("training time", ProgressReporter.duration((System.nanoTime() - startNanos) / 1e9));
             String reportPath = report.write(settings.require("output"), jsc.hadoopConfiguration());
             if (result.reason() == StopReason.DIVERGED) {
-                throw diverged(result, jsc, objective, l2, data, k, step);
+                throw diverged(result, jsc, objective, l2, data, k, choice, std);
             }
-            out.printf(Locale.ROOT, "stopped after %d iterations: %s (||grad f|| = %.3e, tol %s); objective %.15g%n",
-                    result.state().iteration(), result.reason().label(), result.gradientNorm(), settings.get("tol"),
-                    result.state().value());
+            out.printf(Locale.ROOT, "stopped after %d iterations: %s%s (||grad f|| = %.3e); objective %.15g%n",
+                    result.state().iteration(), result.reason().label(),
+                    result.detail() == null ? "" : " (" + result.detail() + ")", result.gradientNorm(),
+                    result.objective());
+            if (useBest && best.iteration() != result.state().iteration()) {
+                out.printf(Locale.ROOT, "model: iteration %d, the best validation loss (%.12g)%n", best.iteration(),
+                        best.validationLoss());
+            }
             out.println("report written to " + reportPath);
-            return new TrainingResult(objective, l2, data.numFeatures, k, labels.classLabels(), result.state().x(),
-                    result.state().iteration(), result.state().value(), result.gradientNorm(), result.reason(), step);
+            return new TrainingResult(objective, l2, data.numFeatures, k, labels.classLabels(), theta, iterations,
+                    value, stationarity, result.reason(), choice.step, choice.name, l1);
+        } finally {
+            if (extraValidation != null) {
+                extraValidation.blocks.unpersist(false);
+            }
         }
     }
 
+    /** The full objective every iteration, or the objective on iteration t's mini-batch. */
+    private FunctionSequence functions(TrainingData data, SparkDataLoss dataLoss, L2Penalty penalty,
+                                       Standardization std) {
+        double fraction = settings.getDouble("batch-fraction");
+        if (fraction >= 1) {
+            DifferentiableFunction f = new RegularizedObjective(dataLoss, penalty);
+            return FunctionSequence.of(std == null ? f : std.scaled(f));
+        }
+        int perEpoch = MiniBatchSampler.batchesPerEpoch(fraction);
+        long blocks = java.util.Arrays.stream(data.blocksPerPartition).sum();
+        if (perEpoch > blocks) {
+            throw new SettingsException(String.format(Locale.ROOT, "--batch-fraction %s asks for %d mini-batches per"
+                    + " epoch, but the data packs into only %d blocks (a batch is a set of whole blocks). Use a"
+                    + " larger fraction or a smaller --block-rows.", settings.get("batch-fraction"), perEpoch, blocks));
+        }
+        MiniBatchSampler sampler = new MiniBatchSampler(settings.getLong("seed"), perEpoch, data.blocksPerPartition);
+        return new FunctionSequence() {
+            @Override
+            public DifferentiableFunction at(long iteration) {
+                DifferentiableFunction f = new RegularizedObjective(dataLoss.batch(sampler, iteration), penalty);
+                return std == null ? f : std.scaled(f);
+            }
+
+            @Override
+            public boolean isStochastic() {
+                return true;
+            }
+        };
+    }
+
+    private StopCriteria criteria(OptimizerChoice choice, boolean stochastic) {
+        StopCriteria c = StopCriteria.iterations(settings.getInt("max-iter"))
+                .withGradientTolerance(settings.getDouble("tol"))
+                .withRelativeGradientTolerance(settings.getDouble("rel-tol"))
+                .withObjectiveTolerance(settings.getDouble("f-tol"), settings.getInt("f-window"));
+        if (!settings.isNone("time-budget")) {
+            c = c.withTimeBudget(settings.getDouble("time-budget"));
+        }
+        if (choice.fixedStep && !stochastic) {
+            c = c.withMaxRises(settings.getInt("divergence-rises"));
+        }
+        if (!settings.isNone("validation") || settings.getDouble("validation-fraction") > 0) {
+            c = c.withPatience(settings.getInt("patience"));
+        }
+        return c;
+    }
+
+    /** Loads --validation PATH with the training data's features and labels; null without it. */
+    private TrainingData.Validation loadValidation(JavaSparkContext jsc, TrainingData data, Objective objective) {
+        if (settings.isNone("validation")) {
+            return null;
+        }
+        TrainingDataLoader.Options o = loaderOptions(objective);
+        o.input = settings.get("validation");
+        o.numFeatures = data.numFeatures;
+        o.fixedLabels = data.labels;
+        o.holdout = new Holdout(0, 0);
+        jsc.setJobGroup(JOB_GROUP, "Downhill train: loading validation data " + o.input, false);
+        TrainingData v = TrainingDataLoader.load(jsc, o);
+        return new TrainingData.Validation(v.blocks, v.rows());
+    }
+
     /** The report's data summary and settings, filled before training; the outcome is added at the end. */
-    private TrainingReport report(TrainingData data, Objective objective, double step, double lipschitz) {
+    private TrainingReport report(TrainingData data, Objective objective, OptimizerChoice choice, double lipschitz,
+                                  TrainingData.Validation validation) {
         TrainingReport r = new TrainingReport();
         Map<String, String> d = r.data();
         d.put("input", settings.get("input"));
         d.put("format", data.format);
         d.put("files", String.valueOf(data.files.files().size()));
         d.put("rows trained on", String.valueOf(data.rows()));
+        if (validation != null) {
+            d.put("validation rows", validation.rows + (settings.isNone("validation") ? " (held out by"
+                    + " validation-fraction)" : " (from " + settings.get("validation") + ")"));
+        }
         d.put("features", String.valueOf(data.numFeatures));
         if (data.labels.numClasses() > 0) {
             d.put("classes", data.labels.numClasses() + " (rows per label: "
@@ -154,8 +281,11 @@ public final class TrainCommand {
         d.put("partitions", String.valueOf(data.partitions));
         d.put("blocks", data.numBlocks + " (" + data.denseBlocks + " dense)");
         d.put("cached", String.format(Locale.ROOT, "%.1f MiB", data.payloadBytes / 1048576.0));
-        d.put("step", TrainingReport.number(step) + (settings.isAuto("step") ? " (1/L, L = "
-                + TrainingReport.number(lipschitz) + ")" : ""));
+        d.put("optimizer", choice.name);
+        if (!Double.isNaN(choice.step)) {
+            d.put("step", TrainingReport.number(choice.step) + (settings.isAuto("step") && choice.step
+                    == 1.0 / lipschitz ? " (1/L, L = " + TrainingReport.number(lipschitz) + ")" : ""));
+        }
         if (data.badRecords.total() > 0) {
             r.badRecords(data.badRecords.describe());
         }
@@ -166,23 +296,28 @@ public final class TrainCommand {
 
     /** Keeps the best parameters seen in OUTPUT/last-good-model.json and says what happened and what to try. */
     private DivergedException diverged(Minimizer.Result result, JavaSparkContext jsc, Objective objective, double l2,
-                                       TrainingData data, int k, double step) throws IOException {
+                                       TrainingData data, int k, OptimizerChoice choice, Standardization std)
+            throws IOException {
         Minimizer.Best best = result.best();
         String kept = "";
         if (best != null) {
+            double[] theta = std == null ? best.x() : std.toUser(best.x());
             TrainingResult lastGood = new TrainingResult(objective, l2, data.numFeatures, k,
-                    data.labels.classLabels(), best.x(), best.iteration(), best.objective(),
-                    best.stationarity(), StopReason.DIVERGED, step);
+                    data.labels.classLabels(), theta, best.iteration(), best.objective(), best.stationarity(),
+                    StopReason.DIVERGED, choice.step, choice.name, settings.getDouble("l1"));
             String path = ModelFile.write(settings.require("output"), LAST_GOOD, ModelFile.toJson(lastGood),
                     jsc.hadoopConfiguration());
             kept = String.format(Locale.ROOT, " The best parameters seen (iteration %d, objective %.12g) are"
                     + " in %s; no model.json was written.", best.iteration(), best.objective(), path);
         }
+        String advice = choice.fixedStep
+                ? " The step " + choice.step + " is too large for this data: try a smaller --step"
+                        + (settings.isAuto("step") ? "" : ", or leave it out (the default is safe for smooth"
+                        + " objectives)") + ", or --optimizer gd-linesearch or lbfgs, whose line search picks"
+                        + " the step."
+                : " Check the data for extreme values.";
         return new DivergedException("training diverged at iteration " + result.state().iteration() + ": "
-                + result.detail() + " (||grad f|| = " + result.gradientNorm() + "). The step " + step
-                + " is too large for this data: try a smaller --step"
-                + (settings.isAuto("step") ? "" : ", or leave it out (the default 1/L is safe for smooth"
-                + " objectives)") + "." + kept);
+                + result.detail() + " (||grad f|| = " + result.gradientNorm() + ")." + advice + kept);
     }
 
     private TrainingDataLoader.Options loaderOptions(Objective objective) {
@@ -196,16 +331,21 @@ public final class TrainCommand {
         o.blockRows = settings.getInt("block-rows");
         o.skipBadRecords = "skip".equals(settings.get("on-bad-record"));
         o.maxBadFraction = settings.getDouble("max-bad-fraction");
+        o.holdout = new Holdout(settings.getLong("seed"), settings.isNone("validation")
+                ? settings.getDouble("validation-fraction") : 0);
         return o;
     }
 
-    private void printSummary(TrainingData data, Objective objective, double l2, double step, double lipschitz,
-                              long maxIter) {
+    private void printSummary(TrainingData data, Objective objective, double l2, OptimizerChoice choice,
+                              double lipschitz, long maxIter, TrainingData.Validation validation) {
         int files = data.files.files().size();
         out.printf(Locale.ROOT, "data: %d rows x %d features (%s) from %d file%s; %d partitions, %d blocks"
                         + " (%d dense), %.1f MiB cached%n",
                 data.rows(), data.numFeatures, data.format, files, files == 1 ? "" : "s", data.partitions,
                 data.numBlocks, data.denseBlocks, data.payloadBytes / 1048576.0);
+        if (validation != null) {
+            out.printf(Locale.ROOT, "validation: %d rows%n", validation.rows);
+        }
         if (data.labels.numClasses() > 0) {
             out.println("classes: " + data.labels.numClasses() + " (rows per label: "
                     + LabelEncoding.classCounts(data.summary, data.labels) + ")");
@@ -213,8 +353,11 @@ public final class TrainCommand {
         if (data.labels.note() != null) {
             out.println("note: " + data.labels.note());
         }
-        out.printf(Locale.ROOT, "objective %s, l2 %s, step %.6g%s, max-iter %d, tol %s%n", objective.cliName(),
-                l2, step, settings.isAuto("step") ? String.format(Locale.ROOT, " (1/L, L = %.6g)", lipschitz) : "",
-                maxIter, settings.get("tol"));
+        String step = Double.isNaN(choice.step) ? "" : String.format(Locale.ROOT, ", step %.6g%s", choice.step,
+                settings.isAuto("step") && choice.step == 1.0 / lipschitz
+                        ? String.format(Locale.ROOT, " (1/L, L = %.6g)", lipschitz) : "");
+        out.printf(Locale.ROOT, "objective %s, l2 %s%s, optimizer %s%s, max-iter %d, rel-tol %s%n",
+                objective.cliName(), l2, settings.getDouble("l1") > 0 ? ", l1 " + settings.get("l1") : "",
+                choice.name, step, maxIter, settings.get("rel-tol"));
     }
 }

@@ -33,7 +33,12 @@ public final class TrainingReport {
 
     /** Records one iteration: its number, the objective and ||grad f||. */
     public void iteration(long iteration, double objective, double gradientNorm) {
-        history.add(new double[] {iteration, objective, gradientNorm});
+        iteration(iteration, objective, gradientNorm, Double.NaN);
+    }
+
+    /** Records one iteration with its validation loss (NaN without validation). */
+    public void iteration(long iteration, double objective, double gradientNorm, double validationLoss) {
+        history.add(new double[] {iteration, objective, gradientNorm, validationLoss});
     }
 
     public Map<String, String> outcome() {
@@ -122,6 +127,17 @@ public final class TrainingReport {
         }
         if (!gap.isEmpty()) {
             chart.addSeries("f - min f", gapIt, gap).setMarker(SeriesMarkers.NONE);
+        }
+        List<Double> vit = new ArrayList<>();
+        List<Double> v = new ArrayList<>();
+        for (double[] h : history) {
+            if (h[3] > 0 && Double.isFinite(h[3])) {
+                vit.add(h[0]);
+                v.add(h[3]);
+            }
+        }
+        if (!v.isEmpty()) {
+            chart.addSeries("validation loss", vit, v).setMarker(SeriesMarkers.NONE);
         }
         return BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
     }

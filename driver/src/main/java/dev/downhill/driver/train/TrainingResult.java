@@ -17,10 +17,20 @@ public final class TrainingResult {
     public final double gradientNorm;
     public final StopReason stopReason;
     public final double step;
+    /** The update rule that trained it, e.g. "lbfgs". */
+    public final String optimizer;
+    public final double l1;
 
     public TrainingResult(Objective objective, double l2, int numFeatures, int numOutputs, double[] classLabels,
                           double[] parameters, long iterations, double objectiveValue, double gradientNorm,
                           StopReason stopReason, double step) {
+        this(objective, l2, numFeatures, numOutputs, classLabels, parameters, iterations, objectiveValue, gradientNorm,
+                stopReason, step, "gd", 0.0);
+    }
+
+    public TrainingResult(Objective objective, double l2, int numFeatures, int numOutputs, double[] classLabels,
+                          double[] parameters, long iterations, double objectiveValue, double gradientNorm,
+                          StopReason stopReason, double step, String optimizer, double l1) {
         this.objective = objective;
         this.l2 = l2;
         this.numFeatures = numFeatures;
@@ -32,5 +42,7 @@ public final class TrainingResult {
         this.gradientNorm = gradientNorm;
         this.stopReason = stopReason;
         this.step = step;
+        this.optimizer = optimizer;
+        this.l1 = l1;
     }
 }
