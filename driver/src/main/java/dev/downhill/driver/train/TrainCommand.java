@@ -100,6 +100,15 @@ public final class TrainCommand {
                     + " %s). Rescale the features (for example to unit variance).",
                     data.smoothness.meanAugmentedSquaredNormOrNaN(), data.smoothness.maxAugmentedSquaredNorm()));
         }
+        // Standardization is a change of variables theta = A u: the optimizer works on u, the data and the
+        // objective stay the user's (see Standardization). Its 1/L bound is the scaled problem's.
+        Standardization std = null;
+        if (settings.getBoolean("standardize")) {
+            jsc.setJobGroup(JOB_GROUP, "Downhill train: feature means and deviations", false);
+            FeatureMoments moments = FeatureMomentsPass.compute(data.blocks, data.numFeatures);
+            std = new Standardization(model, moments.means(), moments.standardDeviations());
+            lipschitz = std.lipschitz(objective.curvatureBound(), l2);
+        }
         OptimizerChoice choice = OptimizerChoice.resolve(settings, objective, lipschitz);
         TrainingData.Validation extraValidation = loadValidation(jsc, data, objective);
         TrainingData.Validation validation = extraValidation != null ? extraValidation : data.validation;
@@ -107,14 +116,6 @@ public final class TrainCommand {
             printSummary(data, objective, l2, choice, lipschitz, maxIter, validation);
             if (data.badRecords.total() > 0) {
                 out.print(data.badRecords.describe());
-            }
-            // Standardization is a change of variables theta = A u: the optimizer works on u, the data and
-            // the objective stay the user's (see Standardization).
-            Standardization std = null;
-            if (settings.getBoolean("standardize")) {
-                jsc.setJobGroup(JOB_GROUP, "Downhill train: feature means and deviations", false);
-                FeatureMoments moments = FeatureMomentsPass.compute(data.blocks, data.numFeatures);
-                std = new Standardization(model, moments.means(), moments.standardDeviations());
             }
             SparkDataLoss dataLoss = new SparkDataLoss(jsc, data.blocks, model, loss);
             L2Penalty penalty = new L2Penalty(l2, model);

@@ -63,7 +63,7 @@ public abstract class DataBlock implements Serializable {
     /** ||x_row||^2. */
     public abstract double squaredNorm(int row);
 
-    /** sum[j] += sum_i x_{i,j} and sumSquares[j] += sum_i x_{i,j}^2 over the block's rows (unweighted). */
+    /** sum[j] += sum_i v_i x_{i,j} and sumSquares[j] += sum_i v_i x_{i,j}^2, v_i the instance weights. */
     public abstract void addMoments(double[] sum, double[] sumSquares);
 
     /** Number of stored feature values (d per row when dense). */

@@ -40,10 +40,11 @@ public final class DenseBlock extends DataBlock {
     public void addMoments(double[] sum, double[] sumSquares) {
         for (int i = 0; i < numRows; i++) {
             final int base = i * numFeatures;
+            final double w = weight(i);
             for (int j = 0; j < numFeatures; j++) {
                 double v = values[base + j];
-                sum[j] += v;
-                sumSquares[j] += v * v;
+                sum[j] += w * v;
+                sumSquares[j] += w * v * v;
             }
         }
     }

@@ -3,8 +3,9 @@ package dev.downhill.core.data;
 import java.io.Serializable;
 
 /**
- * Per-feature count, sum and sum of squares over rows (unweighted), merged across partitions, giving
- * mean_j = S_j / n and sigma_j = sqrt(max(Q_j / n - mean_j^2, 0)). The one-pass formula loses digits when
+ * Per-feature weighted sums over rows (instance weights v_i, as in the objective's weighted mean), merged
+ * across partitions: V = sum v_i, S_j = sum v_i x_ij, Q_j = sum v_i x_ij^2, giving mean_j = S_j / V and
+ * sigma_j = sqrt(max(Q_j / V - mean_j^2, 0)). The one-pass formula loses digits when
  * |mean| >> sigma; that is harmless here because the moments only precondition the problem (see
  * {@code Standardization}) and never change the objective or its optimum.
  */
@@ -12,6 +13,7 @@ public final class FeatureMoments implements Serializable {
     private static final long serialVersionUID = 1L;
 
     private long rows;
+    private double weightSum;
     private double[] sum;
     private double[] sumSquares;
 
@@ -23,6 +25,9 @@ public final class FeatureMoments implements Serializable {
     public void add(DataBlock block) {
         block.addMoments(sum, sumSquares);
         rows += block.numRows();
+        for (int i = 0; i < block.numRows(); i++) {
+            weightSum += block.weight(i);
+        }
     }
 
     /** Adds {@code other} into this one and returns this. */
@@ -35,6 +40,7 @@ public final class FeatureMoments implements Serializable {
             sumSquares[j] += other.sumSquares[j];
         }
         rows += other.rows;
+        weightSum += other.weightSum;
         return this;
     }
 
@@ -45,7 +51,7 @@ public final class FeatureMoments implements Serializable {
     public double[] means() {
         double[] m = new double[sum.length];
         for (int j = 0; j < m.length; j++) {
-            m[j] = rows == 0 ? 0 : sum[j] / rows;
+            m[j] = weightSum > 0 ? sum[j] / weightSum : 0;
         }
         return m;
     }
@@ -53,9 +59,9 @@ public final class FeatureMoments implements Serializable {
     public double[] standardDeviations() {
         double[] s = new double[sum.length];
         for (int j = 0; j < s.length; j++) {
-            if (rows > 0) {
-                double mean = sum[j] / rows;
-                s[j] = Math.sqrt(Math.max(sumSquares[j] / rows - mean * mean, 0.0));
+            if (weightSum > 0) {
+                double mean = sum[j] / weightSum;
+                s[j] = Math.sqrt(Math.max(sumSquares[j] / weightSum - mean * mean, 0.0));
             }
         }
         return s;

@@ -44,11 +44,13 @@ public final class SparseBlock extends DataBlock {
 
     @Override
     public void addMoments(double[] sum, double[] sumSquares) {
-        final int end = rowStart[numRows];
-        for (int p = 0; p < end; p++) {
-            double v = values[p];
-            sum[indices[p]] += v;
-            sumSquares[indices[p]] += v * v;
+        for (int i = 0; i < numRows; i++) {
+            final double w = weight(i);
+            for (int p = rowStart[i]; p < rowStart[i + 1]; p++) {
+                double v = values[p];
+                sum[indices[p]] += w * v;
+                sumSquares[indices[p]] += w * v * v;
+            }
         }
     }
 

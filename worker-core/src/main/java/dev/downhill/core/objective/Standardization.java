@@ -24,6 +24,7 @@ public final class Standardization {
     private final int k;
     private final double[] scale;
     private final double[] mean;
+    private final double[] sigma;
 
     /** @param mean feature means, or null for scaling only; @param sigma feature standard deviations */
     public Standardization(LinearModel model, double[] mean, double[] sigma) {
@@ -34,11 +35,38 @@ public final class Standardization {
         }
         this.scale = new double[d];
         this.mean = new double[d];
+        this.sigma = new double[d];
         for (int j = 0; j < d; j++) {
-            double sj = sigma[j] > 0 && Double.isFinite(sigma[j]) ? 1.0 / sigma[j] : 1.0;
-            scale[j] = Double.isFinite(sj) ? sj : 1.0;
             this.mean[j] = mean == null || !Double.isFinite(mean[j]) ? 0.0 : mean[j];
+            this.sigma[j] = Double.isFinite(sigma[j]) ? sigma[j] : 0.0;
+            // A deviation tiny next to the mean is the one-pass formula's rounding, not a scale to trust.
+            boolean reliable = this.sigma[j] > 0 && this.sigma[j] * this.sigma[j] > UNRELIABLE * this.mean[j] * this.mean[j];
+            scale[j] = reliable && Double.isFinite(1.0 / this.sigma[j]) ? 1.0 / this.sigma[j] : 1.0;
         }
+    }
+
+    /** sigma^2 below this times mean^2 is left unscaled: the one-pass variance has no correct digits there. */
+    static final double UNRELIABLE = 1e-8;
+
+    /**
+     * The trace bound L on the scaled problem's gradient Lipschitz constant (what 1/L steps need there).
+     * With weighted moments, the weighted mean over rows of ||x'||^2 + 1 is sum_j s_j^2 sigma_j^2 + 1: 1 for
+     * each scaled feature, sigma_j^2 for an unscaled one (bounded by max(sigma_j^2, 1e-8 mean_j^2) where
+     * the variance is unreliable). The L2 term (lambda/2) sum s_j^2 u_j^2 adds lambda max_j s_j^2. So
+     * L = c (that sum + 1) + lambda max_j s_j^2, with c the loss's curvature bound.
+     */
+    public double lipschitz(double curvatureBound, double lambda) {
+        double trace = 1;
+        double maxScale2 = 0;
+        for (int j = 0; j < d; j++) {
+            if (scale[j] != 1.0 || sigma[j] == 1.0) {
+                trace += 1;
+            } else {
+                trace += Math.max(sigma[j] * sigma[j], UNRELIABLE * mean[j] * mean[j]);
+            }
+            maxScale2 = Math.max(maxScale2, scale[j] * scale[j]);
+        }
+        return curvatureBound * trace + lambda * maxScale2;
     }
 
     /** theta = A u. */
