@@ -109,6 +109,25 @@ class BadSettingsTest {
                 "--step");
     }
 
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = ';', value = {
+            // a line search compares objectives, which differ between mini-batches
+            "--optimizer lbfgs --batch-fraction 0.1;  --optimizer lbfgs needs the full gradient; adam",
+            "--optimizer gd-linesearch --batch-fraction 0.5; --optimizer gd-linesearch needs the full gradient",
+            // L1 needs a proximal step or OWL-QN
+            "--optimizer adam --l1 0.1;                --l1 is supported by --optimizer gd, gd-linesearch and fista",
+            "--l1 0.1 --batch-fraction 0.5 --optimizer gd; --l1 needs full-batch training",
+            // schedules are for rules with a fixed step
+            "--optimizer lbfgs --schedule exp;         --schedule does not apply to --optimizer lbfgs",
+            "--validation-fraction 0.1 --validation x.libsvm; not both",
+            "--batch-fraction 0;                       --batch-fraction '0' is not valid",
+            "--optimizer newton;                       --optimizer 'newton' is not valid",
+            "--time-budget -5;                         --time-budget '-5' is not valid",
+    })
+    void optimizerCombinationsThatCannotWorkAreRefused(String args, String message) {
+        assertRefused(run(train(args.trim().split("\\s+"))), message);
+    }
+
     /** The control: with valid settings that master does start Spark, and fails there (exit 1). */
     @Test
     void theUnparseableMasterFailsOnceSparkStarts() {
