@@ -12,7 +12,7 @@ public final class TestData {
     public final double[][] x;
     public final double[] y;
 
-    private TestData(double[][] x, double[] y) {
+    TestData(double[][] x, double[] y) {
         this.x = x;
         this.y = y;
     }

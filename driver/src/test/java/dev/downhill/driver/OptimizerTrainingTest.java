@@ -1,0 +1,259 @@
+package dev.downhill.driver;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.commons.math3.linear.Array2DRowRealMatrix;
+import org.apache.commons.math3.linear.ArrayRealVector;
+import org.apache.commons.math3.linear.CholeskyDecomposition;
+import org.apache.commons.math3.linear.RealMatrix;
+import org.apache.commons.math3.linear.RealVector;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * #3 end to end through {@code train}: default settings reach known optima (a Newton solve and the normal
+ * equations, written here with commons-math), standardization on and off agree, mini-batch and validation
+ * runs are reproducible to the byte, and early stopping keeps the best validation iterate.
+ */
+class OptimizerTrainingTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    private static TrainCommandLineTest.Run run(String... args) {
+        return TrainCommandLineTest.run(args);
+    }
+
+    private static String[] train(Path input, String objective, Path output, String... extra) {
+        List<String> args = new ArrayList<>(List.of("train", "--input", input.toString(), "--objective", objective,
+                "--output", output.toString(), "--master", "local[2]", "--partitions", "3"));
+        args.addAll(List.of(extra));
+        return args.toArray(new String[0]);
+    }
+
+    private JsonNode model(Path output) throws Exception {
+        return JSON.readTree(output.resolve("model.json").toFile());
+    }
+
+    /** theta = [w, b] from a single-output model file. */
+    private static double[] parameters(JsonNode m) {
+        int d = m.get("numFeatures").asInt();
+        double[] theta = new double[d + 1];
+        for (int j = 0; j < d; j++) {
+            theta[j] = m.get("weights").get(j).asDouble();
+        }
+        theta[d] = m.get("intercepts").asDouble();
+        return theta;
+    }
+
+    /** Rows with a trailing 1 for the intercept. */
+    private static double[][] augmented(TestData t) {
+        double[][] a = new double[t.rows()][];
+        for (int i = 0; i < t.rows(); i++) {
+            a[i] = java.util.Arrays.copyOf(t.x[i], t.features() + 1);
+            a[i][t.features()] = 1;
+        }
+        return a;
+    }
+
+    /** f(theta) = mean logistic loss + (l2/2)||w||^2, written out from the README's formula. */
+    private static double logisticObjective(double[][] a, double[] y, double l2, double[] theta) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) {
+            double z = 0;
+            for (int j = 0; j < theta.length; j++) {
+                z += a[i][j] * theta[j];
+            }
+            s += Math.max(z, 0) - y[i] * z + Math.log1p(Math.exp(-Math.abs(z)));
+        }
+        double w2 = 0;
+        for (int j = 0; j < theta.length - 1; j++) {
+            w2 += theta[j] * theta[j];
+        }
+        return s / a.length + 0.5 * l2 * w2;
+    }
+
+    /** Newton's method on the logistic objective to machine precision: the reference optimum. */
+    private static double[] newton(double[][] a, double[] y, double l2) {
+        int p = a[0].length;
+        double[] theta = new double[p];
+        for (int iter = 0; iter < 100; iter++) {
+            RealMatrix h = new Array2DRowRealMatrix(p, p);
+            RealVector g = new ArrayRealVector(p);
+            for (int i = 0; i < a.length; i++) {
+                double z = 0;
+                for (int j = 0; j < p; j++) {
+                    z += a[i][j] * theta[j];
+                }
+                double mu = 1 / (1 + Math.exp(-z));
+                for (int j = 0; j < p; j++) {
+                    g.addToEntry(j, (mu - y[i]) * a[i][j] / a.length);
+                    for (int k = 0; k < p; k++) {
+                        h.addToEntry(j, k, mu * (1 - mu) * a[i][j] * a[i][k] / a.length);
+                    }
+                }
+            }
+            for (int j = 0; j < p - 1; j++) {
+                g.addToEntry(j, l2 * theta[j]);
+                h.addToEntry(j, j, l2);
+            }
+            RealVector step = new CholeskyDecomposition(h, 1e-300, 1e-300).getSolver().solve(g);
+            for (int j = 0; j < p; j++) {
+                theta[j] -= step.getEntry(j);
+            }
+            if (g.getNorm() < 1e-15) {
+                break;
+            }
+        }
+        return theta;
+    }
+
+    private static long iterations(TrainCommandLineTest.Run r) {
+        Matcher m = Pattern.compile("stopped after (\\d+) iterations").matcher(r.out());
+        assertTrue(m.find(), r.out());
+        return Long.parseLong(m.group(1));
+    }
+
+    @Test
+    void defaultsReachTheNewtonOptimumOfLogisticRegression() throws Exception {
+        TestData t = TestData.binary(600, 6, 21);
+        Path input = t.writeLibsvm(dir.resolve("binary.libsvm"), 0.0);
+        double l2 = 0.01;
+        TrainCommandLineTest.Run r = run(train(input, "logistic", dir.resolve("out"), "--l2", String.valueOf(l2)));
+        assertEquals(0, r.code(), r.err());
+        double[][] a = augmented(t);
+        double best = logisticObjective(a, t.y, l2, newton(a, t.y, l2));
+        double got = logisticObjective(a, t.y, l2, parameters(model(dir.resolve("out"))));
+        assertTrue((got - best) / best <= 1e-9, "relative gap " + (got - best) / best);
+        assertTrue(iterations(r) <= 300, r.out());
+        assertEquals("lbfgs", model(dir.resolve("out")).get("optimizer").asText());
+    }
+
+    @Test
+    void defaultsSolveAnIllConditionedLeastSquaresProblem() throws Exception {
+        // Feature j scaled by 10^(-j/2): the Hessian's condition number is about 1e5 before standardization.
+        TestData base = TestData.regression(500, 6, 33);
+        double[][] x = new double[base.rows()][];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = base.x[i].clone();
+            for (int j = 0; j < x[i].length; j++) {
+                x[i][j] *= Math.pow(10, -j / 2.0);
+            }
+        }
+        TestData t = new TestData(x, base.y);
+        for (String standardize : new String[] {"true", "false"}) {
+            Path out = dir.resolve("ls-" + standardize);
+            TrainCommandLineTest.Run r = run(train(t.writeLibsvm(dir.resolve("ls.libsvm"), 0.0), "least-squares", out,
+                    "--l2", "0", "--standardize", standardize));
+            assertEquals(0, r.code(), r.err());
+            double[] theta = parameters(model(out));
+            double[] exact = leastSquares(augmented(t), t.y);
+            double got = squaredObjective(augmented(t), t.y, theta);
+            double best = squaredObjective(augmented(t), t.y, exact);
+            assertTrue((got - best) / best <= 1e-9, "standardize " + standardize + ": relative gap "
+                    + (got - best) / best + "\n" + r.out());
+            assertTrue(iterations(r) <= 300, r.out());
+        }
+    }
+
+    private static double squaredObjective(double[][] a, double[] y, double[] theta) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) {
+            double z = 0;
+            for (int j = 0; j < theta.length; j++) {
+                z += a[i][j] * theta[j];
+            }
+            s += 0.5 * (z - y[i]) * (z - y[i]);
+        }
+        return s / a.length;
+    }
+
+    private static double[] leastSquares(double[][] a, double[] y) {
+        RealMatrix m = new Array2DRowRealMatrix(a);
+        RealVector b = new ArrayRealVector(y);
+        return new org.apache.commons.math3.linear.QRDecomposition(m).getSolver().solve(b).toArray();
+    }
+
+    @Test
+    void standardizationOnAndOffReachTheSameOptimum() throws Exception {
+        TestData t = TestData.binary(500, 5, 8);
+        Path input = t.writeLibsvm(dir.resolve("b.libsvm"), 0.0);
+        TrainCommandLineTest.Run on = run(train(input, "logistic", dir.resolve("on"), "--l2", "0.05"));
+        TrainCommandLineTest.Run off = run(train(input, "logistic", dir.resolve("off"), "--l2", "0.05",
+                "--standardize", "false"));
+        assertEquals(0, on.code(), on.err());
+        assertEquals(0, off.code(), off.err());
+        double[] a = parameters(model(dir.resolve("on")));
+        double[] b = parameters(model(dir.resolve("off")));
+        for (int j = 0; j < a.length; j++) {
+            assertEquals(a[j], b[j], 1e-6 * Math.max(1, Math.abs(a[j])), "parameter " + j);
+        }
+        double fa = model(dir.resolve("on")).get("objectiveValue").asDouble();
+        double fb = model(dir.resolve("off")).get("objectiveValue").asDouble();
+        assertEquals(fa, fb, 1e-12 * fa);
+    }
+
+    @Test
+    void miniBatchRunsAreIdenticalWhateverTheCores() throws Exception {
+        TestData t = TestData.binary(800, 4, 5);
+        Path input = t.writeLibsvm(dir.resolve("mb.libsvm"), 0.0);
+        String[] extra = {"--optimizer", "gd", "--batch-fraction", "0.25", "--block-rows", "50", "--max-iter", "40",
+                "--seed", "7"};
+        TrainCommandLineTest.Run a = run(train(input, "logistic", dir.resolve("a"), extra));
+        List<String> withOneCore = new ArrayList<>(List.of(train(input, "logistic", dir.resolve("b"), extra)));
+        withOneCore.addAll(List.of("--master", "local[1]"));
+        TrainCommandLineTest.Run b = run(withOneCore.toArray(new String[0]));
+        assertEquals(0, a.code(), a.err());
+        assertEquals(0, b.code(), b.err());
+        assertArrayEquals(Files.readAllBytes(dir.resolve("a/model.json")),
+                Files.readAllBytes(dir.resolve("b/model.json")));
+        // Another seed picks other batches, so another model.
+        List<String> otherSeed = new ArrayList<>(List.of(train(input, "logistic", dir.resolve("c"), extra)));
+        otherSeed.addAll(List.of("--seed", "8"));
+        assertEquals(0, run(otherSeed.toArray(new String[0])).code());
+        assertFalse(java.util.Arrays.equals(Files.readAllBytes(dir.resolve("a/model.json")),
+                Files.readAllBytes(dir.resolve("c/model.json"))));
+    }
+
+    @Test
+    void validationFractionHoldsOutTheSameRowsAndKeepsTheBestIterate() throws Exception {
+        TestData t = TestData.binary(1000, 4, 12);
+        Path input = t.writeLibsvm(dir.resolve("v.libsvm"), 0.0);
+        String[] extra = {"--optimizer", "gd", "--validation-fraction", "0.3", "--patience", "5", "--max-iter", "60"};
+        TrainCommandLineTest.Run a = run(train(input, "logistic", dir.resolve("va"), extra));
+        TrainCommandLineTest.Run b = run(train(input, "logistic", dir.resolve("vb"), extra));
+        assertEquals(0, a.code(), a.err());
+        Matcher m = Pattern.compile("validation: (\\d+) rows").matcher(a.out());
+        assertTrue(m.find(), a.out());
+        long held = Long.parseLong(m.group(1));
+        assertTrue(held > 240 && held < 360, "held out " + held + " of 1000");
+        assertTrue(a.out().contains("data: " + (1000 - held) + " rows"), a.out());
+        assertArrayEquals(Files.readAllBytes(dir.resolve("va/model.json")),
+                Files.readAllBytes(dir.resolve("vb/model.json")));
+        // Every iteration's validation loss is in metrics.jsonl; the model is the iterate with the lowest.
+        List<String> lines = Files.readAllLines(dir.resolve("va/metrics.jsonl"));
+        double lowest = Double.POSITIVE_INFINITY;
+        long at = -1;
+        for (String line : lines) {
+            JsonNode rec = JSON.readTree(line);
+            double v = rec.get("validationLoss").asDouble();
+            if (v < lowest) {
+                lowest = v;
+                at = rec.get("iteration").asLong();
+            }
+        }
+        assertEquals(at, model(dir.resolve("va")).get("iterations").asLong());
+    }
+}
