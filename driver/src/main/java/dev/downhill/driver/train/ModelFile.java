@@ -77,7 +77,9 @@ public final class ModelFile {
         root.put("objectiveValue", r.objectiveValue);
         root.put("gradientNorm", r.gradientNorm);
         root.put("stopReason", r.stopReason.label());
-        root.put("step", r.step);
+        if (Double.isFinite(r.step)) { // lbfgs has no step of its own
+            root.put("step", r.step);
+        }
         root.put("optimizer", r.optimizer);
         return root;
     }

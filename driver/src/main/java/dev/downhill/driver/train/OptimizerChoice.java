@@ -3,8 +3,24 @@ package dev.downhill.driver.train;
 import dev.downhill.core.loss.Objective;
 import dev.downhill.core.model.LinearModel;
 import dev.downhill.core.objective.L1Penalty;
+import dev.downhill.core.optim.AdaGrad;
+import dev.downhill.core.optim.Adam;
+import dev.downhill.core.optim.AdamW;
+import dev.downhill.core.optim.BacktrackingLineSearch;
+import dev.downhill.core.optim.ConstantSchedule;
+import dev.downhill.core.optim.ExponentialDecaySchedule;
 import dev.downhill.core.optim.GradientDescent;
+import dev.downhill.core.optim.InverseSqrtSchedule;
+import dev.downhill.core.optim.LBFGS;
+import dev.downhill.core.optim.Momentum;
+import dev.downhill.core.optim.Nesterov;
+import dev.downhill.core.optim.OWLQN;
 import dev.downhill.core.optim.Optimizer;
+import dev.downhill.core.optim.ProximalGradient;
+import dev.downhill.core.optim.RMSProp;
+import dev.downhill.core.optim.StepDecaySchedule;
+import dev.downhill.core.optim.StepSchedule;
+import dev.downhill.core.optim.WarmupSchedule;
 import dev.downhill.driver.settings.Settings;
 import dev.downhill.driver.settings.SettingsException;
 import java.util.Set;
@@ -27,11 +43,14 @@ public final class OptimizerChoice {
     public final double step;
     /** Whether the objective may rise from one iteration to the next without anything being wrong. */
     public final boolean fixedStep;
+    /** The schedule: --schedule, or inv-sqrt for hinge's default subgradient method. */
+    public final String scheduleName;
 
-    private OptimizerChoice(String name, double step, boolean fixedStep) {
+    private OptimizerChoice(String name, double step, boolean fixedStep, String scheduleName) {
         this.name = name;
         this.step = step;
         this.fixedStep = fixedStep;
+        this.scheduleName = scheduleName;
     }
 
     /** Resolves and checks the rule; {@code lipschitz} is the 1/L bound's L. */
@@ -39,13 +58,21 @@ public final class OptimizerChoice {
         boolean l1 = s.getDouble("l1") > 0;
         boolean batches = s.getDouble("batch-fraction") < 1;
         String name = s.get("optimizer");
+        String schedule = s.get("schedule");
         if (Settings.AUTO.equals(name)) {
-            name = batches ? "adam" : objective == Objective.HINGE ? "gd" : l1 ? "fista" : "lbfgs";
+            name = batches ? "adam" : l1 ? "fista" : objective == Objective.HINGE ? "gd" : "lbfgs";
+            if (objective == Objective.HINGE && "gd".equals(name) && !s.isGiven("schedule")) {
+                schedule = "inv-sqrt"; // hinge is not smooth: the subgradient method needs a decaying step
+            }
         }
         if (batches && !STOCHASTIC.contains(name)) {
             throw new SettingsException("--optimizer " + name + " needs the full gradient: its line search would"
                     + " compare objectives of different mini-batches. With --batch-fraction below 1 use one of "
                     + String.join(", ", new java.util.TreeSet<>(STOCHASTIC)) + ".");
+        }
+        if (l1 && "gd".equals(name) && !"constant".equals(schedule)) {
+            throw new SettingsException("--optimizer gd with --l1 runs proximal gradient (ISTA) with a backtracking"
+                    + " step; --schedule does not apply to it.");
         }
         if (l1 && !WITH_L1.contains(name)) {
             throw new SettingsException("--l1 is supported by --optimizer gd, gd-linesearch and fista (proximal"
@@ -69,22 +96,69 @@ public final class OptimizerChoice {
                 default -> step = 1.0 / lipschitz;
             }
         }
-        boolean fixed = !SELF_STEPPING.contains(name);
-        return new OptimizerChoice(name, step, fixed);
+        boolean fixed = !SELF_STEPPING.contains(name) && !(l1 && "gd".equals(name));
+        return new OptimizerChoice(name, step, fixed, schedule);
     }
 
     /** Builds the rule; {@code l1} is the penalty in the optimizer's coordinates, or null. */
     public Optimizer create(Settings s, LinearModel model, L1Penalty l1) {
+        if (l1 != null) {
+            switch (name) {
+                case "gd", "gd-linesearch":
+                    return ProximalGradient.ista(l1, step);
+                case "fista":
+                    return ProximalGradient.fista(l1, step);
+                case "lbfgs":
+                    return new OWLQN(l1, s.getInt("lbfgs-memory"));
+                default:
+                    throw new IllegalStateException("resolve() lets no other rule take l1: " + name);
+            }
+        }
+        StepSchedule schedule = schedule(s);
+        double mu = s.getDouble("momentum");
         switch (name) {
             case "gd":
-                if (l1 != null) {
-                    break;
-                }
-                return new GradientDescent(step);
+                return new GradientDescent(schedule);
+            case "gd-linesearch":
+                return new BacktrackingLineSearch(step);
+            case "fista":
+                return ProximalGradient.fista(new L1Penalty(new double[model.numParameters()]), step);
+            case "lbfgs":
+                return new LBFGS(s.getInt("lbfgs-memory"));
+            case "momentum":
+                return new Momentum(schedule, mu);
+            case "nesterov":
+                return new Nesterov(schedule, mu);
+            case "adagrad":
+                return new AdaGrad(schedule);
+            case "rmsprop":
+                return new RMSProp(schedule);
+            case "adam":
+                return new Adam(schedule);
+            case "adamw":
+                return new AdamW(schedule, Adam.DEFAULT_BETA1, Adam.DEFAULT_BETA2, Adam.DEFAULT_EPSILON,
+                        s.getDouble("weight-decay"), model::isPenalized);
             default:
-                break;
+                throw new IllegalStateException("unknown optimizer " + name);
         }
-        throw new SettingsException("--optimizer " + name + (l1 != null ? " with --l1" : "")
-                + " is not available in this build.");
+    }
+
+    /**
+     * The step of iteration t from --schedule, --decay-rate, --decay-every and --warmup. exp decays by
+     * decay-rate every decay-every iterations smoothly (gamma = decay-rate^(1/decay-every) per iteration),
+     * step in jumps.
+     */
+    StepSchedule schedule(Settings s) {
+        double rate = s.getDouble("decay-rate");
+        int every = s.getInt("decay-every");
+        StepSchedule base = switch (scheduleName) {
+            case "constant" -> new ConstantSchedule(step);
+            case "inv-sqrt" -> new InverseSqrtSchedule(step);
+            case "exp" -> new ExponentialDecaySchedule(step, Math.pow(rate, 1.0 / every));
+            case "step" -> new StepDecaySchedule(step, rate, every);
+            default -> throw new IllegalStateException("unknown schedule " + scheduleName);
+        };
+        int warmup = s.getInt("warmup");
+        return warmup > 0 ? new WarmupSchedule(base, warmup) : base;
     }
 }
