@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 class LBFGSTest {
 
     /** f(x) = (1/2) x^T A x - b . x with A symmetric positive definite; grad f = A x - b. */
-    private static final class DenseQuadratic implements DifferentiableFunction {
+    static final class DenseQuadratic implements DifferentiableFunction {
         final double[][] a;
         final double[] b;
 
@@ -65,7 +65,7 @@ class LBFGSTest {
     }
 
     /** The BFGS inverse update written out: (I - rho s y^T) H (I - rho y s^T) + rho s s^T, rho = 1 / y.s. */
-    private static double[][] bfgsUpdate(double[][] h, double[] s, double[] y) {
+    static double[][] bfgsUpdate(double[][] h, double[] s, double[] y) {
         int n = s.length;
         double rho = 1 / Vectors.dot(y, s);
         double[][] left = new double[n][n];
@@ -85,7 +85,7 @@ class LBFGSTest {
         return r;
     }
 
-    private static double[] times(double[][] h, double[] v) {
+    static double[] times(double[][] h, double[] v) {
         double[] r = new double[v.length];
         for (int i = 0; i < v.length; i++) {
             for (int j = 0; j < v.length; j++) {
