@@ -22,7 +22,9 @@ import dev.downhill.core.objective.DifferentiableFunction;
  *
  * <p>The line search compares values of f, so f must be the same function at every iteration (no
  * mini-batches). State: the history under "lbfgs." (vectors "lbfgs.s0".., "lbfgs.y0".., scalars
- * "lbfgs.pairs", "lbfgs.newest"). Memory: 2m + 3 vectors of the parameters' size.
+ * "lbfgs.pairs", "lbfgs.newest"). Memory: vectors of the parameters' size, 2m + 2 in the state (history, x,
+ * grad f) and 3 per step (direction, trial point, its gradient), plus 1 in the line search when the first
+ * trial is not accepted.
  */
 public final class LBFGS implements Optimizer {
     public static final int DEFAULT_HISTORY = 10;
