@@ -21,7 +21,10 @@ import dev.downhill.core.objective.DifferentiableFunction;
  *
  * <p>If no trial satisfies the test within 60 halvings, or the step becomes so small that x + t d
  * rounds to x in every coordinate, {@link #step} returns false with x, f and grad f unchanged (and the
- * next-trial step unchanged): at machine precision nothing decreases f along -grad f. A trial whose f
+ * next-trial step unchanged): at machine precision nothing decreases f along -grad f. Because the test
+ * compares values of f, it resolves a decrease only down to f's rounding, eps |f|; near a minimizer with
+ * curvature mu that is a distance of about sqrt(2 eps |f| / mu) from it, so the search stops with
+ * ||grad f|| near sqrt(eps) (1e-8) times the problem's scale, not at eps. A trial whose f
  * is NaN or infinite is rejected like any other. Meant for a deterministic f; on mini-batches f(x) and
  * f(x + t d) would come from different batches.
  */

@@ -37,7 +37,9 @@ import java.util.Arrays;
  * </ul>
  *
  * <p>If no trial passes within 60 halvings, or z rounds to y, {@link #step} returns false with x, f and
- * grad f unchanged: the iterate is optimal to machine precision. {@link #stationarity} is the norm of the
+ * grad f unchanged: the iterate is optimal to machine precision. As with {@link BacktrackingLineSearch},
+ * a test on values resolves x to about sqrt(2 eps |F| / mu), so the minimum-norm subgradient at that stop
+ * is near sqrt(eps) (1e-8) times the problem's scale. {@link #stationarity} is the norm of the
  * minimum-norm subgradient of f + h and {@link #objective} is f + h.
  */
 public final class ProximalGradient implements Optimizer {
