@@ -1,6 +1,7 @@
 package dev.downhill.core.optim;
 
 import dev.downhill.core.objective.DifferentiableFunction;
+import dev.downhill.core.objective.L1Penalty;
 
 /**
  * Diagonal AdaGrad (Duchi, Hazan and Singer, "Adaptive subgradient methods for online learning and
@@ -13,6 +14,13 @@ import dev.downhill.core.objective.DifferentiableFunction;
  * the division finite for a coordinate whose gradients have all been 0. With eta_k = eta constant, the
  * paper's Theorem 5 bounds the regret by (D_inf^2 / (2 eta)) sum_j ||g_{1:T,j}|| + eta sum_j ||g_{1:T,j}||
  * (plus (delta d D_inf^2) / (2 eta)), D_inf = max_k ||x_k - u||_inf. The sum G is "adagrad.sumSquares".
+ *
+ * <p>With an optional L1 penalty h = sum_j c_j |x_j| the step is the paper's composite mirror descent
+ * (Section 5.1): soft-thresholding in the same per-coordinate metric, with H_j = delta + sqrt(G_{k,j}),
+ *
+ * <pre>  x_{k+1,j} = S_{eta_k c_j / H_j}(x_{k,j} - eta_k g_{k,j} / H_j),   S_tau(v) = sign(v) max(|v| - tau, 0),</pre>
+ *
+ * and {@link #stationarity} and {@link #objective} measure f + h.
  */
 public final class AdaGrad implements Optimizer {
     /** delta when none is given. */
@@ -22,19 +30,52 @@ public final class AdaGrad implements Optimizer {
 
     private final StepSchedule schedule;
     private final double delta;
+    private final L1Penalty l1;
 
     /** delta = 1e-10. */
     public AdaGrad(StepSchedule schedule) {
-        this(schedule, DEFAULT_DELTA);
+        this(schedule, DEFAULT_DELTA, null);
     }
 
     /** @param delta added to sqrt(G); positive and finite */
     public AdaGrad(StepSchedule schedule, double delta) {
+        this(schedule, delta, null);
+    }
+
+    /**
+     * @param delta added to sqrt(G); positive and finite
+     * @param l1 the L1 penalty to apply by its proximal map, or null for none
+     */
+    public AdaGrad(StepSchedule schedule, double delta, L1Penalty l1) {
         if (schedule == null) {
             throw new IllegalArgumentException("step schedule must not be null");
         }
         this.schedule = schedule;
         this.delta = HyperParameters.positive(delta, "AdaGrad delta");
+        this.l1 = l1;
+    }
+
+    /** The L1 penalty handled by the proximal step, or null. */
+    public L1Penalty l1() {
+        return l1;
+    }
+
+    @Override
+    public OptimizerState initialize(DifferentiableFunction f, double[] x0) {
+        SoftThreshold.checkDimension(l1, x0.length);
+        return Optimizer.super.initialize(f, x0);
+    }
+
+    /** ||grad f||, or with L1 the norm of the minimum-norm subgradient of f + h. */
+    @Override
+    public double stationarity(OptimizerState state) {
+        return l1 == null ? Optimizer.super.stationarity(state) : l1.stationarity(state.x(), state.gradient());
+    }
+
+    /** f, or with L1 f + h. */
+    @Override
+    public double objective(OptimizerState state) {
+        return l1 == null ? state.value() : state.value() + l1.value(state.x());
     }
 
     public double delta() {
@@ -56,9 +97,14 @@ public final class AdaGrad implements Optimizer {
         double[] x = state.x();
         double[] g = state.gradient();
         double[] sumSquares = Moments.vector(state, SUM_SQUARES);
+        SoftThreshold.checkDimension(l1, x.length);
         for (int j = 0; j < x.length; j++) {
             sumSquares[j] += g[j] * g[j];
-            x[j] -= eta * g[j] / (delta + Math.sqrt(sumSquares[j]));
+            double scale = delta + Math.sqrt(sumSquares[j]);
+            x[j] -= eta * g[j] / scale;
+            if (l1 != null) {
+                x[j] = SoftThreshold.apply(x[j], eta * l1.weight(j) / scale);
+            }
         }
         state.setValue(f.valueAndGradient(x, g));
         state.addEvaluations(1);

@@ -16,6 +16,9 @@ import dev.downhill.core.objective.DifferentiableFunction;
  *
  * So the state's x, f and gradient are those of y_k (which tends to x_k as v tends to 0). eta_k is the
  * schedule's step of iteration k = 1, 2, ...; mu = 0.9 by default. The velocity is "nesterov.v".
+ *
+ * <p>There is no L1 option: the state's point is the look-ahead y_k, not the iterate a proximal step would
+ * act on. For f + L1 use {@link ProximalGradient#fista}, the accelerated proximal method.
  */
 public final class Nesterov implements Optimizer {
     /** mu when none is given. */

@@ -98,5 +98,9 @@ class StateRoundTripTest {
         assertTrue(hasStateNamed(roundTrip(() -> new RMSProp(new StepDecaySchedule(0.01, 0.5, 4)), batches), "rmsprop"));
         assertTrue(hasStateNamed(roundTrip(() -> new Adam(new ExponentialDecaySchedule(0.05, 0.97)), batches), "adam"));
         assertTrue(hasStateNamed(roundTrip(() -> new AdamW(decaying, P.model::isPenalized), batches), "adamw"));
+        L1Penalty l1 = L1Penalty.of(0.01, P.model);
+        roundTrip(() -> new Momentum(decaying, 0.9, l1), batches);
+        roundTrip(() -> new AdaGrad(new ConstantSchedule(0.1), 1e-10, l1), batches);
+        roundTrip(() -> new Adam(decaying, 0.9, 0.999, 1e-8, l1), batches);
     }
 }
