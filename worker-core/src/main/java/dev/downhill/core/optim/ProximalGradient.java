@@ -33,7 +33,8 @@ import java.util.Arrays;
  * backtracking: the next search starts at the accepted step, "fista.step"), since the rate's proof
  * needs non-increasing steps. y_{k+1} and t_{k+1} are "fista.y" and "fista.t". An iteration costs an
  * evaluation of f and grad f at y_k (skipped when y_k = x_k) plus the search. If the search fails at
- * y_k != x_k, the momentum restarts (t_k = 1, y_k = x_k) and the search runs again from x_k.
+ * y_k != x_k (or f(y_k) is not finite), the momentum restarts (t_k = 1, y_k = x_k) and the search runs
+ * again from x_k.
  * </ul>
  *
  * <p>If no trial passes within 60 halvings, or z rounds to y, {@link #step} returns false with x, f and
@@ -145,9 +146,11 @@ public final class ProximalGradient implements Optimizer {
             double[] yGradient = new double[x.length];
             double fy = f.valueAndGradient(y, yGradient);
             state.addEvaluations(1);
-            s = search(f, y, fy, yGradient, step);
-            state.addEvaluations(s.evaluations);
-            if (!s.accepted) {
+            if (Double.isFinite(fy)) {
+                s = search(f, y, fy, yGradient, step);
+                state.addEvaluations(s.evaluations);
+            }
+            if (s == null || !s.accepted) {
                 tk = 1.0; // restart the momentum and search from x_{k-1} itself
                 s = null;
             }

@@ -185,6 +185,35 @@ class ProximalGradientTest {
     }
 
     @Test
+    void fistaRestartsWhenFIsNotFiniteAtY() {
+        // f = x^2 / 2, NaN for |x| > 2; x = 1, y = 5 from an earlier momentum: f(y) is NaN, so the momentum
+        // restarts (t = 1) and the search runs from x: t = 1 gives z = 1 - 1 = 0, f(z) = 0 <= 0.5 - 1 + 1/2.
+        CountingFunction f = new CountingFunction(new DifferentiableFunction() {
+            @Override
+            public int dimension() {
+                return 1;
+            }
+
+            @Override
+            public double valueAndGradient(double[] x, double[] g) {
+                boolean inside = Math.abs(x[0]) <= 2;
+                g[0] = inside ? x[0] : Double.NaN;
+                return inside ? 0.5 * x[0] * x[0] : Double.NaN;
+            }
+        });
+        ProximalGradient fista = ProximalGradient.fista(l1(0.0, 1), 1.0);
+        OptimizerState state = fista.initialize(f, new double[] {1.0});
+        state.putVector("fista.y", new double[] {5.0});
+        state.putScalar("fista.t", 4.0);
+        assertTrue(fista.step(f, state));
+        assertEquals(0.0, state.x()[0], 0.0);
+        assertEquals(0.0, state.value(), 0.0);
+        close((1 + Math.sqrt(5)) / 2, state.scalar("fista.t", 0), "t after a restart: (1 + sqrt(1 + 4)) / 2");
+        assertEquals(1 + 1 + 1, state.evaluations(), "initialize, at y, one trial from x");
+        assertEquals(0, f.valueOnly);
+    }
+
+    @Test
     void namesChecksAndTheObjectiveIncludesH() {
         assertEquals("proximal", ProximalGradient.ista(l1(1, 2), 1).name());
         assertEquals("fista", ProximalGradient.fista(l1(1, 2), 1).name());
