@@ -16,7 +16,7 @@ import dev.downhill.core.objective.L1Penalty;
  * (plus (delta d D_inf^2) / (2 eta)), D_inf = max_k ||x_k - u||_inf. The sum G is "adagrad.sumSquares".
  *
  * <p>With an optional L1 penalty h = sum_j c_j |x_j| the step is the paper's composite mirror descent
- * (Section 5.1): soft-thresholding in the same per-coordinate metric, with H_j = delta + sqrt(G_{k,j}),
+ * update for l1: soft-thresholding in the same per-coordinate metric, with H_j = delta + sqrt(G_{k,j}),
  *
  * <pre>  x_{k+1,j} = S_{eta_k c_j / H_j}(x_{k,j} - eta_k g_{k,j} / H_j),   S_tau(v) = sign(v) max(|v| - tau, 0),</pre>
  *

@@ -12,7 +12,8 @@ import dev.downhill.core.objective.DifferentiableFunction;
  *
  * and f(x + t d) < f(x) (implied in exact arithmetic; it matters once c1 t ||grad f||^2 is below the
  * rounding of f, where the bound rounds to f(x)).
- * Each evaluation is a distributed pass, so the search is frugal: the first trial evaluates f and grad f
+ *
+ * <p>Each evaluation is a distributed pass, so the search is frugal: the first trial evaluates f and grad f
  * (when it is accepted, as it usually is, the iteration costs one pass); later trials evaluate f alone,
  * and the accepted point then gets one evaluation of f and grad f. The next iteration's first trial is
  * twice the accepted step, t_0 = 2 t_{k-1}, kept in the state as "gd-linesearch.step" (the very first

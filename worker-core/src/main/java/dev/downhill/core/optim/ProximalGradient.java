@@ -9,7 +9,7 @@ import java.util.Arrays;
  * {@link L1Penalty} (lasso, or elastic net with the L2 part in f). With the proximal map
  * p_t(y) = prox_{t h}(y - t grad f(y)) (soft-thresholding), both variants backtrack on the composite
  * test of Beck and Teboulle ("A fast iterative shrinkage-thresholding algorithm for linear inverse
- * problems", SIAM J. Imaging Sci. 2, 2009, Section 3):
+ * problems", SIAM J. Imaging Sci. 2, 2009):
  *
  * <pre>  f(z) <= f(y) + grad f(y)·(z - y) + ||z - y||^2 / (2t),   z = p_t(y),</pre>
  *
@@ -23,7 +23,7 @@ import java.util.Arrays;
  * twice the last accepted step (as in {@link BacktrackingLineSearch}), kept as "proximal.step".
  * <li>{@link #fista} ("fista"): the monotone FISTA (MFISTA) of Beck and Teboulle, "Fast gradient-based
  * algorithms for constrained total variation image denoising and deblurring problems", IEEE Trans. Image
- * Process. 18, 2009, eq. (5.2), with y_1 = x_0, t_1 = 1:
+ * Process. 18, 2009, with y_1 = x_0, t_1 = 1:
  * <pre>
  *   z_k = p_t(y_k),   t_{k+1} = (1 + sqrt(1 + 4 t_k^2)) / 2,
  *   x_k = z_k if F(z_k) <= F(x_{k-1}), else x_{k-1},
