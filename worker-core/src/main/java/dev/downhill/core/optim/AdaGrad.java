@@ -1,0 +1,115 @@
+package dev.downhill.core.optim;
+
+import dev.downhill.core.objective.DifferentiableFunction;
+import dev.downhill.core.objective.L1Penalty;
+
+/**
+ * Diagonal AdaGrad (Duchi, Hazan and Singer, "Adaptive subgradient methods for online learning and
+ * stochastic optimization", JMLR 12, 2011, Figure 1 with H_t = delta I + diag(s_t)):
+ *
+ * <pre>  G_k = G_{k-1} + g_k^2,   x_{k+1} = x_k - eta_k g_k / (delta + sqrt(G_k)),   G_0 = 0,</pre>
+ *
+ * elementwise, with g_k = grad f(x_k) and eta_k the schedule's step of iteration k = 1, 2, .... The
+ * paper leaves delta > 0 free; the default 1e-10 is PyTorch's (torch.optim.Adagrad), and it only keeps
+ * the division finite for a coordinate whose gradients have all been 0. With eta_k = eta constant, the
+ * paper's Theorem 5 bounds the regret by (D_inf^2 / (2 eta)) sum_j ||g_{1:T,j}|| + eta sum_j ||g_{1:T,j}||
+ * (plus (delta d D_inf^2) / (2 eta)), D_inf = max_k ||x_k - u||_inf. The sum G is "adagrad.sumSquares".
+ *
+ * <p>With an optional L1 penalty h = sum_j c_j |x_j| the step is the paper's composite mirror descent
+ * update for l1: soft-thresholding in the same per-coordinate metric, with H_j = delta + sqrt(G_{k,j}),
+ *
+ * <pre>  x_{k+1,j} = S_{eta_k c_j / H_j}(x_{k,j} - eta_k g_{k,j} / H_j),   S_tau(v) = sign(v) max(|v| - tau, 0),</pre>
+ *
+ * and {@link #stationarity} and {@link #objective} measure f + h.
+ */
+public final class AdaGrad implements Optimizer {
+    /** delta when none is given. */
+    public static final double DEFAULT_DELTA = 1e-10;
+
+    static final String SUM_SQUARES = "adagrad.sumSquares";
+
+    private final StepSchedule schedule;
+    private final double delta;
+    private final L1Penalty l1;
+
+    /** delta = 1e-10. */
+    public AdaGrad(StepSchedule schedule) {
+        this(schedule, DEFAULT_DELTA, null);
+    }
+
+    /** @param delta added to sqrt(G); positive and finite */
+    public AdaGrad(StepSchedule schedule, double delta) {
+        this(schedule, delta, null);
+    }
+
+    /**
+     * @param delta added to sqrt(G); positive and finite
+     * @param l1 the L1 penalty to apply by its proximal map, or null for none
+     */
+    public AdaGrad(StepSchedule schedule, double delta, L1Penalty l1) {
+        if (schedule == null) {
+            throw new IllegalArgumentException("step schedule must not be null");
+        }
+        this.schedule = schedule;
+        this.delta = HyperParameters.positive(delta, "AdaGrad delta");
+        this.l1 = l1;
+    }
+
+    /** The L1 penalty handled by the proximal step, or null. */
+    public L1Penalty l1() {
+        return l1;
+    }
+
+    @Override
+    public OptimizerState initialize(DifferentiableFunction f, double[] x0) {
+        SoftThreshold.checkDimension(l1, x0.length);
+        return Optimizer.super.initialize(f, x0);
+    }
+
+    /** ||grad f||, or with L1 the norm of the minimum-norm subgradient of f + h. */
+    @Override
+    public double stationarity(OptimizerState state) {
+        return l1 == null ? Optimizer.super.stationarity(state) : l1.stationarity(state.x(), state.gradient());
+    }
+
+    /** f, or with L1 f + h. */
+    @Override
+    public double objective(OptimizerState state) {
+        return l1 == null ? state.value() : state.value() + l1.value(state.x());
+    }
+
+    public double delta() {
+        return delta;
+    }
+
+    public StepSchedule schedule() {
+        return schedule;
+    }
+
+    @Override
+    public String name() {
+        return "adagrad";
+    }
+
+    @Override
+    public boolean step(DifferentiableFunction f, OptimizerState state) {
+        double eta = schedule.step(state.iteration() + 1);
+        double[] x = state.x();
+        double[] g = state.gradient();
+        double[] sumSquares = Moments.vector(state, SUM_SQUARES);
+        SoftThreshold.checkDimension(l1, x.length);
+        for (int j = 0; j < x.length; j++) {
+            sumSquares[j] += g[j] * g[j];
+            double scale = delta + Math.sqrt(sumSquares[j]);
+            x[j] -= eta * g[j] / scale;
+            if (l1 != null) {
+                x[j] = SoftThreshold.apply(x[j], eta * l1.weight(j) / scale);
+            }
+        }
+        state.setValue(f.valueAndGradient(x, g));
+        state.addEvaluations(1);
+        state.setLastStepSize(eta);
+        state.setIteration(state.iteration() + 1);
+        return true;
+    }
+}

@@ -1,0 +1,148 @@
+package dev.downhill.core.optim;
+
+import dev.downhill.core.objective.DifferentiableFunction;
+import dev.downhill.core.objective.L1Penalty;
+
+/**
+ * Adam (Kingma and Ba, "Adam: a method for stochastic optimization", ICLR 2015, Algorithm 1), elementwise
+ * with g_k = grad f(x_k) and the bias-corrected moment estimates:
+ *
+ * <pre>
+ *   m_k = beta1 m_{k-1} + (1 - beta1) g_k,        v_k = beta2 v_{k-1} + (1 - beta2) g_k^2,   m_0 = v_0 = 0,
+ *   mhat_k = m_k / (1 - beta1^k),                 vhat_k = v_k / (1 - beta2^k),
+ *   x_{k+1} = x_k - eta_k mhat_k / (sqrt(vhat_k) + eps)
+ * </pre>
+ *
+ * with the paper's defaults beta1 = 0.9, beta2 = 0.999, eps = 1e-8 (and learning rate alpha = 0.001,
+ * {@link #PAPER_LEARNING_RATE}, which the caller's schedule supplies). eta_k is the schedule's step of
+ * iteration k = 1, 2, .... The moments are "adam.m", "adam.v"; the count k of Adam updates behind the
+ * bias correction is "adam.t". The paper's regret bound (its Theorem 4.1) has a flawed proof (Reddi, Kale
+ * and Kumar, ICLR 2018), so no convergence guarantee is claimed here.
+ *
+ * <p>With an optional L1 penalty h = sum_j c_j |x_j| the step ends with soft-thresholding in Adam's own
+ * per-coordinate metric, x_{k+1,j} = S_{eta_k c_j / (sqrt(vhat_{k,j}) + eps)}(x_{k,j} - eta_k mhat_{k,j} / (sqrt(vhat_{k,j}) + eps)),
+ * S_tau(v) = sign(v) max(|v| - tau, 0): the preconditioned proximal step of Yun, Lozano and Yang, NeurIPS
+ * 2021 (ProxGen). {@link #stationarity} and {@link #objective} then measure f + h.
+ */
+public final class Adam implements Optimizer {
+    /** The paper's suggested alpha. */
+    public static final double PAPER_LEARNING_RATE = 0.001;
+    public static final double DEFAULT_BETA1 = 0.9;
+    public static final double DEFAULT_BETA2 = 0.999;
+    public static final double DEFAULT_EPSILON = 1e-8;
+
+    static final String FIRST_MOMENT = "adam.m";
+    static final String SECOND_MOMENT = "adam.v";
+    static final String UPDATES = "adam.t";
+
+    private final StepSchedule schedule;
+    private final double beta1;
+    private final double beta2;
+    private final double epsilon;
+    private final L1Penalty l1;
+
+    /** beta1 = 0.9, beta2 = 0.999, eps = 1e-8. */
+    public Adam(StepSchedule schedule) {
+        this(schedule, DEFAULT_BETA1, DEFAULT_BETA2, DEFAULT_EPSILON, null);
+    }
+
+    /**
+     * @param beta1 decay of the first moment, in [0, 1)
+     * @param beta2 decay of the second moment, in [0, 1)
+     * @param epsilon positive and finite
+     */
+    public Adam(StepSchedule schedule, double beta1, double beta2, double epsilon) {
+        this(schedule, beta1, beta2, epsilon, null);
+    }
+
+    /**
+     * @param beta1 decay of the first moment, in [0, 1)
+     * @param beta2 decay of the second moment, in [0, 1)
+     * @param epsilon positive and finite
+     * @param l1 the L1 penalty to apply by its proximal map, or null for none
+     */
+    public Adam(StepSchedule schedule, double beta1, double beta2, double epsilon, L1Penalty l1) {
+        if (schedule == null) {
+            throw new IllegalArgumentException("step schedule must not be null");
+        }
+        this.schedule = schedule;
+        this.beta1 = HyperParameters.fraction(beta1, "Adam beta1");
+        this.beta2 = HyperParameters.fraction(beta2, "Adam beta2");
+        this.epsilon = HyperParameters.positive(epsilon, "Adam epsilon");
+        this.l1 = l1;
+    }
+
+    /** The L1 penalty handled by the proximal step, or null. */
+    public L1Penalty l1() {
+        return l1;
+    }
+
+    @Override
+    public OptimizerState initialize(DifferentiableFunction f, double[] x0) {
+        SoftThreshold.checkDimension(l1, x0.length);
+        return Optimizer.super.initialize(f, x0);
+    }
+
+    /** ||grad f||, or with L1 the norm of the minimum-norm subgradient of f + h. */
+    @Override
+    public double stationarity(OptimizerState state) {
+        return l1 == null ? Optimizer.super.stationarity(state) : l1.stationarity(state.x(), state.gradient());
+    }
+
+    /** f, or with L1 f + h. */
+    @Override
+    public double objective(OptimizerState state) {
+        return l1 == null ? state.value() : state.value() + l1.value(state.x());
+    }
+
+    public double beta1() {
+        return beta1;
+    }
+
+    public double beta2() {
+        return beta2;
+    }
+
+    public double epsilon() {
+        return epsilon;
+    }
+
+    public StepSchedule schedule() {
+        return schedule;
+    }
+
+    @Override
+    public String name() {
+        return "adam";
+    }
+
+    @Override
+    public boolean step(DifferentiableFunction f, OptimizerState state) {
+        double eta = schedule.step(state.iteration() + 1);
+        double[] x = state.x();
+        double[] g = state.gradient();
+        double[] m = Moments.vector(state, FIRST_MOMENT);
+        double[] v = Moments.vector(state, SECOND_MOMENT);
+        SoftThreshold.checkDimension(l1, x.length);
+        double t = state.scalar(UPDATES, 0) + 1;
+        double correction1 = 1 - Math.pow(beta1, t);
+        double correction2 = 1 - Math.pow(beta2, t);
+        for (int j = 0; j < x.length; j++) {
+            m[j] = beta1 * m[j] + (1 - beta1) * g[j];
+            v[j] = beta2 * v[j] + (1 - beta2) * g[j] * g[j];
+            double mHat = m[j] / correction1;
+            double vHat = v[j] / correction2;
+            double scale = Math.sqrt(vHat) + epsilon;
+            x[j] -= eta * mHat / scale;
+            if (l1 != null) {
+                x[j] = SoftThreshold.apply(x[j], eta * l1.weight(j) / scale);
+            }
+        }
+        state.putScalar(UPDATES, t);
+        state.setValue(f.valueAndGradient(x, g));
+        state.addEvaluations(1);
+        state.setLastStepSize(eta);
+        state.setIteration(state.iteration() + 1);
+        return true;
+    }
+}

@@ -1,0 +1,124 @@
+package dev.downhill.core.optim;
+
+import dev.downhill.core.objective.DifferentiableFunction;
+import dev.downhill.core.objective.L1Penalty;
+
+/**
+ * RMSProp (Tieleman and Hinton, COURSERA: Neural Networks for Machine Learning, lecture 6.5, 2012):
+ * divide the gradient by a running root mean square of recent gradients,
+ *
+ * <pre>  E_k = rho E_{k-1} + (1 - rho) g_k^2,   x_{k+1} = x_k - eta_k g_k / (sqrt(E_k) + eps),   E_0 = 0,</pre>
+ *
+ * elementwise, with g_k = grad f(x_k) and eta_k the schedule's step of iteration k = 1, 2, .... rho = 0.9
+ * is the lecture's; the lecture has no eps, so eps = 1e-8 (as in PyTorch's torch.optim.RMSprop) only
+ * guards against dividing by 0. The average E is "rmsprop.meanSquare".
+ *
+ * <p>With an optional L1 penalty h = sum_j c_j |x_j| the step ends with soft-thresholding in the same
+ * per-coordinate metric, x_{k+1,j} = S_{eta_k c_j / (sqrt(E_{k,j}) + eps)}(x_{k,j} - eta_k g_{k,j} / (sqrt(E_{k,j}) + eps)),
+ * the preconditioned proximal step of Yun, Lozano and Yang, "Adaptive proximal gradient methods for
+ * structured neural networks", NeurIPS 2021 (no convergence guarantee is claimed); {@link #stationarity} and
+ * {@link #objective} then measure f + h.
+ */
+public final class RMSProp implements Optimizer {
+    /** rho when none is given. */
+    public static final double DEFAULT_DECAY = 0.9;
+    /** eps when none is given. */
+    public static final double DEFAULT_EPSILON = 1e-8;
+
+    static final String MEAN_SQUARE = "rmsprop.meanSquare";
+
+    private final StepSchedule schedule;
+    private final double decay;
+    private final double epsilon;
+    private final L1Penalty l1;
+
+    /** rho = 0.9, eps = 1e-8. */
+    public RMSProp(StepSchedule schedule) {
+        this(schedule, DEFAULT_DECAY, DEFAULT_EPSILON, null);
+    }
+
+    /**
+     * @param decay rho in [0, 1)
+     * @param epsilon eps, positive and finite
+     */
+    public RMSProp(StepSchedule schedule, double decay, double epsilon) {
+        this(schedule, decay, epsilon, null);
+    }
+
+    /**
+     * @param decay rho in [0, 1)
+     * @param epsilon eps, positive and finite
+     * @param l1 the L1 penalty to apply by its proximal map, or null for none
+     */
+    public RMSProp(StepSchedule schedule, double decay, double epsilon, L1Penalty l1) {
+        if (schedule == null) {
+            throw new IllegalArgumentException("step schedule must not be null");
+        }
+        this.schedule = schedule;
+        this.decay = HyperParameters.fraction(decay, "RMSProp decay rho");
+        this.epsilon = HyperParameters.positive(epsilon, "RMSProp epsilon");
+        this.l1 = l1;
+    }
+
+    /** The L1 penalty handled by the proximal step, or null. */
+    public L1Penalty l1() {
+        return l1;
+    }
+
+    @Override
+    public OptimizerState initialize(DifferentiableFunction f, double[] x0) {
+        SoftThreshold.checkDimension(l1, x0.length);
+        return Optimizer.super.initialize(f, x0);
+    }
+
+    /** ||grad f||, or with L1 the norm of the minimum-norm subgradient of f + h. */
+    @Override
+    public double stationarity(OptimizerState state) {
+        return l1 == null ? Optimizer.super.stationarity(state) : l1.stationarity(state.x(), state.gradient());
+    }
+
+    /** f, or with L1 f + h. */
+    @Override
+    public double objective(OptimizerState state) {
+        return l1 == null ? state.value() : state.value() + l1.value(state.x());
+    }
+
+    public double decay() {
+        return decay;
+    }
+
+    public double epsilon() {
+        return epsilon;
+    }
+
+    public StepSchedule schedule() {
+        return schedule;
+    }
+
+    @Override
+    public String name() {
+        return "rmsprop";
+    }
+
+    @Override
+    public boolean step(DifferentiableFunction f, OptimizerState state) {
+        double eta = schedule.step(state.iteration() + 1);
+        double[] x = state.x();
+        double[] g = state.gradient();
+        double[] meanSquare = Moments.vector(state, MEAN_SQUARE);
+        SoftThreshold.checkDimension(l1, x.length);
+        for (int j = 0; j < x.length; j++) {
+            meanSquare[j] = decay * meanSquare[j] + (1 - decay) * g[j] * g[j];
+            double scale = Math.sqrt(meanSquare[j]) + epsilon;
+            x[j] -= eta * g[j] / scale;
+            if (l1 != null) {
+                x[j] = SoftThreshold.apply(x[j], eta * l1.weight(j) / scale);
+            }
+        }
+        state.setValue(f.valueAndGradient(x, g));
+        state.addEvaluations(1);
+        state.setLastStepSize(eta);
+        state.setIteration(state.iteration() + 1);
+        return true;
+    }
+}
