@@ -109,7 +109,7 @@ class OptimizerTrainingTest {
                 g.addToEntry(j, l2 * theta[j]);
                 h.addToEntry(j, j, l2);
             }
-            RealVector step = new CholeskyDecomposition(h, 1e-300, 1e-300).getSolver().solve(g);
+            RealVector step = new CholeskyDecomposition(h, 1e-12, 1e-300).getSolver().solve(g);
             for (int j = 0; j < p; j++) {
                 theta[j] -= step.getEntry(j);
             }

@@ -114,7 +114,7 @@ public final class OptimizerChoice {
                     throw new IllegalStateException("resolve() lets no other rule take l1: " + name);
             }
         }
-        StepSchedule schedule = schedule(s);
+        StepSchedule schedule = SELF_STEPPING.contains(name) ? null : schedule(s);
         double mu = s.getDouble("momentum");
         switch (name) {
             case "gd":
