@@ -53,8 +53,8 @@ public final class Settings {
                     .readBy(TRAIN),
             Setting.real("l1", "0.0", 0.0, false, Double.POSITIVE_INFINITY,
                     "L1 strength: adds l1 * ||w||_1 (elastic net together with l2); intercepts are never penalized."
-                            + " Handled by proximal steps (soft-thresholding): gd, gd-linesearch and fista take it,"
-                            + " and lbfgs as OWL-QN.").readBy(TRAIN),
+                            + " Handled by proximal steps (soft-thresholding; gd and gd-linesearch become ISTA), and"
+                            + " by lbfgs as OWL-QN; not by nesterov.").readBy(TRAIN),
             Setting.choice("optimizer", AUTO,
                     "Update rule. auto: lbfgs for a smooth objective (squared, logistic, softmax) without l1; fista"
                             + " with l1; gd with the inv-sqrt schedule (the subgradient method) for hinge; adam"

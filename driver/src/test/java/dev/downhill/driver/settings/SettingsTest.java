@@ -107,7 +107,10 @@ class SettingsTest {
         assertTrue(s.isAuto("step"));
         assertTrue(s.isNone("weight-column"));
         assertEquals(1000, s.getInt("max-iter"));
-        assertEquals(1e-6, s.getDouble("tol"));
+        assertEquals(0.0, s.getDouble("tol"));
+        assertEquals(1e-9, s.getDouble("rel-tol"));
+        assertEquals("auto", s.get("optimizer"));
+        assertTrue(s.getBoolean("standardize"));
     }
 
     @Test
