@@ -249,6 +249,8 @@ class OptimizerTrainingTest {
         for (String line : lines) {
             JsonNode rec = JSON.readTree(line);
             double v = rec.get("validationLoss").asDouble();
+            double accuracy = rec.get("validationAccuracy").asDouble();
+            assertTrue(accuracy > 0.5 && accuracy <= 1, line);
             if (v < lowest) {
                 lowest = v;
                 at = rec.get("iteration").asLong();

@@ -43,6 +43,9 @@ public final class DownhillKryoRegistrator implements KryoRegistrator {
         // train: standardization's one pass
         dev.downhill.core.data.FeatureMoments.class,
         dev.downhill.core.data.FeatureMoments[].class,
+        // train: the validation pass
+        ValidationPass.Partial.class,
+        ValidationPass.Partial[].class,
     };
 
     @Override

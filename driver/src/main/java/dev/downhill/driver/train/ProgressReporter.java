@@ -28,6 +28,8 @@ final class ProgressReporter implements IterationListener {
     private final TrainingReport report;
     private final long startNanos = System.nanoTime();
     private long firstIteration = -1;
+    private String metricName;
+    private java.util.function.DoubleSupplier metric;
 
     ProgressReporter(PrintStream out, MetricsLog metrics, TrainingReport report, SparkDataLoss data,
                      JavaSparkContext jsc, long maxIter, int every) {
@@ -39,6 +41,12 @@ final class ProgressReporter implements IterationListener {
         this.maxIter = maxIter;
         this.every = every;
         this.width = String.valueOf(maxIter).length();
+    }
+
+    /** Adds the validation metric (accuracy or rmse) of the latest validation pass to lines and records. */
+    void validationMetric(String name, java.util.function.DoubleSupplier value) {
+        this.metricName = name;
+        this.metric = value;
     }
 
     @Override
@@ -59,7 +67,8 @@ final class ProgressReporter implements IterationListener {
                             + " (compute %d, aggregation %d, update %d)  ETA %s%n",
                     iteration, maxIter, it.objective(), gradientNorm, state.lastStepSize(),
                     Double.isNaN(it.validationLoss()) ? ""
-                            : String.format(Locale.ROOT, "  validation %.6g", it.validationLoss()), nanos / 1_000_000,
+                            : String.format(Locale.ROOT, "  validation loss %.6g %s %.4f", it.validationLoss(),
+                            metricName, metric.getAsDouble()), nanos / 1_000_000,
                     t.computeNanos / 1_000_000, t.aggregationNanos() / 1_000_000, updateNanos / 1_000_000,
                     duration(eta));
         }
@@ -71,6 +80,8 @@ final class ProgressReporter implements IterationListener {
         r.put("step", state.lastStepSize());
         if (!Double.isNaN(it.validationLoss())) {
             r.put("validationLoss", it.validationLoss());
+            r.put("validation" + Character.toUpperCase(metricName.charAt(0)) + metricName.substring(1),
+                    metric.getAsDouble());
         }
         r.put("evaluations", state.evaluations());
         r.put("millis", nanos / 1e6);

@@ -27,6 +27,7 @@ import dev.downhill.driver.settings.Settings;
 import dev.downhill.driver.settings.SettingsException;
 import dev.downhill.driver.spark.FeatureMomentsPass;
 import dev.downhill.driver.spark.SparkDataLoss;
+import dev.downhill.driver.spark.ValidationPass;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.Locale;
@@ -126,10 +127,18 @@ public final class TrainCommand {
             }
             Optimizer optimizer = choice.create(settings, model, l1Penalty);
             Validator validator = null;
+            ValidationPass held = null;
+            double[] lastMetric = {Double.NaN};
             if (validation != null) {
-                SparkDataLoss held = new SparkDataLoss(jsc, validation.blocks, model, loss);
+                held = new ValidationPass(jsc, validation.blocks, model, loss, objective, data.numFeatures,
+                        numClasses);
+                final ValidationPass pass = held;
                 final Standardization s = std;
-                validator = u -> held.evaluate(s == null ? u : s.toUser(u), false).meanLoss();
+                validator = u -> {
+                    ValidationPass.Result r = pass.evaluate(s == null ? u : s.toUser(u));
+                    lastMetric[0] = r.metric();
+                    return r.meanLoss();
+                };
             }
             Minimizer minimizer = new Minimizer(optimizer, criteria(choice, functions.isStochastic()));
             jsc.setJobGroup(JOB_GROUP, "Downhill train: initial point", false);
@@ -139,6 +148,9 @@ public final class TrainCommand {
             try (MetricsLog metrics = MetricsLog.create(settings.require("output"), jsc.hadoopConfiguration())) {
                 ProgressReporter progress = new ProgressReporter(out, metrics, report, dataLoss, jsc, maxIter,
                         settings.getInt("progress-every"));
+                if (held != null) {
+                    progress.validationMetric(held.metricName(), () -> lastMetric[0]);
+                }
                 double[] start = new double[model.numParameters()];
                 OptimizerState state = minimizer.start(functions, std == null ? start : std.fromUser(start));
                 report.iteration(0, optimizer.objective(state), optimizer.stationarity(state));
