@@ -6,10 +6,10 @@ import dev.downhill.core.model.LinearModel;
 import dev.downhill.core.objective.L2Penalty;
 import dev.downhill.core.objective.RegularizedObjective;
 import dev.downhill.core.optim.GradientDescent;
-import dev.downhill.core.linalg.Vectors;
 import dev.downhill.core.optim.Minimizer;
 import dev.downhill.core.optim.OptimizerState;
 import dev.downhill.core.optim.StopReason;
+import dev.downhill.driver.checkpoint.CheckpointingRun;
 import dev.downhill.driver.io.BadInputException;
 import dev.downhill.driver.io.LabelEncoding;
 import dev.downhill.driver.io.TrainingData;
@@ -100,13 +100,17 @@ public final class TrainCommand {
             TrainingReport report = report(data, objective, step, lipschitz);
             long startNanos = System.nanoTime();
             Minimizer.Result result;
-            try (MetricsLog metrics = MetricsLog.create(settings.require("output"), jsc.hadoopConfiguration())) {
+            // Checkpoints (#5): restored on --resume; written every --checkpoint-every iterations and at the end.
+            CheckpointingRun checkpoints = CheckpointingRun.open(settings, data, jsc.hadoopConfiguration(), out);
+            try (MetricsLog metrics = MetricsLog.continueAfter(settings.require("output"), jsc.hadoopConfiguration(),
+                    checkpoints.startIteration())) {
                 ProgressReporter progress = new ProgressReporter(out, metrics, report, dataLoss, jsc, maxIter,
                         settings.getInt("progress-every"));
-                OptimizerState start = minimizer.start(f, new double[model.numParameters()]);
-                report.iteration(0, start.value(), Vectors.norm2(start.gradient()));
+                OptimizerState start = checkpoints.startOrResume(
+                        () -> minimizer.start(f, new double[model.numParameters()]), report::iteration);
                 dataLoss.takeTiming(); // the first iteration's split should not include the starting pass
-                result = minimizer.run(f, start, progress);
+                result = minimizer.run(f, start, checkpoints.around(progress));
+                checkpoints.finish(result.state());
             }
             if (result.reason() == StopReason.DIVERGED && result.state().iteration() == 0) {
                 // Not the step: f is already non-finite at the start (all parameters 0), so the data overflows.
