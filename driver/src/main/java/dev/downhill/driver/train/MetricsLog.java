@@ -36,7 +36,20 @@ public final class MetricsLog implements Closeable {
         Path dir = new Path(outputDir);
         FileSystem fs = dir.getFileSystem(conf);
         fs.mkdirs(dir);
-        return new MetricsLog(fs.create(new Path(dir, NAME), true));
+        return new MetricsLog(createFlushable(fs, new Path(dir, NAME)));
+    }
+
+    /**
+     * A new file whose hflush reaches the file. Hadoop's checksummed local file system does not pass hflush
+     * through (lines reach the file in 4 KiB bursts), so there the file is written without its .crc side file.
+     */
+    private static FSDataOutputStream createFlushable(FileSystem fs, Path file) throws IOException {
+        if (fs instanceof ChecksumFileSystem c) {
+            FileSystem raw = c.getRawFileSystem();
+            raw.delete(c.getChecksumFile(file), false); // a stale one would fail checksummed reads
+            return raw.create(file, true);
+        }
+        return fs.create(file, true);
     }
 
     /**
@@ -66,7 +79,7 @@ public final class MetricsLog implements Closeable {
                 }
             }
         }
-        FSDataOutputStream out = fs.create(file, true);
+        FSDataOutputStream out = createFlushable(fs, file);
         for (String line : kept) {
             out.write(line.getBytes(StandardCharsets.UTF_8));
             out.write('\n');
