@@ -33,9 +33,15 @@ final class DownhillRuns {
 
     /** train with logistic loss on local[2], 3 partitions, tol 0 (so max-iter decides), quiet progress. */
     static List<String> train(String input, String output, String... extra) {
+        List<String> args = trainOn(input, output, extra);
+        args.addAll(List.of("--master", "local[2]"));
+        return args;
+    }
+
+    /** The same without a master (spark-submit's, or one the caller adds). */
+    static List<String> trainOn(String input, String output, String... extra) {
         List<String> args = new ArrayList<>(List.of("train", "--input", input, "--objective", "logistic",
-                "--output", output, "--master", "local[2]", "--partitions", "3", "--tol", "0",
-                "--progress-every", "1000"));
+                "--output", output, "--partitions", "3", "--tol", "0", "--progress-every", "1000"));
         args.addAll(List.of(extra));
         return args;
     }

@@ -53,9 +53,8 @@ class ExecutorLossTest {
         Path out = dir.resolve("executor-killed");
         // Executors take their classes from SPARK_HOME/jars (empty here) plus this JVM's classpath.
         Path sparkHome = Files.createDirectories(dir.resolve("spark-home/jars")).getParent();
-        List<String> args = new java.util.ArrayList<>(train(input, out.toString(), "--max-iter",
-                String.valueOf(ITERATIONS)));
-        args.addAll(List.of("--master", "local-cluster[2,1,1024]"));
+        List<String> args = DownhillRuns.trainOn(input, out.toString(), "--max-iter", String.valueOf(ITERATIONS),
+                "--master", "local-cluster[2,1,1024]");
         Path log = dir.resolve("driver.log");
         Process driver = DownhillRuns.jvm(log,
                 Map.of("SPARK_HOME", sparkHome.toString(), "SPARK_SCALA_VERSION", "2.13"),
