@@ -184,6 +184,17 @@ public final class Settings {
                     .readBy(TRAIN),
             Setting.integer("block-rows", "4096", 1, 1_000_000,
                     "Rows packed into one block (the unit executors loop over).").readBy(TRAIN, EVALUATE, PREDICT),
+            // ---- checkpoints and resume (#5); dev.downhill.driver.checkpoint ----
+            Setting.integer("checkpoint-every", "10", 1, Integer.MAX_VALUE,
+                    "Write a checkpoint (parameters, optimizer state, settings and data fingerprints) to"
+                            + " OUTPUT/checkpoints every this many iterations, and at the end.").readBy(TRAIN),
+            Setting.integer("keep-checkpoints", "3", 1, 1_000_000,
+                    "How many of the newest checkpoints to keep; older ones are deleted.").readBy(TRAIN),
+            Setting.bool("resume", "false",
+                    "Continue from the newest valid checkpoint in OUTPUT/checkpoints (one failing its checksum is"
+                            + " skipped with a warning). A checkpoint from other settings or data is refused (exit"
+                            + " 5). Given alone, --resume means true.").readBy(TRAIN),
+            // ---- end of checkpoint settings ----
             Setting.string("config", null,
                     "A properties file of settings (key=value, keys without --); the command line overrides it."
                             + " scripts/downhill passes conf/downhill.properties.").readBy(TRAIN, EVALUATE, PREDICT)
@@ -223,7 +234,14 @@ public final class Settings {
                 value = arg.substring(eq + 1);
             } else {
                 key = arg.substring(2);
-                if (i + 1 >= args.size() || (args.get(i + 1).startsWith("--") && !isNumber(args.get(i + 1)))) {
+                boolean noValue = i + 1 >= args.size()
+                        || (args.get(i + 1).startsWith("--") && !isNumber(args.get(i + 1)));
+                Setting known = BY_KEY.get(key);
+                if (noValue && known != null && known.type() == Setting.Type.BOOLEAN) {
+                    cli.put(key, "true"); // a bare flag: --resume
+                    continue;
+                }
+                if (noValue) {
                     throw new SettingsException("--" + key + " needs a value.");
                 }
                 value = args.get(++i);

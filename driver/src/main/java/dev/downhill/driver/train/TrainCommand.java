@@ -17,6 +17,7 @@ import dev.downhill.core.optim.StopCriteria;
 import dev.downhill.core.optim.StopReason;
 import dev.downhill.core.optim.Validator;
 import dev.downhill.core.sample.MiniBatchSampler;
+import dev.downhill.driver.checkpoint.CheckpointingRun;
 import dev.downhill.driver.io.BadInputException;
 import dev.downhill.driver.io.Holdout;
 import dev.downhill.driver.io.LabelEncoding;
@@ -145,17 +146,22 @@ public final class TrainCommand {
             TrainingReport report = report(data, objective, choice, lipschitz, validation);
             long startNanos = System.nanoTime();
             Minimizer.Result result;
-            try (MetricsLog metrics = MetricsLog.create(settings.require("output"), jsc.hadoopConfiguration())) {
+            // Checkpoints (#5): restored on --resume; written every --checkpoint-every iterations and at the end.
+            CheckpointingRun checkpoints = CheckpointingRun.open(settings, data, jsc.hadoopConfiguration(), out);
+            try (MetricsLog metrics = MetricsLog.continueAfter(settings.require("output"), jsc.hadoopConfiguration(),
+                    checkpoints.startIteration())) {
                 ProgressReporter progress = new ProgressReporter(out, metrics, report, dataLoss, jsc, maxIter,
                         settings.getInt("progress-every"));
                 if (held != null) {
                     progress.validationMetric(held.metricName(), () -> lastMetric[0]);
                 }
-                double[] start = new double[model.numParameters()];
-                OptimizerState state = minimizer.start(functions, std == null ? start : std.fromUser(start));
-                report.iteration(0, optimizer.objective(state), optimizer.stationarity(state));
+                double[] zero = new double[model.numParameters()];
+                double[] x0 = std == null ? zero : std.fromUser(zero);
+                OptimizerState state = checkpoints.startOrResume(() -> minimizer.start(functions, x0), optimizer,
+                        report::iteration);
                 dataLoss.takeTiming(); // the first iteration's split should not include the starting pass
-                result = minimizer.run(functions, state, progress, validator);
+                result = minimizer.run(functions, state, checkpoints.around(progress), validator);
+                checkpoints.finish(result.state());
             }
             if (result.reason() == StopReason.DIVERGED && result.state().iteration() == 0) {
                 // Not the step: f is already non-finite at the start (all parameters 0), so the data overflows.
