@@ -41,7 +41,8 @@ final class DownhillRuns {
     /** The same without a master (spark-submit's, or one the caller adds). */
     static List<String> trainOn(String input, String output, String... extra) {
         List<String> args = new ArrayList<>(List.of("train", "--input", input, "--objective", "logistic",
-                "--output", output, "--partitions", "3", "--tol", "0", "--progress-every", "1000"));
+                "--output", output, "--partitions", "3", "--tol", "0", "--rel-tol", "0", "--f-tol", "0", "--progress-every",
+                "1000", "--optimizer", "gd"));
         args.addAll(List.of(extra));
         return args;
     }

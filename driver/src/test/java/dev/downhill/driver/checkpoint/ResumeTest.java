@@ -190,4 +190,37 @@ class ResumeTest {
         List<String> trainKeys = Settings.ALL.stream().filter(s -> s.isReadBy("train")).map(Setting::key).toList();
         assertTrue(trainKeys.containsAll(SettingsFingerprint.OUTSIDE), "a listed key is not a train setting");
     }
+
+    /**
+     * The rules that carry the most state: L-BFGS (its (s, y) history, the default rule) and Adam on
+     * mini-batches (moments, step count, and the batch sequence, a function of the iteration). Stopped after
+     * a few iterations and resumed, each ends with the bytes of its uninterrupted run.
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {
+            "--optimizer lbfgs --max-iter 12",
+            "--optimizer adam --step 0.05 --batch-fraction 0.25 --block-rows 40 --max-iter 24",
+            "--optimizer lbfgs --l1 0.01 --max-iter 12",
+            "--optimizer gd-linesearch --validation-fraction 0.2 --max-iter 14"})
+    void statefulRulesResumeToTheSameBytes(String rule) throws IOException {
+        String[] extra = rule.split(" ");
+        String name = rule.replaceAll("[^a-z0-9]+", "-");
+        Path straight = dir.resolve("straight-" + name);
+        DownhillRuns.Run a = inProcess(train(input, straight.toString(), extra));
+        assertEquals(0, a.code(), a.all());
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("stopped after (\\d+) iterations").matcher(a.out());
+        assertTrue(m.find() && Long.parseLong(m.group(1)) >= 8, "the run should be long enough to interrupt:\n"
+                + a.out());
+
+        Path out = dir.resolve("resumed-" + name);
+        List<String> first = train(input, out.toString(), extra);
+        first.addAll(List.of("--max-iter", "5", "--checkpoint-every", "5"));
+        assertEquals(0, inProcess(first).code());
+        List<String> rest = train(input, out.toString(), extra);
+        rest.add("--resume");
+        DownhillRuns.Run b = inProcess(rest);
+        assertEquals(0, b.code(), b.all());
+        assertTrue(b.out().contains("checkpoint-0000000005.ckpt"), b.out());
+        assertArrayEquals(Files.readAllBytes(straight.resolve("model.json")), Files.readAllBytes(out.resolve("model.json")));
+    }
 }
