@@ -24,7 +24,7 @@ import dev.downhill.core.objective.L1Penalty;
  * S_tau(v) = sign(v) max(|v| - tau, 0): the preconditioned proximal step of Yun, Lozano and Yang, NeurIPS
  * 2021 (ProxGen). {@link #stationarity} and {@link #objective} then measure f + h.
  */
-public final class Adam implements Optimizer {
+public final class Adam extends ScheduledRule {
     /** The paper's suggested alpha. */
     public static final double PAPER_LEARNING_RATE = 0.001;
     public static final double DEFAULT_BETA1 = 0.9;
@@ -35,11 +35,9 @@ public final class Adam implements Optimizer {
     static final String SECOND_MOMENT = "adam.v";
     static final String UPDATES = "adam.t";
 
-    private final StepSchedule schedule;
     private final double beta1;
     private final double beta2;
     private final double epsilon;
-    private final L1Penalty l1;
 
     /** beta1 = 0.9, beta2 = 0.999, eps = 1e-8. */
     public Adam(StepSchedule schedule) {
@@ -62,37 +60,10 @@ public final class Adam implements Optimizer {
      * @param l1 the L1 penalty to apply by its proximal map, or null for none
      */
     public Adam(StepSchedule schedule, double beta1, double beta2, double epsilon, L1Penalty l1) {
-        if (schedule == null) {
-            throw new IllegalArgumentException("step schedule must not be null");
-        }
-        this.schedule = schedule;
+        super(schedule, l1);
         this.beta1 = HyperParameters.fraction(beta1, "Adam beta1");
         this.beta2 = HyperParameters.fraction(beta2, "Adam beta2");
         this.epsilon = HyperParameters.positive(epsilon, "Adam epsilon");
-        this.l1 = l1;
-    }
-
-    /** The L1 penalty handled by the proximal step, or null. */
-    public L1Penalty l1() {
-        return l1;
-    }
-
-    @Override
-    public OptimizerState initialize(DifferentiableFunction f, double[] x0) {
-        SoftThreshold.checkDimension(l1, x0.length);
-        return Optimizer.super.initialize(f, x0);
-    }
-
-    /** ||grad f||, or with L1 the norm of the minimum-norm subgradient of f + h. */
-    @Override
-    public double stationarity(OptimizerState state) {
-        return l1 == null ? Optimizer.super.stationarity(state) : l1.stationarity(state.x(), state.gradient());
-    }
-
-    /** f, or with L1 f + h. */
-    @Override
-    public double objective(OptimizerState state) {
-        return l1 == null ? state.value() : state.value() + l1.value(state.x());
     }
 
     public double beta1() {
@@ -107,10 +78,6 @@ public final class Adam implements Optimizer {
         return epsilon;
     }
 
-    public StepSchedule schedule() {
-        return schedule;
-    }
-
     @Override
     public String name() {
         return "adam";
@@ -118,7 +85,8 @@ public final class Adam implements Optimizer {
 
     @Override
     public boolean step(DifferentiableFunction f, OptimizerState state) {
-        double eta = schedule.step(state.iteration() + 1);
+        double eta = nextStep(state);
+        L1Penalty l1 = l1();
         double[] x = state.x();
         double[] g = state.gradient();
         double[] m = Moments.vector(state, FIRST_MOMENT);
@@ -139,10 +107,6 @@ public final class Adam implements Optimizer {
             }
         }
         state.putScalar(UPDATES, t);
-        state.setValue(f.valueAndGradient(x, g));
-        state.addEvaluations(1);
-        state.setLastStepSize(eta);
-        state.setIteration(state.iteration() + 1);
-        return true;
+        return evaluateAndAdvance(f, state, eta);
     }
 }
