@@ -1,6 +1,5 @@
 package dev.downhill.core.optim;
 
-import dev.downhill.core.linalg.Vectors;
 import dev.downhill.core.objective.DifferentiableFunction;
 import dev.downhill.core.objective.L1Penalty;
 
@@ -41,28 +40,18 @@ abstract class ScheduledRule implements Optimizer {
     /** ||grad f||, or with L1 the norm of the minimum-norm subgradient of f + h. */
     @Override
     public double stationarity(OptimizerState state) {
-        return stationarity(l1, state);
+        return l1 == null ? Optimizer.super.stationarity(state) : l1.stationarity(state.x(), state.gradient());
     }
 
     /** f, or with L1 f + h. */
     @Override
     public double objective(OptimizerState state) {
-        return objective(l1, state);
+        return l1 == null ? state.value() : state.value() + l1.value(state.x());
     }
 
     /** eta_k of the iteration the state is about to take, k = iteration + 1. */
     final double nextStep(OptimizerState state) {
         return schedule.step(state.iteration() + 1);
-    }
-
-    /** ||grad f|| when {@code l1} is null, else the norm of the minimum-norm subgradient of f + h. */
-    static double stationarity(L1Penalty l1, OptimizerState state) {
-        return l1 == null ? Vectors.norm2(state.gradient()) : l1.stationarity(state.x(), state.gradient());
-    }
-
-    /** f when {@code l1} is null, else f + h. */
-    static double objective(L1Penalty l1, OptimizerState state) {
-        return l1 == null ? state.value() : state.value() + l1.value(state.x());
     }
 
     /**
