@@ -370,6 +370,11 @@ public final class Downhill {
             return set("progress-every", iterations);
         }
 
+        /** {@code --progress-bar}: auto, on or off. */
+        public Builder progressBar(String when) {
+            return set("progress-bar", when);
+        }
+
         /** {@code --block-rows}. */
         public Builder blockRows(int rows) {
             return set("block-rows", rows);

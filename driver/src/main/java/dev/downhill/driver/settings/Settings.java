@@ -105,7 +105,8 @@ public final class Settings {
                             + " is a header.", AUTO, "true", "false").readBy(TRAIN, EVALUATE, PREDICT),
             Setting.string("csv-delimiter", ",",
                     "CSV: the field delimiter (one character; 'tab' for a tab).").readBy(TRAIN, EVALUATE, PREDICT),
-            // Parquet input (and DataFrames through the Java API and the Spark ML stage): the feature columns.
+            // Parquet input (and DataFrames through the Java API and the Spark ML stage): the feature columns;
+            // the live progress bar.
             Setting.string("features-column", "features",
                     "Parquet: the column holding each row's features as a Spark ML vector (dense or sparse) or an"
                             + " array of numbers. Not read when feature-columns is given.")
@@ -114,6 +115,10 @@ public final class Settings {
                     "Parquet: the features as numeric columns instead of one vector column, by name and comma"
                             + " separated (a,b,c); feature j is the j-th column listed.")
                     .readBy(TRAIN, EVALUATE, PREDICT),
+            Setting.choice("progress-bar", AUTO,
+                    "train: a live progress bar in place of the progress lines. auto: only when the output is an"
+                            + " interactive terminal (never in logs, files, pipes, or on a driver under a cluster"
+                            + " deploy); on; off: plain lines.", AUTO, "on", "off").readBy(TRAIN),
             Setting.choice("on-bad-record", "fail",
                     "What a bad input record does. fail: stop at the first, naming file, line and text (exit 3, no"
                             + " model). skip: leave bad records out, count them per reason, print the counts and the"
