@@ -27,6 +27,7 @@ public final class MetricsLog implements Closeable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final FSDataOutputStream out;
+    private final java.util.List<Runnable> onClose = new java.util.ArrayList<>();
 
     private MetricsLog(FSDataOutputStream out) {
         this.out = out;
@@ -98,8 +99,17 @@ public final class MetricsLog implements Closeable {
         out.hflush();
     }
 
+    /** Runs {@code action} when the log is closed, that is when training ends (the progress bar's end). */
+    public void onClose(Runnable action) {
+        onClose.add(action);
+    }
+
     @Override
     public void close() throws IOException {
-        out.close();
+        try {
+            onClose.forEach(Runnable::run);
+        } finally {
+            out.close();
+        }
     }
 }
