@@ -295,6 +295,116 @@ public final class Downhill {
             return set("tol", tol);
         }
 
+        /** {@code --l1}: lambda of lambda ||w||_1 (proximal steps; lbfgs runs OWL-QN). */
+        public Builder l1(double lambda) {
+            return set("l1", lambda);
+        }
+
+        /** {@code --optimizer}: auto, gd, gd-linesearch, momentum, nesterov, adagrad, rmsprop, adam, adamw, lbfgs, fista. */
+        public Builder optimizer(String name) {
+            return set("optimizer", name);
+        }
+
+        /** {@code --schedule}: constant, inv-sqrt, exp or step. */
+        public Builder schedule(String name) {
+            return set("schedule", name);
+        }
+
+        /** {@code --decay-rate}. */
+        public Builder decayRate(double rate) {
+            return set("decay-rate", rate);
+        }
+
+        /** {@code --decay-every}. */
+        public Builder decayEvery(int iterations) {
+            return set("decay-every", iterations);
+        }
+
+        /** {@code --warmup}: iterations of linear warm-up. */
+        public Builder warmup(int iterations) {
+            return set("warmup", iterations);
+        }
+
+        /** {@code --momentum}: mu for momentum and nesterov. */
+        public Builder momentum(double mu) {
+            return set("momentum", mu);
+        }
+
+        /** {@code --weight-decay}: adamw's decoupled decay. */
+        public Builder weightDecay(double lambda) {
+            return set("weight-decay", lambda);
+        }
+
+        /** {@code --lbfgs-memory}. */
+        public Builder lbfgsMemory(int pairs) {
+            return set("lbfgs-memory", pairs);
+        }
+
+        /** {@code --batch-fraction}: the share of blocks per mini-batch. */
+        public Builder batchFraction(double fraction) {
+            return set("batch-fraction", fraction);
+        }
+
+        /** {@code --seed}: of mini-batches and the validation split. */
+        public Builder seed(long seed) {
+            return set("seed", seed);
+        }
+
+        /** {@code --validation-fraction}. */
+        public Builder validationFraction(double fraction) {
+            return set("validation-fraction", fraction);
+        }
+
+        /** {@code --validation}: a separate validation data path. */
+        public Builder validation(String path) {
+            return set("validation", path);
+        }
+
+        /** {@code --patience}: early stopping on validation. */
+        public Builder patience(int iterations) {
+            return set("patience", iterations);
+        }
+
+        /** {@code --standardize}: optimize in standardized coordinates. */
+        public Builder standardize(boolean on) {
+            return set("standardize", Boolean.toString(on));
+        }
+
+        /** {@code --time-budget}. */
+        public Builder timeBudget(double seconds) {
+            return set("time-budget", seconds);
+        }
+
+        /** {@code --rel-tol}: stop once ||grad f|| <= relTol ||grad f(start)||. */
+        public Builder relTol(double tol) {
+            return set("rel-tol", tol);
+        }
+
+        /** {@code --f-tol}: relative objective change over f-window iterations. */
+        public Builder fTol(double tol) {
+            return set("f-tol", tol);
+        }
+
+        /** {@code --f-window}. */
+        public Builder fWindow(int iterations) {
+            return set("f-window", iterations);
+        }
+
+        /** {@code --checkpoint-every}. */
+        public Builder checkpointEvery(int iterations) {
+            return set("checkpoint-every", iterations);
+        }
+
+        /** {@code --keep-checkpoints}. */
+        public Builder keepCheckpoints(int count) {
+            return set("keep-checkpoints", count);
+        }
+
+        /** {@code --resume}: continue from the newest valid checkpoint in the output folder. */
+        public Builder resume(boolean on) {
+            return set("resume", Boolean.toString(on));
+        }
+
         /** {@code --partitions}. */
         public Builder partitions(int partitions) {
             return set("partitions", partitions);
