@@ -129,8 +129,9 @@ class ParquetInputTest {
         assertEquals(reference, model(dir.resolve("same/m-columns-1")));
 
         // Three partitions: Parquet keys (file, row) spread the rows differently from (file, byte offset), so
-        // the sums run in another order: the same model to rounding. Dense, sparse and column input share the
-        // keys, hence the bits.
+        // the sums run in another order: the same model to the stopping tolerance (L-BFGS takes a slightly
+        // different path from rounding-level differences; both stop at ||grad f|| <= 1e-10). Dense, sparse and
+        // column input share the keys, hence the bits.
         trained(libsvm, dir.resolve("same/m-libsvm-3"), "--partitions", "3");
         trained(dense, dir.resolve("same/m-dense-3"), "--partitions", "3");
         trained(sparse, dir.resolve("same/m-sparse-3"), "--partitions", "3");
@@ -143,9 +144,9 @@ class ParquetInputTest {
         JsonNode b = JSON.readTree(dense3);
         assertEquals(a.get("numFeatures"), b.get("numFeatures"));
         for (int j = 0; j < 5; j++) {
-            assertEquals(a.get("weights").get(j).asDouble(), b.get("weights").get(j).asDouble(), 1e-12);
+            assertEquals(a.get("weights").get(j).asDouble(), b.get("weights").get(j).asDouble(), 1e-8);
         }
-        assertEquals(a.get("intercepts").asDouble(), b.get("intercepts").asDouble(), 1e-12);
+        assertEquals(a.get("intercepts").asDouble(), b.get("intercepts").asDouble(), 1e-8);
         assertEquals(a.get("objectiveValue").asDouble(), b.get("objectiveValue").asDouble(), 1e-14);
     }
 

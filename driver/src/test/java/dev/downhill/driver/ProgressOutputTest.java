@@ -35,8 +35,8 @@ class ProgressOutputTest {
 
     private String trained(Path input, String name, String progressBar) {
         Path output = dir.resolve(name);
-        Run r = run(train(input, "logistic", output, "--max-iter", "40", "--tol", "0", "--progress-bar",
-                progressBar));
+        Run r = run(train(input, "logistic", output, "--max-iter", "40", "--tol", "0", "--rel-tol", "0",
+                "--optimizer", "gd", "--progress-bar", progressBar));
         assertSuccess(r, output);
         return r.out().replace(System.lineSeparator(), "\n");
     }

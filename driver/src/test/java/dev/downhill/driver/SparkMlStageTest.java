@@ -147,6 +147,39 @@ class SparkMlStageTest {
         assertEquals(model.uid(), loadedModel.uid());
     }
 
+    @Test
+    void elasticNetParamSplitsRegParamIntoL1AndL2AsSparkMlDoes() throws Exception {
+        TestData t = TestData.binary(300, 4, 23);
+        Dataset<Row> data = assembler(4).transform(columns(t));
+        DownhillClassificationModel model = new DownhillClassifier().setRegParam(0.2).setElasticNetParam(0.25)
+                .setTol(0).setNumPartitions(3).fit(data);
+        // lambda (alpha ||w||_1 + ((1 - alpha)/2)||w||^2) = --l1 0.05 --l2 0.15.
+        Path libsvm = t.writeLibsvm(dir.resolve("en/data.libsvm"), 0.0);
+        Path cli = dir.resolve("en/cli");
+        assertSuccess(run(train(libsvm, "logistic", cli, "--l1", "0.05", "--l2", "0.15", "--tol", "0",
+                "--partitions", "3")), cli);
+        ReferenceModel reference = new ReferenceModel(cli.resolve("model.json"));
+        double[] p = model.trainingResult().parameters;
+        // A DataFrame's rows are keyed by content, a file's by offset: the sums run in another order, and FISTA
+        // (the default with L1) stops where f stops changing measurably, about 1e-8 of the problem's scale.
+        for (int j = 0; j < 4; j++) {
+            assertEquals(reference.weights[0][j], p[j], 1e-6);
+        }
+        assertEquals(reference.intercepts[0], p[4], 1e-6);
+        double f = model.trainingResult().objectiveValue;
+        assertEquals(JSON_OBJECTIVE.apply(cli), f, 1e-12 * f);
+        assertEquals(0.05, model.trainingResult().l1, 1e-15);
+    }
+
+    private static final java.util.function.Function<Path, Double> JSON_OBJECTIVE = dir -> {
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(dir.resolve("model.json").toFile())
+                    .get("objectiveValue").asDouble();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    };
+
     /** Writes the model's PATH/data/model.json through its Spark ML writer and returns that file. */
     private static Path saveData(DownhillClassificationModel model, Path path) throws Exception {
         model.write().overwrite().save(path.toString());

@@ -19,14 +19,15 @@ import org.apache.spark.sql.Dataset;
  * It trains what {@code downhill train} trains on the columns {@code labelCol} and {@code featuresCol}
  * (a vector column, as {@code VectorAssembler} makes): objective {@code objective} (logistic: (1/N) sum
  * log(1 + exp(-s_i (w.x_i + b))) + (regParam/2)||w||^2, s_i = 2y_i - 1; softmax: (1/N) sum -log
- * softmax(W x_i + b)_{y_i} + (regParam/2)||W||_F^2), gradient descent from zero with step 1/L, at most
- * {@code maxIter} iterations, stopping at ||grad f|| <= {@code tol}. {@code regParam} is the command line's
- * {@code --l2}; as in Spark's LogisticRegression with elasticNetParam 0, except that features are not
- * standardized. Logistic takes labels 0/1 or -1/+1, softmax 0..K-1 (or 1..K); predictions are in the data's
+ * softmax(W x_i + b)_{y_i} + (regParam/2)||W||_F^2), with {@code train}'s default optimizer (L-BFGS, or
+ * FISTA with an L1 part) from zero, at most {@code maxIter} iterations, stopping at ||grad f|| <= {@code tol}
+ * or at train's relative tolerances. {@code regParam} lambda and {@code elasticNetParam} alpha give
+ * {@code --l2} (1 - alpha) lambda and {@code --l1} alpha lambda, as in Spark's LogisticRegression with
+ * standardization off (Downhill standardizes only as a change of variables, so the optimum is unchanged). Logistic takes labels 0/1 or -1/+1, softmax 0..K-1 (or 1..K); predictions are in the data's
  * labels. Rows are keyed by content, so the fit does not depend on how the DataFrame is partitioned.
  *
  * <p>Params besides the usual columns: {@code objective} (logistic, softmax), {@code maxIter} (1000),
- * {@code regParam} (0), {@code tol} (1e-6), {@code weightCol} (none), {@code numPartitions} (0: from the
+ * {@code regParam} (0), {@code elasticNetParam} (0), {@code tol} (1e-6), {@code weightCol} (none), {@code numPartitions} (0: from the
  * input size), {@code downhillSettings} (further train settings as "key=value key=value", command-line names)
  * and {@code outputDir} (where each fit writes metrics.jsonl and report.html; none: a temporary folder).
  * Persistence: {@code save}/{@code load} ({@code DefaultParamsWritable}).
@@ -44,6 +45,9 @@ public final class DownhillClassifier
     private final IntParam maxIter = new IntParam(this, "maxIter", "iteration limit (>= 0)", ParamValidators.gtEq(0));
     private final DoubleParam regParam = new DoubleParam(this, "regParam",
             "L2 strength lambda: adds (lambda/2)||w||^2 (>= 0)", ParamValidators.gtEq(0));
+    private final DoubleParam elasticNetParam = new DoubleParam(this, "elasticNetParam",
+            "elastic-net mixing alpha in [0, 1]: regParam (alpha ||w||_1 + ((1 - alpha)/2) ||w||^2), as in Spark ML",
+            ParamValidators.inRange(0, 1));
     private final DoubleParam tol = new DoubleParam(this, "tol", "stop once ||grad f|| <= tol (>= 0)",
             ParamValidators.gtEq(0));
     private final Param<String> weightCol = new Param<>(this, "weightCol",
@@ -68,6 +72,7 @@ public final class DownhillClassifier
         setDefault(objective, "logistic");
         setDefault(maxIter, 1000);
         setDefault(regParam, 0.0);
+        setDefault(elasticNetParam, 0.0);
         setDefault(tol, 1e-6);
         setDefault(weightCol, "");
         setDefault(numPartitions, 0);
@@ -118,6 +123,19 @@ public final class DownhillClassifier
 
     public int getMaxIter() {
         return (Integer) getOrDefault(maxIter);
+    }
+
+    public DoubleParam elasticNetParam() {
+        return elasticNetParam;
+    }
+
+    public double getElasticNetParam() {
+        return (Double) getOrDefault(elasticNetParam);
+    }
+
+    public DownhillClassifier setElasticNetParam(double value) {
+        set(elasticNetParam, value);
+        return this;
     }
 
     public double getRegParam() {
@@ -186,7 +204,7 @@ public final class DownhillClassifier
 
     @Override
     public DownhillClassificationModel train(Dataset<?> dataset) {
-        DownhillModel trained = StageTraining.builder(getObjective(), getMaxIter(), getRegParam(), getTol(),
+        DownhillModel trained = StageTraining.builder(getObjective(), getMaxIter(), getRegParam(), getElasticNetParam(), getTol(),
                 getLabelCol(), getFeaturesCol(), getWeightCol(), getNumPartitions(), getDownhillSettings(),
                 getOutputDir(), "logistic".equals(getObjective()))
                 .build()

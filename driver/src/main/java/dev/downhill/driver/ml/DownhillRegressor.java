@@ -16,14 +16,15 @@ import org.apache.spark.sql.Dataset;
 
 /**
  * Downhill's least squares as a Spark ML regressor: an {@code Estimator} for a {@code Pipeline} or a
- * {@code CrossValidator}. It minimizes f(w, b) = (1/(2N)) sum (w.x_i + b - y_i)^2 + (regParam/2)||w||^2 over
- * the columns {@code labelCol} and {@code featuresCol} (a vector column), by gradient descent from zero with
- * step 1/L, at most {@code maxIter} iterations, stopping at ||grad f|| <= {@code tol}; as Spark's
- * LinearRegression with elasticNetParam 0 and standardization off. Rows are keyed by content, so the fit does
+ * {@code CrossValidator}. It minimizes f(w, b) = (1/(2N)) sum (w.x_i + b - y_i)^2 + lambda (alpha ||w||_1 +
+ * ((1 - alpha)/2)||w||^2), lambda = {@code regParam}, alpha = {@code elasticNetParam}, over the columns
+ * {@code labelCol} and {@code featuresCol} (a vector column), with {@code train}'s default optimizer (L-BFGS,
+ * or FISTA with an L1 part) from zero, at most {@code maxIter} iterations, stopping at ||grad f|| <=
+ * {@code tol} or train's relative tolerances; as Spark's LinearRegression with standardization off. Rows are keyed by content, so the fit does
  * not depend on how the DataFrame is partitioned.
  *
  * <p>Params besides the usual columns: {@code maxIter} (1000),
- * {@code regParam} (0), {@code tol} (1e-6), {@code weightCol} (none), {@code numPartitions} (0: from the
+ * {@code regParam} (0), {@code elasticNetParam} (0), {@code tol} (1e-6), {@code weightCol} (none), {@code numPartitions} (0: from the
  * input size), {@code downhillSettings} (further train settings as "key=value key=value", command-line names)
  * and {@code outputDir} (where each fit writes metrics.jsonl and report.html; none: a temporary folder).
  * Persistence: {@code save}/{@code load} ({@code DefaultParamsWritable}).
@@ -39,6 +40,9 @@ public final class DownhillRegressor
     private final IntParam maxIter = new IntParam(this, "maxIter", "iteration limit (>= 0)", ParamValidators.gtEq(0));
     private final DoubleParam regParam = new DoubleParam(this, "regParam",
             "L2 strength lambda: adds (lambda/2)||w||^2 (>= 0)", ParamValidators.gtEq(0));
+    private final DoubleParam elasticNetParam = new DoubleParam(this, "elasticNetParam",
+            "elastic-net mixing alpha in [0, 1]: regParam (alpha ||w||_1 + ((1 - alpha)/2) ||w||^2), as in Spark ML",
+            ParamValidators.inRange(0, 1));
     private final DoubleParam tol = new DoubleParam(this, "tol", "stop once ||grad f|| <= tol (>= 0)",
             ParamValidators.gtEq(0));
     private final Param<String> weightCol = new Param<>(this, "weightCol",
@@ -62,6 +66,7 @@ public final class DownhillRegressor
         ConstructionUid.done();
         setDefault(maxIter, 1000);
         setDefault(regParam, 0.0);
+        setDefault(elasticNetParam, 0.0);
         setDefault(tol, 1e-6);
         setDefault(weightCol, "");
         setDefault(numPartitions, 0);
@@ -104,6 +109,19 @@ public final class DownhillRegressor
 
     public int getMaxIter() {
         return (Integer) getOrDefault(maxIter);
+    }
+
+    public DoubleParam elasticNetParam() {
+        return elasticNetParam;
+    }
+
+    public double getElasticNetParam() {
+        return (Double) getOrDefault(elasticNetParam);
+    }
+
+    public DownhillRegressor setElasticNetParam(double value) {
+        set(elasticNetParam, value);
+        return this;
     }
 
     public double getRegParam() {
@@ -167,7 +185,7 @@ public final class DownhillRegressor
 
     @Override
     public DownhillRegressionModel train(Dataset<?> dataset) {
-        DownhillModel trained = StageTraining.builder("least-squares", getMaxIter(), getRegParam(), getTol(),
+        DownhillModel trained = StageTraining.builder("least-squares", getMaxIter(), getRegParam(), getElasticNetParam(), getTol(),
                 getLabelCol(), getFeaturesCol(), getWeightCol(), getNumPartitions(), getDownhillSettings(),
                 getOutputDir(), false)
                 .build()

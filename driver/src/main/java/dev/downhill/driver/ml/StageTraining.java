@@ -7,13 +7,16 @@ import dev.downhill.driver.settings.SettingsException;
 final class StageTraining {
     private StageTraining() {}
 
-    static Downhill.Builder builder(String objective, int maxIter, double regParam, double tol, String labelCol,
+    /** regParam and elasticNetParam alpha split as Spark ML splits them: l1 = alpha lambda, l2 = (1 - alpha) lambda. */
+    static Downhill.Builder builder(String objective, int maxIter, double regParam, double elasticNet, double tol,
+                                    String labelCol,
                                     String featuresCol, String weightCol, int partitions, String extraSettings,
                                     String outputDir, boolean eitherBinaryLabels) {
         Downhill.Builder b = Downhill.builder()
                 .objective(objective)
                 .maxIter(maxIter)
-                .l2(regParam)
+                .l2((1 - elasticNet) * regParam)
+                .l1(elasticNet * regParam)
                 .tol(tol)
                 .labelColumn(labelCol)
                 .featuresColumn(featuresCol)
