@@ -206,6 +206,46 @@ class OptimizerTrainingTest {
     }
 
     @Test
+    void l1DefaultsMeetTheOptimalityConditions() throws Exception {
+        // Elastic net: l1 0.02 and l2 0.01. At the optimum, with g the gradient of the smooth part (written
+        // out here): g_j + l1 sign(w_j) = 0 where w_j != 0, |g_j| <= l1 where w_j = 0, and g_b = 0.
+        TestData t = TestData.binary(800, 8, 41);
+        Path input = t.writeLibsvm(dir.resolve("l1.libsvm"), 0.0);
+        double l1 = 0.02;
+        double l2 = 0.01;
+        TrainCommandLineTest.Run r = run(train(input, "logistic", dir.resolve("l1"), "--l1", String.valueOf(l1),
+                "--l2", String.valueOf(l2)));
+        assertEquals(0, r.code(), r.err());
+        JsonNode m = model(dir.resolve("l1"));
+        assertEquals("lbfgs", m.get("optimizer").asText());
+        double[] theta = parameters(m);
+        double[][] a = augmented(t);
+        double[] g = new double[theta.length];
+        for (int i = 0; i < a.length; i++) {
+            double z = 0;
+            for (int j = 0; j < theta.length; j++) {
+                z += a[i][j] * theta[j];
+            }
+            double residual = 1 / (1 + Math.exp(-z)) - t.y[i];
+            for (int j = 0; j < theta.length; j++) {
+                g[j] += residual * a[i][j] / a.length;
+            }
+        }
+        int zeros = 0;
+        for (int j = 0; j < theta.length - 1; j++) {
+            g[j] += l2 * theta[j];
+            if (theta[j] == 0) {
+                zeros++;
+                assertTrue(Math.abs(g[j]) <= l1 + 1e-7, "w_" + j + " = 0 but |g| = " + Math.abs(g[j]));
+            } else {
+                assertEquals(0, g[j] + l1 * Math.signum(theta[j]), 1e-7, "coordinate " + j);
+            }
+        }
+        assertEquals(0, g[theta.length - 1], 1e-7, "intercept");
+        assertTrue(zeros >= 1, "an L1 strength this size zeroes some weights: " + java.util.Arrays.toString(theta));
+    }
+
+    @Test
     void miniBatchRunsAreIdenticalWhateverTheCores() throws Exception {
         TestData t = TestData.binary(800, 4, 5);
         Path input = t.writeLibsvm(dir.resolve("mb.libsvm"), 0.0);

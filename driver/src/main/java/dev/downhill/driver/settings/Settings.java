@@ -57,9 +57,8 @@ public final class Settings {
                             + " Handled by proximal steps (soft-thresholding; gd and gd-linesearch become ISTA), and"
                             + " by lbfgs as OWL-QN; not by nesterov.").readBy(TRAIN),
             Setting.choice("optimizer", AUTO,
-                    "Update rule. auto: lbfgs for a smooth objective (squared, logistic, softmax) without l1; fista"
-                            + " with l1; gd with the inv-sqrt schedule (the subgradient method) for hinge; adam"
-                            + " with batch-fraction < 1. See the README for each rule and its defaults.",
+                    "Update rule. auto: lbfgs for a smooth objective (squared, logistic, softmax), as OWL-QN with"
+                            + " l1; gd for hinge (subgradient steps of 1/L; proximal gradient with l1); adam with batch-fraction < 1. See the README for each rule.",
                     AUTO, "gd", "gd-linesearch", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw",
                     "lbfgs", "fista").readBy(TRAIN),
             Setting.real("step", AUTO, 0.0, true, Double.POSITIVE_INFINITY,

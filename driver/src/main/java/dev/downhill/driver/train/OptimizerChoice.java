@@ -44,7 +44,7 @@ public final class OptimizerChoice {
     public final double step;
     /** Whether the objective may rise from one iteration to the next without anything being wrong. */
     public final boolean fixedStep;
-    /** The schedule: --schedule, or inv-sqrt for hinge's default subgradient method. */
+    /** The --schedule of fixed-step rules. */
     public final String scheduleName;
 
     private OptimizerChoice(String name, double step, boolean fixedStep, String scheduleName) {
@@ -59,13 +59,10 @@ public final class OptimizerChoice {
         boolean l1 = s.getDouble("l1") > 0;
         boolean batches = s.getDouble("batch-fraction") < 1;
         String name = s.get("optimizer");
-        String schedule = s.get("schedule");
         if (Settings.AUTO.equals(name)) {
-            name = batches ? "adam" : l1 ? "fista" : objective == Objective.HINGE ? "gd" : "lbfgs";
-            if (objective == Objective.HINGE && "gd".equals(name) && !s.isGiven("schedule")) {
-                schedule = "inv-sqrt"; // hinge is not smooth: the subgradient method needs a decaying step
-            }
+            name = batches ? "adam" : objective == Objective.HINGE ? "gd" : "lbfgs";
         }
+        String schedule = s.get("schedule");
         if (batches && !STOCHASTIC.contains(name)) {
             throw new SettingsException("--optimizer " + name + " needs the full gradient: its line search would"
                     + " compare objectives of different mini-batches. With --batch-fraction below 1 use one of "
