@@ -13,7 +13,7 @@ import dev.downhill.core.objective.L1Penalty;
 import org.junit.jupiter.api.Test;
 
 /**
- * ISTA and monotone FISTA step by step on f = (1/2)(2 x1^2 + 0.5 x2^2) (grad f = (2 x1, 0.5 x2)) plus
+ * ISTA and monotone FISTA (growing step, function and gradient restarts) step by step on f = (1/2)(2 x1^2 + 0.5 x2^2) (grad f = (2 x1, 0.5 x2)) plus
  * h = c (|x1| + |x2|), against soft-thresholding S_tau(v) = sign(v) max(|v| - tau, 0) worked by hand.
  */
 class ProximalGradientTest {
@@ -77,82 +77,100 @@ class ProximalGradientTest {
     }
 
     @Test
-    void fistaThreeStepsWithMomentum() {
+    void fistaThreeStepsWithMomentumAndAGrowingStep() {
         CountingFunction f = new CountingFunction(new Quadratic(2.0, 0.5));
         ProximalGradient fista = ProximalGradient.fista(l1(0.1, 2), 0.4);
         OptimizerState state = fista.initialize(f, new double[] {1.0, 1.0});
         assertTrue(fista.step(f, state));
-        // y1 = x0 = (1, 1), t1 = 1. x0 - 0.4 g = (0.2, 0.8), threshold 0.04: z1 = (0.16, 0.76).
+        // y1 = x0 = (1, 1), t1 = 1, tau = 0.4. x0 - 0.4 g = (0.2, 0.8), threshold 0.04: z1 = (0.16, 0.76).
         // f(z1) = (2 * 0.0256 + 0.5 * 0.5776) / 2 = 0.17 <= 1.25 - 1.8 + (0.7056 + 0.0576) / 0.8 = 0.404;
-        // F(z1) = 0.17 + 0.1 * 0.92 = 0.262 <= F(x0) = 1.45, so x1 = z1.
-        // t2 = (1 + sqrt(5)) / 2; y2 = x1 + (t1 / t2)(z1 - x1) + ((t1 - 1) / t2)(x1 - x0) = x1.
+        // F(z1) = 0.17 + 0.1 * 0.92 = 0.262 < F(x0) = 1.45, so x1 = z1 (and y1 = x0: no gradient restart).
+        // t2 = (1 + sqrt(1 + 4 / 1.25)) / 2; y2 = x1 + ((t1 - 1) / t2)(x1 - x0) = x1; next trial 1.25 * 0.4.
         close(new double[] {0.16, 0.76}, state.x(), "x1");
         close(0.17, state.value(), "f1");
-        double t2 = (1 + Math.sqrt(5)) / 2;
+        double t2 = (1 + Math.sqrt(1 + 4 / 1.25)) / 2;
         close(t2, state.scalar("fista.t", 0), "t2");
         close(new double[] {0.16, 0.76}, state.vector("fista.y"), "y2");
+        assertEquals(0.5, state.scalar("fista.step", 0), 0.0, "tau2 = 1.25 * 0.4");
         assertEquals(2, f.withGradient);
         assertTrue(fista.step(f, state));
-        // y2 = x1, so no evaluation at y. g = (0.32, 0.38); y2 - 0.4 g = (0.032, 0.608), threshold 0.04: z2 = (0, 0.568).
-        // f(z2) = 0.25 * 0.322624 = 0.080656 <= 0.17 + (0.32 * -0.16 + 0.38 * -0.192) + (0.0256 + 0.036864) / 0.8 = 0.12392;
-        // F(z2) = 0.080656 + 0.0568 = 0.137456 <= F(x1) = 0.262, so x2 = z2.
-        close(new double[] {0.0, 0.568}, state.x(), "x2");
-        close(0.080656, state.value(), "f2");
-        close(0.137456, fista.objective(state), "F2");
+        // y2 = x1, so no evaluation at y. g = (0.32, 0.38); y2 - 0.5 g = (0, 0.57), threshold 0.05: z2 = (0, 0.52).
+        // f(z2) = 0.25 * 0.2704 = 0.0676 <= 0.17 + (0.32 * -0.16 + 0.38 * -0.24) + (0.0256 + 0.0576) / 1 = 0.1108;
+        // F(z2) = 0.0676 + 0.052 = 0.1196 < F(x1) = 0.262, so x2 = z2.
+        close(new double[] {0.0, 0.52}, state.x(), "x2");
+        close(0.0676, state.value(), "f2");
+        close(0.1196, fista.objective(state), "F2");
         assertEquals(3, f.withGradient);
-        // t3 = (1 + sqrt(1 + 4 t2^2)) / 2, y3 = x2 + ((t2 - 1) / t3)(x2 - x1) = (-0.045080564020051325, 0.5139033231759383).
-        double t3 = (1 + Math.sqrt(1 + 4 * t2 * t2)) / 2;
+        // t3 = (1 + sqrt(1 + 4 t2^2 / 1.25)) / 2, y3 = x2 + ((t2 - 1) / t3)(x2 - x1).
+        double t3 = (1 + Math.sqrt(1 + 4 * t2 * t2 / 1.25)) / 2;
         double beta = (t2 - 1) / t3;
-        double[] y3 = {0.0 + beta * (0.0 - 0.16), 0.568 + beta * (0.568 - 0.76)};
+        double[] y3 = {0.0 + beta * (0.0 - 0.16), 0.52 + beta * (0.52 - 0.76)};
         close(t3, state.scalar("fista.t", 0), "t3");
         close(y3, state.vector("fista.y"), "y3");
-        close(-0.045080564020051325, y3[0], "y3 decimal");
+        assertEquals(0.625, state.scalar("fista.step", 0), 0.0, "tau3 = 1.25 * 0.5");
         assertTrue(fista.step(f, state));
-        // One evaluation at y3, then y3 - 0.4 g(y3) = (0.2 y3[0], 0.8 y3[1]) = (-0.0090161..., 0.4111226...),
-        // threshold 0.04: z3 = (0, 0.8 y3[1] - 0.04) = (0, 0.37112265854075066), and F(z3) < F(x2), so x3 = z3.
-        close(new double[] {0.0, 0.8 * y3[1] - 0.04}, state.x(), "x3");
-        close(0.37112265854075066, state.x()[1], "x3 decimal");
+        // One evaluation at y3, then y3 - 0.625 g(y3) = (-0.25 y3[0], 0.6875 y3[1]) with y3 ~ (-0.043, 0.456):
+        // threshold 0.0625 gives z3 = (0, 0.6875 y3[1] - 0.0625). With d = z3 - y3 the test on this quadratic
+        // reads (2 d1^2 + 0.5 d2^2) / 2 <= |d|^2 / 1.25, true as |d1| < |d2|; F(z3) < F(x2), so x3 = z3.
+        // Gradient-restart check: (y3 - z3)·(z3 - x2) = (y3[1] - z3[1])(z3[1] - 0.52) < 0 (y3[1] > z3[1] < 0.52).
+        double x3 = 0.6875 * y3[1] - 0.0625;
+        assertTrue(Math.abs(y3[0]) < Math.abs(x3 - y3[1]) && x3 < y3[1] && x3 < 0.52, "the premises above");
+        close(new double[] {0.0, x3}, state.x(), "x3");
         assertEquals(5, f.withGradient, "step 3: at y3 and at z3");
         assertEquals(0, f.valueOnly);
         assertEquals(5, state.evaluations());
-        double t4 = (1 + Math.sqrt(1 + 4 * t3 * t3)) / 2;
+        double t4 = (1 + Math.sqrt(1 + 4 * t3 * t3 / 1.25)) / 2;
         close(t4, state.scalar("fista.t", 0), "t4");
-        // y4 = x3 + ((t3 - 1) / t4)(x3 - x2).
-        double x3 = 0.8 * y3[1] - 0.04;
-        close(new double[] {0.0, x3 + (t3 - 1) / t4 * (x3 - 0.568)}, state.vector("fista.y"), "y4");
-        assertEquals(0.4, state.scalar("fista.step", 0), 0.0, "FISTA's step never grows");
+        close(new double[] {0.0, x3 + (t3 - 1) / t4 * (x3 - 0.52)}, state.vector("fista.y"), "y4");
+        assertEquals(0.78125, state.scalar("fista.step", 0), 0.0, "tau4 = 1.25 * 0.625");
     }
 
     @Test
-    void fistaKeepsThePreviousIterateWhenZWouldRaiseTheObjective() {
-        // On f = (x1^2 + 0.05 x2^2) / 2, h = 0.01 (|x1| + |x2|), step 1 from (1, 1), the momentum overshoots in x2
-        // and iteration 13 is the first whose z has a larger F than x_12 (found by running it).
-        DifferentiableFunction f = new Quadratic(1.0, 0.05);
-        ProximalGradient fista = ProximalGradient.fista(l1(0.01, 2), 1.0);
-        OptimizerState state = fista.initialize(f, new double[] {1.0, 1.0});
-        for (int k = 0; k < 12; k++) {
-            double before = fista.objective(state);
-            assertTrue(fista.step(f, state));
-            assertTrue(fista.objective(state) <= before, "F never rises");
-        }
-        double[] x = state.x().clone();
-        double[] y = state.vector("fista.y").clone();
-        double tk = state.scalar("fista.t", 0);
-        double fx = fista.objective(state);
+    void fistaFunctionRestartSearchesFromXInTheSameIteration() {
+        // f = x^2 / 2, h = 0, x = 1, y = -3 from an earlier momentum, t = 3, tau = 0.5 (the test passes for any
+        // tau <= 1 on this 1-smooth f). z = -3 - 0.5 * -3 = -1.5: F(z) = 1.125 >= F(x) = 0.5, so the momentum
+        // restarts and the search runs from x at the accepted 0.5: z = 1 - 0.5 = 0.5, f = 0.125.
+        // Then t_k = 1: t = (1 + sqrt(1 + 4 / 1.25)) / 2 and y = x + 0 (x - x_prev) = 0.5; next trial 0.625.
+        CountingFunction f = new CountingFunction(new Quadratic(1.0));
+        ProximalGradient fista = ProximalGradient.fista(l1(0.0, 1), 1.0);
+        OptimizerState state = fista.initialize(f, new double[] {1.0});
+        state.putVector("fista.y", new double[] {-3.0});
+        state.putScalar("fista.t", 3.0);
+        state.putScalar("fista.step", 0.5);
         assertTrue(fista.step(f, state));
-        // By hand from (x, y, t_k): the step 1 passes the test at once on this 1-smooth f;
-        // z = S_0.01(y - g(y)) with g(y) = (y1, 0.05 y2): z1 = S_0.01(0) = 0, z2 = S_0.01(0.95 y2).
-        double v2 = y[1] - 0.05 * y[1];
-        double z2 = v2 > 0.01 ? v2 - 0.01 : v2 < -0.01 ? v2 + 0.01 : 0.0;
-        double fz = 0.5 * 0.05 * z2 * z2 + 0.01 * Math.abs(z2);
-        assertTrue(fz > fx, "the premise: F(z) = " + fz + " > F(x) = " + fx);
-        assertArrayEquals(x, state.x(), 0.0, "x_13 = x_12");
-        assertEquals(13, state.iteration());
-        // y_14 = x_12 + (t_13 / t_14)(z - x_12).
-        double tNext = (1 + Math.sqrt(1 + 4 * tk * tk)) / 2;
-        close(tNext, state.scalar("fista.t", 0), "t14");
-        close(new double[] {x[0] + tk / tNext * (0.0 - x[0]), x[1] + tk / tNext * (z2 - x[1])},
-                state.vector("fista.y"), "y14");
+        assertEquals(0.5, state.x()[0], 0.0);
+        assertEquals(0.125, state.value(), 0.0);
+        assertEquals(0.5, state.gradient()[0], 0.0);
+        close((1 + Math.sqrt(1 + 4 / 1.25)) / 2, state.scalar("fista.t", 0), "t after a restart");
+        assertArrayEquals(new double[] {0.5}, state.vector("fista.y"), 0.0);
+        assertEquals(0.625, state.scalar("fista.step", 0), 0.0);
+        assertEquals(1, state.iteration());
+        assertEquals(1 + 1 + 1 + 1, f.withGradient, "initialize, at y, first trial from y, first trial from x");
+        assertEquals(0, f.valueOnly);
+    }
+
+    @Test
+    void fistaGradientRestartWhenTheStepPointsAgainstTheMomentum() {
+        // f = x^2 / 2, h = 0, x = 1, y = -0.5 (the momentum overshot 0), t = 3, tau = 0.5:
+        // z = -0.5 - 0.5 * -0.5 = -0.25, F(z) = 0.03125 < F(x) = 0.5, so x_k = z. But
+        // (y - z)(z - x) = (-0.25)(-1.25) = 0.3125 > 0: restart, y_{k+1} = x_k, t = 1; next trial 0.625.
+        CountingFunction f = new CountingFunction(new Quadratic(1.0));
+        ProximalGradient fista = ProximalGradient.fista(l1(0.0, 1), 1.0);
+        OptimizerState state = fista.initialize(f, new double[] {1.0});
+        state.putVector("fista.y", new double[] {-0.5});
+        state.putScalar("fista.t", 3.0);
+        state.putScalar("fista.step", 0.5);
+        assertTrue(fista.step(f, state));
+        assertEquals(-0.25, state.x()[0], 0.0);
+        assertEquals(0.03125, state.value(), 0.0);
+        assertEquals(1.0, state.scalar("fista.t", 0), 0.0);
+        assertArrayEquals(new double[] {-0.25}, state.vector("fista.y"), 0.0);
+        assertEquals(0.625, state.scalar("fista.step", 0), 0.0);
+        assertEquals(1 + 1 + 1, f.withGradient, "initialize, at y, the accepted first trial");
+        // The next iteration is a plain proximal step from x: -0.25 - 0.625 * -0.25 = -0.09375.
+        assertTrue(fista.step(f, state));
+        assertEquals(-0.09375, state.x()[0], 0.0);
+        assertEquals(4, f.withGradient, "no evaluation at y = x");
     }
 
     @Test
@@ -208,7 +226,7 @@ class ProximalGradientTest {
         assertTrue(fista.step(f, state));
         assertEquals(0.0, state.x()[0], 0.0);
         assertEquals(0.0, state.value(), 0.0);
-        close((1 + Math.sqrt(5)) / 2, state.scalar("fista.t", 0), "t after a restart: (1 + sqrt(1 + 4)) / 2");
+        close((1 + Math.sqrt(1 + 4 / 1.25)) / 2, state.scalar("fista.t", 0), "t after a restart: (1 + sqrt(1 + 4 / 1.25)) / 2");
         assertEquals(1 + 1 + 1, state.evaluations(), "initialize, at y, one trial from x");
         assertEquals(0, f.valueOnly);
     }
