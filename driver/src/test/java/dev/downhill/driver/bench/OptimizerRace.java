@@ -46,12 +46,15 @@ import org.apache.spark.sql.SparkSession;
  * cached blocks ({@link SparkMlRace}). Loading is not counted for either.
  *
  * <p>f* is the lower of two independent tight solves: Newton's method with the exact Hessian
- * ({@link NewtonReference}, its own objective code) and Downhill's lbfgs with rel-tol 1e-14 and f-tol 1e-15; both
+ * ({@link NewtonReference}, its own objective code) and Downhill's lbfgs with rel-tol 1e-14, f-tol 1e-15 and up to
+ * {@link #TIGHT_MAX_ITER} iterations; both
  * are evaluated with Downhill's objective, and their relative difference is printed. ml's final coefficients are
  * re-evaluated the same way, which checks that the objectives match.
  */
 final class OptimizerRace {
     static final double[] TOLERANCES = {1e-6, 1e-10};
+    /** The tight lbfgs reference's iteration limit: a cross-check of Newton, which is exact for least squares. */
+    static final int TIGHT_MAX_ITER = 1000;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final SparkSession spark;
@@ -63,6 +66,7 @@ final class OptimizerRace {
     private final int blockRows;
     private final PrintStream out;
     private final long started = System.nanoTime();
+    private boolean mlWarm;
 
     private OptimizerRace(SparkSession spark, JavaSparkContext jsc, JobLog log, RaceOptions o, long seed,
                           int partitions, int blockRows, PrintStream out) {
@@ -88,6 +92,8 @@ final class OptimizerRace {
         section.put("rows", o.rows);
         section.put("features", o.features);
         section.put("maxIter", o.maxIter);
+        section.put("optimizers", o.optimizers);
+        section.put("problemNames", o.problems);
         section.put("partitions", partitions);
         section.put("tolerances", TOLERANCES);
         section.put("loadAverageAtStart", Bench.loadAverage());
@@ -144,7 +150,7 @@ final class OptimizerRace {
             NewtonReference.Solution newton = NewtonReference.solve(data.blocks, d, p.objective, p.l2);
             double fNewton = f.applyAsDouble(newton.theta());
             progress(p.name, "reference: tight lbfgs");
-            RaceTrace tight = downhill(data, input, p, "lbfgs", 2000, dir.resolve("runs/reference-lbfgs"),
+            RaceTrace tight = downhill(data, input, p, "lbfgs", TIGHT_MAX_ITER, dir.resolve("runs/reference-lbfgs"),
                     List.of("--rel-tol", "1e-14", "--f-tol", "1e-15"));
             double fTight = tight.finalObjective();
             double fStar = Math.min(fNewton, fTight);
@@ -156,9 +162,10 @@ final class OptimizerRace {
                 traces.put("downhill " + rule, downhill(data, input, p, rule, o.maxIter,
                         dir.resolve("runs/" + rule), List.of()));
             }
-            if (o.warmUp) {
+            if (o.warmUp && !mlWarm) {
                 progress(p.name, "ml warm-up");
                 SparkMlRace.warmUp(jsc, df);
+                mlWarm = true;
             }
             double labelStd = Double.NaN;
             if (p.objective == dev.downhill.core.loss.Objective.LOGISTIC) {

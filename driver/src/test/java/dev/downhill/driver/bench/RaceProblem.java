@@ -10,9 +10,12 @@ import org.apache.spark.api.java.JavaSparkContext;
  * A seeded problem of the optimizer race whose conditioning is set by construction, written as CSV text
  * (label first) that Downhill's loader reads like any user's file.
  *
- * <p>Row i is a pure function of (seed, i): z ~ N(0, I_d), t = z S Q with S = diag(s_k), s_k^2 geometric from 1
- * down to 1/{@link #covarianceCondition}, and Q a seeded random orthogonal matrix, so Cov(t) = Q^T S^2 Q has that
- * condition number and no feature is a multiple of another (standardization cannot undo it). Each t_j is rounded
+ * <p>Row i is a pure function of (seed, i): z ~ N(0, I_d), t = z S Q with S = diag(s_k) and Q a seeded random
+ * orthogonal matrix, so Cov(t) = Q^T S^2 Q has the eigenvalues s_k^2 and condition number
+ * {@link #covarianceCondition} while no feature is a multiple of another (standardization cannot undo it). The
+ * {@link Spectrum} says how the s_k^2 spread: NEAR_COLLINEAR is the common case of real data (a bulk within one
+ * decade and a tenth of the directions nearly dependent: s^2 between 1/kappa and 10/kappa), GEOMETRIC spreads all
+ * d of them evenly on a log scale from 1 to 1/kappa, the hard case for L-BFGS's short memory. Each t_j is rounded
  * to 1e-6 (q_j = round(10^6 t_j)); the feature written is x_j = q_j m_j 10^(e_j - 6) with m_j in 1..9 and e_j an
  * integer spread over {@link #scaleDecades} decades, so the features are also badly scaled (standardization undoes
  * that part). The true margin is z* = b* + sum_j beta_j q_j 10^-6 with seeded beta scaled to Var(z*) = 4:
@@ -30,6 +33,7 @@ final class RaceProblem implements Serializable {
     final double l2;
     final int numFeatures;
     final double covarianceCondition;
+    final Spectrum spectrum;
     final int scaleDecades;
     final double noise;
     final long seed;
@@ -39,8 +43,11 @@ final class RaceProblem implements Serializable {
     private transient int[] mantissa;
     private transient int[] exponent;
 
+    /** How the eigenvalues of Cov(t) spread between 1 and 1/kappa. */
+    enum Spectrum { NEAR_COLLINEAR, GEOMETRIC }
+
     RaceProblem(String name, Objective objective, double l2, int numFeatures, double covarianceCondition,
-                int scaleDecades, double noise, long seed) {
+                Spectrum spectrum, int scaleDecades, double noise, long seed) {
         if (objective != Objective.LOGISTIC && objective != Objective.LEAST_SQUARES) {
             throw new IllegalArgumentException("the race has logistic and least-squares problems, not " + objective);
         }
@@ -49,31 +56,59 @@ final class RaceProblem implements Serializable {
         this.l2 = l2;
         this.numFeatures = numFeatures;
         this.covarianceCondition = covarianceCondition;
+        this.spectrum = spectrum;
         this.scaleDecades = scaleDecades;
         this.noise = noise;
         this.seed = seed;
     }
 
     /** The problems the race knows, by name. */
-    static final List<String> NAMES = List.of("logistic", "least-squares", "logistic-ill");
+    static final List<String> NAMES = List.of("logistic", "least-squares", "logistic-ill", "least-squares-spread");
 
     /**
-     * logistic: L2 1e-4, Cov(t) condition 1e3, features over 2 decades. least-squares: no penalty, condition
-     * 1e5, 4 decades, noise 0.5. logistic-ill: L2 1e-6, condition 1e5, 4 decades.
+     * logistic: L2 1e-4, geometric spectrum, condition 1e3, features over 2 decades. least-squares: no penalty,
+     * near-collinear, condition 1e5, 4 decades, noise 0.5. logistic-ill: L2 1e-6, near-collinear, condition 1e5,
+     * 4 decades. least-squares-spread: least-squares with the geometric spectrum.
      */
     static RaceProblem named(String name, int numFeatures, long seed) {
         return switch (name) {
-            case "logistic" -> new RaceProblem(name, Objective.LOGISTIC, 1e-4, numFeatures, 1e3, 2, 0, seed);
-            case "least-squares" -> new RaceProblem(name, Objective.LEAST_SQUARES, 0.0, numFeatures, 1e5, 4, 0.5,
-                    seed + 1);
-            case "logistic-ill" -> new RaceProblem(name, Objective.LOGISTIC, 1e-6, numFeatures, 1e5, 4, 0, seed + 2);
+            case "logistic" -> new RaceProblem(name, Objective.LOGISTIC, 1e-4, numFeatures, 1e3, Spectrum.GEOMETRIC,
+                    2, 0, seed);
+            case "least-squares" -> new RaceProblem(name, Objective.LEAST_SQUARES, 0.0, numFeatures, 1e5,
+                    Spectrum.NEAR_COLLINEAR, 4, 0.5, seed + 1);
+            case "logistic-ill" -> new RaceProblem(name, Objective.LOGISTIC, 1e-6, numFeatures, 1e5,
+                    Spectrum.NEAR_COLLINEAR, 4, 0, seed + 2);
+            case "least-squares-spread" -> new RaceProblem(name, Objective.LEAST_SQUARES, 0.0, numFeatures, 1e5,
+                    Spectrum.GEOMETRIC, 4, 0.5, seed + 3);
             default -> throw new IllegalArgumentException("unknown problem '" + name + "', not one of " + NAMES);
         };
     }
 
     String describe() {
-        return String.format(Locale.ROOT, "%s, l2 %s, Cov(features) condition %.0e by construction, feature scales"
-                + " over %d decades", objective.cliName(), l2, covarianceCondition, scaleDecades);
+        return String.format(Locale.ROOT, "%s, l2 %s; features: Cov condition %.0e by construction (%s spectrum),"
+                        + " scales over %d decades", objective.cliName(), l2, covarianceCondition,
+                spectrum.name().toLowerCase(Locale.ROOT).replace('_', '-'), scaleDecades);
+    }
+
+    /** The eigenvalues s_k^2 of Cov(t), largest first. */
+    double[] covarianceEigenvalues() {
+        int d = numFeatures;
+        double[] s2 = new double[d];
+        if (spectrum == Spectrum.GEOMETRIC || d < 3) {
+            for (int k = 0; k < d; k++) {
+                s2[k] = d == 1 ? 1.0 : Math.pow(covarianceCondition, -(double) k / (d - 1));
+            }
+            return s2;
+        }
+        int small = Math.max(1, Math.round(d / 10f));
+        int bulk = d - small;
+        for (int k = 0; k < bulk; k++) {
+            s2[k] = Math.pow(10, -(double) k / Math.max(1, bulk - 1));
+        }
+        for (int j = 0; j < small; j++) {
+            s2[bulk + j] = Math.pow(10, 1.0 - (double) j / Math.max(1, small - 1)) / covarianceCondition;
+        }
+        return s2;
     }
 
     private synchronized void build() {
@@ -110,9 +145,8 @@ final class RaceProblem implements Serializable {
             }
         }
         double[][] m = new double[d][d];
-        double[] s2 = new double[d];
+        double[] s2 = covarianceEigenvalues();
         for (int k = 0; k < d; k++) {
-            s2[k] = d == 1 ? 1.0 : Math.pow(covarianceCondition, -(double) k / (d - 1));
             double s = Math.sqrt(s2[k]);
             for (int j = 0; j < d; j++) {
                 m[k][j] = s * q[k][j];

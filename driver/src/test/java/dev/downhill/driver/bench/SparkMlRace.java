@@ -95,14 +95,8 @@ final class SparkMlRace {
         return df.agg(functions.stddev_samp("label")).first().getDouble(0);
     }
 
-    private static boolean warmedUp;
-
     /** A fresh JVM pays for compiling ml's code paths in the first fits: fit small copies first, untimed. */
     static void warmUp(JavaSparkContext jsc, Dataset<Row> df) {
-        if (warmedUp) {
-            return;
-        }
-        warmedUp = true;
         jsc.setJobGroup("bench-race-ml-warmup", "race: ml warm-up", false);
         Dataset<Row> small = df.limit(5000).persist(StorageLevel.MEMORY_ONLY());
         try {
