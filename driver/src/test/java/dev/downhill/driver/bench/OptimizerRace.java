@@ -350,10 +350,11 @@ final class OptimizerRace {
             for (double tol : TOLERANCES) {
                 RaceTrace.Reach a = dh.reach(fStar, tol);
                 RaceTrace.Reach b = ml.reach(fStar, tol);
-                String verdict = a == null ? "Downhill never reached it"
+                String verdict = a == null && b == null ? "neither reached it"
+                        : a == null ? "Downhill never reached it"
                         : b == null ? "ml never reached it"
                         : a.passes() <= b.passes() ? "Downhill needs no more passes" : "Downhill needs more passes";
-                out.printf(Locale.ROOT, "to %.0e: Downhill default (lbfgs) %s vs %s %s: %s%n", tol,
+                out.printf(Locale.ROOT, "to %s: Downhill default (lbfgs) %s vs %s %s: %s%n", RaceTrace.label(tol),
                         a == null ? "never" : a.passes() + " passes / " + String.format(Locale.ROOT, "%.2f s",
                                 a.seconds()),
                         ml.system, b == null ? "never" : b.passes() + " passes / " + String.format(Locale.ROOT,
