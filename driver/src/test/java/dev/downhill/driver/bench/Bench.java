@@ -86,7 +86,8 @@ public final class Bench {
                 .set("spark.driver.host", "127.0.0.1")
                 .set("spark.driver.bindAddress", "127.0.0.1");
         if (SPARK_ML_CLASSES.length > 0) {
-            conf.set("spark.kryo.classesToRegister", String.join(",", SPARK_ML_CLASSES));
+            conf.set("spark.kryo.classesToRegister", String.join(",", SPARK_ML_CLASSES) + ","
+                    + String.join(",", SparkMlRace.KRYO_CLASSES));
         }
         spark = SparkSession.builder().config(conf).getOrCreate();
         jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
@@ -112,6 +113,9 @@ public final class Bench {
             }
             if (o.sections.contains("overhead")) {
                 overhead();
+            }
+            if (o.sections.contains("optimizers")) {
+                json.put("optimizers", OptimizerRace.run(spark, jsc, log, o.race, o.seed, partitions, o.blockRows, out));
             }
             printTargets();
             double runtime = (System.nanoTime() - started) / 1e9;

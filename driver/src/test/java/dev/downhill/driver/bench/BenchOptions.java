@@ -9,6 +9,8 @@ import java.util.Set;
 /** The command line of {@code scripts/bench}. */
 final class BenchOptions {
     static final List<String> SECTIONS = List.of("dense", "sparse", "scaling", "overhead");
+    /** Sections run only when --sections names them: optimizers (OptimizerRace) takes minutes. */
+    static final List<String> OPTIONAL_SECTIONS = List.of("optimizers");
     static final List<String> SYSTEMS = List.of("downhill", "mllib-gd", "ml-lr", "raw-loop", "core-loop");
 
     long rows = 1_000_000;
@@ -29,6 +31,8 @@ final class BenchOptions {
     long overheadRows = 1000;
     String json;
     boolean help;
+    /** The optimizers section's options (--race-*). */
+    RaceOptions race;
 
     static final String USAGE = String.join("\n",
             "usage: scripts/bench [options]",
@@ -53,10 +57,13 @@ final class BenchOptions {
             "  --seed S                data seed (default 42)",
             "  --master URL            Spark master (default local[2])",
             "  --json PATH             also write every figure as JSON to PATH",
-            "  --help                  this text");
+            "  --help                  this text",
+            "",
+            RaceOptions.USAGE);
 
     static BenchOptions parse(String[] args) {
         BenchOptions o = new BenchOptions();
+        java.util.Map<String, String> raceArgs = new java.util.LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("--help") || a.equals("-h")) {
@@ -88,7 +95,7 @@ final class BenchOptions {
                 case "warmup" -> o.warmup = nonNegativeInt(key, value);
                 case "partitions" -> o.partitions = positiveInt(key, value);
                 case "block-rows" -> o.blockRows = positiveInt(key, value);
-                case "sections" -> o.sections = list(key, value, SECTIONS);
+                case "sections" -> o.sections = list(key, value, concat(SECTIONS, OPTIONAL_SECTIONS));
                 case "systems" -> o.systems = list(key, value, SYSTEMS);
                 case "scaling-rows" -> {
                     o.scalingRows = new ArrayList<>();
@@ -100,15 +107,28 @@ final class BenchOptions {
                 case "seed" -> o.seed = parseLong(key, value);
                 case "master" -> o.master = value;
                 case "json" -> o.json = value;
-                default -> throw new IllegalArgumentException("unknown option --" + key);
+                default -> {
+                    if (!key.startsWith("race-")) {
+                        throw new IllegalArgumentException("unknown option --" + key);
+                    }
+                    raceArgs.put(key, value);
+                }
             }
         }
+        o.race = RaceOptions.parse(raceArgs, java.util.Arrays.asList(args).contains("--rows")
+                || java.util.Arrays.stream(args).anyMatch(a -> a.startsWith("--rows=")) ? o.rows : null);
         if (o.scalingRows.isEmpty()) {
             for (long div : new long[] {8, 4, 2, 1}) {
                 o.scalingRows.add(Math.max(1, o.rows / div));
             }
         }
         return o;
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
     }
 
     private static Set<String> list(String key, String value, List<String> allowed) {
