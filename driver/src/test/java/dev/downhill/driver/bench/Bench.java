@@ -255,6 +255,10 @@ public final class Bench {
                 packed / 1048576.0, "1.000");
         out.println("s/iter: wall-clock median; cpu s/iter: CPU of the whole JVM per timed iteration (mean);"
                 + " Downhill/x: Downhill's s/iter over the row's");
+        if (dh != null && dh.extra.get("medianSlowestTaskComputeSeconds") instanceof Double compute) {
+            out.printf(Locale.ROOT, "downhill: the slowest task computes for %.4f s of the %.4f s iteration (median);"
+                    + " Spark's share is the rest%n", compute, dh.secondsPerIteration);
+        }
         checkSameData(results);
         out.printf(Locale.ROOT, "load average at the end of the section: %s%n", loadAverage());
 

@@ -55,6 +55,8 @@ final class DownhillRun {
         private final double[] g;
         private final double step;
         private int done;
+        /** Per iteration: the slowest task's compute time (what Spark adds is the rest). */
+        final List<Double> taskComputeSeconds = new ArrayList<>();
 
         Loaded(JavaSparkContext jsc, SyntheticData data, long rows, int partitions, int blockRows, double[] theta0,
                double step) throws InterruptedException {
@@ -84,6 +86,7 @@ final class DownhillRun {
                 theta[j] -= step * g[j];
             }
             double seconds = (System.nanoTime() - s) / 1e9;
+            taskComputeSeconds.add(loss.takeTiming().computeNanos / 1e9);
             if (done++ == 0) {
                 result.lossAtStart = acc.meanLoss();
             }
@@ -113,6 +116,9 @@ final class DownhillRun {
             r.iterationSeconds = Stats.tail(all, iterations);
             r.secondsPerIteration = Stats.median(r.iterationSeconds);
             r.extra.put("warmupSeconds", java.util.Arrays.copyOf(all, warmup));
+            r.extra.put("slowestTaskComputeSeconds", d.taskComputeSeconds.subList(warmup, all.length));
+            r.extra.put("medianSlowestTaskComputeSeconds", Stats.median(Stats.tail(
+                    d.taskComputeSeconds.stream().mapToDouble(Double::doubleValue).toArray(), iterations)));
             return r;
         }
     }
