@@ -60,6 +60,28 @@ public abstract class DataBlock implements Serializable {
     /** g[offset + j] += a x_{row,j} for every feature j of the row. */
     public abstract void axpy(int row, double a, double[] g, int offset);
 
+    /**
+     * The block's matrix-vector product plus a constant (gemv): z[zOffset + i zStride] = x_i . w[wOffset ..
+     * wOffset + d) + bias for every row i, each dot as {@link #dot} computes it.
+     */
+    public abstract void multiply(double[] w, int wOffset, double bias, double[] z, int zOffset, int zStride);
+
+    /**
+     * The transposed product added in (gemv^T): g[gOffset + j] += sum_i a_i x_{i,j} with a_i =
+     * a[aOffset + i aStride], row by row in order as {@link #axpy} adds them; rows with a_i = 0 are skipped.
+     */
+    public abstract void transposeMultiplyAdd(double[] a, int aOffset, int aStride, double[] g, int gOffset);
+
+    /** Checks that z (or a) has rows entries at offset, offset + stride, ... and w (or g) d entries at wOffset. */
+    protected final void checkProduct(int wLength, int wOffset, int zLength, int zOffset, int zStride) {
+        if (wOffset < 0 || wOffset > wLength - numFeatures || zOffset < 0 || zStride < 1
+                || (numRows > 0 && zOffset + (long) (numRows - 1) * zStride >= zLength)) {
+            throw new IndexOutOfBoundsException("block of " + numRows + " x " + numFeatures + ": vector of "
+                    + wLength + " at " + wOffset + ", rows vector of " + zLength + " at " + zOffset + " stride "
+                    + zStride);
+        }
+    }
+
     /** ||x_row||^2. */
     public abstract double squaredNorm(int row);
 
