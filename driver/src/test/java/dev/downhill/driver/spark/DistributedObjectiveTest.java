@@ -153,4 +153,57 @@ class DistributedObjectiveTest {
         assertFalse(valueOnly.hasGradient());
         assertEquals(full.meanLoss(), valueOnly.meanLoss(), 1e-15 * full.meanLoss());
     }
+
+    /**
+     * With 10^6 parameters (8 MB of doubles) what the scheduler serializes for each task, the pair (RDD, job
+     * function) as DAGScheduler writes it with the closure serializer, stays a few kilobytes: the parameters
+     * travel only in the broadcast. Capturing the array in the function would make it 8 MB.
+     */
+    @Test
+    void theSerializedTaskStaysSmallWithAMillionParameters() {
+        int d = 999_999;
+        LinearModel model = new LinearModel(d, 1);
+        assertEquals(1_000_000, model.numParameters());
+        Random r = new Random(12);
+        List<DataBlock> blocks = new ArrayList<>();
+        for (int b = 0; b < 2; b++) {
+            BlockBuilder builder = new BlockBuilder(d);
+            for (int i = 0; i < 20; i++) {
+                int j = r.nextInt(d - 1);
+                builder.addSparseRow(r.nextInt(2), 1.0, new int[] {j, j + 1},
+                        new double[] {r.nextGaussian(), r.nextGaussian()}, 2);
+            }
+            blocks.add(builder.build());
+        }
+        JavaRDD<DataBlock> rdd = jsc.parallelize(blocks, 2);
+        double[] params = r.doubles(model.numParameters(), -0.1, 0.1).toArray();
+        org.apache.spark.broadcast.Broadcast<double[]> broadcast = jsc.broadcast(params);
+        try {
+            SparkDataLoss.PartialFold fold = new SparkDataLoss.PartialFold(model, Objective.LOGISTIC.loss(2), broadcast,
+                    true, null, 0);
+            java.nio.ByteBuffer task = org.apache.spark.SparkEnv.get().closureSerializer().newInstance().serialize(
+                    new scala.Tuple2<>(rdd.rdd(), new OrderedAggregation.FoldTask<>(fold)),
+                    scala.reflect.ClassTag$.MODULE$.AnyRef());
+            assertTrue(task.remaining() < 16 * 1024, "serialized task of " + task.remaining() + " bytes");
+        } finally {
+            broadcast.destroy();
+        }
+        // The pass itself runs and matches the local fold.
+        GradientAccumulator distributed = new SparkDataLoss(jsc, rdd, model, Objective.LOGISTIC.loss(2))
+                .evaluate(params, true);
+        GradientAccumulator local = new LocalDataLoss(blocks, model, Objective.LOGISTIC.loss(2)).evaluate(params, true);
+        assertEquals(local.meanLoss(), distributed.meanLoss(), 1e-12 * local.meanLoss());
+    }
+
+    @Test
+    void fanInIsOneLevelForSmallPartialsAndASquareRootTreeForLargeOnes() {
+        assertEquals(1, OrderedAggregation.fanIn(1, 8L << 20));
+        assertEquals(2, OrderedAggregation.fanIn(2, 1L << 30));
+        // 4 partials of 8 MiB (2^20 parameters) and 1000 partials of 101 doubles: straight to the driver.
+        assertEquals(4, OrderedAggregation.fanIn(4, 8L << 20));
+        assertEquals(1000, OrderedAggregation.fanIn(1000, 808));
+        // 64 partials of 8 MiB would be 512 MiB at the driver: 8 groups of 8.
+        assertEquals(8, OrderedAggregation.fanIn(64, 8L << 20));
+        assertEquals(4, OrderedAggregation.fanIn(10, 100L << 20));
+    }
 }
