@@ -126,6 +126,12 @@ public final class SparkDataLoss implements DataLoss {
      */
     static final class PartialFold implements OrderedAggregation.PartitionFold<DataBlock, TimedPartial> {
         private static final long serialVersionUID = 1L;
+        /**
+         * One gradient array per executor thread, reused by every pass: a task's result is serialized on its
+         * own thread before that thread runs another task, so the array is free again by then. Saves
+         * allocating (and the garbage collector reclaiming) 8 bytes a parameter per task and pass.
+         */
+        private static final ThreadLocal<double[]> SCRATCH = new ThreadLocal<>();
         private final Model model;
         private final Loss loss;
         private final Broadcast<double[]> params;
@@ -148,7 +154,7 @@ public final class SparkDataLoss implements DataLoss {
             long taskStart = System.nanoTime();
             double[] theta = params.value();
             LossEvaluator evaluator = new LossEvaluator(model, loss);
-            GradientAccumulator acc = new GradientAccumulator(model.numParameters());
+            GradientAccumulator acc = new GradientAccumulator(model.numParameters(), scratch(model.numParameters()));
             boolean[] use = sampler == null ? null : sampler.chosen(batch, partition);
             int i = 0;
             while (it.hasNext()) {
@@ -163,6 +169,15 @@ public final class SparkDataLoss implements DataLoss {
                 }
             }
             return new TimedPartial(acc, System.nanoTime() - taskStart);
+        }
+
+        private static double[] scratch(int n) {
+            double[] a = SCRATCH.get();
+            if (a == null || a.length != n) {
+                a = new double[n];
+                SCRATCH.set(a);
+            }
+            return a;
         }
     }
 }
