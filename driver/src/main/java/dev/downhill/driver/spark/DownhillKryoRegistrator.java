@@ -43,6 +43,10 @@ public final class DownhillKryoRegistrator implements KryoRegistrator {
         // train: standardization's one pass
         dev.downhill.core.data.FeatureMoments.class,
         dev.downhill.core.data.FeatureMoments[].class,
+        // --feature-precision float32
+        float[].class,
+        dev.downhill.core.data.FloatDenseBlock.class,
+        dev.downhill.core.data.FloatSparseBlock.class,
     };
 
     @Override

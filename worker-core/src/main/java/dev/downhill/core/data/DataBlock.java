@@ -4,12 +4,13 @@ import java.io.Serializable;
 
 /**
  * A packed block of training examples: labels, optional instance weights, and a feature matrix
- * whose layout the subclass decides (dense row-major or CSR sparse). Blocks are what the driver
- * caches and what every gradient loop runs over: a few primitive arrays per block, never one
- * object per row.
+ * whose layout the subclass decides (dense row-major or CSR sparse, values stored as float64 or float32,
+ * see {@link FeaturePrecision}). Blocks are what the driver caches and what every gradient loop runs
+ * over: a few primitive arrays per block, never one object per row.
  *
- * <p>Row kernels ({@link #dot}, {@link #axpy}, {@link #squaredNorm}) are the only way models read
- * features, so a model works on either layout.
+ * <p>Row kernels ({@link #dot}, {@link #axpy}, {@link #squaredNorm}) and their whole-block forms
+ * ({@link #multiply}, {@link #transposeMultiplyAdd}) are the only way models read features, so a model
+ * works on every layout.
  */
 public abstract class DataBlock implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -87,6 +88,9 @@ public abstract class DataBlock implements Serializable {
 
     /** sum[j] += sum_i v_i x_{i,j} and sumSquares[j] += sum_i v_i x_{i,j}^2, v_i the instance weights. */
     public abstract void addMoments(double[] sum, double[] sumSquares);
+
+    /** Whether the layout is dense (every value stored) rather than CSR. */
+    public abstract boolean isDense();
 
     /** Number of stored feature values (d per row when dense). */
     public abstract long storedValues();

@@ -76,6 +76,11 @@ public final class DenseBlock extends DataBlock {
     }
 
     @Override
+    public boolean isDense() {
+        return true;
+    }
+
+    @Override
     public long storedValues() {
         return values.length;
     }

@@ -89,6 +89,11 @@ public final class SparseBlock extends DataBlock {
     }
 
     @Override
+    public boolean isDense() {
+        return false;
+    }
+
+    @Override
     public long storedValues() {
         return values.length;
     }
