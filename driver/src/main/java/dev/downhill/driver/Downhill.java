@@ -1,5 +1,6 @@
 package dev.downhill.driver;
 
+import dev.downhill.driver.checkpoint.ResumeRefusedException;
 import dev.downhill.driver.evaluate.EvaluateCommand;
 import dev.downhill.driver.io.BadInputException;
 import dev.downhill.driver.predict.PredictCommand;
@@ -150,6 +151,10 @@ public final class Downhill {
             if (c instanceof DivergedException) {
                 err.println("downhill: error: " + c.getMessage());
                 return ExitCode.DIVERGED;
+            }
+            if (c instanceof ResumeRefusedException) {
+                err.println("downhill: error: " + c.getMessage());
+                return ExitCode.REFUSED_RESUME;
             }
             if (c.getCause() == c) {
                 break;

@@ -16,6 +16,6 @@ public final class ExitCode {
     public static final int BAD_INPUT = 3;
     /** The objective or gradient became NaN or infinite. */
     public static final int DIVERGED = 4;
-    /** A --resume that was refused (a checkpoint from other settings or data); reserved for checkpoints. */
+    /** A --resume that was refused: the checkpoint is from other settings or data, or another format version. */
     public static final int REFUSED_RESUME = 5;
 }

@@ -115,8 +115,7 @@ class BadSettingsTest {
             "--optimizer lbfgs --batch-fraction 0.1;  --optimizer lbfgs needs the full gradient; adam",
             "--optimizer gd-linesearch --batch-fraction 0.5; --optimizer gd-linesearch needs the full gradient",
             // L1 needs a proximal step or OWL-QN
-            "--optimizer adam --l1 0.1;                --l1 is supported by --optimizer gd, gd-linesearch and fista",
-            "--l1 0.1 --batch-fraction 0.5 --optimizer gd; --l1 needs full-batch training",
+            "--optimizer nesterov --l1 0.1;            --l1 is supported by every --optimizer but nesterov; fista",
             // schedules are for rules with a fixed step
             "--optimizer lbfgs --schedule exp;         --schedule does not apply to --optimizer lbfgs",
             "--validation-fraction 0.1 --validation x.libsvm; not both",

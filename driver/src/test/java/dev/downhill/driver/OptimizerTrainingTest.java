@@ -109,7 +109,7 @@ class OptimizerTrainingTest {
                 g.addToEntry(j, l2 * theta[j]);
                 h.addToEntry(j, j, l2);
             }
-            RealVector step = new CholeskyDecomposition(h, 1e-300, 1e-300).getSolver().solve(g);
+            RealVector step = new CholeskyDecomposition(h, 1e-12, 1e-300).getSolver().solve(g);
             for (int j = 0; j < p; j++) {
                 theta[j] -= step.getEntry(j);
             }
@@ -249,6 +249,8 @@ class OptimizerTrainingTest {
         for (String line : lines) {
             JsonNode rec = JSON.readTree(line);
             double v = rec.get("validationLoss").asDouble();
+            double accuracy = rec.get("validationAccuracy").asDouble();
+            assertTrue(accuracy > 0.5 && accuracy <= 1, line);
             if (v < lowest) {
                 lowest = v;
                 at = rec.get("iteration").asLong();

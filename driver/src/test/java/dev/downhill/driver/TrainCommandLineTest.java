@@ -150,7 +150,7 @@ class TrainCommandLineTest {
         TestData t = TestData.multiclass(300, 3, 3, 2);
         Path input = t.writeLibsvm(dir.resolve("multi.libsvm"), 1.0);
         Path out = dir.resolve("softmax");
-        Run r = run(train(input, "softmax", out, "--l2", "0.05", "--max-iter", "50"));
+        Run r = run(train(input, "softmax", out, "--l2", "0.05", "--max-iter", "50", "--optimizer", "gd"));
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("labels 1..3 are read as classes 0..2"), r.out());
         JsonNode m = JSON.readTree(out.resolve("model.json").toFile());
@@ -230,7 +230,7 @@ class TrainCommandLineTest {
         Path out = dir.resolve("diverge");
         // L is about 4 here, so a step of 20 overshoots every iteration: f rises geometrically.
         Run r = run(train(input, "least-squares", out, "--step", "20", "--max-iter", "100",
-                "--divergence-rises", "4"));
+                "--divergence-rises", "4", "--optimizer", "gd", "--standardize", "false"));
         assertEquals(ExitCode.DIVERGED, r.code(), r.err());
         assertTrue(r.err().startsWith("downhill: error: training diverged at iteration 4: the objective rose 4"
                 + " iterations in a row"), r.err());

@@ -137,6 +137,55 @@ public final class TestData {
         return new RegularizedObjective(new LocalDataLoss(blocks, model, loss), new L2Penalty(lambda, model));
     }
 
+    /** Labels 0/1 ~ Bernoulli(sigma(x_i . w + intercept)) for the rows of the row-major n x d x, one draw a row. */
+    public static double[] logisticLabels(Random rnd, double[] x, int n, int d, double[] w, double intercept) {
+        double[] y = new double[n];
+        for (int i = 0; i < n; i++) {
+            double z = intercept;
+            for (int j = 0; j < d; j++) {
+                z += w[j] * x[i * d + j];
+            }
+            y[i] = rnd.nextDouble() < 1.0 / (1.0 + Math.exp(-z)) ? 1.0 : 0.0;
+        }
+        return y;
+    }
+
+    /** Solves m t = r by Gaussian elimination with partial pivoting. */
+    public static double[] solve(double[][] m, double[] r) {
+        int n = r.length;
+        double[][] a = new double[n][];
+        for (int i = 0; i < n; i++) {
+            a[i] = Arrays.copyOf(m[i], n + 1);
+            a[i][n] = r[i];
+        }
+        for (int col = 0; col < n; col++) {
+            int pivot = col;
+            for (int row = col + 1; row < n; row++) {
+                if (Math.abs(a[row][col]) > Math.abs(a[pivot][col])) {
+                    pivot = row;
+                }
+            }
+            double[] tmp = a[col];
+            a[col] = a[pivot];
+            a[pivot] = tmp;
+            for (int row = col + 1; row < n; row++) {
+                double factor = a[row][col] / a[col][col];
+                for (int k = col; k <= n; k++) {
+                    a[row][k] -= factor * a[col][k];
+                }
+            }
+        }
+        double[] t = new double[n];
+        for (int row = n - 1; row >= 0; row--) {
+            double s = a[row][n];
+            for (int k = row + 1; k < n; k++) {
+                s -= a[row][k] * t[k];
+            }
+            t[row] = s / a[row][row];
+        }
+        return t;
+    }
+
     /** |a - b| / max(|a|, |b|, 1e-6): relative error with the same floor as GradientChecker's default. */
     public static double relativeError(double a, double b) {
         return Math.abs(a - b) / Math.max(Math.max(Math.abs(a), Math.abs(b)), 1e-6);

@@ -92,6 +92,23 @@ public final class InputFiles {
         return new InputFiles(input, files);
     }
 
+    /**
+     * The files behind a DataFrame (Spark's {@code inputFiles()}; none for data built in memory), with their
+     * lengths where they can be read; {@code input} names the DataFrame in messages.
+     */
+    public static InputFiles of(String input, String[] paths, Configuration conf) {
+        TreeMap<String, InputFile> found = new TreeMap<>();
+        for (String p : paths) {
+            Path path = new Path(p);
+            try {
+                found.put(path.toString(), file(path.getFileSystem(conf).getFileStatus(path)));
+            } catch (IOException | RuntimeException e) {
+                found.put(path.toString(), new InputFile(path.toString(), 0, 0)); // only sizes the partitions
+            }
+        }
+        return new InputFiles(input, new ArrayList<>(found.values()));
+    }
+
     private static InputFile file(FileStatus s) {
         return new InputFile(s.getPath().toString(), s.getLen(), s.getModificationTime());
     }

@@ -17,9 +17,10 @@ import org.apache.hadoop.io.compress.CompressionCodecFactory;
  * configuration is at hand, the row's text read back from its file. Rows are not kept as text after
  * parsing (that would double the loading shuffle), so errors found after the summary pass (a label that
  * does not fit, a CSV row of the wrong width) fetch their one line again: a seek for plain files, a
- * decompressing skip for compressed ones. Only error paths pay for it.
+ * decompressing skip for compressed ones. Only error paths pay for it. Rows that are not lines of text
+ * (Parquet, DataFrames: {@link DataFrameRows}) are described by subclasses.
  */
-public final class RowLocator {
+public class RowLocator {
     /** Bytes of a line quoted at most. */
     static final int MAX_QUOTED = 200;
 

@@ -52,6 +52,21 @@ public final class RowReader {
         public double[] acceptedLabels;
         /** on-bad-record=skip: bad records become {@link ParsedRow#bad} rows to be counted, not errors. */
         public boolean skipBadRecords;
+        /**
+         * Parquet and DataFrames: the label and weight columns, each a name or a 0-based position in the schema
+         * written as digits (label: null when unlabeled; weight: null for none).
+         */
+        public String labelField = "label";
+        public String weightField;
+        /** Parquet and DataFrames: the vector (or array) column of the features, unless featureFields is given. */
+        public String featuresField = "features";
+        /** Parquet and DataFrames: the features as numeric columns, in order; null for featuresField. */
+        public java.util.List<String> featureFields;
+        /**
+         * The settings given that only Parquet can honour (column names), in words, or null: reading text with
+         * them is refused rather than silently ignoring them.
+         */
+        public String columnNamesForParquet;
 
         /** Reads data for a trained model with {@code numFeatures} features, stored in {@code modelFile}. */
         public void fitModel(int modelNumFeatures, String file) {
@@ -62,10 +77,16 @@ public final class RowReader {
 
     private RowReader() {}
 
-    /** The format to read: as given, or for auto csv when every file name ends in .csv or .csv.gz. */
+    /**
+     * The format to read: as given, or for auto csv when every file name ends in .csv or .csv.gz, parquet when
+     * every one ends in .parquet, libsvm otherwise.
+     */
     public static String resolveFormat(String format, InputFiles files) {
         if (!"auto".equals(format)) {
             return format;
+        }
+        if (files.paths().stream().allMatch(p -> p.toLowerCase(Locale.ROOT).endsWith(".parquet"))) {
+            return "parquet";
         }
         boolean csv = files.paths().stream().allMatch(p -> {
             String name = p.toLowerCase(Locale.ROOT);
@@ -76,6 +97,14 @@ public final class RowReader {
 
     /** The parsed rows of {@code files} (resolved from o.input), keyed by row key, in input order. */
     public static JavaPairRDD<Long, ParsedRow> read(JavaSparkContext jsc, InputFiles files, String format, Options o) {
+        if ("parquet".equals(format)) {
+            return DataFrameRows.parquet(jsc, files, o).rows();
+        }
+        if (o.columnNamesForParquet != null) {
+            throw new BadInputException(o.columnNamesForParquet + " applies to Parquet input, but " + o.input
+                    + " is read as " + format + (format.equals(o.format) ? "" : " (from its file names; set --format"
+                    + " parquet if it is Parquet)") + ". CSV columns are given by 0-based number.");
+        }
         Job job;
         try {
             job = Job.getInstance(jsc.hadoopConfiguration());

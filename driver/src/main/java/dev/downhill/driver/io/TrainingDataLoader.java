@@ -16,6 +16,8 @@ import java.util.Map;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import org.apache.spark.storage.StorageLevel;
 import scala.Tuple2;
 
@@ -67,11 +69,45 @@ public final class TrainingDataLoader {
         InputFiles files = InputFiles.resolve(o.input, jsc.hadoopConfiguration());
         String format = RowReader.resolveFormat(o.format, files);
         int partitions = o.partitions > 0 ? o.partitions : defaultPartitions(files.totalBytes());
-
+        if ("parquet".equals(format)) {
+            DataFrameRows parquet = readingInput(o.input, () -> DataFrameRows.parquet(jsc, files, o));
+            JavaPairRDD<Long, ParsedRow> rows = parquet.rows()
+                    .repartitionAndSortWithinPartitions(new RowPartitioner(partitions));
+            return build(jsc, rows, o, o.input, files, format, partitions, parquet.locator(), parquet.numFeatures());
+        }
         JavaPairRDD<Long, ParsedRow> rows = RowReader.read(jsc, files, format, o)
                 .repartitionAndSortWithinPartitions(new RowPartitioner(partitions));
+        return build(jsc, rows, o, o.input, files, format, partitions,
+                new RowLocator(files.paths(), jsc.hadoopConfiguration()), 0);
+    }
 
-        InputSummary summary = readingInput(o.input, () -> rows
+    /**
+     * Loads a DataFrame's rows (columns named in {@code o} as for Parquet: labelField, weightField, featuresField
+     * or featureFields) the same way. Rows are keyed by their content ({@link DataFrameRows}), so the layout
+     * depends on the rows and P only. Without o.partitions, P follows the size of the DataFrame's input files
+     * (one partition per 32 MiB, at least 2; 2 for a DataFrame built in memory).
+     */
+    public static TrainingData load(Dataset<Row> df, Options o) {
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(df.sparkSession().sparkContext());
+        String input = o.input != null ? o.input : DataFrameRows.DATAFRAME;
+        InputFiles files = InputFiles.of(input, df.inputFiles(), jsc.hadoopConfiguration());
+        int partitions = o.partitions > 0 ? o.partitions : defaultPartitions(files.totalBytes());
+        DataFrameRows source = DataFrameRows.of(df, o);
+        JavaPairRDD<Long, ParsedRow> rows = source.rows()
+                .repartitionAndSortWithinPartitions(new RowPartitioner(partitions))
+                .mapPartitionsToPair(DataFrameRows::orderTies, true);
+        return build(jsc, rows, o, input, files, "dataframe", partitions, source.locator(), source.numFeatures());
+    }
+
+    /**
+     * From rows partitioned and sorted by key: summary, labels, d, packing and caching.
+     *
+     * @param knownNumFeatures d the rows were already checked against (Parquet, DataFrames), or 0 to infer it
+     */
+    private static TrainingData build(JavaSparkContext jsc, JavaPairRDD<Long, ParsedRow> rows, Options o,
+                                      String input, InputFiles files, String format, int partitions,
+                                      RowLocator rowsAt, int knownNumFeatures) {
+        InputSummary summary = readingInput(input, () -> rows
                 .mapPartitions(it -> {
                     InputSummary s = new InputSummary();
                     while (it.hasNext()) {
@@ -81,19 +117,18 @@ public final class TrainingDataLoader {
                     return Collections.singletonList(s).iterator();
                 })
                 .reduce(InputSummary::merge));
-        List<String> paths = files.paths();
-        RowLocator rowsAt = new RowLocator(paths, jsc.hadoopConfiguration());
         BadRecords bad = new BadRecords(summary.rows() + summary.badRecords());
         summary.badCounts.forEach((category, n) -> bad.add(category, n, 0L, null));
         summary.badExamples.forEach(bad::addExample);
         if (summary.rows() == 0 && bad.total() == 0) {
-            throw new BadInputException("input " + o.input + " holds no data rows (only blank, comment or header"
-                    + " lines).");
+            boolean text = "libsvm".equals(format) || "csv".equals(format);
+            throw new BadInputException(("dataframe".equals(format) ? input : "input " + input) + " holds no data rows"
+                    + (text ? " (only blank, comment or header lines)." : "."));
         }
         if (summary.rows() == 0) {
             bad.enforce(o.maxBadFraction);
         }
-        int numFeatures = numFeatures(format, o, summary, rowsAt, bad);
+        int numFeatures = knownNumFeatures > 0 ? knownNumFeatures : numFeatures(format, o, summary, rowsAt, bad);
         LabelEncoding labels = o.fixedLabels != null ? o.fixedLabels : LabelEncoding.decide(o.objective, summary,
                 o.numClasses, o.binaryLabels, o.skipBadRecords, rowsAt);
         if (o.fixedLabels != null) {
@@ -101,7 +136,7 @@ public final class TrainingDataLoader {
             long misfit = rows.filter(t -> !t._2().isBad() && !fixed.accepts(t._2().label)).count();
             if (misfit > 0) {
                 double example = rows.filter(t -> !t._2().isBad() && !fixed.accepts(t._2().label)).first()._2().label;
-                throw new BadInputException(misfit + " row(s) of " + o.input + " have a label the model trained on"
+                throw new BadInputException(misfit + " row(s) of " + input + " have a label the model trained on"
                         + " the training data cannot take (for example " + example + ").");
             }
         }
@@ -112,7 +147,7 @@ public final class TrainingDataLoader {
         if (o.skipBadRecords) {
             bad.enforce(o.maxBadFraction);
         }
-        if (labels.rejectedRows() > 0 && o.numFeatures == 0 && !"csv".equals(format)) {
+        if (labels.rejectedRows() > 0 && o.numFeatures == 0 && knownNumFeatures == 0 && !"csv".equals(format)) {
             // A row left out for its label must not widen the model: take the width of the rows kept.
             final LabelEncoding kept = labels;
             numFeatures = Math.max(1, rows.filter(t -> !t._2().isBad() && kept.accepts(t._2().label))
@@ -128,7 +163,7 @@ public final class TrainingDataLoader {
         JavaRDD<DataBlock> blocks = rows
                 .mapPartitions(it -> pack(it, d, csv, blockRows, precision, labels, holdout, false))
                 .persist(StorageLevel.MEMORY_ONLY());
-        blocks.setName("Downhill blocks of " + o.input);
+        blocks.setName("Downhill blocks of " + input);
         List<BlockStats> perPartition = stats(blocks);
         BlockStats stats = perPartition.stream().reduce(new BlockStats(), BlockStats::merge);
         long[] blocksPerPartition = perPartition.stream().mapToLong(b -> b.blocks).toArray();
@@ -137,12 +172,12 @@ public final class TrainingDataLoader {
             JavaRDD<DataBlock> held = rows
                     .mapPartitions(it -> pack(it, d, csv, blockRows, precision, labels, holdout, true))
                     .persist(StorageLevel.MEMORY_ONLY());
-            held.setName("Downhill validation blocks of " + o.input);
+            held.setName("Downhill validation blocks of " + input);
             BlockStats v = stats(held).stream().reduce(new BlockStats(), BlockStats::merge);
             validation = new TrainingData.Validation(held, v.bound.rows());
         }
         if (stats.bound.rows() == 0) {
-            throw new BadInputException("no row of " + o.input + " is left to train on"
+            throw new BadInputException("no row of " + input + " is left to train on"
                     + (holdout.isEnabled() ? " after holding out the validation fraction" : "") + ".");
         }
         return new TrainingData(blocks, files, format, numFeatures, labels, summary, stats.bound, partitions,

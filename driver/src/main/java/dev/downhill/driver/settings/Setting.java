@@ -12,7 +12,7 @@ import java.util.Objects;
 public final class Setting {
 
     /** The kinds of values a setting takes. */
-    public enum Type { STRING, INT, LONG, DOUBLE, BOOLEAN, CHOICE }
+    public enum Type { STRING, INT, LONG, DOUBLE, BOOLEAN, CHOICE, COLUMN }
 
     private final String key;
     private final Type type;
@@ -75,6 +75,16 @@ public final class Setting {
         return new Setting(key, Type.INT, defaultValue, description, min, false, max, List.of(), null, List.of());
     }
 
+    /**
+     * A column: a 0-based number (CSV; a position in the schema for Parquet and DataFrames) or a name
+     * (Parquet and DataFrames). "auto" is accepted only when it is the default; "auto" and "none" are never
+     * names.
+     */
+    static Setting column(String key, String defaultValue, long maxNumber, String description) {
+        return new Setting(key, Type.COLUMN, defaultValue, description, 0, false, maxNumber, List.of(), null,
+                List.of());
+    }
+
     static Setting longValue(String key, String defaultValue, long min, long max, String description) {
         return new Setting(key, Type.LONG, defaultValue, description, min, false, max, List.of(), null, List.of());
     }
@@ -133,6 +143,9 @@ public final class Setting {
             case DOUBLE:
                 return "a number in " + (minExclusive ? "(" : "[") + fmt(min) + ", " + fmt(max)
                         + (Double.isInfinite(max) ? ")" : "]");
+            case COLUMN:
+                return (Settings.AUTO.equals(defaultValue) ? "'auto' or " : "") + "a 0-based column number in [0, "
+                        + (long) max + "] or a column name";
             default:
                 return "text";
         }
@@ -177,6 +190,27 @@ public final class Setting {
                     throw invalid(raw, allowed());
                 }
                 return Long.toString(v);
+            }
+            case COLUMN: {
+                if (value.equalsIgnoreCase(Settings.AUTO) && Settings.AUTO.equals(defaultValue)) {
+                    return Settings.AUTO;
+                }
+                if (value.isEmpty() || value.equalsIgnoreCase(Settings.AUTO) || value.equalsIgnoreCase(Settings.NONE)) {
+                    throw invalid(raw, allowed());
+                }
+                if (value.matches("[+-]?[0-9]+")) {
+                    long v;
+                    try {
+                        v = Long.parseLong(value);
+                    } catch (NumberFormatException e) {
+                        throw invalid(raw, allowed());
+                    }
+                    if (v < 0 || v > (long) max) {
+                        throw invalid(raw, allowed());
+                    }
+                    return Long.toString(v);
+                }
+                return value;
             }
             case DOUBLE: {
                 double v;

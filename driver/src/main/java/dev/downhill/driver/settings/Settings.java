@@ -42,8 +42,9 @@ public final class Settings {
                     "The model folder train wrote (it holds model.json), on any Hadoop path. Required by evaluate"
                             + " and predict.").readBy(EVALUATE, PREDICT),
             Setting.choice("format", AUTO,
-                    "Input format. auto: csv for names ending in .csv or .csv.gz, libsvm otherwise.",
-                    AUTO, "libsvm", "csv").readBy(TRAIN, EVALUATE, PREDICT),
+                    "Input format. auto: csv for names ending in .csv or .csv.gz, parquet for names ending in"
+                            + " .parquet, libsvm otherwise.",
+                    AUTO, "libsvm", "csv", "parquet").readBy(TRAIN, EVALUATE, PREDICT),
             Setting.choice("objective", null,
                     "What to minimize (see the README for each formula). Required. (evaluate and predict take it"
                             + " from the model.)",
@@ -53,8 +54,8 @@ public final class Settings {
                     .readBy(TRAIN),
             Setting.real("l1", "0.0", 0.0, false, Double.POSITIVE_INFINITY,
                     "L1 strength: adds l1 * ||w||_1 (elastic net together with l2); intercepts are never penalized."
-                            + " Handled by proximal steps (soft-thresholding): gd, gd-linesearch and fista take it,"
-                            + " and lbfgs as OWL-QN.").readBy(TRAIN),
+                            + " Handled by proximal steps (soft-thresholding; gd and gd-linesearch become ISTA), and"
+                            + " by lbfgs as OWL-QN; not by nesterov.").readBy(TRAIN),
             Setting.choice("optimizer", AUTO,
                     "Update rule. auto: lbfgs for a smooth objective (squared, logistic, softmax) without l1; fista"
                             + " with l1; gd with the inv-sqrt schedule (the subgradient method) for hinge; adam"
@@ -144,8 +145,9 @@ public final class Settings {
                     "Spark master when not run under spark-submit (spark-submit's --master wins otherwise).")
                     .readBy(TRAIN, EVALUATE, PREDICT),
             Setting.integer("num-features", AUTO, 1, Integer.MAX_VALUE - 1,
-                    "Number of features d. auto: the largest LIBSVM index, or the CSV column count less the"
-                            + " label (and weight) column. A larger index in the data is an error. (evaluate and"
+                    "Number of features d. auto: the largest LIBSVM index, the CSV column count less the"
+                            + " label (and weight) column, or the Parquet vector size (from the column's metadata,"
+                            + " else the first row's). A larger index in the data is an error. (evaluate and"
                             + " predict take d from the model.)").orWord(AUTO).readBy(TRAIN),
             Setting.integer("num-classes", AUTO, 2, 1_000_000,
                     "Classes K for softmax (labels 0..K-1). auto: the largest label + 1 (labels 1..K are"
@@ -154,19 +156,36 @@ public final class Settings {
                     "Labels logistic and hinge accept: 01 (0 and 1), pm1 (-1 and +1, read as 0 and 1), or auto"
                             + " (either, not mixed). The model's classLabels record the data's own labels.",
                     "01", "pm1", "auto").readBy(TRAIN),
-            Setting.integer("label-column", "0", 0, 1_000_000,
-                    "CSV: 0-based column of the label. none (predict only): the input has no labels, so every"
-                            + " CSV column is a feature and LIBSVM lines hold INDEX:VALUE pairs only.")
+            Setting.column("label-column", AUTO, 1_000_000,
+                    "The label: CSV, a 0-based column number (auto: 0); Parquet, a column name or a position in"
+                            + " the schema (auto: the column named label). none (predict only): the input has no"
+                            + " labels, so every CSV column is a feature and LIBSVM lines hold INDEX:VALUE pairs"
+                            + " only.")
                     .orWord(NONE).readBy(TRAIN, EVALUATE, PREDICT),
-            Setting.integer("weight-column", NONE, 0, 1_000_000,
-                    "CSV: 0-based column of a positive instance weight, or none. evaluate weighs every metric"
-                            + " by it; predict leaves the column out of the features.").orWord(NONE)
+            Setting.column("weight-column", NONE, 1_000_000,
+                    "A positive instance weight, or none: CSV, a 0-based column number; Parquet, a column name or"
+                            + " position. evaluate weighs every metric by it; predict leaves the column out of the"
+                            + " features.").orWord(NONE)
                     .readBy(TRAIN, EVALUATE, PREDICT),
             Setting.choice("csv-header", AUTO,
                     "CSV: whether each file starts with a header line. auto: a first line with no numeric field"
                             + " is a header.", AUTO, "true", "false").readBy(TRAIN, EVALUATE, PREDICT),
             Setting.string("csv-delimiter", ",",
                     "CSV: the field delimiter (one character; 'tab' for a tab).").readBy(TRAIN, EVALUATE, PREDICT),
+            // Parquet input (and DataFrames through the Java API and the Spark ML stage): the feature columns;
+            // the live progress bar.
+            Setting.string("features-column", "features",
+                    "Parquet: the column holding each row's features as a Spark ML vector (dense or sparse) or an"
+                            + " array of numbers. Not read when feature-columns is given.")
+                    .readBy(TRAIN, EVALUATE, PREDICT),
+            Setting.string("feature-columns", null,
+                    "Parquet: the features as numeric columns instead of one vector column, by name and comma"
+                            + " separated (a,b,c); feature j is the j-th column listed.")
+                    .readBy(TRAIN, EVALUATE, PREDICT),
+            Setting.choice("progress-bar", AUTO,
+                    "train: a live progress bar in place of the progress lines. auto: only when the output is an"
+                            + " interactive terminal (never in logs, files, pipes, or on a driver under a cluster"
+                            + " deploy); on; off: plain lines.", AUTO, "on", "off").readBy(TRAIN),
             Setting.choice("on-bad-record", "fail",
                     "What a bad input record does. fail: stop at the first, naming file, line and text (exit 3, no"
                             + " model). skip: leave bad records out, count them per reason, print the counts and the"
@@ -190,6 +209,17 @@ public final class Settings {
                             + " of every iteration; all arithmetic (objective, gradient) stays in double. Values"
                             + " beyond +-3.4e38 are refused with float32.",
                     "float64", "float32").readBy(TRAIN),
+            // ---- checkpoints and resume (#5); dev.downhill.driver.checkpoint ----
+            Setting.integer("checkpoint-every", "10", 1, Integer.MAX_VALUE,
+                    "Write a checkpoint (parameters, optimizer state, settings and data fingerprints) to"
+                            + " OUTPUT/checkpoints every this many iterations, and at the end.").readBy(TRAIN),
+            Setting.integer("keep-checkpoints", "3", 1, 1_000_000,
+                    "How many of the newest checkpoints to keep; older ones are deleted.").readBy(TRAIN),
+            Setting.bool("resume", "false",
+                    "Continue from the newest valid checkpoint in OUTPUT/checkpoints (one failing its checksum is"
+                            + " skipped with a warning). A checkpoint from other settings or data is refused (exit"
+                            + " 5). Given alone, --resume means true.").readBy(TRAIN),
+            // ---- end of checkpoint settings ----
             Setting.string("config", null,
                     "A properties file of settings (key=value, keys without --); the command line overrides it."
                             + " scripts/downhill passes conf/downhill.properties.").readBy(TRAIN, EVALUATE, PREDICT)
@@ -229,7 +259,14 @@ public final class Settings {
                 value = arg.substring(eq + 1);
             } else {
                 key = arg.substring(2);
-                if (i + 1 >= args.size() || (args.get(i + 1).startsWith("--") && !isNumber(args.get(i + 1)))) {
+                boolean noValue = i + 1 >= args.size()
+                        || (args.get(i + 1).startsWith("--") && !isNumber(args.get(i + 1)));
+                Setting known = BY_KEY.get(key);
+                if (noValue && known != null && known.type() == Setting.Type.BOOLEAN) {
+                    cli.put(key, "true"); // a bare flag: --resume
+                    continue;
+                }
+                if (noValue) {
                     throw new SettingsException("--" + key + " needs a value.");
                 }
                 value = args.get(++i);

@@ -43,16 +43,63 @@ public final class DownhillKryoRegistrator implements KryoRegistrator {
         // train: standardization's one pass
         dev.downhill.core.data.FeatureMoments.class,
         dev.downhill.core.data.FeatureMoments[].class,
+        // train: the validation pass
+        ValidationPass.Partial.class,
+        ValidationPass.Partial[].class,
         // --feature-precision float32
         float[].class,
         dev.downhill.core.data.FloatDenseBlock.class,
         dev.downhill.core.data.FloatSparseBlock.class,
     };
 
+    /**
+     * Spark SQL's schema classes, registered after {@link #CLASSES}: reading Parquet files that another writer
+     * made (no Spark schema in the footer) lets Spark infer the schema in a job that returns the footers' schemas.
+     * By name, since Spark supplies them; a name missing from this Spark version is skipped.
+     */
+    static final String[] SPARK_SCHEMA_CLASSES = {
+        "org.apache.spark.sql.types.StructType",
+        "[Lorg.apache.spark.sql.types.StructType;",
+        "org.apache.spark.sql.types.StructField",
+        "[Lorg.apache.spark.sql.types.StructField;",
+        "[Lorg.apache.spark.sql.types.DataType;",
+        "org.apache.spark.sql.types.Metadata",
+        "org.apache.spark.sql.types.ArrayType",
+        "org.apache.spark.sql.types.MapType",
+        "org.apache.spark.sql.types.DecimalType",
+        "org.apache.spark.sql.types.StringType",
+        "org.apache.spark.sql.types.StringType$",
+        "org.apache.spark.sql.types.CharType",
+        "org.apache.spark.sql.types.VarcharType",
+        "org.apache.spark.sql.types.BinaryType$",
+        "org.apache.spark.sql.types.BooleanType$",
+        "org.apache.spark.sql.types.ByteType$",
+        "org.apache.spark.sql.types.ShortType$",
+        "org.apache.spark.sql.types.IntegerType$",
+        "org.apache.spark.sql.types.LongType$",
+        "org.apache.spark.sql.types.FloatType$",
+        "org.apache.spark.sql.types.DoubleType$",
+        "org.apache.spark.sql.types.DateType$",
+        "org.apache.spark.sql.types.TimestampType$",
+        "org.apache.spark.sql.types.TimestampNTZType$",
+        "org.apache.spark.sql.types.NullType$",
+        "org.apache.spark.sql.types.DayTimeIntervalType",
+        "org.apache.spark.sql.types.YearMonthIntervalType",
+        "org.apache.spark.ml.linalg.VectorUDT",
+        "org.apache.spark.ml.linalg.MatrixUDT",
+    };
+
     @Override
     public void registerClasses(Kryo kryo) {
         for (Class<?> c : CLASSES) {
             kryo.register(c);
+        }
+        for (String name : SPARK_SCHEMA_CLASSES) {
+            try {
+                kryo.register(Class.forName(name, false, kryo.getClassLoader()));
+            } catch (ClassNotFoundException e) {
+                // not in this Spark version: its files cannot hold that type either
+            }
         }
     }
 }

@@ -1,10 +1,18 @@
 package dev.downhill.driver.train;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedReader;
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.ChecksumFileSystem;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -19,6 +27,7 @@ public final class MetricsLog implements Closeable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final FSDataOutputStream out;
+    private final java.util.List<Runnable> onClose = new java.util.ArrayList<>();
 
     private MetricsLog(FSDataOutputStream out) {
         this.out = out;
@@ -28,7 +37,56 @@ public final class MetricsLog implements Closeable {
         Path dir = new Path(outputDir);
         FileSystem fs = dir.getFileSystem(conf);
         fs.mkdirs(dir);
-        return new MetricsLog(fs.create(new Path(dir, NAME), true));
+        return new MetricsLog(createFlushable(fs, new Path(dir, NAME)));
+    }
+
+    /**
+     * A new file whose hflush reaches the file. Hadoop's checksummed local file system does not pass hflush
+     * through (lines reach the file in 4 KiB bursts), so there the file is written without its .crc side file.
+     */
+    private static FSDataOutputStream createFlushable(FileSystem fs, Path file) throws IOException {
+        if (fs instanceof ChecksumFileSystem c) {
+            FileSystem raw = c.getRawFileSystem();
+            raw.delete(c.getChecksumFile(file), false); // a stale one would fail checksummed reads
+            return raw.create(file, true);
+        }
+        return fs.create(file, true);
+    }
+
+    /**
+     * OUTPUT/metrics.jsonl for a run that continues after {@code iteration} (0: a fresh file): the records
+     * of iterations up to it are kept, later ones (which the resumed run redoes, and a torn last line of a
+     * killed run) are dropped, and new records follow.
+     */
+    public static MetricsLog continueAfter(String outputDir, Configuration conf, long iteration) throws IOException {
+        Path dir = new Path(outputDir);
+        FileSystem fs = dir.getFileSystem(conf);
+        fs.mkdirs(dir);
+        Path file = new Path(dir, NAME);
+        List<String> kept = new ArrayList<>();
+        if (iteration > 0 && fs.exists(file)) {
+            // Read past Hadoop's .crc side file: a killed run may have left it behind the data.
+            FileSystem raw = fs instanceof ChecksumFileSystem c ? c.getRawFileSystem() : fs;
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(raw.open(file), StandardCharsets.UTF_8))) {
+                for (String line = r.readLine(); line != null; line = r.readLine()) {
+                    try {
+                        JsonNode record = JSON.readTree(line);
+                        if (record != null && record.path("iteration").asLong(Long.MAX_VALUE) <= iteration) {
+                            kept.add(line);
+                        }
+                    } catch (JsonProcessingException e) {
+                        // a line cut short when the earlier run was killed
+                    }
+                }
+            }
+        }
+        FSDataOutputStream out = createFlushable(fs, file);
+        for (String line : kept) {
+            out.write(line.getBytes(StandardCharsets.UTF_8));
+            out.write('\n');
+        }
+        out.hflush();
+        return new MetricsLog(out);
     }
 
     public ObjectNode newRecord() {
@@ -41,8 +99,17 @@ public final class MetricsLog implements Closeable {
         out.hflush();
     }
 
+    /** Runs {@code action} when the log is closed, that is when training ends (the progress bar's end). */
+    public void onClose(Runnable action) {
+        onClose.add(action);
+    }
+
     @Override
     public void close() throws IOException {
-        out.close();
+        try {
+            onClose.forEach(Runnable::run);
+        } finally {
+            out.close();
+        }
     }
 }

@@ -33,8 +33,9 @@ import java.util.Set;
 public final class OptimizerChoice {
     /** Rules that pick their own steps; a schedule does not apply. */
     static final Set<String> SELF_STEPPING = Set.of("gd-linesearch", "lbfgs", "fista");
-    /** Rules that take L1 through a proximal step (or OWL-QN). */
-    static final Set<String> WITH_L1 = Set.of("gd", "gd-linesearch", "fista", "lbfgs");
+    /** Rules that take L1 through a proximal step (or OWL-QN); nesterov keeps a look-ahead point instead. */
+    static final Set<String> WITH_L1 = Set.of("gd", "gd-linesearch", "fista", "lbfgs", "momentum", "adagrad",
+            "rmsprop", "adam", "adamw");
     /** Rules that a noisy mini-batch gradient suits. */
     static final Set<String> STOCHASTIC = Set.of("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw");
 
@@ -75,11 +76,8 @@ public final class OptimizerChoice {
                     + " step; --schedule does not apply to it.");
         }
         if (l1 && !WITH_L1.contains(name)) {
-            throw new SettingsException("--l1 is supported by --optimizer gd, gd-linesearch and fista (proximal"
-                    + " steps) and lbfgs (OWL-QN), not by " + name + ".");
-        }
-        if (l1 && batches) {
-            throw new SettingsException("--l1 needs full-batch training (--batch-fraction 1).");
+            throw new SettingsException("--l1 is supported by every --optimizer but " + name + " (proximal steps;"
+                    + " lbfgs as OWL-QN). For accelerated proximal steps use --optimizer fista.");
         }
         if (SELF_STEPPING.contains(name) && !"constant".equals(s.get("schedule"))) {
             throw new SettingsException("--schedule does not apply to --optimizer " + name + ", which chooses its"
@@ -102,42 +100,32 @@ public final class OptimizerChoice {
 
     /** Builds the rule; {@code l1} is the penalty in the optimizer's coordinates, or null. */
     public Optimizer create(Settings s, LinearModel model, L1Penalty l1) {
-        if (l1 != null) {
-            switch (name) {
-                case "gd", "gd-linesearch":
-                    return ProximalGradient.ista(l1, step);
-                case "fista":
-                    return ProximalGradient.fista(l1, step);
-                case "lbfgs":
-                    return new OWLQN(l1, s.getInt("lbfgs-memory"));
-                default:
-                    throw new IllegalStateException("resolve() lets no other rule take l1: " + name);
-            }
-        }
-        StepSchedule schedule = schedule(s);
+        StepSchedule schedule = SELF_STEPPING.contains(name) || (l1 != null && name.startsWith("gd")) ? null
+                : schedule(s);
         double mu = s.getDouble("momentum");
         switch (name) {
             case "gd":
-                return new GradientDescent(schedule);
+                return l1 == null ? new GradientDescent(schedule) : ProximalGradient.ista(l1, step);
             case "gd-linesearch":
-                return new BacktrackingLineSearch(step);
+                return l1 == null ? new BacktrackingLineSearch(step) : ProximalGradient.ista(l1, step);
             case "fista":
-                return ProximalGradient.fista(new L1Penalty(new double[model.numParameters()]), step);
+                return ProximalGradient.fista(l1 != null ? l1 : new L1Penalty(new double[model.numParameters()]),
+                        step);
             case "lbfgs":
-                return new LBFGS(s.getInt("lbfgs-memory"));
+                return l1 == null ? new LBFGS(s.getInt("lbfgs-memory")) : new OWLQN(l1, s.getInt("lbfgs-memory"));
             case "momentum":
-                return new Momentum(schedule, mu);
+                return new Momentum(schedule, mu, l1);
             case "nesterov":
                 return new Nesterov(schedule, mu);
             case "adagrad":
-                return new AdaGrad(schedule);
+                return new AdaGrad(schedule, AdaGrad.DEFAULT_DELTA, l1);
             case "rmsprop":
-                return new RMSProp(schedule);
+                return new RMSProp(schedule, RMSProp.DEFAULT_DECAY, RMSProp.DEFAULT_EPSILON, l1);
             case "adam":
-                return new Adam(schedule);
+                return new Adam(schedule, Adam.DEFAULT_BETA1, Adam.DEFAULT_BETA2, Adam.DEFAULT_EPSILON, l1);
             case "adamw":
                 return new AdamW(schedule, Adam.DEFAULT_BETA1, Adam.DEFAULT_BETA2, Adam.DEFAULT_EPSILON,
-                        s.getDouble("weight-decay"), model::isPenalized);
+                        s.getDouble("weight-decay"), model::isPenalized, l1);
             default:
                 throw new IllegalStateException("unknown optimizer " + name);
         }

@@ -15,7 +15,8 @@ import org.apache.spark.api.java.JavaSparkContext;
  * What a user watches during training: a plain line every {@code every}-th iteration with the objective,
  * ||grad f||, the step, the iteration's time split into executor compute (the slowest task), aggregation
  * (scheduling, transfer, merging) and the driver's update, and an ETA against the iteration limit; one
- * metrics.jsonl record per iteration; and the Spark UI job description of the next iteration.
+ * metrics.jsonl record per iteration; and the Spark UI job description of the next iteration. In an
+ * interactive terminal a live bar takes the lines' place ({@link ProgressDisplay}).
  */
 final class ProgressReporter implements IterationListener {
     private final PrintStream out;
@@ -27,7 +28,10 @@ final class ProgressReporter implements IterationListener {
     private final int width;
     private final TrainingReport report;
     private final long startNanos = System.nanoTime();
+    private final ProgressDisplay display;
     private long firstIteration = -1;
+    private String metricName;
+    private java.util.function.DoubleSupplier metric;
 
     ProgressReporter(PrintStream out, MetricsLog metrics, TrainingReport report, SparkDataLoss data,
                      JavaSparkContext jsc, long maxIter, int every) {
@@ -39,6 +43,16 @@ final class ProgressReporter implements IterationListener {
         this.maxIter = maxIter;
         this.every = every;
         this.width = String.valueOf(maxIter).length();
+        // TrainCommand hands its settings to the report; the bar ends when training closes the metrics log.
+        this.display = ProgressDisplay.choose(out, report.settings().get("progress-bar"),
+                jsc.getConf().get("spark.submit.deployMode", "client"), maxIter);
+        metrics.onClose(display::close);
+    }
+
+    /** Adds the validation metric (accuracy or rmse) of the latest validation pass to lines and records. */
+    void validationMetric(String name, java.util.function.DoubleSupplier value) {
+        this.metricName = name;
+        this.metric = value;
     }
 
     @Override
@@ -54,15 +68,16 @@ final class ProgressReporter implements IterationListener {
         double elapsed = (System.nanoTime() - startNanos) / 1e9;
         long done = iteration - firstIteration + 1;
         double eta = elapsed / done * (maxIter - iteration);
-        if (iteration % every == 0 || iteration == maxIter) {
-            out.printf(Locale.ROOT, "iteration %" + width + "d/%d  objective %.12g  |grad| %.3e  step %.3e%s  %d ms"
-                            + " (compute %d, aggregation %d, update %d)  ETA %s%n",
-                    iteration, maxIter, it.objective(), gradientNorm, state.lastStepSize(),
-                    Double.isNaN(it.validationLoss()) ? ""
-                            : String.format(Locale.ROOT, "  validation %.6g", it.validationLoss()), nanos / 1_000_000,
-                    t.computeNanos / 1_000_000, t.aggregationNanos() / 1_000_000, updateNanos / 1_000_000,
-                    duration(eta));
-        }
+        String line = String.format(Locale.ROOT, "iteration %" + width + "d/%d  objective %.12g  |grad| %.3e"
+                        + "  step %.3e%s  %d ms (compute %d, aggregation %d, update %d)  ETA %s",
+                iteration, maxIter, it.objective(), gradientNorm, state.lastStepSize(),
+                Double.isNaN(it.validationLoss()) ? ""
+                        : String.format(Locale.ROOT, "  validation loss %.6g %s %.4f", it.validationLoss(),
+                        metricName, metric.getAsDouble()), nanos / 1_000_000,
+                t.computeNanos / 1_000_000, t.aggregationNanos() / 1_000_000, updateNanos / 1_000_000,
+                duration(eta));
+        display.iteration(iteration, line, iteration % every == 0 || iteration == maxIter, it.objective(),
+                gradientNorm);
         report.iteration(iteration, it.objective(), gradientNorm, it.validationLoss());
         ObjectNode r = metrics.newRecord();
         r.put("iteration", iteration);
@@ -71,6 +86,8 @@ final class ProgressReporter implements IterationListener {
         r.put("step", state.lastStepSize());
         if (!Double.isNaN(it.validationLoss())) {
             r.put("validationLoss", it.validationLoss());
+            r.put("validation" + Character.toUpperCase(metricName.charAt(0)) + metricName.substring(1),
+                    metric.getAsDouble());
         }
         r.put("evaluations", state.evaluations());
         r.put("millis", nanos / 1e6);

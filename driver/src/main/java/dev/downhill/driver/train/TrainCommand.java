@@ -18,6 +18,7 @@ import dev.downhill.core.optim.StopCriteria;
 import dev.downhill.core.optim.StopReason;
 import dev.downhill.core.optim.Validator;
 import dev.downhill.core.sample.MiniBatchSampler;
+import dev.downhill.driver.checkpoint.CheckpointingRun;
 import dev.downhill.driver.io.BadInputException;
 import dev.downhill.driver.io.Holdout;
 import dev.downhill.driver.io.LabelEncoding;
@@ -28,6 +29,7 @@ import dev.downhill.driver.settings.Settings;
 import dev.downhill.driver.settings.SettingsException;
 import dev.downhill.driver.spark.FeatureMomentsPass;
 import dev.downhill.driver.spark.SparkDataLoss;
+import dev.downhill.driver.spark.ValidationPass;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.Locale;
@@ -127,24 +129,40 @@ public final class TrainCommand {
             }
             Optimizer optimizer = choice.create(settings, model, l1Penalty);
             Validator validator = null;
+            ValidationPass held = null;
+            double[] lastMetric = {Double.NaN};
             if (validation != null) {
-                SparkDataLoss held = new SparkDataLoss(jsc, validation.blocks, model, loss);
+                held = new ValidationPass(jsc, validation.blocks, model, loss, objective, data.numFeatures,
+                        numClasses);
+                final ValidationPass pass = held;
                 final Standardization s = std;
-                validator = u -> held.evaluate(s == null ? u : s.toUser(u), false).meanLoss();
+                validator = u -> {
+                    ValidationPass.Result r = pass.evaluate(s == null ? u : s.toUser(u));
+                    lastMetric[0] = r.metric();
+                    return r.meanLoss();
+                };
             }
             Minimizer minimizer = new Minimizer(optimizer, criteria(choice, functions.isStochastic()));
             jsc.setJobGroup(JOB_GROUP, "Downhill train: initial point", false);
             TrainingReport report = report(data, objective, choice, lipschitz, validation);
             long startNanos = System.nanoTime();
             Minimizer.Result result;
-            try (MetricsLog metrics = MetricsLog.create(settings.require("output"), jsc.hadoopConfiguration())) {
+            // Checkpoints (#5): restored on --resume; written every --checkpoint-every iterations and at the end.
+            CheckpointingRun checkpoints = CheckpointingRun.open(settings, data, jsc.hadoopConfiguration(), out);
+            try (MetricsLog metrics = MetricsLog.continueAfter(settings.require("output"), jsc.hadoopConfiguration(),
+                    checkpoints.startIteration())) {
                 ProgressReporter progress = new ProgressReporter(out, metrics, report, dataLoss, jsc, maxIter,
                         settings.getInt("progress-every"));
-                double[] start = new double[model.numParameters()];
-                OptimizerState state = minimizer.start(functions, std == null ? start : std.fromUser(start));
-                report.iteration(0, optimizer.objective(state), optimizer.stationarity(state));
+                if (held != null) {
+                    progress.validationMetric(held.metricName(), () -> lastMetric[0]);
+                }
+                double[] zero = new double[model.numParameters()];
+                double[] x0 = std == null ? zero : std.fromUser(zero);
+                OptimizerState state = checkpoints.startOrResume(() -> minimizer.start(functions, x0), optimizer,
+                        report::iteration);
                 dataLoss.takeTiming(); // the first iteration's split should not include the starting pass
-                result = minimizer.run(functions, state, progress, validator);
+                result = minimizer.run(functions, state, checkpoints.around(progress), validator);
+                checkpoints.finish(result.state());
             }
             if (result.reason() == StopReason.DIVERGED && result.state().iteration() == 0) {
                 // Not the step: f is already non-finite at the start (all parameters 0), so the data overflows.

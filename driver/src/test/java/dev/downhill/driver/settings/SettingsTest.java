@@ -107,7 +107,10 @@ class SettingsTest {
         assertTrue(s.isAuto("step"));
         assertTrue(s.isNone("weight-column"));
         assertEquals(1000, s.getInt("max-iter"));
-        assertEquals(1e-6, s.getDouble("tol"));
+        assertEquals(0.0, s.getDouble("tol"));
+        assertEquals(1e-9, s.getDouble("rel-tol"));
+        assertEquals("auto", s.get("optimizer"));
+        assertTrue(s.getBoolean("standardize"));
     }
 
     @Test
@@ -292,7 +295,7 @@ class SettingsTest {
             assertContains(m, o.cliName());
         }
         assertContains(refused("--csv-header", "yes").getMessage(), "--csv-header 'yes'", "auto|true|false");
-        assertContains(refused("--format", "parquet").getMessage(), "auto|libsvm|csv");
+        assertContains(refused("--format", "orc").getMessage(), "auto|libsvm|csv|parquet");
     }
 
     @Test
@@ -453,5 +456,32 @@ class SettingsTest {
         assertContains(assertThrows(SettingsException.class,
                 () -> dev.downhill.driver.train.TrainCommand.validate(s)).getMessage(),
                 "--label-column none applies to predict only: train needs labels");
+    }
+
+    @Test
+    void columnsAreNumbersOrNames() {
+        assertTrue(parse().isAuto("label-column"));
+        assertEquals("7", parse("--label-column", "+7").get("label-column"));
+        assertEquals("target", parse("--label-column", "target").get("label-column"));
+        assertEquals("w", parse("--weight-column", "w").get("weight-column"));
+        assertContains(refused("--label-column", "-1").getMessage(), "--label-column '-1' is not valid",
+                "'auto' or a 0-based column number in [0, 1000000] or a column name");
+        // weight-column has no auto: the word is refused rather than taken for a column's name.
+        assertContains(refused("--weight-column", "Auto").getMessage(), "--weight-column 'Auto' is not valid");
+        // Names only fit Parquet: with a text format they are refused before Spark starts.
+        Settings csv = parse("--input", "a", "--objective", "logistic", "--output", "o", "--format", "csv",
+                "--label-column", "y");
+        assertContains(assertThrows(SettingsException.class,
+                () -> dev.downhill.driver.train.TrainCommand.validate(csv)).getMessage(),
+                "--label-column y (a column name) applies to Parquet input, but --format is csv");
+        Settings same = parse("--input", "a", "--objective", "logistic", "--output", "o", "--format", "parquet",
+                "--weight-column", "label");
+        assertContains(assertThrows(SettingsException.class,
+                () -> dev.downhill.driver.train.TrainCommand.validate(same)).getMessage(),
+                "--weight-column and --label-column are both label");
+        Settings twice = parse("--input", "a", "--objective", "logistic", "--output", "o", "--feature-columns",
+                "a, b,a");
+        assertContains(assertThrows(SettingsException.class,
+                () -> dev.downhill.driver.train.TrainCommand.validate(twice)).getMessage(), "names a column twice");
     }
 }

@@ -186,7 +186,7 @@ public final class Predictor {
     }
 
     /** Writes softmax(z[offset .. offset + k)) into out[offset ..], shifted by the maximum. */
-    static void softmax(double[] z, int offset, int k, double[] out) {
+    public static void softmax(double[] z, int offset, int k, double[] out) {
         double max = Double.NEGATIVE_INFINITY;
         for (int c = 0; c < k; c++) {
             max = Math.max(max, z[offset + c]);

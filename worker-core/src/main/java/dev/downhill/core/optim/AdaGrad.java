@@ -22,15 +22,13 @@ import dev.downhill.core.objective.L1Penalty;
  *
  * and {@link #stationarity} and {@link #objective} measure f + h.
  */
-public final class AdaGrad implements Optimizer {
+public final class AdaGrad extends ScheduledRule {
     /** delta when none is given. */
     public static final double DEFAULT_DELTA = 1e-10;
 
     static final String SUM_SQUARES = "adagrad.sumSquares";
 
-    private final StepSchedule schedule;
     private final double delta;
-    private final L1Penalty l1;
 
     /** delta = 1e-10. */
     public AdaGrad(StepSchedule schedule) {
@@ -47,43 +45,12 @@ public final class AdaGrad implements Optimizer {
      * @param l1 the L1 penalty to apply by its proximal map, or null for none
      */
     public AdaGrad(StepSchedule schedule, double delta, L1Penalty l1) {
-        if (schedule == null) {
-            throw new IllegalArgumentException("step schedule must not be null");
-        }
-        this.schedule = schedule;
+        super(schedule, l1);
         this.delta = HyperParameters.positive(delta, "AdaGrad delta");
-        this.l1 = l1;
-    }
-
-    /** The L1 penalty handled by the proximal step, or null. */
-    public L1Penalty l1() {
-        return l1;
-    }
-
-    @Override
-    public OptimizerState initialize(DifferentiableFunction f, double[] x0) {
-        SoftThreshold.checkDimension(l1, x0.length);
-        return Optimizer.super.initialize(f, x0);
-    }
-
-    /** ||grad f||, or with L1 the norm of the minimum-norm subgradient of f + h. */
-    @Override
-    public double stationarity(OptimizerState state) {
-        return l1 == null ? Optimizer.super.stationarity(state) : l1.stationarity(state.x(), state.gradient());
-    }
-
-    /** f, or with L1 f + h. */
-    @Override
-    public double objective(OptimizerState state) {
-        return l1 == null ? state.value() : state.value() + l1.value(state.x());
     }
 
     public double delta() {
         return delta;
-    }
-
-    public StepSchedule schedule() {
-        return schedule;
     }
 
     @Override
@@ -93,7 +60,8 @@ public final class AdaGrad implements Optimizer {
 
     @Override
     public boolean step(DifferentiableFunction f, OptimizerState state) {
-        double eta = schedule.step(state.iteration() + 1);
+        double eta = nextStep(state);
+        L1Penalty l1 = l1();
         double[] x = state.x();
         double[] g = state.gradient();
         double[] sumSquares = Moments.vector(state, SUM_SQUARES);
@@ -106,10 +74,6 @@ public final class AdaGrad implements Optimizer {
                 x[j] = SoftThreshold.apply(x[j], eta * l1.weight(j) / scale);
             }
         }
-        state.setValue(f.valueAndGradient(x, g));
-        state.addEvaluations(1);
-        state.setLastStepSize(eta);
-        state.setIteration(state.iteration() + 1);
-        return true;
+        return evaluateAndAdvance(f, state, eta);
     }
 }

@@ -1,6 +1,5 @@
 package dev.downhill.core.optim;
 
-import dev.downhill.core.objective.DifferentiableFunction;
 import dev.downhill.core.objective.L1Penalty;
 
 /**
@@ -24,7 +23,7 @@ import dev.downhill.core.objective.L1Penalty;
  * S_tau(v) = sign(v) max(|v| - tau, 0): the preconditioned proximal step of Yun, Lozano and Yang, NeurIPS
  * 2021 (ProxGen). {@link #stationarity} and {@link #objective} then measure f + h.
  */
-public final class Adam implements Optimizer {
+public final class Adam extends AdamMoments {
     /** The paper's suggested alpha. */
     public static final double PAPER_LEARNING_RATE = 0.001;
     public static final double DEFAULT_BETA1 = 0.9;
@@ -34,12 +33,6 @@ public final class Adam implements Optimizer {
     static final String FIRST_MOMENT = "adam.m";
     static final String SECOND_MOMENT = "adam.v";
     static final String UPDATES = "adam.t";
-
-    private final StepSchedule schedule;
-    private final double beta1;
-    private final double beta2;
-    private final double epsilon;
-    private final L1Penalty l1;
 
     /** beta1 = 0.9, beta2 = 0.999, eps = 1e-8. */
     public Adam(StepSchedule schedule) {
@@ -62,53 +55,7 @@ public final class Adam implements Optimizer {
      * @param l1 the L1 penalty to apply by its proximal map, or null for none
      */
     public Adam(StepSchedule schedule, double beta1, double beta2, double epsilon, L1Penalty l1) {
-        if (schedule == null) {
-            throw new IllegalArgumentException("step schedule must not be null");
-        }
-        this.schedule = schedule;
-        this.beta1 = HyperParameters.fraction(beta1, "Adam beta1");
-        this.beta2 = HyperParameters.fraction(beta2, "Adam beta2");
-        this.epsilon = HyperParameters.positive(epsilon, "Adam epsilon");
-        this.l1 = l1;
-    }
-
-    /** The L1 penalty handled by the proximal step, or null. */
-    public L1Penalty l1() {
-        return l1;
-    }
-
-    @Override
-    public OptimizerState initialize(DifferentiableFunction f, double[] x0) {
-        SoftThreshold.checkDimension(l1, x0.length);
-        return Optimizer.super.initialize(f, x0);
-    }
-
-    /** ||grad f||, or with L1 the norm of the minimum-norm subgradient of f + h. */
-    @Override
-    public double stationarity(OptimizerState state) {
-        return l1 == null ? Optimizer.super.stationarity(state) : l1.stationarity(state.x(), state.gradient());
-    }
-
-    /** f, or with L1 f + h. */
-    @Override
-    public double objective(OptimizerState state) {
-        return l1 == null ? state.value() : state.value() + l1.value(state.x());
-    }
-
-    public double beta1() {
-        return beta1;
-    }
-
-    public double beta2() {
-        return beta2;
-    }
-
-    public double epsilon() {
-        return epsilon;
-    }
-
-    public StepSchedule schedule() {
-        return schedule;
+        super(schedule, beta1, beta2, epsilon, l1, "Adam", FIRST_MOMENT, SECOND_MOMENT, UPDATES);
     }
 
     @Override
@@ -116,33 +63,9 @@ public final class Adam implements Optimizer {
         return "adam";
     }
 
+    /** x_j - eta_k mhat_j / (sqrt(vhat_j) + eps). */
     @Override
-    public boolean step(DifferentiableFunction f, OptimizerState state) {
-        double eta = schedule.step(state.iteration() + 1);
-        double[] x = state.x();
-        double[] g = state.gradient();
-        double[] m = Moments.vector(state, FIRST_MOMENT);
-        double[] v = Moments.vector(state, SECOND_MOMENT);
-        SoftThreshold.checkDimension(l1, x.length);
-        double t = state.scalar(UPDATES, 0) + 1;
-        double correction1 = 1 - Math.pow(beta1, t);
-        double correction2 = 1 - Math.pow(beta2, t);
-        for (int j = 0; j < x.length; j++) {
-            m[j] = beta1 * m[j] + (1 - beta1) * g[j];
-            v[j] = beta2 * v[j] + (1 - beta2) * g[j] * g[j];
-            double mHat = m[j] / correction1;
-            double vHat = v[j] / correction2;
-            double scale = Math.sqrt(vHat) + epsilon;
-            x[j] -= eta * mHat / scale;
-            if (l1 != null) {
-                x[j] = SoftThreshold.apply(x[j], eta * l1.weight(j) / scale);
-            }
-        }
-        state.putScalar(UPDATES, t);
-        state.setValue(f.valueAndGradient(x, g));
-        state.addEvaluations(1);
-        state.setLastStepSize(eta);
-        state.setIteration(state.iteration() + 1);
-        return true;
+    double move(int j, double x, double eta, double mHat, double scale) {
+        return x - eta * mHat / scale;
     }
 }

@@ -50,10 +50,6 @@ public final class GradientDescent implements Optimizer {
         for (int j = 0; j < x.length; j++) {
             x[j] -= stepSize * g[j];
         }
-        state.setValue(f.valueAndGradient(x, g));
-        state.addEvaluations(1);
-        state.setLastStepSize(stepSize);
-        state.setIteration(state.iteration() + 1);
-        return true;
+        return ScheduledRule.evaluateAndAdvance(f, state, stepSize);
     }
 }

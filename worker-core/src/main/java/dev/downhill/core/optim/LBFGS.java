@@ -87,12 +87,7 @@ public final class LBFGS implements Optimizer {
                 return false;
             }
         }
-        history.add(state, x, xNew, g, gNew);
-        System.arraycopy(xNew, 0, x, 0, n);
-        System.arraycopy(gNew, 0, g, 0, n);
-        state.setValue(r.value());
-        state.setLastStepSize(r.step());
-        state.setIteration(state.iteration() + 1);
+        history.moveTo(state, xNew, gNew, r.value(), r.step());
         return true;
     }
 

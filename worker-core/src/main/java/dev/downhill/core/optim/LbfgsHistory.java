@@ -115,6 +115,22 @@ final class LbfgsHistory {
         return true;
     }
 
+    /**
+     * Moves the state to a point the line search accepted: stores the pair from the state's x, grad f to
+     * xNew, gNew (see {@link #add}), then x = xNew, grad f = gNew, f = {@code value} (the smooth part),
+     * last step size = {@code step}, iteration + 1.
+     */
+    void moveTo(OptimizerState state, double[] xNew, double[] gNew, double value, double step) {
+        double[] x = state.x();
+        double[] g = state.gradient();
+        add(state, x, xNew, g, gNew);
+        System.arraycopy(xNew, 0, x, 0, x.length);
+        System.arraycopy(gNew, 0, g, 0, g.length);
+        state.setValue(value);
+        state.setLastStepSize(step);
+        state.setIteration(state.iteration() + 1);
+    }
+
     private static double[] vectorFor(OptimizerState state, String name, int length) {
         double[] v = state.vector(name);
         if (v == null || v.length != length) {

@@ -20,15 +20,13 @@ import dev.downhill.core.objective.L1Penalty;
  *
  * {@link #stationarity} and {@link #objective} then measure f + h.
  */
-public final class Momentum implements Optimizer {
+public final class Momentum extends ScheduledRule {
     /** mu when none is given. */
     public static final double DEFAULT_MOMENTUM = 0.9;
 
     static final String VELOCITY = "momentum.v";
 
-    private final StepSchedule schedule;
     private final double momentum;
-    private final L1Penalty l1;
 
     /** mu = 0.9. */
     public Momentum(StepSchedule schedule) {
@@ -45,43 +43,12 @@ public final class Momentum implements Optimizer {
      * @param l1 the L1 penalty to apply by its proximal map after each step, or null for none
      */
     public Momentum(StepSchedule schedule, double momentum, L1Penalty l1) {
-        if (schedule == null) {
-            throw new IllegalArgumentException("step schedule must not be null");
-        }
-        this.schedule = schedule;
+        super(schedule, l1);
         this.momentum = HyperParameters.fraction(momentum, "momentum mu");
-        this.l1 = l1;
-    }
-
-    /** The L1 penalty handled by the proximal step, or null. */
-    public L1Penalty l1() {
-        return l1;
-    }
-
-    @Override
-    public OptimizerState initialize(DifferentiableFunction f, double[] x0) {
-        SoftThreshold.checkDimension(l1, x0.length);
-        return Optimizer.super.initialize(f, x0);
-    }
-
-    /** ||grad f||, or with L1 the norm of the minimum-norm subgradient of f + h. */
-    @Override
-    public double stationarity(OptimizerState state) {
-        return l1 == null ? Optimizer.super.stationarity(state) : l1.stationarity(state.x(), state.gradient());
-    }
-
-    /** f, or with L1 f + h. */
-    @Override
-    public double objective(OptimizerState state) {
-        return l1 == null ? state.value() : state.value() + l1.value(state.x());
     }
 
     public double momentum() {
         return momentum;
-    }
-
-    public StepSchedule schedule() {
-        return schedule;
     }
 
     @Override
@@ -91,7 +58,8 @@ public final class Momentum implements Optimizer {
 
     @Override
     public boolean step(DifferentiableFunction f, OptimizerState state) {
-        double eta = schedule.step(state.iteration() + 1);
+        double eta = nextStep(state);
+        L1Penalty l1 = l1();
         double[] x = state.x();
         double[] g = state.gradient();
         double[] v = Moments.vector(state, VELOCITY);
@@ -106,10 +74,6 @@ public final class Momentum implements Optimizer {
                 x[j] = next;
             }
         }
-        state.setValue(f.valueAndGradient(x, g));
-        state.addEvaluations(1);
-        state.setLastStepSize(eta);
-        state.setIteration(state.iteration() + 1);
-        return true;
+        return evaluateAndAdvance(f, state, eta);
     }
 }

@@ -67,10 +67,6 @@ public final class Nesterov implements Optimizer {
             v[j] = momentum * v[j] - gradientStep;
             y[j] += momentum * v[j] - gradientStep;
         }
-        state.setValue(f.valueAndGradient(y, g));
-        state.addEvaluations(1);
-        state.setLastStepSize(eta);
-        state.setIteration(state.iteration() + 1);
-        return true;
+        return ScheduledRule.evaluateAndAdvance(f, state, eta);
     }
 }

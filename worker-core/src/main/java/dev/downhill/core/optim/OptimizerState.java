@@ -161,11 +161,11 @@ public final class OptimizerState implements Serializable {
     public void writeTo(DataOutput out) throws IOException {
         out.writeInt(x.length);
         writeDoubles(out, x);
-        out.writeDouble(value);
+        writeDouble(out, value);
         writeDoubles(out, gradient);
         out.writeLong(iteration);
         out.writeLong(evaluations);
-        out.writeDouble(lastStepSize);
+        writeDouble(out, lastStepSize);
         out.writeInt(vectors.size());
         for (var e : vectors.entrySet()) {
             out.writeUTF(e.getKey());
@@ -175,7 +175,7 @@ public final class OptimizerState implements Serializable {
         out.writeInt(scalars.size());
         for (var e : scalars.entrySet()) {
             out.writeUTF(e.getKey());
-            out.writeDouble(e.getValue());
+            writeDouble(out, e.getValue());
         }
     }
 
@@ -207,6 +207,11 @@ public final class OptimizerState implements Serializable {
             throw new IOException("corrupt optimizer state: length " + n + " outside [0, " + max + "]");
         }
         return n;
+    }
+
+    /** The raw bits: DataOutput.writeDouble would make every NaN the canonical one, losing a payload (RNG bits). */
+    private static void writeDouble(DataOutput out, double d) throws IOException {
+        out.writeLong(Double.doubleToRawLongBits(d));
     }
 
     private static void writeDoubles(DataOutput out, double[] v) throws IOException {

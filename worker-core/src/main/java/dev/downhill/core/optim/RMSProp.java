@@ -19,7 +19,7 @@ import dev.downhill.core.objective.L1Penalty;
  * structured neural networks", NeurIPS 2021 (no convergence guarantee is claimed); {@link #stationarity} and
  * {@link #objective} then measure f + h.
  */
-public final class RMSProp implements Optimizer {
+public final class RMSProp extends ScheduledRule {
     /** rho when none is given. */
     public static final double DEFAULT_DECAY = 0.9;
     /** eps when none is given. */
@@ -27,10 +27,8 @@ public final class RMSProp implements Optimizer {
 
     static final String MEAN_SQUARE = "rmsprop.meanSquare";
 
-    private final StepSchedule schedule;
     private final double decay;
     private final double epsilon;
-    private final L1Penalty l1;
 
     /** rho = 0.9, eps = 1e-8. */
     public RMSProp(StepSchedule schedule) {
@@ -51,36 +49,9 @@ public final class RMSProp implements Optimizer {
      * @param l1 the L1 penalty to apply by its proximal map, or null for none
      */
     public RMSProp(StepSchedule schedule, double decay, double epsilon, L1Penalty l1) {
-        if (schedule == null) {
-            throw new IllegalArgumentException("step schedule must not be null");
-        }
-        this.schedule = schedule;
+        super(schedule, l1);
         this.decay = HyperParameters.fraction(decay, "RMSProp decay rho");
         this.epsilon = HyperParameters.positive(epsilon, "RMSProp epsilon");
-        this.l1 = l1;
-    }
-
-    /** The L1 penalty handled by the proximal step, or null. */
-    public L1Penalty l1() {
-        return l1;
-    }
-
-    @Override
-    public OptimizerState initialize(DifferentiableFunction f, double[] x0) {
-        SoftThreshold.checkDimension(l1, x0.length);
-        return Optimizer.super.initialize(f, x0);
-    }
-
-    /** ||grad f||, or with L1 the norm of the minimum-norm subgradient of f + h. */
-    @Override
-    public double stationarity(OptimizerState state) {
-        return l1 == null ? Optimizer.super.stationarity(state) : l1.stationarity(state.x(), state.gradient());
-    }
-
-    /** f, or with L1 f + h. */
-    @Override
-    public double objective(OptimizerState state) {
-        return l1 == null ? state.value() : state.value() + l1.value(state.x());
     }
 
     public double decay() {
@@ -91,10 +62,6 @@ public final class RMSProp implements Optimizer {
         return epsilon;
     }
 
-    public StepSchedule schedule() {
-        return schedule;
-    }
-
     @Override
     public String name() {
         return "rmsprop";
@@ -102,7 +69,8 @@ public final class RMSProp implements Optimizer {
 
     @Override
     public boolean step(DifferentiableFunction f, OptimizerState state) {
-        double eta = schedule.step(state.iteration() + 1);
+        double eta = nextStep(state);
+        L1Penalty l1 = l1();
         double[] x = state.x();
         double[] g = state.gradient();
         double[] meanSquare = Moments.vector(state, MEAN_SQUARE);
@@ -115,10 +83,6 @@ public final class RMSProp implements Optimizer {
                 x[j] = SoftThreshold.apply(x[j], eta * l1.weight(j) / scale);
             }
         }
-        state.setValue(f.valueAndGradient(x, g));
-        state.addEvaluations(1);
-        state.setLastStepSize(eta);
-        state.setIteration(state.iteration() + 1);
-        return true;
+        return evaluateAndAdvance(f, state, eta);
     }
 }

@@ -4,6 +4,7 @@ import static dev.downhill.core.TestData.dense;
 import static dev.downhill.core.TestData.gaussianVector;
 import static dev.downhill.core.TestData.randomMatrix;
 import static dev.downhill.core.TestData.randomWeights;
+import static dev.downhill.core.TestData.solve;
 import static dev.downhill.core.TestData.sparse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -137,42 +138,6 @@ class SmoothnessBoundTest {
             s += a[i] * b[i];
         }
         return s;
-    }
-
-    /** Solves m t = r by Gaussian elimination with partial pivoting. */
-    private static double[] solve(double[][] m, double[] r) {
-        int n = r.length;
-        double[][] a = new double[n][];
-        for (int i = 0; i < n; i++) {
-            a[i] = java.util.Arrays.copyOf(m[i], n + 1);
-            a[i][n] = r[i];
-        }
-        for (int col = 0; col < n; col++) {
-            int pivot = col;
-            for (int row = col + 1; row < n; row++) {
-                if (Math.abs(a[row][col]) > Math.abs(a[pivot][col])) {
-                    pivot = row;
-                }
-            }
-            double[] tmp = a[col];
-            a[col] = a[pivot];
-            a[pivot] = tmp;
-            for (int row = col + 1; row < n; row++) {
-                double factor = a[row][col] / a[col][col];
-                for (int k = col; k <= n; k++) {
-                    a[row][k] -= factor * a[col][k];
-                }
-            }
-        }
-        double[] t = new double[n];
-        for (int row = n - 1; row >= 0; row--) {
-            double s = a[row][n];
-            for (int k = row + 1; k < n; k++) {
-                s -= a[row][k] * t[k];
-            }
-            t[row] = s / a[row][row];
-        }
-        return t;
     }
 
     @Test

@@ -171,7 +171,7 @@ final class LinearProblems {
                 rhs[a] += p.augmented(i, a) * y[i] / n;
             }
         }
-        p.optimum = solve(p.hessian(new double[d + 1]), rhs);
+        p.optimum = TestData.solve(p.hessian(new double[d + 1]), rhs);
         finish(p);
         return p;
     }
@@ -181,18 +181,11 @@ final class LinearProblems {
         Random rnd = new Random(seed);
         double[] x = features(rnd, n, d);
         double[] w = TestData.gaussianVector(rnd, d, 1.0);
-        double[] y = new double[n];
-        for (int i = 0; i < n; i++) {
-            double z = -0.3;
-            for (int j = 0; j < d; j++) {
-                z += w[j] * x[i * d + j];
-            }
-            y[i] = rnd.nextDouble() < 1.0 / (1.0 + Math.exp(-z)) ? 1.0 : 0.0;
-        }
+        double[] y = TestData.logisticLabels(rnd, x, n, d, w, -0.3);
         Problem p = new Problem(Objective.LOGISTIC, n, d, x, y, lambda);
         double[] theta = new double[d + 1];
         for (int it = 0; it < 100 && norm(p.gradient(theta)) > 1e-15; it++) {
-            double[] step = solve(p.hessian(theta), p.gradient(theta));
+            double[] step = TestData.solve(p.hessian(theta), p.gradient(theta));
             for (int a = 0; a <= d; a++) {
                 theta[a] -= step[a];
             }
@@ -226,42 +219,6 @@ final class LinearProblems {
             s += e * e;
         }
         return Math.sqrt(s);
-    }
-
-    /** Solves m t = r by Gaussian elimination with partial pivoting. */
-    static double[] solve(double[][] m, double[] r) {
-        int n = r.length;
-        double[][] a = new double[n][];
-        for (int i = 0; i < n; i++) {
-            a[i] = java.util.Arrays.copyOf(m[i], n + 1);
-            a[i][n] = r[i];
-        }
-        for (int col = 0; col < n; col++) {
-            int pivot = col;
-            for (int row = col + 1; row < n; row++) {
-                if (Math.abs(a[row][col]) > Math.abs(a[pivot][col])) {
-                    pivot = row;
-                }
-            }
-            double[] tmp = a[col];
-            a[col] = a[pivot];
-            a[pivot] = tmp;
-            for (int row = col + 1; row < n; row++) {
-                double factor = a[row][col] / a[col][col];
-                for (int k = col; k <= n; k++) {
-                    a[row][k] -= factor * a[col][k];
-                }
-            }
-        }
-        double[] t = new double[n];
-        for (int row = n - 1; row >= 0; row--) {
-            double s = a[row][n];
-            for (int k = row + 1; k < n; k++) {
-                s -= a[row][k] * t[k];
-            }
-            t[row] = s / a[row][row];
-        }
-        return t;
     }
 
     /** A run's result and the full objective at every iterate, the start included. */

@@ -69,14 +69,7 @@ final class QuasiNewtonProblems {
         Random rnd = new Random(seed);
         double[] x = TestData.randomMatrix(rnd, n, d, 1.0);
         double[] w = TestData.gaussianVector(rnd, d, 1.0);
-        double[] y = new double[n];
-        for (int i = 0; i < n; i++) {
-            double z = -0.3;
-            for (int j = 0; j < d; j++) {
-                z += w[j] * x[i * d + j];
-            }
-            y[i] = rnd.nextDouble() < 1 / (1 + Math.exp(-z)) ? 1.0 : 0.0;
-        }
+        double[] y = TestData.logisticLabels(rnd, x, n, d, w, -0.3);
         return new Data(n, d, x, y);
     }
 
@@ -140,7 +133,7 @@ final class QuasiNewtonProblems {
                 rhs[a] += p.augmented(i, a) * p.y[i] / p.n;
             }
         }
-        return solve(leastSquaresHessian(p, lambda), rhs);
+        return TestData.solve(leastSquaresHessian(p, lambda), rhs);
     }
 
     /** Logistic f written out: (1/N) sum_i log(1 + exp(-s_i z_i)) + (lambda/2) ||w||^2. */
@@ -182,7 +175,7 @@ final class QuasiNewtonProblems {
                 double sigma = 1 / (1 + Math.exp(-p.margin(i, theta)));
                 c[i] = sigma * (1 - sigma);
             }
-            double[] step = solve(weightedGram(p, c, lambda), g);
+            double[] step = TestData.solve(weightedGram(p, c, lambda), g);
             double f0 = logisticObjective(p, theta, lambda);
             double t = 1;
             double[] next = new double[theta.length];
@@ -207,42 +200,6 @@ final class QuasiNewtonProblems {
             }
         }
         return theta;
-    }
-
-    /** Solves a x = b by Gaussian elimination with partial pivoting. */
-    static double[] solve(double[][] m, double[] b) {
-        int n = b.length;
-        double[][] a = new double[n][];
-        for (int i = 0; i < n; i++) {
-            a[i] = java.util.Arrays.copyOf(m[i], n + 1);
-            a[i][n] = b[i];
-        }
-        for (int col = 0; col < n; col++) {
-            int pivot = col;
-            for (int row = col + 1; row < n; row++) {
-                if (Math.abs(a[row][col]) > Math.abs(a[pivot][col])) {
-                    pivot = row;
-                }
-            }
-            double[] tmp = a[col];
-            a[col] = a[pivot];
-            a[pivot] = tmp;
-            for (int row = col + 1; row < n; row++) {
-                double factor = a[row][col] / a[col][col];
-                for (int k = col; k <= n; k++) {
-                    a[row][k] -= factor * a[col][k];
-                }
-            }
-        }
-        double[] x = new double[n];
-        for (int row = n - 1; row >= 0; row--) {
-            double s = a[row][n];
-            for (int k = row + 1; k < n; k++) {
-                s -= a[row][k] * x[k];
-            }
-            x[row] = s / a[row][row];
-        }
-        return x;
     }
 
     /** Eigenvalues of a symmetric matrix by cyclic Jacobi rotations, ascending. */

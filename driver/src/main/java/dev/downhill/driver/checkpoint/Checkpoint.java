@@ -1,0 +1,56 @@
+package dev.downhill.driver.checkpoint;
+
+import dev.downhill.core.optim.OptimizerState;
+import java.util.List;
+import java.util.Objects;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * Everything a resumed run needs to continue as if never interrupted: the optimizer state (parameters,
+ * f, gradient, iteration, evaluations, the rule's vectors and scalars such as moments or RNG state, and
+ * the Minimizer's "stop.*" bookkeeping), the objective history for the report, and the fingerprints of
+ * the settings and data it was computed with. Stored by {@link CheckpointStore} in the layout of
+ * {@link CheckpointFormat}.
+ */
+public final class Checkpoint {
+
+    /** One point of the objective history: the iteration, the objective and the stationarity measure. */
+    public record Point(long iteration, double objective, double stationarity) {
+    }
+
+    private final OptimizerState state;
+    private final SortedMap<String, String> settings;
+    private final DataFingerprint data;
+    private final List<Point> history;
+
+    /** Keeps a deep copy of {@code state}: the running optimizer keeps changing its own in place. */
+    public Checkpoint(OptimizerState state, SortedMap<String, String> settings, DataFingerprint data,
+                      List<Point> history) {
+        this.state = state.copy();
+        this.settings = new TreeMap<>(settings);
+        this.data = Objects.requireNonNull(data);
+        this.history = List.copyOf(history);
+    }
+
+    public long iteration() {
+        return state.iteration();
+    }
+
+    /** The stored state; copy it before stepping from it if the checkpoint is used again. */
+    public OptimizerState state() {
+        return state;
+    }
+
+    public SortedMap<String, String> settings() {
+        return settings;
+    }
+
+    public DataFingerprint data() {
+        return data;
+    }
+
+    public List<Point> history() {
+        return history;
+    }
+}

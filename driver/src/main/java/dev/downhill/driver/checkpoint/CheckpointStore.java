@@ -1,0 +1,155 @@
+package dev.downhill.driver.checkpoint;
+
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.ChecksumException;
+import org.apache.hadoop.fs.ChecksumFileSystem;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * The checkpoints of one training run: OUTPUT/checkpoints/checkpoint-NNNNNNNNNN.ckpt (the iteration,
+ * zero-padded), in {@link CheckpointFormat}, through Hadoop's FileSystem API (file://, hdfs://, ...).
+ *
+ * <p>A checkpoint is written to a temporary name starting with '.' and renamed once complete, so a reader
+ * never takes a half-written file for a checkpoint; then only the newest {@code keep} are kept, and any
+ * numbered after the one just written (left by an earlier, longer run) are deleted. Loading takes the
+ * newest checkpoint that reads back intact; a truncated or damaged one is skipped with a warning naming it.
+ * On the local file system the files carry their own CRC-32, so Hadoop's .crc side files are not written.
+ */
+public final class CheckpointStore {
+    public static final String FOLDER = "checkpoints";
+    private static final Pattern NAME = Pattern.compile("checkpoint-(\\d{10,})\\.ckpt");
+
+    private final Path dir;
+    private final FileSystem fs;
+    private final int keep;
+
+    /** The store under {@code outputDir}/checkpoints keeping the newest {@code keep} checkpoints. */
+    public CheckpointStore(String outputDir, Configuration conf, int keep) throws IOException {
+        if (keep < 1) {
+            throw new IllegalArgumentException("keep must be >= 1, got " + keep);
+        }
+        Path d = new Path(outputDir, FOLDER);
+        FileSystem any = d.getFileSystem(conf);
+        this.fs = any instanceof ChecksumFileSystem c ? c.getRawFileSystem() : any;
+        this.dir = fs.makeQualified(d);
+        this.keep = keep;
+    }
+
+    /** The folder, fully qualified. */
+    public Path folder() {
+        return dir;
+    }
+
+    /** The file holding the checkpoint of {@code iteration}. */
+    public Path pathOf(long iteration) {
+        return new Path(dir, String.format(Locale.ROOT, "checkpoint-%010d.ckpt", iteration));
+    }
+
+    /** The checkpoints present (by file name), newest first. */
+    public List<Long> iterations() throws IOException {
+        List<Long> out = new ArrayList<>();
+        FileStatus[] listing;
+        try {
+            listing = fs.listStatus(dir);
+        } catch (FileNotFoundException e) {
+            return out;
+        }
+        for (FileStatus s : listing) {
+            Matcher m = NAME.matcher(s.getPath().getName());
+            if (s.isFile() && m.matches()) {
+                out.add(Long.parseLong(m.group(1)));
+            }
+        }
+        out.sort(Comparator.reverseOrder());
+        return out;
+    }
+
+    /** Writes {@code c} atomically (temporary name, then rename), then prunes; returns its path. */
+    public Path write(Checkpoint c) throws IOException {
+        byte[] bytes = CheckpointFormat.encode(c);
+        fs.mkdirs(dir);
+        Path target = pathOf(c.iteration());
+        Path tmp = new Path(dir, "." + target.getName() + ".tmp");
+        try (FSDataOutputStream out = fs.create(tmp, true)) {
+            out.write(bytes);
+            out.hsync();
+        }
+        if (fs.exists(target) && !fs.delete(target, false)) {
+            throw new IOException("cannot replace " + target);
+        }
+        if (!fs.rename(tmp, target)) {
+            throw new IOException("cannot rename " + tmp + " to " + target);
+        }
+        prune(c.iteration());
+        return target;
+    }
+
+    /** Deletes those after {@code newest} and all but the newest {@code keep} up to it. */
+    private void prune(long newest) throws IOException {
+        int kept = 0;
+        for (long it : iterations()) {
+            if (it <= newest && kept < keep) {
+                kept++;
+            } else {
+                fs.delete(pathOf(it), false);
+            }
+        }
+    }
+
+    /** Deletes every checkpoint except that of {@code iteration} (a fresh run replacing an earlier run's). */
+    public void deleteAllBut(long iteration) throws IOException {
+        for (long it : iterations()) {
+            if (it != iteration) {
+                fs.delete(pathOf(it), false);
+            }
+        }
+    }
+
+    /** A checkpoint read back, with where it came from. */
+    public record Loaded(Path path, Checkpoint checkpoint) {
+    }
+
+    /**
+     * The newest checkpoint that reads back intact, or empty when there is none. Each damaged or
+     * truncated one is skipped with a warning naming it (through {@code warn}).
+     *
+     * @throws ResumeRefusedException the newest readable file has another format version
+     */
+    public Optional<Loaded> newestValid(Consumer<String> warn) throws IOException {
+        for (long it : iterations()) {
+            Path p = pathOf(it);
+            try {
+                return Optional.of(new Loaded(p, read(p)));
+            } catch (CorruptCheckpointException e) {
+                warn.accept("checkpoint " + e.getMessage() + "; skipping it.");
+            } catch (ChecksumException e) {
+                // the file system's own checksum (HDFS blocks) caught the damage first
+                warn.accept("checkpoint " + p + " is damaged (" + e.getMessage() + "); skipping it.");
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Reads one checkpoint file. */
+    public Checkpoint read(Path p) throws IOException {
+        byte[] bytes;
+        try (InputStream in = fs.open(p)) {
+            bytes = in.readAllBytes();
+        }
+        return CheckpointFormat.decode(bytes, p.toString());
+    }
+}

@@ -1,0 +1,172 @@
+package dev.downhill.driver.checkpoint;
+
+import dev.downhill.core.optim.IterationListener;
+import dev.downhill.core.optim.Optimizer;
+import dev.downhill.core.optim.OptimizerState;
+import dev.downhill.driver.io.TrainingData;
+import dev.downhill.driver.settings.Settings;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SortedMap;
+import java.util.function.Supplier;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * Checkpoints for one {@code train} run, as {@code TrainCommand} uses them:
+ * <ol>
+ *   <li>{@link #open}: with {@code --resume}, reads the newest valid checkpoint in OUTPUT/checkpoints and
+ *       refuses it ({@link ResumeRefusedException}, exit 5) when its settings or data fingerprint differ,
+ *       naming what differs; without a usable checkpoint it starts from the beginning. Without
+ *       {@code --resume} the run starts afresh, and its first checkpoint replaces any an earlier run left.</li>
+ *   <li>{@link #startOrResume}: the restored state, or a fresh start; either way the objective history is
+ *       handed to the report.</li>
+ *   <li>{@link #around}: a listener that writes a checkpoint every {@code --checkpoint-every} iterations,
+ *       after the wrapped listener has seen the iteration.</li>
+ *   <li>{@link #finish}: the checkpoint of the final state (unless it was just written).</li>
+ * </ol>
+ * Since every iteration is a deterministic function of the state, the settings and the data, a run
+ * resumed from a checkpoint ends with the same bits as one never interrupted.
+ */
+public final class CheckpointingRun {
+
+    /** Receives the objective history: (iteration, objective, stationarity). */
+    @FunctionalInterface
+    public interface HistorySink {
+        void iteration(long iteration, double objective, double stationarity);
+    }
+
+    private final CheckpointStore store;
+    private final SortedMap<String, String> settingsFingerprint;
+    private final DataFingerprint dataFingerprint;
+    private final int every;
+    private final PrintStream out;
+    private final Checkpoint restored;
+    private final List<Checkpoint.Point> history = new ArrayList<>();
+    /** A fresh run replaces what an earlier run left, at its first checkpoint. */
+    private boolean replaceEarlier;
+    private long lastWritten = -1;
+
+    private CheckpointingRun(CheckpointStore store, SortedMap<String, String> settingsFingerprint,
+                             DataFingerprint dataFingerprint, int every, PrintStream out, Checkpoint restored,
+                             boolean replaceEarlier) {
+        this.store = store;
+        this.settingsFingerprint = settingsFingerprint;
+        this.dataFingerprint = dataFingerprint;
+        this.every = every;
+        this.out = out;
+        this.restored = restored;
+        this.replaceEarlier = replaceEarlier;
+        if (restored != null) {
+            history.addAll(restored.history());
+            lastWritten = restored.iteration();
+        }
+    }
+
+    /** Opens the checkpoints of this run; with --resume, restores and checks the newest valid one. */
+    public static CheckpointingRun open(Settings settings, TrainingData data, Configuration conf, PrintStream out)
+            throws IOException {
+        CheckpointStore store = new CheckpointStore(settings.require("output"), conf,
+                settings.getInt("keep-checkpoints"));
+        SortedMap<String, String> settingsFp = SettingsFingerprint.of(settings);
+        DataFingerprint dataFp = DataFingerprint.of(data.files, data.rows());
+        int every = settings.getInt("checkpoint-every");
+        boolean resume = Boolean.parseBoolean(settings.get("resume"));
+        if (!resume) {
+            boolean earlier = !store.iterations().isEmpty();
+            if (earlier) {
+                out.println("note: " + store.folder() + " holds checkpoints of an earlier run; this run starts from"
+                        + " the beginning and replaces them (--resume continues from them instead).");
+            }
+            return new CheckpointingRun(store, settingsFp, dataFp, every, out, null, earlier);
+        }
+        var loaded = store.newestValid(w -> out.println("downhill: warning: " + w));
+        if (loaded.isEmpty()) {
+            out.println("note: --resume: no usable checkpoint in " + store.folder() + "; starting from the beginning.");
+            return new CheckpointingRun(store, settingsFp, dataFp, every, out, null, true);
+        }
+        Path path = loaded.get().path();
+        Checkpoint c = loaded.get().checkpoint();
+        List<String> settingsDiff = SettingsFingerprint.differences(c.settings(), settingsFp);
+        List<String> dataDiff = c.data().differences(dataFp);
+        if (!settingsDiff.isEmpty() || !dataDiff.isEmpty()) {
+            StringBuilder why = new StringBuilder("cannot resume from " + path + ":");
+            if (!settingsDiff.isEmpty()) {
+                why.append(" it was written with other settings (").append(String.join("; ", settingsDiff))
+                        .append(").");
+            }
+            if (!dataDiff.isEmpty()) {
+                why.append(" the training data changed since (").append(String.join("; ", dataDiff)).append(").");
+            }
+            why.append(" Resume with the same settings and data, or train without --resume to start afresh.");
+            throw new ResumeRefusedException(why.toString());
+        }
+        out.println("resuming from " + path + " (iteration " + c.iteration() + ", objective " + c.state().value()
+                + ")");
+        return new CheckpointingRun(store, settingsFp, dataFp, every, out, c, false);
+    }
+
+    /** Whether training continues from a checkpoint. */
+    public boolean resumed() {
+        return restored != null;
+    }
+
+    /** The iteration training continues from: the checkpoint's, or 0 for a fresh start. */
+    public long startIteration() {
+        return restored == null ? 0 : restored.iteration();
+    }
+
+    /**
+     * The state to continue from (a copy of the checkpoint's, or {@code fresh}'s), after handing the history
+     * up to it to {@code sink} (a fresh start's is its point 0, with the optimizer's objective and stationarity).
+     */
+    public OptimizerState startOrResume(Supplier<OptimizerState> fresh, Optimizer optimizer, HistorySink sink) {
+        OptimizerState state;
+        if (restored != null) {
+            state = restored.state().copy();
+        } else {
+            state = fresh.get();
+            history.add(new Checkpoint.Point(state.iteration(), optimizer.objective(state),
+                    optimizer.stationarity(state)));
+        }
+        for (Checkpoint.Point p : history) {
+            sink.iteration(p.iteration(), p.objective(), p.stationarity());
+        }
+        return state;
+    }
+
+    /** {@code inner}, then a checkpoint every {@code --checkpoint-every} iterations. */
+    public IterationListener around(IterationListener inner) {
+        return (state, report) -> {
+            inner.iterationDone(state, report);
+            history.add(new Checkpoint.Point(state.iteration(), report.objective(), report.stationarity()));
+            if (state.iteration() % every == 0) {
+                try {
+                    write(state);
+                } catch (IOException | RuntimeException e) {
+                    // Training goes on: the next checkpoint tries again, and the final one must succeed.
+                    out.println("downhill: warning: cannot write the checkpoint of iteration " + state.iteration()
+                            + " to " + store.folder() + ": " + e);
+                }
+            }
+        };
+    }
+
+    /** Writes the checkpoint of the final state, unless it is the one last written. */
+    public void finish(OptimizerState state) throws IOException {
+        if (state.iteration() != lastWritten) {
+            write(state);
+        }
+    }
+
+    private void write(OptimizerState state) throws IOException {
+        store.write(new Checkpoint(state, settingsFingerprint, dataFingerprint, history));
+        lastWritten = state.iteration();
+        if (replaceEarlier) {
+            store.deleteAllBut(state.iteration());
+            replaceEarlier = false;
+        }
+    }
+}

@@ -1,0 +1,227 @@
+package dev.downhill.driver.ml;
+
+import dev.downhill.driver.api.DownhillModel;
+import org.apache.spark.ml.classification.ProbabilisticClassifier;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.param.DoubleParam;
+import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.param.ParamValidators;
+import org.apache.spark.ml.util.DefaultParamsReader;
+import org.apache.spark.ml.util.DefaultParamsWritable;
+import org.apache.spark.ml.util.Identifiable;
+import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.sql.Dataset;
+
+/**
+ * Downhill as a Spark ML classifier: an {@code Estimator} for a {@code Pipeline} or a {@code CrossValidator}.
+ * It trains what {@code downhill train} trains on the columns {@code labelCol} and {@code featuresCol}
+ * (a vector column, as {@code VectorAssembler} makes): objective {@code objective} (logistic: (1/N) sum
+ * log(1 + exp(-s_i (w.x_i + b))) + (regParam/2)||w||^2, s_i = 2y_i - 1; softmax: (1/N) sum -log
+ * softmax(W x_i + b)_{y_i} + (regParam/2)||W||_F^2), with {@code train}'s default optimizer (L-BFGS, or
+ * FISTA with an L1 part) from zero, at most {@code maxIter} iterations, stopping at ||grad f|| <= {@code tol}
+ * or at train's relative tolerances. {@code regParam} lambda and {@code elasticNetParam} alpha give
+ * {@code --l2} (1 - alpha) lambda and {@code --l1} alpha lambda, as in Spark's LogisticRegression with
+ * standardization off (Downhill standardizes only as a change of variables, so the optimum is unchanged). Logistic takes labels 0/1 or -1/+1, softmax 0..K-1 (or 1..K); predictions are in the data's
+ * labels. Rows are keyed by content, so the fit does not depend on how the DataFrame is partitioned.
+ *
+ * <p>Params besides the usual columns: {@code objective} (logistic, softmax), {@code maxIter} (1000),
+ * {@code regParam} (0), {@code elasticNetParam} (0), {@code tol} (1e-6), {@code weightCol} (none), {@code numPartitions} (0: from the
+ * input size), {@code downhillSettings} (further train settings as "key=value key=value", command-line names)
+ * and {@code outputDir} (where each fit writes metrics.jsonl and report.html; none: a temporary folder).
+ * Persistence: {@code save}/{@code load} ({@code DefaultParamsWritable}).
+ */
+public final class DownhillClassifier
+        extends ProbabilisticClassifier<Vector, DownhillClassifier, DownhillClassificationModel>
+        implements DefaultParamsWritable {
+    private static final long serialVersionUID = 1L;
+
+    // First: the Params below ask for it as they are made.
+    private final String uid = ConstructionUid.current();
+
+    private final Param<String> objective = new Param<>(this, "objective",
+            "what to minimize: logistic or softmax", ParamValidators.inArray(new String[] {"logistic", "softmax"}));
+    private final IntParam maxIter = new IntParam(this, "maxIter", "iteration limit (>= 0)", ParamValidators.gtEq(0));
+    private final DoubleParam regParam = new DoubleParam(this, "regParam",
+            "L2 strength lambda: adds (lambda/2)||w||^2 (>= 0)", ParamValidators.gtEq(0));
+    private final DoubleParam elasticNetParam = new DoubleParam(this, "elasticNetParam",
+            "elastic-net mixing alpha in [0, 1]: regParam (alpha ||w||_1 + ((1 - alpha)/2) ||w||^2), as in Spark ML",
+            ParamValidators.inRange(0, 1));
+    private final DoubleParam tol = new DoubleParam(this, "tol", "stop once ||grad f|| <= tol (>= 0)",
+            ParamValidators.gtEq(0));
+    private final Param<String> weightCol = new Param<>(this, "weightCol",
+            "column of positive instance weights; empty: none");
+    private final IntParam numPartitions = new IntParam(this, "numPartitions",
+            "partitions of the cached data; 0: one per 32 MiB of input, at least 2", ParamValidators.gtEq(0));
+    private final Param<String> downhillSettings = new Param<>(this, "downhillSettings",
+            "further train settings under their command-line names: 'key=value key=value'");
+    private final Param<String> outputDir = new Param<>(this, "outputDir",
+            "folder each fit writes metrics.jsonl and report.html to; empty: a temporary folder");
+
+    public DownhillClassifier() {
+        this(Identifiable.randomUID("downhillClassifier"));
+    }
+
+    public DownhillClassifier(String uid) {
+        this(uid, ConstructionUid.announce(uid));
+    }
+
+    private DownhillClassifier(String uid, Void announced) {
+        ConstructionUid.done();
+        setDefault(objective, "logistic");
+        setDefault(maxIter, 1000);
+        setDefault(regParam, 0.0);
+        setDefault(elasticNetParam, 0.0);
+        setDefault(tol, 1e-6);
+        setDefault(weightCol, "");
+        setDefault(numPartitions, 0);
+        setDefault(downhillSettings, "");
+        setDefault(outputDir, "");
+    }
+
+    @Override
+    public String uid() {
+        return uid != null ? uid : ConstructionUid.current();
+    }
+
+    public Param<String> objective() {
+        return objective;
+    }
+
+    public IntParam maxIter() {
+        return maxIter;
+    }
+
+    public DoubleParam regParam() {
+        return regParam;
+    }
+
+    public DoubleParam tol() {
+        return tol;
+    }
+
+    public Param<String> weightCol() {
+        return weightCol;
+    }
+
+    public IntParam numPartitions() {
+        return numPartitions;
+    }
+
+    public Param<String> downhillSettings() {
+        return downhillSettings;
+    }
+
+    public Param<String> outputDir() {
+        return outputDir;
+    }
+
+    public String getObjective() {
+        return getOrDefault(objective);
+    }
+
+    public int getMaxIter() {
+        return (Integer) getOrDefault(maxIter);
+    }
+
+    public DoubleParam elasticNetParam() {
+        return elasticNetParam;
+    }
+
+    public double getElasticNetParam() {
+        return (Double) getOrDefault(elasticNetParam);
+    }
+
+    public DownhillClassifier setElasticNetParam(double value) {
+        set(elasticNetParam, value);
+        return this;
+    }
+
+    public double getRegParam() {
+        return (Double) getOrDefault(regParam);
+    }
+
+    public double getTol() {
+        return (Double) getOrDefault(tol);
+    }
+
+    public String getWeightCol() {
+        return getOrDefault(weightCol);
+    }
+
+    public int getNumPartitions() {
+        return (Integer) getOrDefault(numPartitions);
+    }
+
+    public String getDownhillSettings() {
+        return getOrDefault(downhillSettings);
+    }
+
+    public String getOutputDir() {
+        return getOrDefault(outputDir);
+    }
+
+    public DownhillClassifier setObjective(String value) {
+        set(objective, value);
+        return this;
+    }
+
+    public DownhillClassifier setMaxIter(int value) {
+        set(maxIter, value);
+        return this;
+    }
+
+    public DownhillClassifier setRegParam(double value) {
+        set(regParam, value);
+        return this;
+    }
+
+    public DownhillClassifier setTol(double value) {
+        set(tol, value);
+        return this;
+    }
+
+    public DownhillClassifier setWeightCol(String value) {
+        set(weightCol, value);
+        return this;
+    }
+
+    public DownhillClassifier setNumPartitions(int value) {
+        set(numPartitions, value);
+        return this;
+    }
+
+    public DownhillClassifier setDownhillSettings(String value) {
+        set(downhillSettings, value);
+        return this;
+    }
+
+    public DownhillClassifier setOutputDir(String value) {
+        set(outputDir, value);
+        return this;
+    }
+
+    @Override
+    public DownhillClassificationModel train(Dataset<?> dataset) {
+        DownhillModel trained = StageTraining.builder(getObjective(), getMaxIter(), getRegParam(), getElasticNetParam(), getTol(),
+                getLabelCol(), getFeaturesCol(), getWeightCol(), getNumPartitions(), getDownhillSettings(),
+                getOutputDir(), "logistic".equals(getObjective()))
+                .build()
+                .train(dataset.toDF());
+        return new DownhillClassificationModel(uid(), trained.trainingResult());
+    }
+
+    @Override
+    public DownhillClassifier copy(ParamMap extra) {
+        return defaultCopy(extra);
+    }
+
+    public static MLReader<DownhillClassifier> read() {
+        return new DefaultParamsReader<>();
+    }
+
+    public static DownhillClassifier load(String path) {
+        return read().load(path);
+    }
+}
