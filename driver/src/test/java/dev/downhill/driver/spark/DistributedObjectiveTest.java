@@ -8,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.downhill.core.data.BlockBuilder;
 import dev.downhill.core.data.DataBlock;
 import dev.downhill.core.data.DenseBlock;
+import dev.downhill.core.data.FeaturePrecision;
+import dev.downhill.core.data.FloatDenseBlock;
+import dev.downhill.core.data.FloatSparseBlock;
 import dev.downhill.core.data.SparseBlock;
 import dev.downhill.core.loss.Loss;
 import dev.downhill.core.loss.Objective;
@@ -122,6 +125,46 @@ class DistributedObjectiveTest {
         }
         for (int j = 0; j < gl.length; j++) {
             assertEquals(gl[j], gd[j], 1e-12 * scale, "gradient entry " + j);
+        }
+    }
+
+    /** float32 blocks (dense weighted, sparse, dense): distributed equals local on both aggregation shapes. */
+    @ParameterizedTest(name = "float32 features over {0} partitions, fan-in {1}")
+    @CsvSource({"1, 16", "2, 16", "7, 16", "7, 2"})
+    void distributedEqualsLocalWithFloat32Features(int partitions, int fanIn) {
+        Random r = new Random(13);
+        int d = 6;
+        List<DataBlock> blocks = new ArrayList<>();
+        for (int b = 0; b < 3; b++) {
+            BlockBuilder builder = new BlockBuilder(d, FeaturePrecision.FLOAT32);
+            for (int i = 0; i < 40; i++) {
+                double weight = b == 0 ? 0.5 + r.nextDouble() : 1.0;
+                if (b == 1) {
+                    int j = r.nextInt(d - 1);
+                    builder.addSparseRow(r.nextInt(2), weight, new int[] {j, j + 1},
+                            new double[] {r.nextGaussian(), r.nextGaussian()}, 2);
+                } else {
+                    builder.addDenseRow(r.nextInt(2), weight, r.doubles(d, -1, 1).toArray());
+                }
+            }
+            blocks.add(builder.build());
+        }
+        assertTrue(blocks.get(0) instanceof FloatDenseBlock && blocks.get(0).hasWeights());
+        assertTrue(blocks.get(1) instanceof FloatSparseBlock);
+        LinearModel model = new LinearModel(d, 1);
+        Loss loss = Objective.LOGISTIC.loss(2);
+        double[] params = new Random(6).doubles(model.numParameters(), -1, 1).toArray();
+        GradientAccumulator distributed = new SparkDataLoss(jsc, jsc.parallelize(blocks, partitions), model, loss, fanIn)
+                .evaluate(params, true);
+        GradientAccumulator local = new LocalDataLoss(blocks, model, loss).evaluate(params, true);
+        assertEquals(120, distributed.rowCount());
+        assertEquals(local.meanLoss(), distributed.meanLoss(), 1e-12 * Math.abs(local.meanLoss()));
+        double[] gd = new double[model.numParameters()];
+        double[] gl = new double[model.numParameters()];
+        distributed.meanGradient(gd);
+        local.meanGradient(gl);
+        for (int j = 0; j < gl.length; j++) {
+            assertEquals(gl[j], gd[j], 1e-12 * (1 + Math.abs(gl[j])), "gradient entry " + j);
         }
     }
 
