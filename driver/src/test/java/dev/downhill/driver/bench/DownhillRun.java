@@ -2,6 +2,7 @@ package dev.downhill.driver.bench;
 
 import dev.downhill.core.data.BlockBuilder;
 import dev.downhill.core.data.DataBlock;
+import dev.downhill.core.data.FeaturePrecision;
 import dev.downhill.core.loss.LogisticLoss;
 import dev.downhill.core.model.LinearModel;
 import dev.downhill.core.objective.GradientAccumulator;
@@ -22,12 +23,12 @@ final class DownhillRun {
 
     /** Packs each partition's rows into blocks of up to blockRows rows, like TrainingDataLoader does. */
     static JavaRDD<DataBlock> blocks(JavaSparkContext jsc, SyntheticData data, long rows, int partitions,
-                                     int blockRows) {
+                                     int blockRows, FeaturePrecision precision) {
         return SparkSide.partitions(jsc, partitions).mapPartitionsWithIndex((p, ignored) -> {
             SyntheticData.Cursor c = data.cursor(SyntheticData.partitionStart(rows, partitions, p),
                     SyntheticData.partitionStart(rows, partitions, p + 1));
             List<DataBlock> out = new ArrayList<>();
-            BlockBuilder builder = new BlockBuilder(data.numFeatures);
+            BlockBuilder builder = new BlockBuilder(data.numFeatures, precision);
             while (c.next()) {
                 if (data.dense) {
                     builder.addDenseRow(c.label, 1.0, c.values);
@@ -58,13 +59,14 @@ final class DownhillRun {
         /** Per iteration: the slowest task's compute time (what Spark adds is the rest). */
         final List<Double> taskComputeSeconds = new ArrayList<>();
 
-        Loaded(JavaSparkContext jsc, SyntheticData data, long rows, int partitions, int blockRows, double[] theta0,
+        Loaded(JavaSparkContext jsc, SyntheticData data, long rows, int partitions, int blockRows,
+               FeaturePrecision precision, double[] theta0,
                double step) throws InterruptedException {
             this.jsc = jsc;
             this.step = step;
             jsc.setJobGroup("bench-downhill", "Downhill: load", false);
             long t0 = System.nanoTime();
-            blocks = blocks(jsc, data, rows, partitions, blockRows).persist(StorageLevel.MEMORY_ONLY());
+            blocks = blocks(jsc, data, rows, partitions, blockRows, precision).persist(StorageLevel.MEMORY_ONLY());
             blocks.setName("bench Downhill blocks of " + rows + " rows");
             long numBlocks = blocks.count();
             result.loadSeconds = (System.nanoTime() - t0) / 1e9;
@@ -100,8 +102,9 @@ final class DownhillRun {
     }
 
     static Result run(JavaSparkContext jsc, SyntheticData data, long rows, int partitions, int blockRows,
+                      FeaturePrecision precision,
                       int warmup, int iterations, double[] theta0, double step) throws InterruptedException {
-        try (Loaded d = new Loaded(jsc, data, rows, partitions, blockRows, theta0, step)) {
+        try (Loaded d = new Loaded(jsc, data, rows, partitions, blockRows, precision, theta0, step)) {
             Result.settle();
             Result r = d.result;
             double[] all = new double[warmup + iterations];
