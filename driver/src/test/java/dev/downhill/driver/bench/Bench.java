@@ -166,15 +166,17 @@ public final class Bench {
 
     /**
      * A fresh JVM runs Spark's job path (scheduler, broadcast, task launch, result handling) interpreted and
-     * keeps compiling it for hundreds of jobs: the first ones cost 20-200 ms of CPU each, against ~15 ms
-     * after a few hundred. Whatever ran first would pay that, so run untimed Downhill iterations on a small
-     * data set before any section.
+     * keeps compiling it for thousands of jobs: the first ones cost 20-200 ms of CPU each, against ~15 ms
+     * after a few hundred, and per-task methods reach C2 only after a few thousand calls (with 300 jobs the
+     * compiler still took 15% of the CPU during timed iterations). Whatever ran first would pay that, so run
+     * --spark-warmup untimed Downhill jobs on a small data set before any section.
      */
     private void warmUpSpark() throws Exception {
-        progress("warm-up", "untimed Downhill iterations on 2000 rows (300, or 6 s)");
+        progress("warm-up", "untimed Downhill iterations on 2000 rows (" + o.sparkWarmupJobs + ", or "
+                + o.sparkWarmupJobs / 50 + " s)");
         SyntheticData data = SyntheticData.dense(o.seed, o.denseFeatures);
-        long deadline = System.nanoTime() + 6_000_000_000L;
-        for (int done = 0; done < 300 && System.nanoTime() < deadline; done += 50) {
+        long deadline = System.nanoTime() + o.sparkWarmupJobs * 20_000_000L;
+        for (int done = 0; done < o.sparkWarmupJobs && System.nanoTime() < deadline; done += 50) {
             DownhillRun.run(jsc, data, 2000, partitions, o.blockRows, o.precision, 49, 1, theta0(data), step(data));
         }
     }
