@@ -141,6 +141,31 @@ class OptimizerTrainingTest {
         assertEquals("lbfgs", model(dir.resolve("out")).get("optimizer").asText());
     }
 
+    /**
+     * --feature-precision float32 trains on features rounded to float (relative change <= 2^-24): the model
+     * is a different one (the data changed) yet reaches the float64 data's Newton optimum to the same
+     * 1e-9 relative objective gap, since the rounding moves the optimum by ~1e-8 and the objective by its
+     * square.
+     */
+    @Test
+    void float32FeaturesReachTheFloat64NewtonOptimum() throws Exception {
+        TestData t = TestData.binary(600, 6, 21);
+        Path input = t.writeLibsvm(dir.resolve("binary.libsvm"), 0.0);
+        double l2 = 0.01;
+        TrainCommandLineTest.Run r64 = run(train(input, "logistic", dir.resolve("out64"), "--l2", String.valueOf(l2)));
+        TrainCommandLineTest.Run r32 = run(train(input, "logistic", dir.resolve("out32"), "--l2", String.valueOf(l2),
+                "--feature-precision", "float32"));
+        assertEquals(0, r64.code(), r64.err());
+        assertEquals(0, r32.code(), r32.err());
+        double[][] a = augmented(t);
+        double best = logisticObjective(a, t.y, l2, newton(a, t.y, l2));
+        double[] theta32 = parameters(model(dir.resolve("out32")));
+        double got = logisticObjective(a, t.y, l2, theta32);
+        assertTrue((got - best) / best <= 1e-9, "relative gap " + (got - best) / best);
+        assertFalse(java.util.Arrays.equals(parameters(model(dir.resolve("out64"))), theta32),
+                "float32 storage left the model unchanged");
+    }
+
     @Test
     void defaultsSolveAnIllConditionedLeastSquaresProblem() throws Exception {
         // Feature j scaled by 10^(-j/2): the Hessian's condition number is about 1e5 before standardization.

@@ -2,6 +2,8 @@ package dev.downhill.core;
 
 import dev.downhill.core.data.DataBlock;
 import dev.downhill.core.data.DenseBlock;
+import dev.downhill.core.data.FloatDenseBlock;
+import dev.downhill.core.data.FloatSparseBlock;
 import dev.downhill.core.data.SparseBlock;
 import dev.downhill.core.loss.Loss;
 import dev.downhill.core.model.LinearModel;
@@ -58,6 +60,54 @@ public final class TestData {
 
     public static DenseBlock dense(int n, int d, double[] labels, double[] weights, double[] x) {
         return new DenseBlock(n, d, labels.clone(), weights == null ? null : weights.clone(), x.clone());
+    }
+
+    /** The same rows stored as float32 (each value rounded to the nearest float). */
+    public static FloatDenseBlock floatDense(int n, int d, double[] labels, double[] weights, double[] x) {
+        return new FloatDenseBlock(n, d, labels.clone(), weights == null ? null : weights.clone(), toFloat(x));
+    }
+
+    /** The same rows in CSR form with float32 values, zeros left out. */
+    public static FloatSparseBlock floatSparse(int n, int d, double[] labels, double[] weights, double[] x) {
+        int[] rowStart = new int[n + 1];
+        int nnz = 0;
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < d; j++) {
+                if (x[i * d + j] != 0.0) {
+                    nnz++;
+                }
+            }
+            rowStart[i + 1] = nnz;
+        }
+        int[] idx = new int[nnz];
+        float[] val = new float[nnz];
+        int p = 0;
+        for (int i = 0; i < n * d; i++) {
+            if (x[i] != 0.0) {
+                idx[p] = i % d;
+                val[p] = (float) x[i];
+                p++;
+            }
+        }
+        return new FloatSparseBlock(n, d, labels.clone(), weights == null ? null : weights.clone(), rowStart, idx, val);
+    }
+
+    /** Each value rounded to the nearest float. */
+    public static float[] toFloat(double[] x) {
+        float[] f = new float[x.length];
+        for (int i = 0; i < x.length; i++) {
+            f[i] = (float) x[i];
+        }
+        return f;
+    }
+
+    /** Each value rounded to the nearest float and widened back (exactly) to double. */
+    public static double[] roundedToFloat(double[] x) {
+        double[] r = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            r[i] = (float) x[i];
+        }
+        return r;
     }
 
     /** The same rows in CSR form, zeros left out. */

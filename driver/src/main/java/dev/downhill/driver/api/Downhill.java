@@ -1,5 +1,6 @@
 package dev.downhill.driver.api;
 
+import dev.downhill.core.data.FeaturePrecision;
 import dev.downhill.core.loss.Objective;
 import dev.downhill.driver.io.BadInputException;
 import dev.downhill.driver.io.DataFrameRows;
@@ -231,6 +232,8 @@ public final class Downhill {
         o.numClasses = s.isAuto("num-classes") ? null : s.getInt("num-classes");
         o.binaryLabels = LabelEncoding.BinaryLabels.fromSetting(s.get("binary-labels"));
         o.blockRows = s.getInt("block-rows");
+        o.precision = "float32".equals(s.get("feature-precision")) ? FeaturePrecision.FLOAT32
+                : FeaturePrecision.FLOAT64;
         o.skipBadRecords = "skip".equals(s.get("on-bad-record"));
         o.maxBadFraction = s.getDouble("max-bad-fraction");
         return o;
@@ -488,6 +491,11 @@ public final class Downhill {
         /** {@code --block-rows}. */
         public Builder blockRows(int rows) {
             return set("block-rows", rows);
+        }
+
+        /** {@code --feature-precision}: "float64" (default) or "float32", how the cached features are stored. */
+        public Builder featurePrecision(String precision) {
+            return set("feature-precision", precision);
         }
 
         /**

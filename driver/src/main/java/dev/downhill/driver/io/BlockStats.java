@@ -16,7 +16,7 @@ public final class BlockStats implements Serializable {
     void add(DataBlock block) {
         bound.add(block);
         blocks++;
-        if (block instanceof dev.downhill.core.data.DenseBlock) {
+        if (block.isDense()) {
             denseBlocks++;
         }
         payloadBytes += block.payloadBytes();

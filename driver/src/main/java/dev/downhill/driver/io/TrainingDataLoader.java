@@ -1,6 +1,7 @@
 package dev.downhill.driver.io;
 
 import dev.downhill.core.data.BlockBuilder;
+import dev.downhill.core.data.FeaturePrecision;
 import dev.downhill.core.data.DataBlock;
 import dev.downhill.core.loss.Objective;
 import dev.downhill.core.objective.SmoothnessBound;
@@ -43,6 +44,8 @@ public final class TrainingDataLoader {
         public Integer numClasses;
         public LabelEncoding.BinaryLabels binaryLabels = LabelEncoding.BinaryLabels.ZERO_ONE;
         public int blockRows = 4096;
+        /** How the cached blocks store feature values (--feature-precision). */
+        public FeaturePrecision precision = FeaturePrecision.FLOAT64;
         public double maxBadFraction = 0.001;
         /** The label encoding to use instead of deciding one (a validation set takes the training data's). */
         public LabelEncoding fixedLabels;
@@ -154,10 +157,11 @@ public final class TrainingDataLoader {
 
         final int d = numFeatures;
         final int blockRows = o.blockRows;
+        final FeaturePrecision precision = o.precision;
         final boolean csv = "csv".equals(format);
         final Holdout holdout = o.holdout;
         JavaRDD<DataBlock> blocks = rows
-                .mapPartitions(it -> pack(it, d, csv, blockRows, labels, holdout, false))
+                .mapPartitions(it -> pack(it, d, csv, blockRows, precision, labels, holdout, false))
                 .persist(StorageLevel.MEMORY_ONLY());
         blocks.setName("Downhill blocks of " + input);
         List<BlockStats> perPartition = stats(blocks);
@@ -166,7 +170,7 @@ public final class TrainingDataLoader {
         TrainingData.Validation validation = null;
         if (holdout.isEnabled()) {
             JavaRDD<DataBlock> held = rows
-                    .mapPartitions(it -> pack(it, d, csv, blockRows, labels, holdout, true))
+                    .mapPartitions(it -> pack(it, d, csv, blockRows, precision, labels, holdout, true))
                     .persist(StorageLevel.MEMORY_ONLY());
             held.setName("Downhill validation blocks of " + input);
             BlockStats v = stats(held).stream().reduce(new BlockStats(), BlockStats::merge);
@@ -275,15 +279,23 @@ public final class TrainingDataLoader {
 
     /** Packs the good rows; bad records, misfit labels and CSV rows of the wrong width were counted and stay out. */
     private static Iterator<DataBlock> pack(Iterator<Tuple2<Long, ParsedRow>> rows, int numFeatures, boolean csv,
-                                            int blockRows, LabelEncoding labels, Holdout holdout,
-                                            boolean validationSide) {
+                                            int blockRows, FeaturePrecision precision, LabelEncoding labels,
+                                            Holdout holdout, boolean validationSide) {
         List<DataBlock> out = new ArrayList<>();
-        BlockBuilder builder = new BlockBuilder(numFeatures);
+        BlockBuilder builder = new BlockBuilder(numFeatures, precision);
         while (rows.hasNext()) {
             ParsedRow r = rows.next()._2();
             if (r.isBad() || !labels.accepts(r.label) || csv && r.values.length != numFeatures
                     || holdout.heldOut(r) != validationSide) {
                 continue;
+            }
+            if (precision == FeaturePrecision.FLOAT32) {
+                for (double v : r.values) {
+                    if (Float.isInfinite((float) v)) {
+                        throw new BadInputException("feature value " + v + (r.line > 0 ? " on line " + r.line : "")
+                                + " is beyond the float32 range (+-3.4e38): train with --feature-precision float64.");
+                    }
+                }
             }
             r.addTo(builder, labels.encode(r.label));
             if (builder.numRows() == blockRows) {

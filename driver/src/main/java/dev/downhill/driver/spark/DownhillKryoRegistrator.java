@@ -46,6 +46,10 @@ public final class DownhillKryoRegistrator implements KryoRegistrator {
         // train: the validation pass
         ValidationPass.Partial.class,
         ValidationPass.Partial[].class,
+        // --feature-precision float32
+        float[].class,
+        dev.downhill.core.data.FloatDenseBlock.class,
+        dev.downhill.core.data.FloatSparseBlock.class,
     };
 
     /**

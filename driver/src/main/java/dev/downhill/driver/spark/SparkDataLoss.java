@@ -7,7 +7,7 @@ import dev.downhill.core.objective.DataLoss;
 import dev.downhill.core.objective.GradientAccumulator;
 import dev.downhill.core.objective.LossEvaluator;
 import dev.downhill.core.sample.MiniBatchSampler;
-import java.util.Collections;
+import java.util.Iterator;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -16,7 +16,8 @@ import org.apache.spark.broadcast.Broadcast;
  * The data loss over cached blocks on a cluster: broadcast the parameters, let each task fold its
  * partition's blocks into one {@link GradientAccumulator} with worker-core's {@link LossEvaluator},
  * aggregate the accumulators in partition order ({@link OrderedAggregation}), and destroy the broadcast.
- * The task closure holds only the model shape, the loss and the broadcast handle: no d-sized array.
+ * The task function ({@link PartialFold}) holds only the model shape, the loss and the broadcast handle: no
+ * d-sized array.
  */
 public final class SparkDataLoss implements DataLoss {
     /** Partials merged per group before the driver; the driver then receives at most max(F, P/F) of them. */
@@ -32,8 +33,10 @@ public final class SparkDataLoss implements DataLoss {
     private long passNanos;
     private int passes;
 
+    /** Aggregates with the fan-in {@link OrderedAggregation#fanIn} picks for the partition count and gradient size. */
     public SparkDataLoss(JavaSparkContext jsc, JavaRDD<DataBlock> blocks, Model model, Loss loss) {
-        this(jsc, blocks, model, loss, FAN_IN);
+        this(jsc, blocks, model, loss,
+                OrderedAggregation.fanIn(blocks.getNumPartitions(), 8L * model.numParameters() + 64));
     }
 
     SparkDataLoss(JavaSparkContext jsc, JavaRDD<DataBlock> blocks, Model model, Loss loss, int fanIn) {
@@ -106,13 +109,8 @@ public final class SparkDataLoss implements DataLoss {
         long start = System.nanoTime();
         Broadcast<double[]> broadcast = jsc.broadcast(params);
         try {
-            final Model m = model;
-            final Loss l = loss;
-            JavaRDD<TimedPartial> partials = blocks.mapPartitionsWithIndex(
-                    (p, it) -> Collections.singletonList(
-                            partial(m, l, broadcast.value(), it, withGradient, sampler, batch, p)).iterator(),
-                    true);
-            TimedPartial total = OrderedAggregation.aggregate(partials, fanIn, TimedPartial::merge);
+            TimedPartial total = OrderedAggregation.aggregate(blocks,
+                    new PartialFold(model, loss, broadcast, withGradient, sampler, batch), fanIn, TimedPartial::merge);
             computeNanos += total.computeNanos;
             passes++;
             return total.accumulator;
@@ -122,25 +120,64 @@ public final class SparkDataLoss implements DataLoss {
         }
     }
 
-    /** One task's fold (static: the closure must not capture this driver-side object). */
-    private static TimedPartial partial(Model m, Loss l, double[] theta, java.util.Iterator<DataBlock> it,
-                                        boolean withGradient, MiniBatchSampler sampler, long batch, int partition) {
-        long taskStart = System.nanoTime();
-        LossEvaluator evaluator = new LossEvaluator(m, l);
-        GradientAccumulator acc = new GradientAccumulator(m.numParameters());
-        boolean[] use = sampler == null ? null : sampler.chosen(batch, partition);
-        int i = 0;
-        while (it.hasNext()) {
-            DataBlock block = it.next();
-            if (use != null && !use[i++]) {
-                continue;
-            }
-            if (withGradient) {
-                evaluator.accumulate(block, theta, acc);
-            } else {
-                evaluator.accumulateValue(block, theta, acc);
-            }
+    /**
+     * One task's fold: everything it holds is shipped with each task, so it keeps the model's shape, the
+     * loss, the broadcast handle and the batch choice, never a d-sized array (nor this driver-side object).
+     */
+    static final class PartialFold implements OrderedAggregation.PartitionFold<DataBlock, TimedPartial> {
+        private static final long serialVersionUID = 1L;
+        /**
+         * One gradient array per executor thread, reused by every pass: a task's result is serialized on its
+         * own thread before that thread runs another task, so the array is free again by then. Saves
+         * allocating (and the garbage collector reclaiming) 8 bytes a parameter per task and pass.
+         */
+        private static final ThreadLocal<double[]> SCRATCH = new ThreadLocal<>();
+        private final Model model;
+        private final Loss loss;
+        private final Broadcast<double[]> params;
+        private final boolean withGradient;
+        private final MiniBatchSampler sampler;
+        private final long batch;
+
+        PartialFold(Model model, Loss loss, Broadcast<double[]> params, boolean withGradient,
+                    MiniBatchSampler sampler, long batch) {
+            this.model = model;
+            this.loss = loss;
+            this.params = params;
+            this.withGradient = withGradient;
+            this.sampler = sampler;
+            this.batch = batch;
         }
-        return new TimedPartial(acc, System.nanoTime() - taskStart);
+
+        @Override
+        public TimedPartial apply(int partition, Iterator<DataBlock> it) {
+            long taskStart = System.nanoTime();
+            double[] theta = params.value();
+            LossEvaluator evaluator = new LossEvaluator(model, loss);
+            GradientAccumulator acc = new GradientAccumulator(model.numParameters(), scratch(model.numParameters()));
+            boolean[] use = sampler == null ? null : sampler.chosen(batch, partition);
+            int i = 0;
+            while (it.hasNext()) {
+                DataBlock block = it.next();
+                if (use != null && !use[i++]) {
+                    continue;
+                }
+                if (withGradient) {
+                    evaluator.accumulate(block, theta, acc);
+                } else {
+                    evaluator.accumulateValue(block, theta, acc);
+                }
+            }
+            return new TimedPartial(acc, System.nanoTime() - taskStart);
+        }
+
+        private static double[] scratch(int n) {
+            double[] a = SCRATCH.get();
+            if (a == null || a.length != n) {
+                a = new double[n];
+                SCRATCH.set(a);
+            }
+            return a;
+        }
     }
 }

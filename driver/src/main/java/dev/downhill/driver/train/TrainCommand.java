@@ -1,6 +1,7 @@
 package dev.downhill.driver.train;
 
 import dev.downhill.core.data.FeatureMoments;
+import dev.downhill.core.data.FeaturePrecision;
 import dev.downhill.core.loss.Loss;
 import dev.downhill.core.loss.Objective;
 import dev.downhill.core.model.LinearModel;
@@ -348,6 +349,8 @@ public final class TrainCommand {
         o.numClasses = settings.isAuto("num-classes") ? null : settings.getInt("num-classes");
         o.binaryLabels = LabelEncoding.BinaryLabels.fromSetting(settings.get("binary-labels"));
         o.blockRows = settings.getInt("block-rows");
+        o.precision = "float32".equals(settings.get("feature-precision")) ? FeaturePrecision.FLOAT32
+                : FeaturePrecision.FLOAT64;
         o.skipBadRecords = "skip".equals(settings.get("on-bad-record"));
         o.maxBadFraction = settings.getDouble("max-bad-fraction");
         o.holdout = new Holdout(settings.getLong("seed"), settings.isNone("validation")

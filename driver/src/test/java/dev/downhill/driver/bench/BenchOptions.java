@@ -22,6 +22,10 @@ final class BenchOptions {
     /** 0: two per core of the master. */
     int partitions;
     int blockRows = 4096;
+    /** Untimed Downhill jobs on small data before any section (at most 20 ms each). */
+    int sparkWarmupJobs = 1000;
+    /** How Downhill (and core-loop) store features; the other systems always use doubles. */
+    dev.downhill.core.data.FeaturePrecision precision = dev.downhill.core.data.FeaturePrecision.FLOAT64;
     long seed = 42;
     String master = "local[2]";
     Set<String> sections = new LinkedHashSet<>(SECTIONS);
@@ -48,6 +52,10 @@ final class BenchOptions {
             "  --warmup N              untimed iterations first (default 5)",
             "  --partitions P          partitions of every cached data set (default 2 per core of --master)",
             "  --block-rows N          rows per Downhill block (default 4096, as in production)",
+            "  --spark-warmup N        untimed Downhill jobs on 2000 rows before any section, at most 20 ms",
+            "                          each, so the JIT has compiled Spark's job path (default 1000)",
+            "  --feature-precision P   float64 (default) or float32: how Downhill and core-loop store features",
+            "                          (the targets are defined with float64)",
             "  --sections LIST         any of dense,sparse,scaling,overhead (default all)",
             "  --systems LIST          any of downhill,mllib-gd,ml-lr,raw-loop,core-loop (default all;",
             "                          scaling and overhead time Downhill only). core-loop: worker-core's",
@@ -95,6 +103,14 @@ final class BenchOptions {
                 case "warmup" -> o.warmup = nonNegativeInt(key, value);
                 case "partitions" -> o.partitions = positiveInt(key, value);
                 case "block-rows" -> o.blockRows = positiveInt(key, value);
+                case "spark-warmup" -> o.sparkWarmupJobs = nonNegativeInt(key, value);
+                case "feature-precision" -> {
+                    if (!value.equals("float64") && !value.equals("float32")) {
+                        throw new IllegalArgumentException("--feature-precision: '" + value
+                                + "' is not float64 or float32");
+                    }
+                    o.precision = dev.downhill.core.data.FeaturePrecision.valueOf(value.toUpperCase(Locale.ROOT));
+                }
                 case "sections" -> o.sections = list(key, value, concat(SECTIONS, OPTIONAL_SECTIONS));
                 case "systems" -> o.systems = list(key, value, SYSTEMS);
                 case "scaling-rows" -> {

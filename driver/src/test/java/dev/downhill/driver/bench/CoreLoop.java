@@ -2,6 +2,7 @@ package dev.downhill.driver.bench;
 
 import dev.downhill.core.data.BlockBuilder;
 import dev.downhill.core.data.DataBlock;
+import dev.downhill.core.data.FeaturePrecision;
 import dev.downhill.core.loss.LogisticLoss;
 import dev.downhill.core.model.LinearModel;
 import dev.downhill.core.objective.GradientAccumulator;
@@ -25,13 +26,14 @@ final class CoreLoop {
         this.data = data;
     }
 
-    static CoreLoop build(SyntheticData data, long rows, int partitions, int blockRows, ExecutorService pool)
+    static CoreLoop build(SyntheticData data, long rows, int partitions, int blockRows, FeaturePrecision precision,
+                          ExecutorService pool)
             throws Exception {
         CoreLoop c = new CoreLoop(data);
         List<Future<List<DataBlock>>> futures = new ArrayList<>();
         for (int p = 0; p < partitions; p++) {
             final int pid = p;
-            futures.add(pool.submit(() -> pack(data, rows, partitions, pid, blockRows)));
+            futures.add(pool.submit(() -> pack(data, rows, partitions, pid, blockRows, precision)));
         }
         for (Future<List<DataBlock>> f : futures) {
             c.parts.add(f.get());
@@ -39,11 +41,12 @@ final class CoreLoop {
         return c;
     }
 
-    private static List<DataBlock> pack(SyntheticData data, long rows, int partitions, int p, int blockRows) {
+    private static List<DataBlock> pack(SyntheticData data, long rows, int partitions, int p, int blockRows,
+                                        FeaturePrecision precision) {
         SyntheticData.Cursor c = data.cursor(SyntheticData.partitionStart(rows, partitions, p),
                 SyntheticData.partitionStart(rows, partitions, p + 1));
         List<DataBlock> out = new ArrayList<>();
-        BlockBuilder builder = new BlockBuilder(data.numFeatures);
+        BlockBuilder builder = new BlockBuilder(data.numFeatures, precision);
         while (c.next()) {
             if (data.dense) {
                 builder.addDenseRow(c.label, 1.0, c.values);

@@ -2,6 +2,7 @@ package dev.downhill.driver.bench;
 
 import dev.downhill.core.data.BlockBuilder;
 import dev.downhill.core.data.DataBlock;
+import dev.downhill.core.data.FeaturePrecision;
 import dev.downhill.core.loss.LogisticLoss;
 import dev.downhill.core.model.LinearModel;
 import dev.downhill.core.objective.GradientAccumulator;
@@ -22,12 +23,12 @@ final class DownhillRun {
 
     /** Packs each partition's rows into blocks of up to blockRows rows, like TrainingDataLoader does. */
     static JavaRDD<DataBlock> blocks(JavaSparkContext jsc, SyntheticData data, long rows, int partitions,
-                                     int blockRows) {
+                                     int blockRows, FeaturePrecision precision) {
         return SparkSide.partitions(jsc, partitions).mapPartitionsWithIndex((p, ignored) -> {
             SyntheticData.Cursor c = data.cursor(SyntheticData.partitionStart(rows, partitions, p),
                     SyntheticData.partitionStart(rows, partitions, p + 1));
             List<DataBlock> out = new ArrayList<>();
-            BlockBuilder builder = new BlockBuilder(data.numFeatures);
+            BlockBuilder builder = new BlockBuilder(data.numFeatures, precision);
             while (c.next()) {
                 if (data.dense) {
                     builder.addDenseRow(c.label, 1.0, c.values);
@@ -55,14 +56,17 @@ final class DownhillRun {
         private final double[] g;
         private final double step;
         private int done;
+        /** Per iteration: the slowest task's compute time (what Spark adds is the rest). */
+        final List<Double> taskComputeSeconds = new ArrayList<>();
 
-        Loaded(JavaSparkContext jsc, SyntheticData data, long rows, int partitions, int blockRows, double[] theta0,
+        Loaded(JavaSparkContext jsc, SyntheticData data, long rows, int partitions, int blockRows,
+               FeaturePrecision precision, double[] theta0,
                double step) throws InterruptedException {
             this.jsc = jsc;
             this.step = step;
             jsc.setJobGroup("bench-downhill", "Downhill: load", false);
             long t0 = System.nanoTime();
-            blocks = blocks(jsc, data, rows, partitions, blockRows).persist(StorageLevel.MEMORY_ONLY());
+            blocks = blocks(jsc, data, rows, partitions, blockRows, precision).persist(StorageLevel.MEMORY_ONLY());
             blocks.setName("bench Downhill blocks of " + rows + " rows");
             long numBlocks = blocks.count();
             result.loadSeconds = (System.nanoTime() - t0) / 1e9;
@@ -84,6 +88,7 @@ final class DownhillRun {
                 theta[j] -= step * g[j];
             }
             double seconds = (System.nanoTime() - s) / 1e9;
+            taskComputeSeconds.add(loss.takeTiming().computeNanos / 1e9);
             if (done++ == 0) {
                 result.lossAtStart = acc.meanLoss();
             }
@@ -97,8 +102,9 @@ final class DownhillRun {
     }
 
     static Result run(JavaSparkContext jsc, SyntheticData data, long rows, int partitions, int blockRows,
+                      FeaturePrecision precision,
                       int warmup, int iterations, double[] theta0, double step) throws InterruptedException {
-        try (Loaded d = new Loaded(jsc, data, rows, partitions, blockRows, theta0, step)) {
+        try (Loaded d = new Loaded(jsc, data, rows, partitions, blockRows, precision, theta0, step)) {
             Result.settle();
             Result r = d.result;
             double[] all = new double[warmup + iterations];
@@ -113,6 +119,9 @@ final class DownhillRun {
             r.iterationSeconds = Stats.tail(all, iterations);
             r.secondsPerIteration = Stats.median(r.iterationSeconds);
             r.extra.put("warmupSeconds", java.util.Arrays.copyOf(all, warmup));
+            r.extra.put("slowestTaskComputeSeconds", d.taskComputeSeconds.subList(warmup, all.length));
+            r.extra.put("medianSlowestTaskComputeSeconds", Stats.median(Stats.tail(
+                    d.taskComputeSeconds.stream().mapToDouble(Double::doubleValue).toArray(), iterations)));
             return r;
         }
     }

@@ -8,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.downhill.core.data.BlockBuilder;
 import dev.downhill.core.data.DataBlock;
 import dev.downhill.core.data.DenseBlock;
+import dev.downhill.core.data.FeaturePrecision;
+import dev.downhill.core.data.FloatDenseBlock;
+import dev.downhill.core.data.FloatSparseBlock;
 import dev.downhill.core.data.SparseBlock;
 import dev.downhill.core.loss.Loss;
 import dev.downhill.core.loss.Objective;
@@ -125,6 +128,46 @@ class DistributedObjectiveTest {
         }
     }
 
+    /** float32 blocks (dense weighted, sparse, dense): distributed equals local on both aggregation shapes. */
+    @ParameterizedTest(name = "float32 features over {0} partitions, fan-in {1}")
+    @CsvSource({"1, 16", "2, 16", "7, 16", "7, 2"})
+    void distributedEqualsLocalWithFloat32Features(int partitions, int fanIn) {
+        Random r = new Random(13);
+        int d = 6;
+        List<DataBlock> blocks = new ArrayList<>();
+        for (int b = 0; b < 3; b++) {
+            BlockBuilder builder = new BlockBuilder(d, FeaturePrecision.FLOAT32);
+            for (int i = 0; i < 40; i++) {
+                double weight = b == 0 ? 0.5 + r.nextDouble() : 1.0;
+                if (b == 1) {
+                    int j = r.nextInt(d - 1);
+                    builder.addSparseRow(r.nextInt(2), weight, new int[] {j, j + 1},
+                            new double[] {r.nextGaussian(), r.nextGaussian()}, 2);
+                } else {
+                    builder.addDenseRow(r.nextInt(2), weight, r.doubles(d, -1, 1).toArray());
+                }
+            }
+            blocks.add(builder.build());
+        }
+        assertTrue(blocks.get(0) instanceof FloatDenseBlock && blocks.get(0).hasWeights());
+        assertTrue(blocks.get(1) instanceof FloatSparseBlock);
+        LinearModel model = new LinearModel(d, 1);
+        Loss loss = Objective.LOGISTIC.loss(2);
+        double[] params = new Random(6).doubles(model.numParameters(), -1, 1).toArray();
+        GradientAccumulator distributed = new SparkDataLoss(jsc, jsc.parallelize(blocks, partitions), model, loss, fanIn)
+                .evaluate(params, true);
+        GradientAccumulator local = new LocalDataLoss(blocks, model, loss).evaluate(params, true);
+        assertEquals(120, distributed.rowCount());
+        assertEquals(local.meanLoss(), distributed.meanLoss(), 1e-12 * Math.abs(local.meanLoss()));
+        double[] gd = new double[model.numParameters()];
+        double[] gl = new double[model.numParameters()];
+        distributed.meanGradient(gd);
+        local.meanGradient(gl);
+        for (int j = 0; j < gl.length; j++) {
+            assertEquals(gl[j], gd[j], 1e-12 * (1 + Math.abs(gl[j])), "gradient entry " + j);
+        }
+    }
+
     @Test
     void repeatedEvaluationsGiveIdenticalBits() {
         List<DataBlock> blocks = blocks(Objective.LOGISTIC, 2, 3);
@@ -152,5 +195,58 @@ class DistributedObjectiveTest {
         GradientAccumulator valueOnly = loss.evaluate(params, false);
         assertFalse(valueOnly.hasGradient());
         assertEquals(full.meanLoss(), valueOnly.meanLoss(), 1e-15 * full.meanLoss());
+    }
+
+    /**
+     * With 10^6 parameters (8 MB of doubles) what the scheduler serializes for each task, the pair (RDD, job
+     * function) as DAGScheduler writes it with the closure serializer, stays a few kilobytes: the parameters
+     * travel only in the broadcast. Capturing the array in the function would make it 8 MB.
+     */
+    @Test
+    void theSerializedTaskStaysSmallWithAMillionParameters() {
+        int d = 999_999;
+        LinearModel model = new LinearModel(d, 1);
+        assertEquals(1_000_000, model.numParameters());
+        Random r = new Random(12);
+        List<DataBlock> blocks = new ArrayList<>();
+        for (int b = 0; b < 2; b++) {
+            BlockBuilder builder = new BlockBuilder(d);
+            for (int i = 0; i < 20; i++) {
+                int j = r.nextInt(d - 1);
+                builder.addSparseRow(r.nextInt(2), 1.0, new int[] {j, j + 1},
+                        new double[] {r.nextGaussian(), r.nextGaussian()}, 2);
+            }
+            blocks.add(builder.build());
+        }
+        JavaRDD<DataBlock> rdd = jsc.parallelize(blocks, 2);
+        double[] params = r.doubles(model.numParameters(), -0.1, 0.1).toArray();
+        org.apache.spark.broadcast.Broadcast<double[]> broadcast = jsc.broadcast(params);
+        try {
+            SparkDataLoss.PartialFold fold = new SparkDataLoss.PartialFold(model, Objective.LOGISTIC.loss(2), broadcast,
+                    true, null, 0);
+            java.nio.ByteBuffer task = org.apache.spark.SparkEnv.get().closureSerializer().newInstance().serialize(
+                    new scala.Tuple2<>(rdd.rdd(), new OrderedAggregation.FoldTask<>(fold)),
+                    scala.reflect.ClassTag$.MODULE$.AnyRef());
+            assertTrue(task.remaining() < 16 * 1024, "serialized task of " + task.remaining() + " bytes");
+        } finally {
+            broadcast.destroy();
+        }
+        // The pass itself runs and matches the local fold.
+        GradientAccumulator distributed = new SparkDataLoss(jsc, rdd, model, Objective.LOGISTIC.loss(2))
+                .evaluate(params, true);
+        GradientAccumulator local = new LocalDataLoss(blocks, model, Objective.LOGISTIC.loss(2)).evaluate(params, true);
+        assertEquals(local.meanLoss(), distributed.meanLoss(), 1e-12 * local.meanLoss());
+    }
+
+    @Test
+    void fanInIsOneLevelForSmallPartialsAndASquareRootTreeForLargeOnes() {
+        assertEquals(1, OrderedAggregation.fanIn(1, 8L << 20));
+        assertEquals(2, OrderedAggregation.fanIn(2, 1L << 30));
+        // 4 partials of 8 MiB (2^20 parameters) and 1000 partials of 101 doubles: straight to the driver.
+        assertEquals(4, OrderedAggregation.fanIn(4, 8L << 20));
+        assertEquals(1000, OrderedAggregation.fanIn(1000, 808));
+        // 64 partials of 8 MiB would be 512 MiB at the driver: 8 groups of 8.
+        assertEquals(8, OrderedAggregation.fanIn(64, 8L << 20));
+        assertEquals(4, OrderedAggregation.fanIn(10, 100L << 20));
     }
 }

@@ -4,13 +4,16 @@ import java.util.Arrays;
 
 /**
  * Packs rows one at a time into a {@link DataBlock}, choosing the layout when the block is built:
- * dense when a dense matrix costs no more than CSR (8 bytes a value against 12 a stored non-zero,
- * so at density 2/3 and above), sparse otherwise. Weights are dropped when every weight is 1.
+ * dense when a dense matrix costs no more than CSR (b bytes a value against 4 + b a stored non-zero,
+ * plus 4 a row, b = 8 for float64 and 4 for float32: dense from density about 2/3, resp. 1/2), sparse
+ * otherwise. Weights are dropped when every weight is 1. With {@link FeaturePrecision#FLOAT32} each value is
+ * rounded to the nearest float when the block is built.
  *
  * <p>Rows are appended in sparse form to growing primitive arrays; no per-row objects are kept.
  */
 public final class BlockBuilder {
     private final int numFeatures;
+    private final FeaturePrecision precision;
 
     private int numRows;
     private double[] labels = new double[64];
@@ -21,11 +24,17 @@ public final class BlockBuilder {
     private double[] values = new double[256];
     private int nnz;
 
+    /** Values stored as float64. */
     public BlockBuilder(int numFeatures) {
+        this(numFeatures, FeaturePrecision.FLOAT64);
+    }
+
+    public BlockBuilder(int numFeatures, FeaturePrecision precision) {
         if (numFeatures < 0) {
             throw new IllegalArgumentException("numFeatures must be >= 0, got " + numFeatures);
         }
         this.numFeatures = numFeatures;
+        this.precision = precision;
     }
 
     public int numRows() {
@@ -49,6 +58,7 @@ public final class BlockBuilder {
                         + "): got " + j + " after " + previous);
             }
             previous = j;
+            checkFits(rowValues[p]);
         }
         ensureRowCapacity();
         ensureValueCapacity(nnz + count);
@@ -69,6 +79,9 @@ public final class BlockBuilder {
         if (row.length != numFeatures) {
             throw new IllegalArgumentException("dense row has " + row.length + " values, expected " + numFeatures);
         }
+        for (double v : row) {
+            checkFits(v);
+        }
         ensureRowCapacity();
         ensureValueCapacity(nnz + numFeatures);
         for (int j = 0; j < numFeatures; j++) {
@@ -79,6 +92,14 @@ public final class BlockBuilder {
             }
         }
         finishRow(label, weight);
+    }
+
+    /** A finite value too large for a float would become infinite: refused rather than silently changed. */
+    private void checkFits(double v) {
+        if (precision == FeaturePrecision.FLOAT32 && Float.isInfinite((float) v) && Double.isFinite(v)) {
+            throw new IllegalArgumentException("feature value " + v + " does not fit in float32 (largest "
+                    + Float.MAX_VALUE + "); store features as float64");
+        }
     }
 
     private void finishRow(double label, double weight) {
@@ -94,14 +115,31 @@ public final class BlockBuilder {
         double[] blockLabels = Arrays.copyOf(labels, numRows);
         double[] blockWeights = allUnitWeights ? null : Arrays.copyOf(weights, numRows);
         DataBlock block;
-        if (8L * numRows * numFeatures <= 12L * nnz + 4L * (numRows + 1)) {
-            double[] dense = new double[Math.multiplyExact(numRows, numFeatures)];
+        long b = precision.bytesPerValue();
+        boolean dense = b * numRows * numFeatures <= (4 + b) * nnz + 4L * (numRows + 1);
+        if (dense && precision == FeaturePrecision.FLOAT32) {
+            float[] values32 = new float[Math.multiplyExact(numRows, numFeatures)];
             for (int i = 0; i < numRows; i++) {
                 for (int p = rowStart[i]; p < rowStart[i + 1]; p++) {
-                    dense[i * numFeatures + indices[p]] = values[p];
+                    values32[i * numFeatures + indices[p]] = (float) values[p];
                 }
             }
-            block = new DenseBlock(numRows, numFeatures, blockLabels, blockWeights, dense);
+            block = new FloatDenseBlock(numRows, numFeatures, blockLabels, blockWeights, values32);
+        } else if (dense) {
+            double[] values64 = new double[Math.multiplyExact(numRows, numFeatures)];
+            for (int i = 0; i < numRows; i++) {
+                for (int p = rowStart[i]; p < rowStart[i + 1]; p++) {
+                    values64[i * numFeatures + indices[p]] = values[p];
+                }
+            }
+            block = new DenseBlock(numRows, numFeatures, blockLabels, blockWeights, values64);
+        } else if (precision == FeaturePrecision.FLOAT32) {
+            float[] values32 = new float[nnz];
+            for (int p = 0; p < nnz; p++) {
+                values32[p] = (float) values[p];
+            }
+            block = new FloatSparseBlock(numRows, numFeatures, blockLabels, blockWeights,
+                    Arrays.copyOf(rowStart, numRows + 1), Arrays.copyOf(indices, nnz), values32);
         } else {
             block = new SparseBlock(numRows, numFeatures, blockLabels, blockWeights,
                     Arrays.copyOf(rowStart, numRows + 1), Arrays.copyOf(indices, nnz), Arrays.copyOf(values, nnz));

@@ -4,12 +4,13 @@ import java.io.Serializable;
 
 /**
  * A packed block of training examples: labels, optional instance weights, and a feature matrix
- * whose layout the subclass decides (dense row-major or CSR sparse). Blocks are what the driver
- * caches and what every gradient loop runs over: a few primitive arrays per block, never one
- * object per row.
+ * whose layout the subclass decides (dense row-major or CSR sparse, values stored as float64 or float32,
+ * see {@link FeaturePrecision}). Blocks are what the driver caches and what every gradient loop runs
+ * over: a few primitive arrays per block, never one object per row.
  *
- * <p>Row kernels ({@link #dot}, {@link #axpy}, {@link #squaredNorm}) are the only way models read
- * features, so a model works on either layout.
+ * <p>Row kernels ({@link #dot}, {@link #axpy}, {@link #squaredNorm}) and their whole-block forms
+ * ({@link #multiply}, {@link #transposeMultiplyAdd}) are the only way models read features, so a model
+ * works on every layout.
  */
 public abstract class DataBlock implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -60,11 +61,36 @@ public abstract class DataBlock implements Serializable {
     /** g[offset + j] += a x_{row,j} for every feature j of the row. */
     public abstract void axpy(int row, double a, double[] g, int offset);
 
+    /**
+     * The block's matrix-vector product plus a constant (gemv): z[zOffset + i zStride] = x_i . w[wOffset ..
+     * wOffset + d) + bias for every row i, each dot as {@link #dot} computes it.
+     */
+    public abstract void multiply(double[] w, int wOffset, double bias, double[] z, int zOffset, int zStride);
+
+    /**
+     * The transposed product added in (gemv^T): g[gOffset + j] += sum_i a_i x_{i,j} with a_i =
+     * a[aOffset + i aStride], row by row in order as {@link #axpy} adds them; rows with a_i = 0 are skipped.
+     */
+    public abstract void transposeMultiplyAdd(double[] a, int aOffset, int aStride, double[] g, int gOffset);
+
+    /** Checks that z (or a) has rows entries at offset, offset + stride, ... and w (or g) d entries at wOffset. */
+    protected final void checkProduct(int wLength, int wOffset, int zLength, int zOffset, int zStride) {
+        if (wOffset < 0 || wOffset > wLength - numFeatures || zOffset < 0 || zStride < 1
+                || (numRows > 0 && zOffset + (long) (numRows - 1) * zStride >= zLength)) {
+            throw new IndexOutOfBoundsException("block of " + numRows + " x " + numFeatures + ": vector of "
+                    + wLength + " at " + wOffset + ", rows vector of " + zLength + " at " + zOffset + " stride "
+                    + zStride);
+        }
+    }
+
     /** ||x_row||^2. */
     public abstract double squaredNorm(int row);
 
     /** sum[j] += sum_i v_i x_{i,j} and sumSquares[j] += sum_i v_i x_{i,j}^2, v_i the instance weights. */
     public abstract void addMoments(double[] sum, double[] sumSquares);
+
+    /** Whether the layout is dense (every value stored) rather than CSR. */
+    public abstract boolean isDense();
 
     /** Number of stored feature values (d per row when dense). */
     public abstract long storedValues();

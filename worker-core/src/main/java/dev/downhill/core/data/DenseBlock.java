@@ -1,7 +1,9 @@
 package dev.downhill.core.data;
 
+import dev.downhill.core.linalg.Kernels;
+
 /**
- * Dense features, row-major: x_{i,j} = values[i * d + j].
+ * Dense features, row-major: x_{i,j} = values[i * d + j]. Rows go through the SIMD {@link Kernels}.
  */
 public final class DenseBlock extends DataBlock {
     private static final long serialVersionUID = 1L;
@@ -20,19 +22,32 @@ public final class DenseBlock extends DataBlock {
 
     @Override
     public double dot(int row, double[] w, int offset) {
-        final int base = row * numFeatures;
-        double s = 0.0;
-        for (int j = 0; j < numFeatures; j++) {
-            s += values[base + j] * w[offset + j];
-        }
-        return s;
+        return Kernels.dot(values, row * numFeatures, w, offset, numFeatures);
     }
 
     @Override
     public void axpy(int row, double a, double[] g, int offset) {
-        final int base = row * numFeatures;
-        for (int j = 0; j < numFeatures; j++) {
-            g[offset + j] += a * values[base + j];
+        Kernels.axpy(a, values, row * numFeatures, g, offset, numFeatures);
+    }
+
+    @Override
+    public void multiply(double[] w, int wOffset, double bias, double[] z, int zOffset, int zStride) {
+        checkProduct(w.length, wOffset, z.length, zOffset, zStride);
+        final int d = numFeatures;
+        for (int i = 0; i < numRows; i++) {
+            z[zOffset + i * zStride] = Kernels.dot(values, i * d, w, wOffset, d) + bias;
+        }
+    }
+
+    @Override
+    public void transposeMultiplyAdd(double[] a, int aOffset, int aStride, double[] g, int gOffset) {
+        checkProduct(g.length, gOffset, a.length, aOffset, aStride);
+        final int d = numFeatures;
+        for (int i = 0; i < numRows; i++) {
+            final double ai = a[aOffset + i * aStride];
+            if (ai != 0.0) {
+                Kernels.axpy(ai, values, i * d, g, gOffset, d);
+            }
         }
     }
 
@@ -58,6 +73,11 @@ public final class DenseBlock extends DataBlock {
             s += v * v;
         }
         return s;
+    }
+
+    @Override
+    public boolean isDense() {
+        return true;
     }
 
     @Override

@@ -43,6 +43,31 @@ public final class SparseBlock extends DataBlock {
     }
 
     @Override
+    public void multiply(double[] w, int wOffset, double bias, double[] z, int zOffset, int zStride) {
+        checkProduct(w.length, wOffset, z.length, zOffset, zStride);
+        for (int i = 0; i < numRows; i++) {
+            double s = 0.0;
+            for (int p = rowStart[i], end = rowStart[i + 1]; p < end; p++) {
+                s += values[p] * w[wOffset + indices[p]];
+            }
+            z[zOffset + i * zStride] = s + bias;
+        }
+    }
+
+    @Override
+    public void transposeMultiplyAdd(double[] a, int aOffset, int aStride, double[] g, int gOffset) {
+        checkProduct(g.length, gOffset, a.length, aOffset, aStride);
+        for (int i = 0; i < numRows; i++) {
+            final double ai = a[aOffset + i * aStride];
+            if (ai != 0.0) {
+                for (int p = rowStart[i], end = rowStart[i + 1]; p < end; p++) {
+                    g[gOffset + indices[p]] += ai * values[p];
+                }
+            }
+        }
+    }
+
+    @Override
     public void addMoments(double[] sum, double[] sumSquares) {
         for (int i = 0; i < numRows; i++) {
             final double w = weight(i);
@@ -61,6 +86,11 @@ public final class SparseBlock extends DataBlock {
             s += values[p] * values[p];
         }
         return s;
+    }
+
+    @Override
+    public boolean isDense() {
+        return false;
     }
 
     @Override

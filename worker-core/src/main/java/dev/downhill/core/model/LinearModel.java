@@ -10,6 +10,10 @@ import dev.downhill.core.data.DataBlock;
  *
  * <p>Chain rule: dz_k/dw_{k,j} = x_j and dz_k/db_k = 1, so the backward pass adds
  * g_k x_i to w_k and g_k to b_k for each row's output gradient g = dl/dz.
+ *
+ * <p>Both passes work a whole block per output k: forward is the block product z_k = X w_k + b_k
+ * ({@link DataBlock#multiply}), backward adds X^T g_k ({@link DataBlock#transposeMultiplyAdd}), so the
+ * row loops run inside the block class with no per-row virtual call.
  */
 public final class LinearModel implements Model {
     private static final long serialVersionUID = 1L;
@@ -65,14 +69,11 @@ public final class LinearModel implements Model {
     @Override
     public void forward(double[] params, DataBlock block, Activations act) {
         checkShapes(params, block);
-        final int n = block.numRows();
-        act.ensureRows(n);
+        act.ensureRows(block.numRows());
         final double[] z = act.outputs();
         final int bias = numOutputs * numFeatures;
-        for (int i = 0; i < n; i++) {
-            for (int k = 0; k < numOutputs; k++) {
-                z[i * numOutputs + k] = block.dot(i, params, k * numFeatures) + params[bias + k];
-            }
+        for (int k = 0; k < numOutputs; k++) {
+            block.multiply(params, k * numFeatures, params[bias + k], z, k, numOutputs);
         }
     }
 
@@ -82,14 +83,13 @@ public final class LinearModel implements Model {
         checkShapes(params, block);
         final int n = block.numRows();
         final int bias = numOutputs * numFeatures;
-        for (int i = 0; i < n; i++) {
-            for (int k = 0; k < numOutputs; k++) {
-                double g = outputGradient[i * numOutputs + k];
-                if (g != 0.0) {
-                    block.axpy(i, g, paramGradient, k * numFeatures);
-                    paramGradient[bias + k] += g;
-                }
+        for (int k = 0; k < numOutputs; k++) {
+            block.transposeMultiplyAdd(outputGradient, k, numOutputs, paramGradient, k * numFeatures);
+            double gb = paramGradient[bias + k];
+            for (int i = 0; i < n; i++) {
+                gb += outputGradient[i * numOutputs + k];
             }
+            paramGradient[bias + k] = gb;
         }
     }
 

@@ -19,12 +19,28 @@ public final class GradientAccumulator implements Serializable {
     private double weightSum;
     private long rowCount;
     private double[] gradientSum;
+    /** A caller's array to use (zeroed) as the gradient sum instead of allocating one; never serialized. */
+    private transient double[] spare;
 
     public GradientAccumulator(int numParameters) {
         if (numParameters < 0) {
             throw new IllegalArgumentException("numParameters must be >= 0");
         }
         this.numParameters = numParameters;
+    }
+
+    /**
+     * An empty accumulator that, when a gradient is first added, zeroes {@code scratch} and sums into it
+     * rather than allocating: for a task that reuses one d-sized array from pass to pass. The caller must
+     * not touch the array while this accumulator (or its serialized form being written) is in use.
+     */
+    public GradientAccumulator(int numParameters, double[] scratch) {
+        this(numParameters);
+        if (scratch.length != numParameters) {
+            throw new IllegalArgumentException("scratch has " + scratch.length + " entries for " + numParameters
+                    + " parameters");
+        }
+        this.spare = scratch;
     }
 
     /** Adds v_i l_i and v_i for rows whose gradient contribution (if any) went to {@link #gradientSumBuffer}. */
@@ -37,7 +53,13 @@ public final class GradientAccumulator implements Serializable {
     /** The gradient sum, allocated (as zeros) on first use. */
     double[] gradientSumBuffer() {
         if (gradientSum == null) {
-            gradientSum = new double[numParameters];
+            if (spare != null) {
+                java.util.Arrays.fill(spare, 0.0);
+                gradientSum = spare;
+                spare = null;
+            } else {
+                gradientSum = new double[numParameters];
+            }
         }
         return gradientSum;
     }

@@ -27,7 +27,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The full chain loss -> linear model -> data loss -> penalty: the analytic gradient of the regularized
- * objective against central differences ({@link GradientChecker}) on dense and sparse blocks.
+ * objective against central differences ({@link GradientChecker}) on dense and sparse blocks, with feature
+ * values stored as float64 and as float32.
  */
 class LinearModelGradientTest {
     private static final double TOLERANCE = 1e-7;
@@ -40,14 +41,14 @@ class LinearModelGradientTest {
      */
     private static final double FLOOR = 1e-5;
 
-    private enum Layout { DENSE, SPARSE }
+    private enum Layout { DENSE, SPARSE, DENSE_FLOAT32, SPARSE_FLOAT32 }
 
     private enum Labels { REAL, CLASSES }
 
     /** Two blocks (so the fold over blocks is exercised) of random rows in the given layout. */
     private static List<DataBlock> blocks(Random rnd, Layout layout, Labels kind, int numClasses, boolean weighted) {
         // Sparse rows keep ~40% of entries, dense rows all of them.
-        double density = layout == Layout.DENSE ? 1.0 : 0.4;
+        double density = layout == Layout.DENSE || layout == Layout.DENSE_FLOAT32 ? 1.0 : 0.4;
         DataBlock[] out = new DataBlock[2];
         int[] rows = {17, 9};
         for (int b = 0; b < 2; b++) {
@@ -55,7 +56,12 @@ class LinearModelGradientTest {
             double[] x = randomMatrix(rnd, n, D, density);
             double[] y = kind == Labels.REAL ? realLabels(rnd, n) : classLabels(rnd, n, numClasses);
             double[] v = weighted ? randomWeights(rnd, n) : null;
-            out[b] = layout == Layout.DENSE ? dense(n, D, y, v, x) : sparse(n, D, y, v, x);
+            out[b] = switch (layout) {
+                case DENSE -> dense(n, D, y, v, x);
+                case SPARSE -> sparse(n, D, y, v, x);
+                case DENSE_FLOAT32 -> TestData.floatDense(n, D, y, v, x);
+                case SPARSE_FLOAT32 -> TestData.floatSparse(n, D, y, v, x);
+            };
         }
         return List.of(out);
     }

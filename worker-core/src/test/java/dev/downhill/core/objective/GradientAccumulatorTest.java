@@ -60,6 +60,35 @@ class GradientAccumulatorTest {
     }
 
     @Test
+    void aReusedScratchArrayIsZeroedFirstAndGivesTheBitsOfAFreshOne() {
+        Random rnd = new Random(91);
+        List<DataBlock> blocks = blocks(rnd);
+        double[] theta = gaussianVector(rnd, model.numParameters(), 0.5);
+        double[] expected = meanGradient(accumulate(blocks, theta));
+
+        // Left over from an earlier pass: must not leak into this one.
+        double[] scratch = new double[model.numParameters()];
+        java.util.Arrays.fill(scratch, 7.0);
+        LossEvaluator evaluator = new LossEvaluator(model, loss);
+        GradientAccumulator reused = new GradientAccumulator(model.numParameters(), scratch);
+        for (DataBlock b : blocks) {
+            evaluator.accumulate(b, theta, reused);
+        }
+        assertArrayEquals(expected, meanGradient(reused));
+
+        // A value-only pass never takes the scratch, so it ships no gradient.
+        double[] untouched = new double[model.numParameters()];
+        java.util.Arrays.fill(untouched, 7.0);
+        GradientAccumulator valueOnly = new GradientAccumulator(model.numParameters(), untouched);
+        evaluator.accumulateValue(blocks.get(0), theta, valueOnly);
+        assertFalse(valueOnly.hasGradient());
+        for (double v : untouched) {
+            assertEquals(7.0, v);
+        }
+        assertThrows(IllegalArgumentException.class, () -> new GradientAccumulator(4, new double[3]));
+    }
+
+    @Test
     void mergeOverASplitOfTheBlocksEqualsAccumulatingAllBlocks() {
         Random rnd = new Random(51);
         List<DataBlock> blocks = blocks(rnd);

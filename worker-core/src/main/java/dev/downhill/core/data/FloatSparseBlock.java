@@ -1,0 +1,108 @@
+package dev.downhill.core.data;
+
+/**
+ * Sparse features in CSR form with float32 values ({@link FeaturePrecision#FLOAT32}): row i holds the pairs
+ * (indices[p], values[p]) for rowStart[i] <= p < rowStart[i + 1], indices 0-based and strictly increasing
+ * within a row. 8 bytes a non-zero instead of 12; every value is widened to double before it is used, so
+ * the results are exactly those of a {@link SparseBlock} holding the widened values.
+ */
+public final class FloatSparseBlock extends DataBlock {
+    private static final long serialVersionUID = 1L;
+
+    private final int[] rowStart;
+    private final int[] indices;
+    private final float[] values;
+
+    public FloatSparseBlock(int numRows, int numFeatures, double[] labels, double[] weights,
+                            int[] rowStart, int[] indices, float[] values) {
+        super(numRows, numFeatures, labels, weights);
+        if (rowStart.length != numRows + 1) {
+            throw new IllegalArgumentException("rowStart needs " + (numRows + 1) + " entries, got " + rowStart.length);
+        }
+        if (indices.length != values.length || rowStart[numRows] != indices.length) {
+            throw new IllegalArgumentException("CSR arrays disagree: rowStart ends at " + rowStart[numRows]
+                    + ", " + indices.length + " indices, " + values.length + " values");
+        }
+        this.rowStart = rowStart;
+        this.indices = indices;
+        this.values = values;
+    }
+
+    @Override
+    public double dot(int row, double[] w, int offset) {
+        double s = 0.0;
+        for (int p = rowStart[row], end = rowStart[row + 1]; p < end; p++) {
+            s += (double) values[p] * w[offset + indices[p]];
+        }
+        return s;
+    }
+
+    @Override
+    public void axpy(int row, double a, double[] g, int offset) {
+        for (int p = rowStart[row], end = rowStart[row + 1]; p < end; p++) {
+            g[offset + indices[p]] += a * (double) values[p];
+        }
+    }
+
+    @Override
+    public void multiply(double[] w, int wOffset, double bias, double[] z, int zOffset, int zStride) {
+        checkProduct(w.length, wOffset, z.length, zOffset, zStride);
+        for (int i = 0; i < numRows; i++) {
+            double s = 0.0;
+            for (int p = rowStart[i], end = rowStart[i + 1]; p < end; p++) {
+                s += (double) values[p] * w[wOffset + indices[p]];
+            }
+            z[zOffset + i * zStride] = s + bias;
+        }
+    }
+
+    @Override
+    public void transposeMultiplyAdd(double[] a, int aOffset, int aStride, double[] g, int gOffset) {
+        checkProduct(g.length, gOffset, a.length, aOffset, aStride);
+        for (int i = 0; i < numRows; i++) {
+            final double ai = a[aOffset + i * aStride];
+            if (ai != 0.0) {
+                for (int p = rowStart[i], end = rowStart[i + 1]; p < end; p++) {
+                    g[gOffset + indices[p]] += ai * (double) values[p];
+                }
+            }
+        }
+    }
+
+    @Override
+    public void addMoments(double[] sum, double[] sumSquares) {
+        for (int i = 0; i < numRows; i++) {
+            final double w = weight(i);
+            for (int p = rowStart[i]; p < rowStart[i + 1]; p++) {
+                double v = values[p];
+                sum[indices[p]] += w * v;
+                sumSquares[indices[p]] += w * v * v;
+            }
+        }
+    }
+
+    @Override
+    public double squaredNorm(int row) {
+        double s = 0.0;
+        for (int p = rowStart[row], end = rowStart[row + 1]; p < end; p++) {
+            double v = values[p];
+            s += v * v;
+        }
+        return s;
+    }
+
+    @Override
+    public boolean isDense() {
+        return false;
+    }
+
+    @Override
+    public long storedValues() {
+        return values.length;
+    }
+
+    @Override
+    public long payloadBytes() {
+        return 8L * values.length + 4L * rowStart.length + labelAndWeightBytes();
+    }
+}
