@@ -86,10 +86,12 @@ class JavaApiTest {
         // Content keys: the same rows in any partitioning are the same blocks, so the same bits.
         assertArrayEquals(a.trainingResult().parameters, b.trainingResult().parameters);
         assertEquals("gradient-tolerance", a.stopReason());
+        // Against the file: rows keyed by content rather than by offset sum in another order, so L-BFGS takes a
+        // path that differs at rounding level; both stop at ||grad f|| <= 1e-10, so agree to about 1e-9.
         for (int j = 0; j < 4; j++) {
-            assertEquals(reference.weights[0][j], a.weights(0)[j], 1e-12);
+            assertEquals(reference.weights[0][j], a.weights(0)[j], 1e-8);
         }
-        assertEquals(reference.intercepts[0], a.intercept(0), 1e-12);
+        assertEquals(reference.intercepts[0], a.intercept(0), 1e-8);
 
         // train(path) is the command line itself: the same model.json bytes.
         Path api = dir.resolve("same/api");
