@@ -189,8 +189,9 @@ public final class TrainCommand {
             report.outcome().put("objective f", TrainingReport.number(value));
             report.outcome().put(l1 > 0 ? "||minimum-norm subgradient||" : "||grad f||",
                     TrainingReport.number(stationarity));
+            // Objective passes, plus one validation pass per iterate and the standardization pass.
             report.outcome().put("distributed passes", String.valueOf(result.state().evaluations()
-                    + (validator == null ? 0 : result.state().iteration() + 1)));
+                    + (validator == null ? 0 : result.state().iteration() + 1) + (std == null ? 0 : 1)));
             report.outcome().put("training time", ProgressReporter.duration((System.nanoTime() - startNanos) / 1e9));
             String reportPath = report.write(settings.require("output"), jsc.hadoopConfiguration());
             if (result.reason() == StopReason.DIVERGED) {
