@@ -104,6 +104,17 @@ class JavaApiTest {
     }
 
     @Test
+    void aDataFrameHonoursTheValidationSettings() throws Exception {
+        // Regression: the API once built its own loader options and left the holdout out, so a DataFrame
+        // silently trained on every row.
+        TestData t = TestData.binary(400, 3, 37);
+        Path out = dir.resolve("validation");
+        logistic().validationFraction(0.3).output(out.toString()).build().train(frame(t));
+        List<String> lines = java.nio.file.Files.readAllLines(out.resolve("metrics.jsonl"));
+        assertTrue(!lines.isEmpty() && lines.get(0).contains("\"validationLoss\""), lines.toString());
+    }
+
+    @Test
     void predictionsAreTheFormulasOnTheModelsWeights() throws Exception {
         TestData t = TestData.multiclass(240, 3, 3, 7);
         Dataset<Row> data = frame(t);

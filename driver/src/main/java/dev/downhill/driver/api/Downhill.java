@@ -1,13 +1,9 @@
 package dev.downhill.driver.api;
 
-import dev.downhill.core.data.FeaturePrecision;
-import dev.downhill.core.loss.Objective;
 import dev.downhill.driver.io.BadInputException;
 import dev.downhill.driver.io.DataFrameRows;
-import dev.downhill.driver.io.LabelEncoding;
 import dev.downhill.driver.io.TrainingData;
 import dev.downhill.driver.io.TrainingDataLoader;
-import dev.downhill.driver.settings.InputSettings;
 import dev.downhill.driver.settings.Setting;
 import dev.downhill.driver.settings.Settings;
 import dev.downhill.driver.settings.SettingsException;
@@ -84,7 +80,7 @@ public final class Downhill {
     public DownhillModel train(Dataset<Row> data) {
         return withOutput(output -> {
             Settings s = parse(DATAFRAME_INPUT, output);
-            TrainingDataLoader.Options o = loaderOptions(s);
+            TrainingDataLoader.Options o = TrainCommand.loaderOptions(s);
             o.input = null; // messages name "the DataFrame"
             JavaSparkContext jsc = JavaSparkContext.fromSparkContext(data.sparkSession().sparkContext());
             return keepingJobGroup(jsc, () -> {
@@ -221,23 +217,6 @@ public final class Downhill {
         return args;
     }
 
-    /** What the loader needs from the settings (as train's command line sets it). */
-    static TrainingDataLoader.Options loaderOptions(Settings s) {
-        Objective objective = Objective.fromName(s.require("objective"));
-        TrainingDataLoader.Options o = new TrainingDataLoader.Options();
-        InputSettings.apply(s, o);
-        o.objective = objective;
-        o.partitions = s.isAuto("partitions") ? 0 : s.getInt("partitions");
-        o.numFeatures = s.isAuto("num-features") ? 0 : s.getInt("num-features");
-        o.numClasses = s.isAuto("num-classes") ? null : s.getInt("num-classes");
-        o.binaryLabels = LabelEncoding.BinaryLabels.fromSetting(s.get("binary-labels"));
-        o.blockRows = s.getInt("block-rows");
-        o.precision = "float32".equals(s.get("feature-precision")) ? FeaturePrecision.FLOAT32
-                : FeaturePrecision.FLOAT64;
-        o.skipBadRecords = "skip".equals(s.get("on-bad-record"));
-        o.maxBadFraction = s.getDouble("max-bad-fraction");
-        return o;
-    }
 
     /**
      * The settings, fluently. Each method checks its value at once, as the command line would check

@@ -77,7 +77,7 @@ public final class TrainCommand {
     public TrainingResult run(JavaSparkContext jsc) throws IOException {
         Objective objective = Objective.fromName(settings.require("objective"));
         jsc.setJobGroup(JOB_GROUP, "Downhill train: loading " + settings.get("input"), false);
-        TrainingData data = TrainingDataLoader.load(jsc, loaderOptions(objective));
+        TrainingData data = TrainingDataLoader.load(jsc, loaderOptions(settings));
         try {
             return train(jsc, data);
         } finally {
@@ -267,7 +267,7 @@ public final class TrainCommand {
         if (settings.isNone("validation")) {
             return null;
         }
-        TrainingDataLoader.Options o = loaderOptions(objective);
+        TrainingDataLoader.Options o = loaderOptions(settings);
         o.input = settings.get("validation");
         o.numFeatures = data.numFeatures;
         o.fixedLabels = data.labels;
@@ -341,10 +341,14 @@ public final class TrainCommand {
                 + result.detail() + " (||grad f|| = " + result.gradientNorm() + ")." + advice + kept);
     }
 
-    private TrainingDataLoader.Options loaderOptions(Objective objective) {
+    /**
+     * The loader's options from train's settings: how to read the input, what to train, and which rows to
+     * hold out. Shared with the Java API, which loads DataFrames with the same options.
+     */
+    public static TrainingDataLoader.Options loaderOptions(Settings settings) {
         TrainingDataLoader.Options o = new TrainingDataLoader.Options();
         InputSettings.apply(settings, o);
-        o.objective = objective;
+        o.objective = Objective.fromName(settings.require("objective"));
         o.partitions = settings.isAuto("partitions") ? 0 : settings.getInt("partitions");
         o.numFeatures = settings.isAuto("num-features") ? 0 : settings.getInt("num-features");
         o.numClasses = settings.isAuto("num-classes") ? null : settings.getInt("num-classes");
