@@ -1,10 +1,14 @@
 package dev.downhill.driver.io;
 
 import dev.downhill.core.data.DataBlock;
+import dev.downhill.core.data.FeatureMoments;
 import dev.downhill.core.objective.SmoothnessBound;
 import java.io.Serializable;
 
-/** Counts and sizes of the cached blocks, and the smoothness bound, from one pass over them. */
+/**
+ * Counts and sizes of the cached blocks, the smoothness bound and (when asked, for standardization) the
+ * feature moments, from the one pass that fills the cache.
+ */
 public final class BlockStats implements Serializable {
     private static final long serialVersionUID = 1L;
 
@@ -12,9 +16,22 @@ public final class BlockStats implements Serializable {
     long blocks;
     long denseBlocks;
     long payloadBytes;
+    /** Null unless the loader was asked for them. */
+    FeatureMoments moments;
+
+    BlockStats() {
+    }
+
+    /** Also takes the feature moments of {@code numFeatures} features. */
+    BlockStats(int numFeatures) {
+        this.moments = new FeatureMoments(numFeatures);
+    }
 
     void add(DataBlock block) {
         bound.add(block);
+        if (moments != null) {
+            moments.add(block);
+        }
         blocks++;
         if (block.isDense()) {
             denseBlocks++;
@@ -27,6 +44,9 @@ public final class BlockStats implements Serializable {
         blocks += o.blocks;
         denseBlocks += o.denseBlocks;
         payloadBytes += o.payloadBytes;
+        if (o.moments != null) {
+            moments = moments == null ? o.moments : moments.merge(o.moments);
+        }
         return this;
     }
 }

@@ -49,6 +49,8 @@ public final class TrainingDataLoader {
         public double maxBadFraction = 0.001;
         /** The label encoding to use instead of deciding one (a validation set takes the training data's). */
         public LabelEncoding fixedLabels;
+        /** Take the feature moments (for standardization) in the pass that fills the cache. */
+        public boolean featureMoments;
         /** Rows held out for validation (none by default). */
         public Holdout holdout = new Holdout(0, 0);
     }
@@ -164,7 +166,7 @@ public final class TrainingDataLoader {
                 .mapPartitions(it -> pack(it, d, csv, blockRows, precision, labels, holdout, false))
                 .persist(StorageLevel.MEMORY_ONLY());
         blocks.setName("Downhill blocks of " + input);
-        List<BlockStats> perPartition = stats(blocks);
+        List<BlockStats> perPartition = stats(blocks, o.featureMoments ? d : -1);
         BlockStats stats = perPartition.stream().reduce(new BlockStats(), BlockStats::merge);
         long[] blocksPerPartition = perPartition.stream().mapToLong(b -> b.blocks).toArray();
         TrainingData.Validation validation = null;
@@ -173,7 +175,7 @@ public final class TrainingDataLoader {
                     .mapPartitions(it -> pack(it, d, csv, blockRows, precision, labels, holdout, true))
                     .persist(StorageLevel.MEMORY_ONLY());
             held.setName("Downhill validation blocks of " + input);
-            BlockStats v = stats(held).stream().reduce(new BlockStats(), BlockStats::merge);
+            BlockStats v = stats(held, -1).stream().reduce(new BlockStats(), BlockStats::merge);
             validation = new TrainingData.Validation(held, v.bound.rows());
         }
         if (stats.bound.rows() == 0) {
@@ -181,13 +183,17 @@ public final class TrainingDataLoader {
                     + (holdout.isEnabled() ? " after holding out the validation fraction" : "") + ".");
         }
         return new TrainingData(blocks, files, format, numFeatures, labels, summary, stats.bound, partitions,
-                stats.blocks, stats.denseBlocks, stats.payloadBytes, bad, blocksPerPartition, validation);
+                stats.blocks, stats.denseBlocks, stats.payloadBytes, bad, blocksPerPartition, validation,
+                stats.moments);
     }
 
-    /** Fills the cache and takes what the step-size bound needs in the same pass; one entry per partition. */
-    private static List<BlockStats> stats(JavaRDD<DataBlock> blocks) {
+    /**
+     * Fills the cache and takes what the step-size bound needs in the same pass, and the moments of
+     * {@code momentFeatures} features unless it is negative; one entry per partition.
+     */
+    private static List<BlockStats> stats(JavaRDD<DataBlock> blocks, int momentFeatures) {
         return blocks.mapPartitions(it -> {
-            BlockStats s = new BlockStats();
+            BlockStats s = momentFeatures < 0 ? new BlockStats() : new BlockStats(momentFeatures);
             while (it.hasNext()) {
                 s.add(it.next());
             }

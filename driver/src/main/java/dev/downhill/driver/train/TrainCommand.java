@@ -107,8 +107,11 @@ public final class TrainCommand {
         // objective stay the user's (see Standardization). Its 1/L bound is the scaled problem's.
         Standardization std = null;
         if (settings.getBoolean("standardize")) {
-            jsc.setJobGroup(JOB_GROUP, "Downhill train: feature means and deviations", false);
-            FeatureMoments moments = FeatureMomentsPass.compute(data.blocks, data.numFeatures);
+            FeatureMoments moments = data.moments;
+            if (moments == null) { // loaded without them (a caller's own options): one pass more
+                jsc.setJobGroup(JOB_GROUP, "Downhill train: feature means and deviations", false);
+                moments = FeatureMomentsPass.compute(data.blocks, data.numFeatures);
+            }
             std = new Standardization(model, moments.means(), moments.standardDeviations());
             lipschitz = std.lipschitz(objective.curvatureBound(), l2);
         }
@@ -189,9 +192,9 @@ public final class TrainCommand {
             report.outcome().put("objective f", TrainingReport.number(value));
             report.outcome().put(l1 > 0 ? "||minimum-norm subgradient||" : "||grad f||",
                     TrainingReport.number(stationarity));
-            // Objective passes, plus one validation pass per iterate and the standardization pass.
+            // Objective passes plus one validation pass per iterate (the moments came with loading).
             report.outcome().put("distributed passes", String.valueOf(result.state().evaluations()
-                    + (validator == null ? 0 : result.state().iteration() + 1) + (std == null ? 0 : 1)));
+                    + (validator == null ? 0 : result.state().iteration() + 1)));
             report.outcome().put("training time", ProgressReporter.duration((System.nanoTime() - startNanos) / 1e9));
             String reportPath = report.write(settings.require("output"), jsc.hadoopConfiguration());
             if (result.reason() == StopReason.DIVERGED) {
@@ -272,6 +275,7 @@ public final class TrainCommand {
         o.numFeatures = data.numFeatures;
         o.fixedLabels = data.labels;
         o.holdout = new Holdout(0, 0);
+        o.featureMoments = false; // standardization uses the training rows' moments
         jsc.setJobGroup(JOB_GROUP, "Downhill train: loading validation data " + o.input, false);
         TrainingData v = TrainingDataLoader.load(jsc, o);
         return new TrainingData.Validation(v.blocks, v.rows());
@@ -358,6 +362,7 @@ public final class TrainCommand {
                 : FeaturePrecision.FLOAT64;
         o.skipBadRecords = "skip".equals(settings.get("on-bad-record"));
         o.maxBadFraction = settings.getDouble("max-bad-fraction");
+        o.featureMoments = settings.getBoolean("standardize");
         o.holdout = new Holdout(settings.getLong("seed"), settings.isNone("validation")
                 ? settings.getDouble("validation-fraction") : 0);
         return o;

@@ -41,7 +41,7 @@ import org.apache.spark.sql.SparkSession;
  * <p>Per problem ({@link RaceProblem}): the rows are written as CSV and loaded by Downhill's own loader
  * ({@link TrainingDataLoader}); each Downhill run is {@code train} itself, {@link TrainCommand#train} with
  * default settings except {@code --optimizer} and {@code --max-iter}, and its iterates come from the run's
- * metrics.jsonl (objective, evaluations). Passes = 1 (the standardization moments) + evaluations; seconds =
+ * metrics.jsonl (objective, evaluations). Passes = evaluations (the standardization moments come with loading, as in train); seconds =
  * from the call to the end of the Spark job of that pass. Spark ml runs on a DataFrame made from the same
  * cached blocks ({@link SparkMlRace}). Loading is not counted for either.
  *
@@ -129,6 +129,7 @@ final class OptimizerRace {
         lo.objective = p.objective;
         lo.partitions = partitions;
         lo.blockRows = blockRows;
+        lo.featureMoments = true; // as train loads: the standardization moments come with the cache-filling pass
         TrainingData data = TrainingDataLoader.load(jsc, lo);
         double loadSeconds = (System.nanoTime() - t0) / 1e9;
         t0 = System.nanoTime();
@@ -279,20 +280,20 @@ final class OptimizerRace {
             }
         }
         long lastEvaluations = records.isEmpty() ? 1 : records.get(records.size() - 1).get("evaluations").asLong();
-        // One job for the standardization moments, then one per evaluation of f; a last step that found no
-        // decrease adds evaluations (jobs) but no record.
-        boolean jobsMatch = jobs.size() >= 1 + lastEvaluations;
+        // One job per evaluation of f (the moments came with loading); a last step that found no decrease adds
+        // evaluations (jobs) but no record.
+        boolean jobsMatch = jobs.size() >= lastEvaluations;
         t.extra.put("jobs", jobs.size());
         t.extra.put("secondsFrom", jobsMatch ? "end of the Spark job of the pass"
                 : "metrics.jsonl elapsedSeconds after the initial pass started (jobs did not match evaluations)");
         for (JsonNode r : records) {
-            long passes = 1 + r.get("evaluations").asLong();
+            long passes = r.get("evaluations").asLong();
             double seconds = jobsMatch ? (jobs.get((int) passes - 1).endMillis() - start) / 1e3
-                    : (jobs.size() > 1 ? (jobs.get(1).startMillis() - start) / 1e3 : 0.0)
+                    : (jobs.isEmpty() ? 0.0 : (jobs.get(0).startMillis() - start) / 1e3)
                             + r.get("elapsedSeconds").asDouble();
             t.add(r.get("iteration").asLong(), passes, seconds, r.get("objective").asDouble());
         }
-        t.totalPasses = jobsMatch ? jobs.size() : 1 + lastEvaluations;
+        t.totalPasses = jobsMatch ? jobs.size() : lastEvaluations;
         t.totalSeconds = jobsMatch ? (jobs.get(jobs.size() - 1).endMillis() - start) / 1e3 : (end - start) / 1e3;
         t.extra.put("callSeconds", (end - start) / 1e3);
         return t;
@@ -318,8 +319,8 @@ final class OptimizerRace {
                     t.totalSeconds, RaceTrace.gap(t.finalObjective(), fStar), t.stop));
             out.println(line);
         }
-        out.println("passes: distributed passes over the data (Downhill: the standardization pass + evaluations of f;"
-                + " ml: its jobs, statistics pass included); s: seconds from the training call to the end of that"
+        out.println("passes: distributed passes over the data (Downhill: evaluations of f; the standardization"
+                + " moments come with loading; ml: its jobs, statistics pass included); s: seconds from the training call to the end of that"
                 + " pass; never: not within the run");
     }
 

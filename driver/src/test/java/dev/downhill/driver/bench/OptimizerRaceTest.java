@@ -97,7 +97,7 @@ class OptimizerRaceTest {
                 Map<String, Object> tight = (Map<String, Object>) ((Map<String, Object>) lbfgs.get("reach"))
                         .get("1e-10");
                 assertTrue((Boolean) tight.get("reached"), name + ": lbfgs did not reach 1e-10: " + lbfgs);
-                // Passes are the standardization pass plus the evaluations, each one Spark job.
+                // Passes are the evaluations, each one Spark job (the moments come with loading).
                 assertEquals(lbfgs.get("jobs"), ((Long) lbfgs.get("passes")).intValue(), name);
                 assertEquals("end of the Spark job of the pass", lbfgs.get("secondsFrom"), name);
                 Map<String, Object> trace = (Map<String, Object>) lbfgs.get("trace");
