@@ -89,6 +89,12 @@ public abstract class DataBlock implements Serializable {
     /** sum[j] += sum_i v_i x_{i,j} and sumSquares[j] += sum_i v_i x_{i,j}^2, v_i the instance weights. */
     public abstract void addMoments(double[] sum, double[] sumSquares);
 
+    /**
+     * The upper triangle (j <= l) of sum_i v_i (x_i - c)(x_i - c)^T into the row-major d x d array
+     * {@code upper}: the weighted co-moments about the point c (d entries).
+     */
+    public abstract void addOuterProducts(double[] center, double[] upper);
+
     /** Whether the layout is dense (every value stored) rather than CSR. */
     public abstract boolean isDense();
 

@@ -65,6 +65,26 @@ public final class DenseBlock extends DataBlock {
     }
 
     @Override
+    public void addOuterProducts(double[] center, double[] upper) {
+        final int d = numFeatures;
+        final double[] delta = new double[d];
+        for (int i = 0; i < numRows; i++) {
+            final int base = i * d;
+            final double v = weight(i);
+            for (int j = 0; j < d; j++) {
+                delta[j] = values[base + j] - center[j];
+            }
+            for (int j = 0; j < d; j++) {
+                final double a = v * delta[j];
+                final int row = j * d;
+                for (int l = j; l < d; l++) {
+                    upper[row + l] += a * delta[l];
+                }
+            }
+        }
+    }
+
+    @Override
     public double squaredNorm(int row) {
         final int base = row * numFeatures;
         double s = 0.0;

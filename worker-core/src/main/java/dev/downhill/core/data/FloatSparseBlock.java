@@ -82,6 +82,36 @@ public final class FloatSparseBlock extends DataBlock {
     }
 
     @Override
+    public void addOuterProducts(double[] center, double[] upper) {
+        // sum v (x - c)(x - c)^T = sum v x x^T - s c^T - c s^T + V c c^T with s = sum v x, V = sum v: the
+        // products over stored values only. Callers pass c = the block's own mean, where the terms cancel
+        // least (sparse features rarely have |mean| >> deviation, the case that loses digits here).
+        final int d = numFeatures;
+        final double[] s = new double[d];
+        double weightSum = 0;
+        for (int i = 0; i < numRows; i++) {
+            final double v = weight(i);
+            weightSum += v;
+            final int end = rowStart[i + 1];
+            for (int q = rowStart[i]; q < end; q++) {
+                final double a = v * values[q];
+                final int j = indices[q];
+                s[j] += a;
+                for (int r = q; r < end; r++) {
+                    // Indices are strictly increasing within a row; min/max keeps the upper triangle anyway.
+                    final int l = indices[r];
+                    upper[Math.min(j, l) * d + Math.max(j, l)] += a * values[r];
+                }
+            }
+        }
+        for (int j = 0; j < d; j++) {
+            for (int l = j; l < d; l++) {
+                upper[j * d + l] += -s[j] * center[l] - center[j] * s[l] + weightSum * center[j] * center[l];
+            }
+        }
+    }
+
+    @Override
     public double squaredNorm(int row) {
         double s = 0.0;
         for (int p = rowStart[row], end = rowStart[row + 1]; p < end; p++) {

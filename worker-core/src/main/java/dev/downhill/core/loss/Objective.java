@@ -56,6 +56,24 @@ public enum Objective {
         return curvatureBound;
     }
 
+    /**
+     * l''(0), the loss's curvature where training starts (all parameters 0): 1 for least squares,
+     * sigma(0)(1 - sigma(0)) = 1/4 for logistic, and for softmax the diagonal of diag(p) - p p^T at p = 1/K,
+     * (1/K)(1 - 1/K). NaN for hinge, which has no second derivative.
+     */
+    public double curvatureAtStart(int numClasses) {
+        switch (this) {
+            case LOGISTIC:
+                return 0.25;
+            case LEAST_SQUARES:
+                return 1.0;
+            case SOFTMAX:
+                return (1.0 / numClasses) * (1.0 - 1.0 / numClasses);
+            default:
+                return Double.NaN;
+        }
+    }
+
     public LabelKind labelKind() {
         return labelKind;
     }

@@ -19,7 +19,7 @@ import dev.downhill.core.model.LinearModel;
  * improves conditioning when features have large means. An L1 penalty c |w_{k,j}| becomes c s_j |u_{k,j}|,
  * still separable ({@link #scaledL1}).
  */
-public final class Standardization {
+public final class Standardization implements ChangeOfVariables {
     private final int d;
     private final int k;
     private final double[] scale;
@@ -55,6 +55,7 @@ public final class Standardization {
      * the variance is unreliable). The L2 term (lambda/2) sum s_j^2 u_j^2 adds lambda max_j s_j^2. So
      * L = c (that sum + 1) + lambda max_j s_j^2, with c the loss's curvature bound.
      */
+    @Override
     public double lipschitz(double curvatureBound, double lambda) {
         double trace = 1;
         double maxScale2 = 0;
@@ -70,6 +71,7 @@ public final class Standardization {
     }
 
     /** theta = A u. */
+    @Override
     public double[] toUser(double[] u) {
         double[] theta = new double[u.length];
         for (int c = 0; c < k; c++) {
@@ -85,6 +87,7 @@ public final class Standardization {
     }
 
     /** u = A^{-1} theta. */
+    @Override
     public double[] fromUser(double[] theta) {
         double[] u = new double[theta.length];
         for (int c = 0; c < k; c++) {
@@ -100,6 +103,7 @@ public final class Standardization {
     }
 
     /** Overwrites a user-space gradient with A^T of it (the scaled-space gradient). */
+    @Override
     public void gradientToScaled(double[] g) {
         for (int c = 0; c < k; c++) {
             double gb = g[k * d + c];
@@ -119,27 +123,5 @@ public final class Standardization {
             c[k * d + o] = user.weight(k * d + o);
         }
         return new L1Penalty(c);
-    }
-
-    /** g(u) = f(A u) with gradient A^T grad f(A u). */
-    public DifferentiableFunction scaled(DifferentiableFunction f) {
-        return new DifferentiableFunction() {
-            @Override
-            public int dimension() {
-                return f.dimension();
-            }
-
-            @Override
-            public double valueAndGradient(double[] u, double[] gradient) {
-                double value = f.valueAndGradient(toUser(u), gradient);
-                gradientToScaled(gradient);
-                return value;
-            }
-
-            @Override
-            public double value(double[] u) {
-                return f.value(toUser(u));
-            }
-        };
     }
 }

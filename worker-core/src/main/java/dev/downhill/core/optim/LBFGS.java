@@ -12,7 +12,8 @@ import dev.downhill.core.objective.DifferentiableFunction;
  * <p>Trial step: t = 1 once a pair is stored (the quasi-Newton step is already scaled by gamma). With no
  * pair (the first iteration, or after a reset) d = -grad f and the first trial is t = min(1, 1 / ||grad f||_1),
  * so that no coordinate moves by more than 1 on the first trial of a steep start; the line search
- * lengthens it when that is too short.
+ * lengthens it when that is too short. When the variables are whitened ({@link #whitened}: the Hessian at the
+ * start is about I, see {@code Whitening}), -grad f is already the Newton step and the first trial is t = 1.
  *
  * <p>When the line search finds no decrease along the quasi-Newton direction (or that direction is not a
  * descent direction after rounding), the history is forgotten and the search is tried once more along
@@ -32,6 +33,7 @@ public final class LBFGS implements Optimizer {
 
     private final LbfgsHistory history;
     private final WolfeLineSearch lineSearch;
+    private final boolean whitened;
 
     public LBFGS() {
         this(DEFAULT_HISTORY);
@@ -42,8 +44,18 @@ public final class LBFGS implements Optimizer {
     }
 
     public LBFGS(int history, WolfeLineSearch lineSearch) {
+        this(history, lineSearch, false);
+    }
+
+    private LBFGS(int history, WolfeLineSearch lineSearch, boolean whitened) {
         this.history = new LbfgsHistory(PREFIX, history);
         this.lineSearch = lineSearch;
+        this.whitened = whitened;
+    }
+
+    /** For variables whose Hessian at the start is about I: with no history the first trial is t = 1. */
+    public static LBFGS whitened(int history) {
+        return new LBFGS(history, new WolfeLineSearch(), true);
     }
 
     /** m, the number of curvature pairs kept. */
@@ -81,7 +93,7 @@ public final class LBFGS implements Optimizer {
         if (r == null || !r.accepted()) {
             history.clear(state);
             direction(state, d);
-            r = lineSearch.search(f, x, state.value(), g, d, firstStep(g), xNew, gNew);
+            r = lineSearch.search(f, x, state.value(), g, d, whitened ? 1.0 : firstStep(g), xNew, gNew);
             state.addEvaluations(r.evaluations());
             if (!r.accepted()) {
                 return false;

@@ -155,6 +155,26 @@ class LBFGSTest {
     }
 
     @Test
+    void whitenedFirstTrialIsTheUnitNewtonStep() {
+        // Hessian I: -grad f with t = 1 is the Newton step and lands on the minimizer with one evaluation.
+        // The default's first trial 1 / ||g||_1 = 0.1 meets the Wolfe conditions too, and stops short.
+        Quadratic f = new Quadratic(1.0, 1.0, 1.0);
+        LBFGS lbfgs = LBFGS.whitened(LBFGS.DEFAULT_HISTORY);
+        OptimizerState state = lbfgs.initialize(f, new double[] {3.0, -2.0, 5.0});
+        int before = f.evaluations;
+        assertTrue(lbfgs.step(f, state));
+        assertEquals(1, f.evaluations - before);
+        assertEquals(1.0, state.lastStepSize(), 0.0);
+        assertArrayEquals(new double[] {0, 0, 0}, state.x(), 0.0);
+        Quadratic g = new Quadratic(1.0, 1.0, 1.0);
+        LBFGS plain = new LBFGS();
+        OptimizerState other = plain.initialize(g, new double[] {3.0, -2.0, 5.0});
+        assertTrue(plain.step(g, other));
+        assertEquals(0.1, other.lastStepSize(), 0.0);
+        assertArrayEquals(new double[] {2.7, -1.8, 4.5}, other.x(), 1e-15);
+    }
+
+    @Test
     void twoLoopDirectionWithOnePairIsTheBfgsUpdateOfGammaI() {
         LBFGS lbfgs = new LBFGS(1);
         OptimizerState state = lbfgs.initialize(TWO_D, new double[] {2.0, 1.0});

@@ -1,0 +1,101 @@
+package dev.downhill.core.data;
+
+import java.io.Serializable;
+
+/**
+ * The weighted mean and covariance of the features, in one pass that does not lose the covariance's digits
+ * to large means:
+ * <pre>
+ *   V = sum_i v_i,     m = (1/V) sum_i v_i x_i,     C = (1/V) sum_i v_i (x_i - m)(x_i - m)^T
+ * </pre>
+ * (instance weights v_i as in the objective's weighted mean). Each block contributes its own mean and its
+ * co-moments about that mean; blocks and partitions are combined with the pairwise update of Chan, Golub
+ * and LeVeque (1979): V = V_a + V_b, m = m_a + (V_b / V)(m_b - m_a), S = S_a + S_b + (V_a V_b / V) e e^T with
+ * e = m_b - m_a. Summing x x^T and subtracting m m^T at the end would cancel catastrophically when
+ * |mean| >> deviation. Only the upper triangle is kept; a dense row costs d^2 / 2 products, so callers keep d
+ * small. This is what {@code Whitening} preconditions with.
+ */
+public final class FeatureCovariance implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    private final int d;
+    private double weightSum;
+    private final double[] mean;
+    /** Upper triangle of S = sum v (x - m)(x - m)^T, row-major d x d. */
+    private final double[] comoments;
+
+    public FeatureCovariance(int numFeatures) {
+        this.d = numFeatures;
+        this.mean = new double[d];
+        this.comoments = new double[d * d];
+    }
+
+    public void add(DataBlock block) {
+        if (block.numFeatures() != d) {
+            throw new IllegalArgumentException("block has " + block.numFeatures() + " features, not " + d);
+        }
+        FeatureCovariance b = new FeatureCovariance(d);
+        for (int i = 0; i < block.numRows(); i++) {
+            b.weightSum += block.weight(i);
+        }
+        if (!(b.weightSum > 0)) {
+            return;
+        }
+        double[] sum = new double[d];
+        block.addMoments(sum, new double[d]);
+        for (int j = 0; j < d; j++) {
+            b.mean[j] = sum[j] / b.weightSum;
+        }
+        block.addOuterProducts(b.mean, b.comoments);
+        merge(b);
+    }
+
+    /** Adds {@code other} into this one and returns this. */
+    public FeatureCovariance merge(FeatureCovariance other) {
+        if (other.d != d) {
+            throw new IllegalArgumentException("feature counts differ: " + d + " vs " + other.d);
+        }
+        if (!(other.weightSum > 0)) {
+            return this;
+        }
+        double total = weightSum + other.weightSum;
+        double cross = weightSum * other.weightSum / total;
+        double[] e = new double[d];
+        for (int j = 0; j < d; j++) {
+            e[j] = other.mean[j] - mean[j];
+        }
+        for (int j = 0; j < d; j++) {
+            for (int l = j; l < d; l++) {
+                comoments[j * d + l] += other.comoments[j * d + l] + cross * e[j] * e[l];
+            }
+        }
+        for (int j = 0; j < d; j++) {
+            mean[j] += other.weightSum / total * e[j];
+        }
+        weightSum = total;
+        return this;
+    }
+
+    public int numFeatures() {
+        return d;
+    }
+
+    public double[] mean() {
+        return mean.clone();
+    }
+
+    /** C as a full symmetric row-major d x d array (zeros when no weight was seen). */
+    public double[] covariance() {
+        double[] c = new double[d * d];
+        if (weightSum > 0) {
+            for (int j = 0; j < d; j++) {
+                for (int l = j; l < d; l++) {
+                    double v = comoments[j * d + l] / weightSum;
+                    c[j * d + l] = v;
+                    c[l * d + j] = v;
+                }
+            }
+        }
+        return c;
+    }
+}

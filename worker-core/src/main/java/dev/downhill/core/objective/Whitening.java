@@ -1,0 +1,203 @@
+package dev.downhill.core.objective;
+
+import dev.downhill.core.model.LinearModel;
+
+/**
+ * A full-matrix change of variables theta = A u that makes the objective's Hessian at theta = 0 about the
+ * identity: preconditioning by the features' covariance ("whitening"), where {@link Standardization} uses its
+ * diagonal only. For each output k, with the intercept moved to the centered features,
+ * <pre>
+ *   z = w_k . x + b_k = w_k . (x - m) + b'_k,     b'_k = b_k + w_k . m,
+ * </pre>
+ * the Hessian at theta = 0 in (w_k, b'_k) is block diagonal, diag(c0 C + lambda I, c0), with m and C the
+ * features' weighted mean and covariance ({@code FeatureCovariance}), c0 = l''(0) the loss's curvature at the
+ * start (1 for least squares, 1/4 logistic, (1/K)(1 - 1/K) for softmax's diagonal class blocks) and lambda
+ * the L2 strength (on weights, never intercepts). The map is
+ * <pre>
+ *   w_k = D^{-1/2} L^{-T} u_k,     b'_k = u_{b,k} / sqrt(c0),     b_k = b'_k - w_k . m,
+ * </pre>
+ * with D = diag(M), M = c0 C + lambda I, and L L^T = D^{-1/2} M D^{-1/2} + delta I, so A^T H(0) A = I up to
+ * the ridge delta: in u the first quasi-Newton step with t = 1 is a Newton step, which lands on the
+ * least-squares optimum. Nearly collinear features, which no diagonal scaling helps, are no harder than any.
+ *
+ * <p>Numerics: the covariance is taken about the mean (never E[x x^T] - m m^T, which cancels when |mean| >>
+ * deviation); M is scaled to unit diagonal before the factorization (a feature with M_jj = 0, always constant
+ * and unpenalized, keeps its own coordinate); the ridge starts at delta = 1e-10 and grows a hundredfold until
+ * the factor exists, at most 1e-2. The ridge only turns A^T M A = I into A^T M A <= I: it changes the
+ * preconditioner, never the objective. Since l'' <= c (the loss's curvature bound) the Hessian is at most
+ * (c / c0) times that of the start, so the problem in u has gradient Lipschitz bound c / c0.
+ *
+ * <p>Cost: O(d^2) per output for each transform on the driver, and O(d^3) once for the factor.
+ */
+public final class Whitening implements ChangeOfVariables {
+    static final double FIRST_RIDGE = 1e-10;
+    static final double LAST_RIDGE = 1e-2;
+
+    private final int d;
+    private final int k;
+    private final double curvature;
+    private final double[] mean;
+    /** D^{-1/2}. */
+    private final double[] invSqrtD;
+    /** Row-major lower-triangular L, d x d. */
+    private final double[] chol;
+    private final double interceptScale;
+    private final double ridge;
+
+    private Whitening(int d, int k, double curvature, double[] mean, double[] invSqrtD, double[] chol,
+                      double ridge) {
+        this.d = d;
+        this.k = k;
+        this.curvature = curvature;
+        this.mean = mean;
+        this.invSqrtD = invSqrtD;
+        this.chol = chol;
+        this.interceptScale = 1.0 / Math.sqrt(curvature);
+        this.ridge = ridge;
+    }
+
+    /**
+     * The whitening of {@code model}'s parameters for the features' weighted mean and covariance (full
+     * symmetric row-major d x d), the loss's curvature c0 at the start and the L2 strength lambda; null when
+     * they hold a non-finite value or no factor exists up to the largest ridge (the caller falls back to the
+     * diagonal).
+     */
+    public static Whitening of(LinearModel model, double[] mean, double[] covariance, double curvature,
+                               double lambda) {
+        int d = model.numFeatures();
+        if (mean.length != d || covariance.length != d * d) {
+            throw new IllegalArgumentException("need " + d + " means and a " + d + " x " + d + " covariance");
+        }
+        if (!(curvature > 0) || !(lambda >= 0) || Double.isInfinite(curvature) || Double.isInfinite(lambda)) {
+            throw new IllegalArgumentException("curvature " + curvature + " and L2 strength " + lambda);
+        }
+        for (double m : mean) {
+            if (!Double.isFinite(m)) {
+                return null;
+            }
+        }
+        double[] invSqrtD = new double[d];
+        for (int j = 0; j < d; j++) {
+            double djj = curvature * covariance[j * d + j] + lambda;
+            invSqrtD[j] = djj > 0 ? 1.0 / Math.sqrt(djj) : 1.0;
+            if (!Double.isFinite(djj) || !Double.isFinite(invSqrtD[j]) || invSqrtD[j] == 0) {
+                return null;
+            }
+        }
+        double[] unit = new double[d * d];
+        for (int j = 0; j < d; j++) {
+            for (int l = 0; l < d; l++) {
+                double mjl = curvature * covariance[j * d + l] * invSqrtD[j] * invSqrtD[l];
+                if (!Double.isFinite(mjl)) {
+                    return null;
+                }
+                unit[j * d + l] = j == l ? 1.0 : mjl;
+            }
+        }
+        for (double ridge = FIRST_RIDGE; ridge <= LAST_RIDGE * 1.0000001; ridge *= 100) {
+            double[] chol = cholesky(unit, d, ridge);
+            if (chol != null) {
+                return new Whitening(d, model.numOutputs(), curvature, mean.clone(), invSqrtD, chol, ridge);
+            }
+        }
+        return null;
+    }
+
+    /** L with L L^T = a + ridge I (a with unit diagonal), or null when a pivot is not safely positive. */
+    static double[] cholesky(double[] a, int p, double ridge) {
+        double[] l = new double[p * p];
+        for (int j = 0; j < p; j++) {
+            double pivot = a[j * p + j] + ridge;
+            for (int q = 0; q < j; q++) {
+                pivot -= l[j * p + q] * l[j * p + q];
+            }
+            // Below the ridge the pivot is rounding, not curvature: the factor would not be positive definite.
+            if (!(pivot > ridge / 2) || !Double.isFinite(pivot)) {
+                return null;
+            }
+            double ljj = Math.sqrt(pivot);
+            l[j * p + j] = ljj;
+            for (int i = j + 1; i < p; i++) {
+                double s = a[i * p + j];
+                for (int q = 0; q < j; q++) {
+                    s -= l[i * p + q] * l[j * p + q];
+                }
+                l[i * p + j] = s / ljj;
+            }
+        }
+        return l;
+    }
+
+    /** The ridge delta that made the factor exist (1e-10 unless M is nearly singular). */
+    public double ridge() {
+        return ridge;
+    }
+
+    /** c / c0: the problem in u has Hessian at most this times I. */
+    @Override
+    public double lipschitz(double curvatureBound, double lambda) {
+        return Math.max(1.0, curvatureBound / curvature);
+    }
+
+    @Override
+    public double[] toUser(double[] u) {
+        double[] theta = new double[u.length];
+        for (int c = 0; c < k; c++) {
+            int o = c * d;
+            // Solve L^T z = u_c by back substitution, then w = D^{-1/2} z.
+            for (int j = d - 1; j >= 0; j--) {
+                double s = u[o + j];
+                for (int l = j + 1; l < d; l++) {
+                    s -= chol[l * d + j] * theta[o + l];
+                }
+                theta[o + j] = s / chol[j * d + j];
+            }
+            double shift = 0;
+            for (int j = 0; j < d; j++) {
+                theta[o + j] *= invSqrtD[j];
+                shift += mean[j] * theta[o + j];
+            }
+            theta[k * d + c] = u[k * d + c] * interceptScale - shift;
+        }
+        return theta;
+    }
+
+    @Override
+    public double[] fromUser(double[] theta) {
+        double[] u = new double[theta.length];
+        for (int c = 0; c < k; c++) {
+            int o = c * d;
+            double shift = 0;
+            for (int j = 0; j < d; j++) {
+                shift += mean[j] * theta[o + j];
+            }
+            // u_c = L^T D^{1/2} w.
+            for (int j = 0; j < d; j++) {
+                double s = 0;
+                for (int l = j; l < d; l++) {
+                    s += chol[l * d + j] * (theta[o + l] / invSqrtD[l]);
+                }
+                u[o + j] = s;
+            }
+            u[k * d + c] = (theta[k * d + c] + shift) / interceptScale;
+        }
+        return u;
+    }
+
+    @Override
+    public void gradientToScaled(double[] g) {
+        for (int c = 0; c < k; c++) {
+            int o = c * d;
+            double gb = g[k * d + c];
+            // d/dw at fixed b' is g_w - g_b m; then A^T = L^{-1} D^{-1/2} by forward substitution.
+            for (int j = 0; j < d; j++) {
+                double s = (g[o + j] - gb * mean[j]) * invSqrtD[j];
+                for (int l = 0; l < j; l++) {
+                    s -= chol[j * d + l] * g[o + l];
+                }
+                g[o + j] = s / chol[j * d + j];
+            }
+            g[k * d + c] = gb * interceptScale;
+        }
+    }
+}
