@@ -352,6 +352,11 @@ public final class Downhill {
             return set("standardize", Boolean.toString(on));
         }
 
+        /** {@code --preconditioner}: auto, whiten or diagonal. */
+        public Builder preconditioner(String kind) {
+            return set("preconditioner", kind);
+        }
+
         /** {@code --time-budget}. */
         public Builder timeBudget(double seconds) {
             return set("time-budget", seconds);

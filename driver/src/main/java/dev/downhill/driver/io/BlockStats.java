@@ -1,6 +1,7 @@
 package dev.downhill.driver.io;
 
 import dev.downhill.core.data.DataBlock;
+import dev.downhill.core.data.FeatureCovariance;
 import dev.downhill.core.data.FeatureMoments;
 import dev.downhill.core.objective.SmoothnessBound;
 import java.io.Serializable;
@@ -18,19 +19,25 @@ public final class BlockStats implements Serializable {
     long payloadBytes;
     /** Null unless the loader was asked for them. */
     FeatureMoments moments;
+    /** Null unless asked for (whitening). */
+    FeatureCovariance covariance;
 
     BlockStats() {
     }
 
-    /** Also takes the feature moments of {@code numFeatures} features. */
-    BlockStats(int numFeatures) {
+    /** Also takes the feature moments of {@code numFeatures} features, and their covariance if asked. */
+    BlockStats(int numFeatures, boolean covariance) {
         this.moments = new FeatureMoments(numFeatures);
+        this.covariance = covariance ? new FeatureCovariance(numFeatures) : null;
     }
 
     void add(DataBlock block) {
         bound.add(block);
         if (moments != null) {
             moments.add(block);
+        }
+        if (covariance != null) {
+            covariance.add(block);
         }
         blocks++;
         if (block.isDense()) {
@@ -46,6 +53,9 @@ public final class BlockStats implements Serializable {
         payloadBytes += o.payloadBytes;
         if (o.moments != null) {
             moments = moments == null ? o.moments : moments.merge(o.moments);
+        }
+        if (o.covariance != null) {
+            covariance = covariance == null ? o.covariance : covariance.merge(o.covariance);
         }
         return this;
     }

@@ -1,6 +1,7 @@
 package dev.downhill.driver.io;
 
 import dev.downhill.core.data.DataBlock;
+import dev.downhill.core.data.FeatureCovariance;
 import dev.downhill.core.data.FeatureMoments;
 import dev.downhill.core.objective.SmoothnessBound;
 import org.apache.spark.api.java.JavaRDD;
@@ -26,6 +27,8 @@ public final class TrainingData {
     public final Validation validation;
     /** Feature moments of the training blocks when the loader was asked for them, else null. */
     public final FeatureMoments moments;
+    /** The features' covariance when the loader was asked for it (whitening), else null. */
+    public final FeatureCovariance covariance;
 
     /** Rows held out for validation, packed and cached like the training blocks. */
     public static final class Validation {
@@ -41,7 +44,7 @@ public final class TrainingData {
     TrainingData(JavaRDD<DataBlock> blocks, InputFiles files, String format, int numFeatures, LabelEncoding labels,
                  InputSummary summary, SmoothnessBound smoothness, int partitions, long numBlocks, long denseBlocks,
                  long payloadBytes, BadRecords badRecords, long[] blocksPerPartition, Validation validation,
-                 FeatureMoments moments) {
+                 FeatureMoments moments, FeatureCovariance covariance) {
         this.blocks = blocks;
         this.files = files;
         this.format = format;
@@ -57,12 +60,13 @@ public final class TrainingData {
         this.blocksPerPartition = blocksPerPartition;
         this.validation = validation;
         this.moments = moments;
+        this.covariance = covariance;
     }
 
     /** The same data with another validation set (from --validation PATH). */
     public TrainingData withValidation(Validation v) {
         return new TrainingData(blocks, files, format, numFeatures, labels, summary, smoothness, partitions, numBlocks,
-                denseBlocks, payloadBytes, badRecords, blocksPerPartition, v, moments);
+                denseBlocks, payloadBytes, badRecords, blocksPerPartition, v, moments, covariance);
     }
 
     /** Rows trained on: those packed into blocks (bad records and misfit labels left out). */

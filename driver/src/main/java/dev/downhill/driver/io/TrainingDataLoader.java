@@ -51,9 +51,14 @@ public final class TrainingDataLoader {
         public LabelEncoding fixedLabels;
         /** Take the feature moments (for standardization) in the pass that fills the cache. */
         public boolean featureMoments;
+        /** Take the features' covariance (for whitening) in that pass too when there are at most this many. */
+        public int covarianceMaxFeatures;
         /** Rows held out for validation (none by default). */
         public Holdout holdout = new Holdout(0, 0);
     }
+
+    /** At most this many bytes of per-partition covariances are collected by the loading pass. */
+    static final long COVARIANCE_COLLECT_BYTES = 256L << 20;
 
     /** Bytes of driver heap a model parameter costs: the iterate, gradient, broadcast and partials merged. */
     static final long DRIVER_BYTES_PER_PARAMETER = 8L * (8 + 16);
@@ -166,7 +171,11 @@ public final class TrainingDataLoader {
                 .mapPartitions(it -> pack(it, d, csv, blockRows, precision, labels, holdout, false))
                 .persist(StorageLevel.MEMORY_ONLY());
         blocks.setName("Downhill blocks of " + input);
-        List<BlockStats> perPartition = stats(blocks, o.featureMoments ? d : -1);
+        // Each partition's d x d covariance reaches the driver before merging: bounded, else train takes it
+        // in a tree-aggregated pass of its own.
+        boolean covariance = d <= o.covarianceMaxFeatures
+                && 8L * d * d * blocks.getNumPartitions() <= COVARIANCE_COLLECT_BYTES;
+        List<BlockStats> perPartition = stats(blocks, o.featureMoments ? d : -1, covariance);
         BlockStats stats = perPartition.stream().reduce(new BlockStats(), BlockStats::merge);
         long[] blocksPerPartition = perPartition.stream().mapToLong(b -> b.blocks).toArray();
         TrainingData.Validation validation = null;
@@ -175,7 +184,7 @@ public final class TrainingDataLoader {
                     .mapPartitions(it -> pack(it, d, csv, blockRows, precision, labels, holdout, true))
                     .persist(StorageLevel.MEMORY_ONLY());
             held.setName("Downhill validation blocks of " + input);
-            BlockStats v = stats(held, -1).stream().reduce(new BlockStats(), BlockStats::merge);
+            BlockStats v = stats(held, -1, false).stream().reduce(new BlockStats(), BlockStats::merge);
             validation = new TrainingData.Validation(held, v.bound.rows());
         }
         if (stats.bound.rows() == 0) {
@@ -184,16 +193,16 @@ public final class TrainingDataLoader {
         }
         return new TrainingData(blocks, files, format, numFeatures, labels, summary, stats.bound, partitions,
                 stats.blocks, stats.denseBlocks, stats.payloadBytes, bad, blocksPerPartition, validation,
-                stats.moments);
+                stats.moments, stats.covariance);
     }
 
     /**
      * Fills the cache and takes what the step-size bound needs in the same pass, and the moments of
      * {@code momentFeatures} features unless it is negative; one entry per partition.
      */
-    private static List<BlockStats> stats(JavaRDD<DataBlock> blocks, int momentFeatures) {
+    private static List<BlockStats> stats(JavaRDD<DataBlock> blocks, int momentFeatures, boolean covariance) {
         return blocks.mapPartitions(it -> {
-            BlockStats s = momentFeatures < 0 ? new BlockStats() : new BlockStats(momentFeatures);
+            BlockStats s = momentFeatures < 0 ? new BlockStats() : new BlockStats(momentFeatures, covariance);
             while (it.hasNext()) {
                 s.add(it.next());
             }

@@ -109,6 +109,13 @@ public final class Settings {
                             + " deviation, from one pass over the data). A change of variables only: the objective"
                             + " and its optimum are the user's, and the model is written in the user's features.")
                     .readBy(TRAIN),
+            Setting.choice("preconditioner", AUTO,
+                    "With --standardize true, the change of variables: whiten (the features' full covariance,"
+                            + " from the pass that fills the cache: the Hessian at the start becomes the identity,"
+                            + " so nearly collinear features are no harder than any), diagonal (center and scale"
+                            + " each feature), or auto (whiten for smooth objectives without --l1 on full batches"
+                            + " with at most 256 features, else diagonal).",
+                    AUTO, "whiten", "diagonal").readBy(TRAIN),
             Setting.integer("max-iter", "1000", 0, Integer.MAX_VALUE,
                     "Iteration limit: training stops after this many iterations.").readBy(TRAIN),
             Setting.real("time-budget", NONE, 0.0, true, Double.POSITIVE_INFINITY,

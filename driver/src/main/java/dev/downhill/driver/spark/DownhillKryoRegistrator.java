@@ -50,6 +50,9 @@ public final class DownhillKryoRegistrator implements KryoRegistrator {
         float[].class,
         dev.downhill.core.data.FloatDenseBlock.class,
         dev.downhill.core.data.FloatSparseBlock.class,
+        // --preconditioner whiten: the covariance from loading (or its own pass)
+        dev.downhill.core.data.FeatureCovariance.class,
+        dev.downhill.core.data.FeatureCovariance[].class,
     };
 
     /**

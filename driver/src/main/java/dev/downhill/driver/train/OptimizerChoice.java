@@ -95,8 +95,11 @@ public final class OptimizerChoice {
         return new OptimizerChoice(name, step, fixed, schedule);
     }
 
-    /** Builds the rule; {@code l1} is the penalty in the optimizer's coordinates, or null. */
-    public Optimizer create(Settings s, LinearModel model, L1Penalty l1) {
+    /**
+     * Builds the rule; {@code l1} is the penalty in the optimizer's coordinates, or null. {@code whitened}: the
+     * coordinates make the Hessian at the start about I, so lbfgs's first trial is the unit (Newton) step.
+     */
+    public Optimizer create(Settings s, LinearModel model, L1Penalty l1, boolean whitened) {
         StepSchedule schedule = SELF_STEPPING.contains(name) || (l1 != null && name.startsWith("gd")) ? null
                 : schedule(s);
         double mu = s.getDouble("momentum");
@@ -109,7 +112,10 @@ public final class OptimizerChoice {
                 return ProximalGradient.fista(l1 != null ? l1 : new L1Penalty(new double[model.numParameters()]),
                         step);
             case "lbfgs":
-                return l1 == null ? new LBFGS(s.getInt("lbfgs-memory")) : new OWLQN(l1, s.getInt("lbfgs-memory"));
+                if (l1 != null) {
+                    return new OWLQN(l1, s.getInt("lbfgs-memory"));
+                }
+                return whitened ? LBFGS.whitened(s.getInt("lbfgs-memory")) : new LBFGS(s.getInt("lbfgs-memory"));
             case "momentum":
                 return new Momentum(schedule, mu, l1);
             case "nesterov":

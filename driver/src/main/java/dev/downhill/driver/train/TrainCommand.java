@@ -1,5 +1,6 @@
 package dev.downhill.driver.train;
 
+import dev.downhill.core.data.FeatureCovariance;
 import dev.downhill.core.data.FeatureMoments;
 import dev.downhill.core.data.FeaturePrecision;
 import dev.downhill.core.loss.Loss;
@@ -9,7 +10,9 @@ import dev.downhill.core.objective.DifferentiableFunction;
 import dev.downhill.core.objective.L1Penalty;
 import dev.downhill.core.objective.L2Penalty;
 import dev.downhill.core.objective.RegularizedObjective;
+import dev.downhill.core.objective.ChangeOfVariables;
 import dev.downhill.core.objective.Standardization;
+import dev.downhill.core.objective.Whitening;
 import dev.downhill.core.optim.FunctionSequence;
 import dev.downhill.core.optim.Minimizer;
 import dev.downhill.core.optim.Optimizer;
@@ -72,6 +75,7 @@ public final class TrainCommand {
             throw new SettingsException("give --validation PATH or --validation-fraction, not both.");
         }
         OptimizerChoice.resolve(s, objective, 1.0); // refuses impossible combinations before Spark starts
+        Preconditioning.validate(s, objective);
     }
 
     public TrainingResult run(JavaSparkContext jsc) throws IOException {
@@ -103,34 +107,60 @@ public final class TrainCommand {
                     + " %s). Rescale the features (for example to unit variance).",
                     data.smoothness.meanAugmentedSquaredNormOrNaN(), data.smoothness.maxAugmentedSquaredNorm()));
         }
-        // Standardization is a change of variables theta = A u: the optimizer works on u, the data and the
-        // objective stay the user's (see Standardization). Its 1/L bound is the scaled problem's.
+        // Standardization and whitening are changes of variables theta = A u: the optimizer works on u, the data
+        // and the objective stay the user's (see ChangeOfVariables). The 1/L bound is the problem's in u.
         Standardization std = null;
+        ChangeOfVariables change = null;
+        String preconditioner = "none (--standardize false)";
         if (settings.getBoolean("standardize")) {
-            FeatureMoments moments = data.moments;
-            if (moments == null) { // loaded without them (a caller's own options): one pass more
-                jsc.setJobGroup(JOB_GROUP, "Downhill train: feature means and deviations", false);
-                moments = FeatureMomentsPass.compute(data.blocks, data.numFeatures);
+            Preconditioning.checkFeatures(settings, data.numFeatures);
+            if (data.numFeatures <= Preconditioning.whiteningMaxFeatures(settings, objective)) {
+                FeatureCovariance covariance = data.covariance;
+                if (covariance == null) { // too large to collect per partition while loading: one pass more
+                    jsc.setJobGroup(JOB_GROUP, "Downhill train: feature covariance", false);
+                    covariance = FeatureMomentsPass.covariance(data.blocks, data.numFeatures);
+                }
+                Whitening w = Whitening.of(model, covariance.mean(), covariance.covariance(),
+                        objective.curvatureAtStart(numClasses), l2);
+                if (w != null) {
+                    change = w;
+                    preconditioner = String.format(Locale.ROOT, "whiten (covariance of %d features, ridge %.0e)",
+                            data.numFeatures, w.ridge());
+                } else {
+                    preconditioner = "diagonal (the covariance has non-finite values or no Cholesky factor)";
+                }
             }
-            std = new Standardization(model, moments.means(), moments.standardDeviations());
-            lipschitz = std.lipschitz(objective.curvatureBound(), l2);
+            if (change == null) {
+                FeatureMoments moments = data.moments;
+                if (moments == null) { // loaded without them (a caller's own options): one pass more
+                    jsc.setJobGroup(JOB_GROUP, "Downhill train: feature means and deviations", false);
+                    moments = FeatureMomentsPass.compute(data.blocks, data.numFeatures);
+                }
+                std = new Standardization(model, moments.means(), moments.standardDeviations());
+                change = std;
+                if (!preconditioner.startsWith("diagonal")) {
+                    preconditioner = "diagonal (center and scale each feature)";
+                }
+            }
+            lipschitz = change.lipschitz(objective.curvatureBound(), l2);
         }
         OptimizerChoice choice = OptimizerChoice.resolve(settings, objective, lipschitz);
         TrainingData.Validation extraValidation = loadValidation(jsc, data, objective);
         TrainingData.Validation validation = extraValidation != null ? extraValidation : data.validation;
         try {
             printSummary(data, objective, l2, choice, lipschitz, maxIter, validation);
+            out.println("preconditioner: " + preconditioner);
             if (data.badRecords.total() > 0) {
                 out.print(data.badRecords.describe());
             }
             SparkDataLoss dataLoss = new SparkDataLoss(jsc, data.blocks, model, loss);
             L2Penalty penalty = new L2Penalty(l2, model);
-            FunctionSequence functions = functions(data, dataLoss, penalty, std);
+            FunctionSequence functions = functions(data, dataLoss, penalty, change);
             L1Penalty l1Penalty = null;
             if (l1 > 0) {
                 l1Penalty = std == null ? L1Penalty.of(l1, model) : std.scaledL1(L1Penalty.of(l1, model));
             }
-            Optimizer optimizer = choice.create(settings, model, l1Penalty);
+            Optimizer optimizer = choice.create(settings, model, l1Penalty, change instanceof Whitening);
             Validator validator = null;
             ValidationPass held = null;
             double[] lastMetric = {Double.NaN};
@@ -138,7 +168,7 @@ public final class TrainCommand {
                 held = new ValidationPass(jsc, validation.blocks, model, loss, objective, data.numFeatures,
                         numClasses);
                 final ValidationPass pass = held;
-                final Standardization s = std;
+                final ChangeOfVariables s = change;
                 validator = u -> {
                     ValidationPass.Result r = pass.evaluate(s == null ? u : s.toUser(u));
                     lastMetric[0] = r.metric();
@@ -148,6 +178,7 @@ public final class TrainCommand {
             Minimizer minimizer = new Minimizer(optimizer, criteria(choice, functions.isStochastic()));
             jsc.setJobGroup(JOB_GROUP, "Downhill train: initial point", false);
             TrainingReport report = report(data, objective, choice, lipschitz, validation);
+            report.data().put("preconditioner", preconditioner);
             long startNanos = System.nanoTime();
             Minimizer.Result result;
             // Checkpoints (#5): restored on --resume; written every --checkpoint-every iterations and at the end.
@@ -160,7 +191,7 @@ public final class TrainCommand {
                     progress.validationMetric(held.metricName(), () -> lastMetric[0]);
                 }
                 double[] zero = new double[model.numParameters()];
-                double[] x0 = std == null ? zero : std.fromUser(zero);
+                double[] x0 = change == null ? zero : change.fromUser(zero);
                 OptimizerState state = checkpoints.startOrResume(() -> minimizer.start(functions, x0), optimizer,
                         report::iteration);
                 dataLoss.takeTiming(); // the first iteration's split should not include the starting pass
@@ -180,7 +211,7 @@ public final class TrainCommand {
             double value = useBest ? best.objective() : result.objective();
             double stationarity = useBest ? best.stationarity() : result.gradientNorm();
             double[] x = useBest ? best.x() : result.state().x();
-            double[] theta = std == null ? x.clone() : std.toUser(x);
+            double[] theta = change == null ? x.clone() : change.toUser(x);
 
             report.outcome().put("stop reason", result.reason().label()
                     + (result.detail() == null ? "" : " (" + result.detail() + ")"));
@@ -198,7 +229,7 @@ public final class TrainCommand {
             report.outcome().put("training time", ProgressReporter.duration((System.nanoTime() - startNanos) / 1e9));
             String reportPath = report.write(settings.require("output"), jsc.hadoopConfiguration());
             if (result.reason() == StopReason.DIVERGED) {
-                throw diverged(result, jsc, objective, l2, data, k, choice, std);
+                throw diverged(result, jsc, objective, l2, data, k, choice, change);
             }
             out.printf(Locale.ROOT, "stopped after %d iterations: %s%s (||grad f|| = %.3e); objective %.15g%n",
                     result.state().iteration(), result.reason().label(),
@@ -220,11 +251,11 @@ public final class TrainCommand {
 
     /** The full objective every iteration, or the objective on iteration t's mini-batch. */
     private FunctionSequence functions(TrainingData data, SparkDataLoss dataLoss, L2Penalty penalty,
-                                       Standardization std) {
+                                       ChangeOfVariables change) {
         double fraction = settings.getDouble("batch-fraction");
         if (fraction >= 1) {
             DifferentiableFunction f = new RegularizedObjective(dataLoss, penalty);
-            return FunctionSequence.of(std == null ? f : std.scaled(f));
+            return FunctionSequence.of(change == null ? f : change.scaled(f));
         }
         int perEpoch = MiniBatchSampler.batchesPerEpoch(fraction);
         long blocks = java.util.Arrays.stream(data.blocksPerPartition).sum();
@@ -238,7 +269,7 @@ public final class TrainCommand {
             @Override
             public DifferentiableFunction at(long iteration) {
                 DifferentiableFunction f = new RegularizedObjective(dataLoss.batch(sampler, iteration), penalty);
-                return std == null ? f : std.scaled(f);
+                return change == null ? f : change.scaled(f);
             }
 
             @Override
@@ -275,7 +306,8 @@ public final class TrainCommand {
         o.numFeatures = data.numFeatures;
         o.fixedLabels = data.labels;
         o.holdout = new Holdout(0, 0);
-        o.featureMoments = false; // standardization uses the training rows' moments
+        o.featureMoments = false; // the change of variables uses the training rows' moments
+        o.covarianceMaxFeatures = 0;
         jsc.setJobGroup(JOB_GROUP, "Downhill train: loading validation data " + o.input, false);
         TrainingData v = TrainingDataLoader.load(jsc, o);
         return new TrainingData.Validation(v.blocks, v.rows());
@@ -321,12 +353,12 @@ public final class TrainCommand {
 
     /** Keeps the best parameters seen in OUTPUT/last-good-model.json and says what happened and what to try. */
     private DivergedException diverged(Minimizer.Result result, JavaSparkContext jsc, Objective objective, double l2,
-                                       TrainingData data, int k, OptimizerChoice choice, Standardization std)
+                                       TrainingData data, int k, OptimizerChoice choice, ChangeOfVariables change)
             throws IOException {
         Minimizer.Best best = result.best();
         String kept = "";
         if (best != null) {
-            double[] theta = std == null ? best.x() : std.toUser(best.x());
+            double[] theta = change == null ? best.x() : change.toUser(best.x());
             TrainingResult lastGood = new TrainingResult(objective, l2, data.numFeatures, k,
                     data.labels.classLabels(), theta, best.iteration(), best.objective(), best.stationarity(),
                     StopReason.DIVERGED, choice.step, choice.name, settings.getDouble("l1"));
@@ -363,6 +395,7 @@ public final class TrainCommand {
         o.skipBadRecords = "skip".equals(settings.get("on-bad-record"));
         o.maxBadFraction = settings.getDouble("max-bad-fraction");
         o.featureMoments = settings.getBoolean("standardize");
+        o.covarianceMaxFeatures = Preconditioning.whiteningMaxFeatures(settings, o.objective);
         o.holdout = new Holdout(settings.getLong("seed"), settings.isNone("validation")
                 ? settings.getDouble("validation-fraction") : 0);
         return o;
