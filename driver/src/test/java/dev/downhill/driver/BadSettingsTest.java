@@ -122,6 +122,10 @@ class BadSettingsTest {
             "--batch-fraction 0;                       --batch-fraction '0' is not valid",
             "--optimizer newton;                       --optimizer 'newton' is not valid",
             "--time-budget -5;                         --time-budget '-5' is not valid",
+            // whitening mixes coordinates: L1 would stop being separable; it needs the standardized coordinates
+            "--preconditioner whiten --l1 0.1;         --l1 penalty would no longer be separable",
+            "--preconditioner whiten --standardize false; --preconditioner whiten needs --standardize true",
+            "--preconditioner cholesky;                --preconditioner 'cholesky' is not valid",
     })
     void optimizerCombinationsThatCannotWorkAreRefused(String args, String message) {
         assertRefused(run(train(args.trim().split("\\s+"))), message);

@@ -193,6 +193,97 @@ class OptimizerTrainingTest {
         }
     }
 
+    /**
+     * Nearly collinear features with large means: every feature is a shared factor plus noise 3e-3 (times a
+     * scale), so after centering and scaling the condition number is still about 1e5, where the diagonal
+     * standardization helps nothing. Whitening (the default here) makes the Hessian the identity: the first
+     * unit step is the Newton step, so the default lands on the QR solution in a few iterations.
+     */
+    @Test
+    void defaultsSolveNearlyCollinearLeastSquaresInAFewIterations() throws Exception {
+        java.util.Random rnd = new java.util.Random(44);
+        int n = 400;
+        int d = 5;
+        double[][] x = new double[n][d];
+        double[] y = new double[n];
+        for (int i = 0; i < n; i++) {
+            double common = rnd.nextGaussian();
+            for (int j = 0; j < d; j++) {
+                x[i][j] = (common + 3e-3 * rnd.nextGaussian()) * Math.pow(10, j % 3) + 7.0 * j;
+            }
+            y[i] = common + 0.1 * rnd.nextGaussian();
+        }
+        TestData t = new TestData(x, y);
+        double[][] a = augmented(t);
+        double kappa = standardizedConditionNumber(x);
+        assertTrue(kappa > 3e4 && kappa < 3e6, "condition number after standardization: " + kappa);
+        Path input = t.writeLibsvm(dir.resolve("collinear.libsvm"), 0.0);
+        double best = squaredObjective(a, y, leastSquares(a, y));
+        TrainCommandLineTest.Run whitened = run(train(input, "least-squares", dir.resolve("w"), "--l2", "0"));
+        assertEquals(0, whitened.code(), whitened.err());
+        assertTrue(whitened.out().contains("preconditioner: whiten"), whitened.out());
+        double got = squaredObjective(a, y, parameters(model(dir.resolve("w"))));
+        assertTrue((got - best) / best <= 1e-10, "relative gap " + (got - best) / best + "\n" + whitened.out());
+        assertTrue(iterations(whitened) <= 3, whitened.out());
+        // The control: the diagonal change of variables alone takes many more iterations on the same problem.
+        TrainCommandLineTest.Run diagonal = run(train(input, "least-squares", dir.resolve("d"), "--l2", "0",
+                "--preconditioner", "diagonal"));
+        assertEquals(0, diagonal.code(), diagonal.err());
+        assertTrue(iterations(diagonal) > 10 * iterations(whitened), diagonal.out());
+    }
+
+    /** The condition number of the centered, unit-variance features' covariance. */
+    private static double standardizedConditionNumber(double[][] x) {
+        int n = x.length;
+        int d = x[0].length;
+        double[][] z = new double[n][d];
+        for (int j = 0; j < d; j++) {
+            double mean = 0;
+            for (double[] row : x) {
+                mean += row[j] / n;
+            }
+            double var = 0;
+            for (double[] row : x) {
+                var += (row[j] - mean) * (row[j] - mean) / n;
+            }
+            for (int i = 0; i < n; i++) {
+                z[i][j] = (x[i][j] - mean) / Math.sqrt(var);
+            }
+        }
+        double[] sv = new org.apache.commons.math3.linear.SingularValueDecomposition(new Array2DRowRealMatrix(z))
+                .getSingularValues();
+        return (sv[0] / sv[d - 1]) * (sv[0] / sv[d - 1]);
+    }
+
+    @Test
+    void everyPreconditionerReachesTheSameSoftmaxOptimum() throws Exception {
+        TestData t = TestData.multiclass(450, 4, 3, 12);
+        Path input = t.writeLibsvm(dir.resolve("m.libsvm"), 0.0);
+        String[][] variants = {{"--preconditioner", "whiten"}, {"--preconditioner", "diagonal"},
+            {"--standardize", "false"}};
+        double[] objective = new double[variants.length];
+        JsonNode[] models = new JsonNode[variants.length];
+        for (int v = 0; v < variants.length; v++) {
+            Path out = dir.resolve("p" + v);
+            TrainCommandLineTest.Run r = run(train(input, "softmax", out, "--l2", "0.01", variants[v][0],
+                    variants[v][1]));
+            assertEquals(0, r.code(), r.err());
+            models[v] = model(out);
+            objective[v] = models[v].get("objectiveValue").asDouble();
+        }
+        for (int v = 1; v < variants.length; v++) {
+            assertEquals(objective[0], objective[v], 1e-12 * objective[0], String.join(" ", variants[v]));
+            JsonNode w0 = models[0].get("weights");
+            JsonNode wv = models[v].get("weights");
+            for (int k = 0; k < w0.size(); k++) {
+                for (int j = 0; j < w0.get(k).size(); j++) {
+                    assertEquals(w0.get(k).get(j).asDouble(), wv.get(k).get(j).asDouble(), 1e-5,
+                            String.join(" ", variants[v]) + " weight " + k + "," + j);
+                }
+            }
+        }
+    }
+
     private static double squaredObjective(double[][] a, double[] y, double[] theta) {
         double s = 0;
         for (int i = 0; i < a.length; i++) {

@@ -35,7 +35,7 @@ class ProgressOutputTest {
 
     private String trained(Path input, String name, String progressBar) {
         Path output = dir.resolve(name);
-        Run r = run(train(input, "logistic", output, "--max-iter", "40", "--tol", "0", "--rel-tol", "0",
+        Run r = run(train(input, "logistic", output, "--max-iter", "40", "--tol", "0", "--rel-tol", "0", "--f-tol", "0",
                 "--optimizer", "gd", "--progress-bar", progressBar));
         assertSuccess(r, output);
         return r.out().replace(System.lineSeparator(), "\n");

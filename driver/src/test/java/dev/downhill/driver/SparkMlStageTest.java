@@ -110,17 +110,18 @@ class SparkMlStageTest {
         assertEquals(3, model.numFeatures());
         assertEquals(regParams[best], ((DownhillClassifier) model.parent()).getRegParam());
 
-        // The command line on the same rows with the chosen --l2: the same model to rounding.
+        // The command line on the same rows with the chosen --l2: the same model.
         Path libsvm = t.writeLibsvm(dir.resolve("cv/data.libsvm"), 0.0);
         Path cli = dir.resolve("cv/cli");
         assertSuccess(run(train(libsvm, "logistic", cli, "--l2", Double.toString(regParams[best]), "--tol", "1e-10",
                 "--max-iter", "5000", "--partitions", "3")), cli);
         ReferenceModel reference = new ReferenceModel(cli.resolve("model.json"));
+        // Both stop once ||grad f|| <= 1e-10, summing rows in another order: equal to about that, not to bits.
         double[] p = model.trainingResult().parameters;
         for (int j = 0; j < 3; j++) {
-            assertEquals(reference.weights[0][j], p[j], 1e-12);
+            assertEquals(reference.weights[0][j], p[j], 1e-10);
         }
-        assertEquals(reference.intercepts[0], p[3], 1e-12);
+        assertEquals(reference.intercepts[0], p[3], 1e-10);
 
         // Predictions by the formulas on the fitted weights.
         List<Row> scored = fitted.transform(data).select("features", "rawPrediction", "probability", "prediction")

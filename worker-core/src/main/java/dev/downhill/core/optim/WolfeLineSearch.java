@@ -23,8 +23,10 @@ import dev.downhill.core.objective.DifferentiableFunction;
  * tried first and accepted at once when it satisfies both conditions, the common case for quasi-Newton
  * directions with t = 1. A trial where f or phi' is not finite is treated as too long.
  *
- * <p>Rounding: the sufficient-decrease test compares the difference phi(t) - phi(0), so a step that leaves
- * f unchanged to the last bit is never accepted. The search gives up rather than loops when no decrease
+ * <p>Rounding: near the optimum phi(t) - phi(0) drowns in f's rounding long before phi' does. There the
+ * sufficient-decrease test takes its derivative form, the approximate Wolfe condition of Hager &amp; Zhang
+ * (2005): phi(t) <= phi(0) + 1e-14 |phi(0)| and phi'(t) <= (2 c1 - 1) phi'(0), which for a quadratic phi is
+ * the same test. The search gives up rather than loops when no decrease
  * can be seen any more: when the bracket is narrower than machine precision relative to t or to every
  * coordinate of the point, or when the
  * largest change of phi the bracket allows, |hi - lo| max(|phi'(lo)|, |phi'(hi)|), is below 1e-15 |f|
@@ -42,6 +44,8 @@ public final class WolfeLineSearch {
 
     /** A change of phi below this fraction of |f| is treated as rounding noise. */
     static final double ROUNDING = 1e-15;
+    /** Where phi(t) - phi(0) is below this fraction of |f|, sufficient decrease is judged by phi'. */
+    static final double APPROXIMATE = 1e-14;
     private static final double EPSILON = Math.ulp(1.0);
 
     private final double c1;
@@ -207,7 +211,12 @@ public final class WolfeLineSearch {
     }
 
     private boolean sufficientDecrease(Trial start, Trial trial) {
-        return trial.f - start.f <= c1 * trial.t * start.slope;
+        if (trial.f - start.f <= c1 * trial.t * start.slope) {
+            return true;
+        }
+        // Approximate Wolfe (Hager & Zhang 2005): where f's change is down at its rounding level, take the
+        // derivative form of the same test, phi'(t) <= (2 c1 - 1) phi'(0), which is exact for a quadratic phi.
+        return trial.f - start.f <= APPROXIMATE * Math.abs(start.f) && trial.slope <= (2 * c1 - 1) * start.slope;
     }
 
     private static Trial evaluate(DifferentiableFunction f, double[] x, double[] d, double t, double[] xOut,

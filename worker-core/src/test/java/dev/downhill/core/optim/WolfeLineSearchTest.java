@@ -287,8 +287,9 @@ class WolfeLineSearchTest {
     }
 
     @Test
-    void atTheMinimumToRoundingItReportsNoDecreaseAfterFewEvaluations() {
-        // f = 1 + (1/2) ||x - m||^2 at a point 1e-10 from m: the possible decrease, 5e-21, is far below ulp(1).
+    void nearTheMinimumTheDerivativeDecidesWhereFCannot() {
+        // f = 1 + (1/2) ||x - m||^2 at a point 1e-10 from m: the possible decrease, 5e-21, is far below ulp(1),
+        // but phi' still has all its digits (the approximate Wolfe condition).
         double[][] a = {{1, 0}, {0, 1}};
         double[] m = {0.3, -0.7};
         Counted f = new Counted(quadratic(a, m, 1.0));
@@ -297,15 +298,37 @@ class WolfeLineSearchTest {
         double f0 = f.valueAndGradient(x, g);
         f.evaluations = 0;
         double[] d = {-g[0], -g[1]};
-        WolfeLineSearch.Result r = new WolfeLineSearch().search(f, x, f0, g, d, 1.0, new double[2], new double[2]);
-        assertEquals(WolfeLineSearch.Outcome.NO_DECREASE, r.outcome());
-        assertEquals(f.evaluations, r.evaluations());
-        assertTrue(r.evaluations() <= 2, "evaluations: " + r.evaluations());
-        // Same along a direction that is far too long: the zoom must still stop quickly.
+        double[] xOut = new double[2];
+        WolfeLineSearch.Result r = new WolfeLineSearch().search(f, x, f0, g, d, 1.0, xOut, new double[2]);
+        assertEquals(WolfeLineSearch.Outcome.STRONG_WOLFE, r.outcome());
+        assertEquals(1, r.evaluations());
+        assertEquals(f0, r.value(), 0.0, "f cannot tell the points apart");
+        assertEquals(m[0], xOut[0], 1e-16);
+        // Along a direction far too long the zoom still stops quickly: once the bracket can change f by less
+        // than its rounding it gives up, leaving the point alone.
         d = new double[] {-1e6 * g[0], -1e6 * g[1]};
         f.evaluations = 0;
-        r = new WolfeLineSearch().search(f, x, f0, g, d, 1.0, new double[2], new double[2]);
+        r = new WolfeLineSearch().search(f, x, f0, g, d, 1.0, xOut, new double[2]);
         assertEquals(WolfeLineSearch.Outcome.NO_DECREASE, r.outcome());
+        assertTrue(r.evaluations() <= 10, "evaluations: " + r.evaluations());
+    }
+
+    @Test
+    void aStepUphillThatFCannotSeeIsStillRefused() {
+        // The caller's gradient points the wrong way (as rounding can make it at the optimum): d goes uphill by
+        // 1e-20, invisible in f = 1 + ..., but phi' > 0 says so, and the search reports no decrease.
+        double[][] a = {{1, 0}, {0, 1}};
+        double[] m = {0.3, -0.7};
+        Counted f = new Counted(quadratic(a, m, 1.0));
+        double[] x = {0.3 + 1e-10, -0.7};
+        double f0 = f.value(x);
+        f.evaluations = 0;
+        double[] claimed = {-1e-10, 0};
+        double[] d = {1e-10, 0};
+        WolfeLineSearch.Result r = new WolfeLineSearch().search(f, x, f0, claimed, d, 1.0, new double[2],
+                new double[2]);
+        assertEquals(WolfeLineSearch.Outcome.NO_DECREASE, r.outcome());
+        assertEquals(f.evaluations, r.evaluations());
         assertTrue(r.evaluations() <= 10, "evaluations: " + r.evaluations());
     }
 
