@@ -41,8 +41,8 @@ import org.apache.spark.sql.SparkSession;
  * <p>Per problem ({@link RaceProblem}): the rows are written as CSV and loaded by Downhill's own loader
  * ({@link TrainingDataLoader}); each Downhill run is {@code train} itself, {@link TrainCommand#train} with
  * default settings except {@code --optimizer} and {@code --max-iter}, and its iterates come from the run's
- * metrics.jsonl (objective, evaluations). Passes = evaluations (the moments and, when whitening, the covariance come with the pass that fills the cache, as in train); seconds =
- * from the call to the end of the Spark job of that pass. Spark ml runs on a DataFrame made from the same
+ * metrics.jsonl (objective, evaluations). Passes = evaluations (the moments and, when whitening, the
+ * covariance come with the pass that fills the cache, as in train); seconds = from the call to the end of the Spark job of that pass. Spark ml runs on a DataFrame made from the same
  * cached blocks ({@link SparkMlRace}). Loading is not counted for either.
  *
  * <p>f* is the lower of two independent tight solves: Newton's method with the exact Hessian
