@@ -12,7 +12,7 @@ import dev.downhill.driver.settings.SettingsException;
  */
 final class Preconditioning {
     /** auto whitens up to this many features: the covariance costs about d / 4 gradient passes of arithmetic. */
-    static final int AUTO_MAX_FEATURES = 256;
+    static final int AUTO_MAX_FEATURES = 512;
     /** --preconditioner whiten refuses more features than this (the driver factors a d x d matrix). */
     static final int MAX_FEATURES = 4096;
 
