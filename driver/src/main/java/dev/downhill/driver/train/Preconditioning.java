@@ -1,8 +1,18 @@
 package dev.downhill.driver.train;
 
+import dev.downhill.core.data.FeatureCovariance;
+import dev.downhill.core.data.FeatureMoments;
 import dev.downhill.core.loss.Objective;
+import dev.downhill.core.model.LinearModel;
+import dev.downhill.core.objective.ChangeOfVariables;
+import dev.downhill.core.objective.Standardization;
+import dev.downhill.core.objective.Whitening;
+import dev.downhill.driver.io.TrainingData;
 import dev.downhill.driver.settings.Settings;
 import dev.downhill.driver.settings.SettingsException;
+import dev.downhill.driver.spark.FeatureMomentsPass;
+import java.util.Locale;
+import org.apache.spark.api.java.JavaSparkContext;
 
 /**
  * Which change of variables train optimizes in (--standardize, --preconditioner): none, the diagonal
@@ -11,12 +21,61 @@ import dev.downhill.driver.settings.SettingsException;
  * separable); it costs a d x d covariance in the loading pass, so auto keeps it to few features.
  */
 final class Preconditioning {
-    /** auto whitens up to this many features: the covariance costs about d / 4 gradient passes of arithmetic. */
+    /** auto whitens up to this many features: a dense row's covariance costs what d / 4 gradient passes do. */
     static final int AUTO_MAX_FEATURES = 512;
     /** --preconditioner whiten refuses more features than this (the driver factors a d x d matrix). */
     static final int MAX_FEATURES = 4096;
 
-    private Preconditioning() {}
+    /** The change of variables, or null for none. */
+    final ChangeOfVariables change;
+    /** What the run prints and reports as its preconditioner. */
+    final String description;
+    /** Distributed passes it took beyond loading (0 when its statistics came with the cache). */
+    final int passes;
+
+    private Preconditioning(ChangeOfVariables change, String description, int passes) {
+        this.change = change;
+        this.description = description;
+        this.passes = passes;
+    }
+
+    /**
+     * Whitening when the settings and d allow it and the covariance factors, else the diagonal
+     * standardization (with --standardize true), else none. The statistics come from the loading pass when
+     * it took them.
+     */
+    static Preconditioning choose(Settings s, JavaSparkContext jsc, TrainingData data, LinearModel model,
+                                  Objective objective, double l2) {
+        if (!s.getBoolean("standardize")) {
+            return new Preconditioning(null, "none (--standardize false)", 0);
+        }
+        checkFeatures(s, data.numFeatures);
+        int passes = 0;
+        String why = "center and scale each feature";
+        if (data.numFeatures <= whiteningMaxFeatures(s, objective)) {
+            FeatureCovariance covariance = data.covariance;
+            if (covariance == null) { // too large to collect per partition while loading
+                jsc.setJobGroup(TrainCommand.JOB_GROUP, "Downhill train: feature covariance", false);
+                covariance = FeatureMomentsPass.covariance(data.blocks, data.numFeatures);
+                passes++;
+            }
+            Whitening w = Whitening.of(model, covariance.mean(), covariance.covariance(),
+                    objective.curvatureAtStart(data.labels.numClasses()), l2);
+            if (w != null) {
+                return new Preconditioning(w, String.format(Locale.ROOT, "whiten (covariance of %d features,"
+                        + " ridge %.0e)", data.numFeatures, w.ridge()), passes);
+            }
+            why = "the covariance has non-finite values or no Cholesky factor";
+        }
+        FeatureMoments moments = data.moments;
+        if (moments == null) { // loaded without them (a caller's own options)
+            jsc.setJobGroup(TrainCommand.JOB_GROUP, "Downhill train: feature means and deviations", false);
+            moments = FeatureMomentsPass.compute(data.blocks, data.numFeatures);
+            passes++;
+        }
+        return new Preconditioning(new Standardization(model, moments.means(), moments.standardDeviations()),
+                "diagonal (" + why + ")", passes);
+    }
 
     /** Refuses impossible combinations before Spark starts. */
     static void validate(Settings s, Objective objective) {

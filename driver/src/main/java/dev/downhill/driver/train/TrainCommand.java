@@ -1,16 +1,14 @@
 package dev.downhill.driver.train;
 
-import dev.downhill.core.data.FeatureCovariance;
-import dev.downhill.core.data.FeatureMoments;
 import dev.downhill.core.data.FeaturePrecision;
 import dev.downhill.core.loss.Loss;
 import dev.downhill.core.loss.Objective;
 import dev.downhill.core.model.LinearModel;
+import dev.downhill.core.objective.ChangeOfVariables;
 import dev.downhill.core.objective.DifferentiableFunction;
 import dev.downhill.core.objective.L1Penalty;
 import dev.downhill.core.objective.L2Penalty;
 import dev.downhill.core.objective.RegularizedObjective;
-import dev.downhill.core.objective.ChangeOfVariables;
 import dev.downhill.core.objective.Standardization;
 import dev.downhill.core.objective.Whitening;
 import dev.downhill.core.optim.FunctionSequence;
@@ -30,7 +28,6 @@ import dev.downhill.driver.io.TrainingDataLoader;
 import dev.downhill.driver.settings.InputSettings;
 import dev.downhill.driver.settings.Settings;
 import dev.downhill.driver.settings.SettingsException;
-import dev.downhill.driver.spark.FeatureMomentsPass;
 import dev.downhill.driver.spark.SparkDataLoss;
 import dev.downhill.driver.spark.ValidationPass;
 import java.io.IOException;
@@ -109,39 +106,10 @@ public final class TrainCommand {
         }
         // Standardization and whitening are changes of variables theta = A u: the optimizer works on u, the data
         // and the objective stay the user's (see ChangeOfVariables). The 1/L bound is the problem's in u.
-        Standardization std = null;
-        ChangeOfVariables change = null;
-        String preconditioner = "none (--standardize false)";
-        if (settings.getBoolean("standardize")) {
-            Preconditioning.checkFeatures(settings, data.numFeatures);
-            if (data.numFeatures <= Preconditioning.whiteningMaxFeatures(settings, objective)) {
-                FeatureCovariance covariance = data.covariance;
-                if (covariance == null) { // too large to collect per partition while loading: one pass more
-                    jsc.setJobGroup(JOB_GROUP, "Downhill train: feature covariance", false);
-                    covariance = FeatureMomentsPass.covariance(data.blocks, data.numFeatures);
-                }
-                Whitening w = Whitening.of(model, covariance.mean(), covariance.covariance(),
-                        objective.curvatureAtStart(numClasses), l2);
-                if (w != null) {
-                    change = w;
-                    preconditioner = String.format(Locale.ROOT, "whiten (covariance of %d features, ridge %.0e)",
-                            data.numFeatures, w.ridge());
-                } else {
-                    preconditioner = "diagonal (the covariance has non-finite values or no Cholesky factor)";
-                }
-            }
-            if (change == null) {
-                FeatureMoments moments = data.moments;
-                if (moments == null) { // loaded without them (a caller's own options): one pass more
-                    jsc.setJobGroup(JOB_GROUP, "Downhill train: feature means and deviations", false);
-                    moments = FeatureMomentsPass.compute(data.blocks, data.numFeatures);
-                }
-                std = new Standardization(model, moments.means(), moments.standardDeviations());
-                change = std;
-                if (!preconditioner.startsWith("diagonal")) {
-                    preconditioner = "diagonal (center and scale each feature)";
-                }
-            }
+        Preconditioning pre = Preconditioning.choose(settings, jsc, data, model, objective, l2);
+        ChangeOfVariables change = pre.change;
+        Standardization std = pre.change instanceof Standardization st ? st : null;
+        if (change != null) {
             lipschitz = change.lipschitz(objective.curvatureBound(), l2);
         }
         OptimizerChoice choice = OptimizerChoice.resolve(settings, objective, lipschitz);
@@ -149,7 +117,7 @@ public final class TrainCommand {
         TrainingData.Validation validation = extraValidation != null ? extraValidation : data.validation;
         try {
             printSummary(data, objective, l2, choice, lipschitz, maxIter, validation);
-            out.println("preconditioner: " + preconditioner);
+            out.println("preconditioner: " + pre.description);
             if (data.badRecords.total() > 0) {
                 out.print(data.badRecords.describe());
             }
@@ -178,7 +146,7 @@ public final class TrainCommand {
             Minimizer minimizer = new Minimizer(optimizer, criteria(choice, functions.isStochastic()));
             jsc.setJobGroup(JOB_GROUP, "Downhill train: initial point", false);
             TrainingReport report = report(data, objective, choice, lipschitz, validation);
-            report.data().put("preconditioner", preconditioner);
+            report.data().put("preconditioner", pre.description);
             long startNanos = System.nanoTime();
             Minimizer.Result result;
             // Checkpoints (#5): restored on --resume; written every --checkpoint-every iterations and at the end.
@@ -223,8 +191,9 @@ public final class TrainCommand {
             report.outcome().put("objective f", TrainingReport.number(value));
             report.outcome().put(l1 > 0 ? "||minimum-norm subgradient||" : "||grad f||",
                     TrainingReport.number(stationarity));
-            // Objective passes plus one validation pass per iterate (the moments came with loading).
-            report.outcome().put("distributed passes", String.valueOf(result.state().evaluations()
+            // Objective passes plus one validation pass per iterate (the moments came with loading, unless the
+            // change of variables needed a pass of its own).
+            report.outcome().put("distributed passes", String.valueOf(result.state().evaluations() + pre.passes
                     + (validator == null ? 0 : result.state().iteration() + 1)));
             report.outcome().put("training time", ProgressReporter.duration((System.nanoTime() - startNanos) / 1e9));
             String reportPath = report.write(settings.require("output"), jsc.hadoopConfiguration());
