@@ -96,10 +96,11 @@ public final class OptimizerChoice {
     }
 
     /**
-     * Builds the rule; {@code l1} is the penalty in the optimizer's coordinates, or null. {@code whitened}: the
-     * coordinates make the Hessian at the start about I, so lbfgs's first trial is the unit (Newton) step.
+     * Builds the rule; {@code l1} is the penalty in the optimizer's coordinates, or null. {@code curvature}: the
+     * objective's curvature at the start along the coordinates, when the change of variables knows it (1 when
+     * whitened, l''(0) when standardized), else NaN; lbfgs's first trial is its inverse.
      */
-    public Optimizer create(Settings s, LinearModel model, L1Penalty l1, boolean whitened) {
+    public Optimizer create(Settings s, LinearModel model, L1Penalty l1, double curvature) {
         StepSchedule schedule = SELF_STEPPING.contains(name) || (l1 != null && name.startsWith("gd")) ? null
                 : schedule(s);
         double mu = s.getDouble("momentum");
@@ -115,7 +116,8 @@ public final class OptimizerChoice {
                 if (l1 != null) {
                     return new OWLQN(l1, s.getInt("lbfgs-memory"));
                 }
-                return whitened ? LBFGS.whitened(s.getInt("lbfgs-memory")) : new LBFGS(s.getInt("lbfgs-memory"));
+                return Double.isNaN(curvature) ? new LBFGS(s.getInt("lbfgs-memory"))
+                        : LBFGS.withFirstTrial(s.getInt("lbfgs-memory"), 1.0 / curvature);
             case "momentum":
                 return new Momentum(schedule, mu, l1);
             case "nesterov":

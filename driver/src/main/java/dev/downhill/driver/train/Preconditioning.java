@@ -40,6 +40,18 @@ final class Preconditioning {
     }
 
     /**
+     * The Hessian's scale at the start along the coordinates the optimizer sees: 1 when whitened (exactly the
+     * identity), l''(0) when standardized (the diagonal, exact for uncorrelated features), NaN without a change
+     * of variables or a curvature (hinge).
+     */
+    double startCurvature(Objective objective, int numClasses) {
+        if (change instanceof Whitening) {
+            return 1.0;
+        }
+        return change instanceof Standardization ? objective.curvatureAtStart(numClasses) : Double.NaN;
+    }
+
+    /**
      * Whitening when the settings and d allow it and the covariance factors, else the diagonal
      * standardization (with --standardize true), else none. The statistics come from the loading pass when
      * it took them.

@@ -10,7 +10,6 @@ import dev.downhill.core.objective.L1Penalty;
 import dev.downhill.core.objective.L2Penalty;
 import dev.downhill.core.objective.RegularizedObjective;
 import dev.downhill.core.objective.Standardization;
-import dev.downhill.core.objective.Whitening;
 import dev.downhill.core.optim.FunctionSequence;
 import dev.downhill.core.optim.Minimizer;
 import dev.downhill.core.optim.Optimizer;
@@ -128,7 +127,8 @@ public final class TrainCommand {
             if (l1 > 0) {
                 l1Penalty = std == null ? L1Penalty.of(l1, model) : std.scaledL1(L1Penalty.of(l1, model));
             }
-            Optimizer optimizer = choice.create(settings, model, l1Penalty, change instanceof Whitening);
+            Optimizer optimizer = choice.create(settings, model, l1Penalty,
+                    pre.startCurvature(objective, numClasses));
             Validator validator = null;
             ValidationPass held = null;
             double[] lastMetric = {Double.NaN};

@@ -12,8 +12,10 @@ import dev.downhill.core.objective.DifferentiableFunction;
  * <p>Trial step: t = 1 once a pair is stored (the quasi-Newton step is already scaled by gamma). With no
  * pair (the first iteration, or after a reset) d = -grad f and the first trial is t = min(1, 1 / ||grad f||_1),
  * so that no coordinate moves by more than 1 on the first trial of a steep start; the line search
- * lengthens it when that is too short. When the variables are whitened ({@link #whitened}: the Hessian at the
- * start is about I, see {@code Whitening}), -grad f is already the Newton step and the first trial is t = 1.
+ * lengthens it when that is too short. When the caller knows the curvature at the start h ({@link #withFirstTrial}),
+ * the first trial is t = 1/h instead: in whitened variables (Hessian about I, see {@code Whitening}) t = 1
+ * makes -t grad f the Newton step; in standardized ones t = 1/l''(0) is the Newton step for uncorrelated
+ * features.
  *
  * <p>When the line search finds no decrease along the quasi-Newton direction (or that direction is not a
  * descent direction after rounding), the history is forgotten and the search is tried once more along
@@ -33,7 +35,8 @@ public final class LBFGS implements Optimizer {
 
     private final LbfgsHistory history;
     private final WolfeLineSearch lineSearch;
-    private final boolean whitened;
+    /** The first trial with no history; NaN for min(1, 1 / ||grad f||_1). */
+    private final double firstTrial;
 
     public LBFGS() {
         this(DEFAULT_HISTORY);
@@ -44,18 +47,21 @@ public final class LBFGS implements Optimizer {
     }
 
     public LBFGS(int history, WolfeLineSearch lineSearch) {
-        this(history, lineSearch, false);
+        this(history, lineSearch, Double.NaN);
     }
 
-    private LBFGS(int history, WolfeLineSearch lineSearch, boolean whitened) {
+    private LBFGS(int history, WolfeLineSearch lineSearch, double firstTrial) {
         this.history = new LbfgsHistory(PREFIX, history);
         this.lineSearch = lineSearch;
-        this.whitened = whitened;
+        this.firstTrial = firstTrial;
     }
 
-    /** For variables whose Hessian at the start is about I: with no history the first trial is t = 1. */
-    public static LBFGS whitened(int history) {
-        return new LBFGS(history, new WolfeLineSearch(), true);
+    /** With no history the first trial is {@code firstTrial} (positive and finite), 1/h for curvature h. */
+    public static LBFGS withFirstTrial(int history, double firstTrial) {
+        if (!(firstTrial > 0) || Double.isInfinite(firstTrial)) {
+            throw new IllegalArgumentException("first trial must be positive and finite, got " + firstTrial);
+        }
+        return new LBFGS(history, new WolfeLineSearch(), firstTrial);
     }
 
     /** m, the number of curvature pairs kept. */
@@ -93,7 +99,7 @@ public final class LBFGS implements Optimizer {
         if (r == null || !r.accepted()) {
             history.clear(state);
             direction(state, d);
-            r = lineSearch.search(f, x, state.value(), g, d, whitened ? 1.0 : firstStep(g), xNew, gNew);
+            r = lineSearch.search(f, x, state.value(), g, d, Double.isNaN(firstTrial) ? firstStep(g) : firstTrial, xNew, gNew);
             state.addEvaluations(r.evaluations());
             if (!r.accepted()) {
                 return false;

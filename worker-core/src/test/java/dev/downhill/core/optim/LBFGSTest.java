@@ -159,7 +159,7 @@ class LBFGSTest {
         // Hessian I: -grad f with t = 1 is the Newton step and lands on the minimizer with one evaluation.
         // The default's first trial 1 / ||g||_1 = 0.1 meets the Wolfe conditions too, and stops short.
         Quadratic f = new Quadratic(1.0, 1.0, 1.0);
-        LBFGS lbfgs = LBFGS.whitened(LBFGS.DEFAULT_HISTORY);
+        LBFGS lbfgs = LBFGS.withFirstTrial(LBFGS.DEFAULT_HISTORY, 1.0);
         OptimizerState state = lbfgs.initialize(f, new double[] {3.0, -2.0, 5.0});
         int before = f.evaluations;
         assertTrue(lbfgs.step(f, state));
