@@ -22,15 +22,15 @@ import dev.downhill.core.model.LinearModel;
  *
  * <p>Numerics: the covariance is taken about the mean (never E[x x^T] - m m^T, which cancels when |mean| >>
  * deviation); M is scaled to unit diagonal before the factorization (a feature with M_jj = 0, always constant
- * and unpenalized, keeps its own coordinate); the ridge starts at delta = 1e-10 and grows a hundredfold until
- * the factor exists, at most 1e-2. The ridge only turns A^T M A = I into A^T M A <= I: it changes the
+ * and unpenalized, keeps its own coordinate); the ridge starts at delta = 1e-13 (some 500 ulps of the unit
+ * diagonal) and grows a hundredfold until the factor exists, at most 1e-2. The ridge only turns A^T M A = I into A^T M A <= I: it changes the
  * preconditioner, never the objective. Since l'' <= c (the loss's curvature bound) the Hessian is at most
  * (c / c0) times that of the start, so the problem in u has gradient Lipschitz bound c / c0.
  *
  * <p>Cost: O(d^2) per output for each transform on the driver, and O(d^3) once for the factor.
  */
 public final class Whitening implements ChangeOfVariables {
-    static final double FIRST_RIDGE = 1e-10;
+    static final double FIRST_RIDGE = 1e-13;
     static final double LAST_RIDGE = 1e-2;
 
     private final int d;
@@ -128,7 +128,7 @@ public final class Whitening implements ChangeOfVariables {
         return l;
     }
 
-    /** The ridge delta that made the factor exist (1e-10 unless M is nearly singular). */
+    /** The ridge delta that made the factor exist (1e-13 unless M is singular to rounding). */
     public double ridge() {
         return ridge;
     }
