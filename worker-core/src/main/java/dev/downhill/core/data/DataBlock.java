@@ -95,6 +95,19 @@ public abstract class DataBlock implements Serializable {
      */
     public abstract void addOuterProducts(double[] center, double[] upper);
 
+    /**
+     * Turns sum v x x^T (upper triangle) into sum v (x - c)(x - c)^T, given s = sum v x and V = sum v: adds
+     * -s c^T - c s^T + V c c^T. For layouts that multiply stored values only.
+     */
+    protected static void recenter(double[] upper, double[] s, double weightSum, double[] center) {
+        int d = center.length;
+        for (int j = 0; j < d; j++) {
+            for (int l = j; l < d; l++) {
+                upper[j * d + l] += -s[j] * center[l] - center[j] * s[l] + weightSum * center[j] * center[l];
+            }
+        }
+    }
+
     /** Whether the layout is dense (every value stored) rather than CSR. */
     public abstract boolean isDense();
 

@@ -104,11 +104,7 @@ public final class FloatSparseBlock extends DataBlock {
                 }
             }
         }
-        for (int j = 0; j < d; j++) {
-            for (int l = j; l < d; l++) {
-                upper[j * d + l] += -s[j] * center[l] - center[j] * s[l] + weightSum * center[j] * center[l];
-            }
-        }
+        recenter(upper, s, weightSum, center);
     }
 
     @Override
