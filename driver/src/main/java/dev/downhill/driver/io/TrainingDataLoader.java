@@ -57,8 +57,11 @@ public final class TrainingDataLoader {
         public Holdout holdout = new Holdout(0, 0);
     }
 
-    /** At most this many bytes of per-partition covariances are collected by the loading pass. */
-    static final long COVARIANCE_COLLECT_BYTES = 256L << 20;
+    /**
+     * At most this many bytes of per-partition covariances are collected by the loading pass (a default 1 GiB
+     * driver keeps them comfortably); beyond it train aggregates them in a tree, in a pass of their own.
+     */
+    static final long COVARIANCE_COLLECT_BYTES = 64L << 20;
 
     /** Bytes of driver heap a model parameter costs: the iterate, gradient, broadcast and partials merged. */
     static final long DRIVER_BYTES_PER_PARAMETER = 8L * (8 + 16);
@@ -198,7 +201,8 @@ public final class TrainingDataLoader {
 
     /**
      * Fills the cache and takes what the step-size bound needs in the same pass, and the moments of
-     * {@code momentFeatures} features unless it is negative; one entry per partition.
+     * {@code momentFeatures} features unless it is negative (with their covariance if asked); one entry per
+     * partition.
      */
     private static List<BlockStats> stats(JavaRDD<DataBlock> blocks, int momentFeatures, boolean covariance) {
         return blocks.mapPartitions(it -> {
