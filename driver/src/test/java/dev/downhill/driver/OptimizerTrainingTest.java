@@ -232,6 +232,36 @@ class OptimizerTrainingTest {
         assertTrue(iterations(diagonal) > 10 * iterations(whitened), diagonal.out());
     }
 
+    /**
+     * 300 features over 100 partitions: the per-partition covariances (100 x 0.7 MiB) are more than the loading
+     * pass collects, so train takes the covariance in a tree-aggregated pass of its own; the model is the one
+     * 3 partitions give (to the stopping tolerance: other partitions sum in another order), and the report
+     * counts the extra pass.
+     */
+    @Test
+    void manyPartitionsTakeTheCovarianceInAPassOfTheirOwn() throws Exception {
+        TestData t = TestData.binary(400, 300, 5);
+        Path input = t.writeLibsvm(dir.resolve("wide.libsvm"), 0.0);
+        double[] objective = new double[2];
+        int[] partitions = {3, 100};
+        for (int v = 0; v < 2; v++) {
+            Path out = dir.resolve("wide" + partitions[v]);
+            List<String> args = new ArrayList<>(List.of(train(input, "logistic", out, "--l2", "0.01")));
+            args.set(args.indexOf("--partitions") + 1, String.valueOf(partitions[v]));
+            TrainCommandLineTest.Run r = run(args.toArray(new String[0]));
+            assertEquals(0, r.code(), r.err());
+            assertTrue(r.out().contains("preconditioner: whiten (covariance of 300 features"), r.out());
+            objective[v] = model(out).get("objectiveValue").asDouble();
+            List<String> metrics = java.nio.file.Files.readAllLines(out.resolve("metrics.jsonl"));
+            long evaluations = JSON.readTree(metrics.get(metrics.size() - 1)).get("evaluations").asLong();
+            String report = java.nio.file.Files.readString(out.resolve("report.html"));
+            long extra = partitions[v] == 100 ? 1 : 0;
+            assertTrue(report.contains("distributed passes</th><td>" + (evaluations + extra) + "<"),
+                    "passes " + (evaluations + extra) + " in " + report);
+        }
+        assertEquals(objective[0], objective[1], 1e-12 * objective[0]);
+    }
+
     /** The condition number of the centered, unit-variance features' covariance. */
     private static double standardizedConditionNumber(double[][] x) {
         int n = x.length;
