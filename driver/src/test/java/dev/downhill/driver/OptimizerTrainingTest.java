@@ -262,6 +262,37 @@ class OptimizerTrainingTest {
         assertEquals(objective[0], objective[1], 1e-12 * objective[0]);
     }
 
+    @Test
+    void autoWhitensWhereTheCovarianceIsCheap() throws Exception {
+        // 800 features, 10 stored values per row: whitened. 700 features, 80% non-zero: 560 values per row.
+        java.util.Random rnd = new java.util.Random(3);
+        StringBuilder sparse = new StringBuilder();
+        for (int i = 0; i < 200; i++) {
+            sparse.append(i % 2);
+            java.util.TreeSet<Integer> idx = new java.util.TreeSet<>();
+            while (idx.size() < 10) {
+                idx.add(1 + rnd.nextInt(800));
+            }
+            idx.add(800); // so the width is 800 whatever the draws
+            for (int j : idx) {
+                sparse.append(' ').append(j).append(':').append(rnd.nextGaussian());
+            }
+            sparse.append('\n');
+        }
+        Path wide = java.nio.file.Files.writeString(dir.resolve("sparse800.libsvm"), sparse.toString());
+        TrainCommandLineTest.Run r = run(train(wide, "logistic", dir.resolve("s"), "--l2", "0.1", "--max-iter", "3"));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("preconditioner: whiten (covariance of 800 features"), r.out());
+        Path dense = TestData.binary(150, 700, 4).writeLibsvm(dir.resolve("dense700.libsvm"), 0.0);
+        r = run(train(dense, "logistic", dir.resolve("d"), "--l2", "0.1", "--max-iter", "3"));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("preconditioner: diagonal"), r.out());
+        r = run(train(dense, "logistic", dir.resolve("dw"), "--l2", "0.1", "--max-iter", "3",
+                "--preconditioner", "whiten"));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("preconditioner: whiten (covariance of 700 features"), r.out());
+    }
+
     /** The condition number of the centered, unit-variance features' covariance. */
     private static double standardizedConditionNumber(double[][] x) {
         int n = x.length;

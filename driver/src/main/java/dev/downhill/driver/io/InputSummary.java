@@ -21,6 +21,8 @@ public final class InputSummary implements Serializable {
 
     /** Rows that parsed (bad records are counted apart). */
     long rows;
+    /** Feature values stored over the good rows (what a row's outer products cost: their square). */
+    long storedValues;
     int maxWidth;
     /** The first row (in file order) of the largest width. */
     RowRef firstMaxWidth;
@@ -61,6 +63,7 @@ public final class InputSummary implements Serializable {
             return;
         }
         rows++;
+        storedValues += row.values.length;
         int width = row.width();
         if (width > maxWidth) {
             maxWidth = width;
@@ -108,6 +111,7 @@ public final class InputSummary implements Serializable {
 
     public InputSummary merge(InputSummary o) {
         rows += o.rows;
+        storedValues += o.storedValues;
         if (o.maxWidth > maxWidth) {
             maxWidth = o.maxWidth;
             firstMaxWidth = o.firstMaxWidth;
@@ -147,6 +151,11 @@ public final class InputSummary implements Serializable {
             tooManyClasses = classCounts.size() > MAX_TRACKED;
         }
         return this;
+    }
+
+    /** Stored feature values per good row (d for dense rows, the non-zeros for sparse ones). */
+    public double meanStoredValues() {
+        return rows == 0 ? 0 : (double) storedValues / rows;
     }
 
     public long rows() {

@@ -27,7 +27,9 @@ public final class TrainingData {
     public final Validation validation;
     /** Feature moments of the training blocks when the loader was asked for them, else null. */
     public final FeatureMoments moments;
-    /** The features' covariance when the loader was asked for it (whitening), else null. */
+    /** Whether the loader's options asked for the covariance (whitening) for this data's shape. */
+    public final boolean covarianceWanted;
+    /** The features' covariance when wanted and small enough to collect while loading, else null. */
     public final FeatureCovariance covariance;
 
     /** Rows held out for validation, packed and cached like the training blocks. */
@@ -44,7 +46,7 @@ public final class TrainingData {
     TrainingData(JavaRDD<DataBlock> blocks, InputFiles files, String format, int numFeatures, LabelEncoding labels,
                  InputSummary summary, SmoothnessBound smoothness, int partitions, long numBlocks, long denseBlocks,
                  long payloadBytes, BadRecords badRecords, long[] blocksPerPartition, Validation validation,
-                 FeatureMoments moments, FeatureCovariance covariance) {
+                 FeatureMoments moments, boolean covarianceWanted, FeatureCovariance covariance) {
         this.blocks = blocks;
         this.files = files;
         this.format = format;
@@ -60,13 +62,15 @@ public final class TrainingData {
         this.blocksPerPartition = blocksPerPartition;
         this.validation = validation;
         this.moments = moments;
+        this.covarianceWanted = covarianceWanted;
         this.covariance = covariance;
     }
 
     /** The same data with another validation set (from --validation PATH). */
     public TrainingData withValidation(Validation v) {
         return new TrainingData(blocks, files, format, numFeatures, labels, summary, smoothness, partitions, numBlocks,
-                denseBlocks, payloadBytes, badRecords, blocksPerPartition, v, moments, covariance);
+                denseBlocks, payloadBytes, badRecords, blocksPerPartition, v, moments, covarianceWanted,
+                covariance);
     }
 
     /** Rows trained on: those packed into blocks (bad records and misfit labels left out). */

@@ -51,8 +51,12 @@ public final class TrainingDataLoader {
         public LabelEncoding fixedLabels;
         /** Take the feature moments (for standardization) in the pass that fills the cache. */
         public boolean featureMoments;
-        /** Take the features' covariance (for whitening) in that pass too when there are at most this many. */
+        /**
+         * Take the features' covariance (for whitening) in that pass too when there are at most this many
+         * features and at most {@link #covarianceMaxRowValues} stored values per row on average.
+         */
         public int covarianceMaxFeatures;
+        public double covarianceMaxRowValues = Double.POSITIVE_INFINITY;
         /** Rows held out for validation (none by default). */
         public Holdout holdout = new Holdout(0, 0);
     }
@@ -176,8 +180,9 @@ public final class TrainingDataLoader {
         blocks.setName("Downhill blocks of " + input);
         // Each partition's d x d covariance reaches the driver before merging: bounded, else train takes it
         // in a tree-aggregated pass of its own.
-        boolean covariance = d <= o.covarianceMaxFeatures
-                && 8L * d * d * blocks.getNumPartitions() <= COVARIANCE_COLLECT_BYTES;
+        boolean covarianceWanted = d <= o.covarianceMaxFeatures
+                && summary.meanStoredValues() <= o.covarianceMaxRowValues;
+        boolean covariance = covarianceWanted && 8L * d * d * blocks.getNumPartitions() <= COVARIANCE_COLLECT_BYTES;
         List<BlockStats> perPartition = stats(blocks, o.featureMoments ? d : -1, covariance);
         BlockStats stats = perPartition.stream().reduce(new BlockStats(), BlockStats::merge);
         long[] blocksPerPartition = perPartition.stream().mapToLong(b -> b.blocks).toArray();
@@ -196,7 +201,7 @@ public final class TrainingDataLoader {
         }
         return new TrainingData(blocks, files, format, numFeatures, labels, summary, stats.bound, partitions,
                 stats.blocks, stats.denseBlocks, stats.payloadBytes, bad, blocksPerPartition, validation,
-                stats.moments, stats.covariance);
+                stats.moments, covarianceWanted, stats.covariance);
     }
 
     /**

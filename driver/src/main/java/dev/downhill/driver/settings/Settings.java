@@ -114,7 +114,7 @@ public final class Settings {
                             + " from the pass that fills the cache: the Hessian at the start becomes the identity,"
                             + " so nearly collinear features are no harder than any), diagonal (center and scale"
                             + " each feature), or auto (whiten for smooth objectives without --l1 on full batches"
-                            + " with at most 512 features, else diagonal).",
+                            + " with at most 1024 features and 512 stored values per row, else diagonal).",
                     AUTO, "whiten", "diagonal").readBy(TRAIN),
             Setting.integer("max-iter", "1000", 0, Integer.MAX_VALUE,
                     "Iteration limit: training stops after this many iterations.").readBy(TRAIN),

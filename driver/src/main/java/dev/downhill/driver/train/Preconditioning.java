@@ -18,11 +18,17 @@ import org.apache.spark.api.java.JavaSparkContext;
  * Which change of variables train optimizes in (--standardize, --preconditioner): none, the diagonal
  * {@code Standardization}, or {@code Whitening} by the features' covariance. Whitening mixes coordinates, so
  * it needs a smooth objective (a curvature at the start) and no L1 penalty (which would stop being
- * separable); it costs a d x d covariance in the loading pass, so auto keeps it to few features.
+ * separable); it costs a d x d covariance in the loading pass, so auto keeps it to moderate d and rows with
+ * few stored values.
  */
 final class Preconditioning {
-    /** auto whitens up to this many features: a dense row's covariance costs what d / 4 gradient passes do. */
-    static final int AUTO_MAX_FEATURES = 512;
+    /** auto whitens up to this many features (the driver's transforms cost O(d^2) per output). */
+    static final int AUTO_MAX_FEATURES = 1024;
+    /**
+     * ... and up to this many stored values per row: a row's outer products cost s^2 / 2, about s / 4 gradient
+     * passes' arithmetic, paid once while loading (dense 512 features; MNIST's 150 non-zeros of 784).
+     */
+    static final int AUTO_MAX_ROW_VALUES = 512;
     /** --preconditioner whiten refuses more features than this (the driver factors a d x d matrix). */
     static final int MAX_FEATURES = 4096;
 
@@ -64,7 +70,7 @@ final class Preconditioning {
         checkFeatures(s, data.numFeatures);
         int passes = 0;
         String why = "center and scale each feature";
-        if (data.numFeatures <= whiteningMaxFeatures(s, objective)) {
+        if (data.covarianceWanted) {
             FeatureCovariance covariance = data.covariance;
             if (covariance == null) { // too large to collect per partition while loading
                 jsc.setJobGroup(TrainCommand.JOB_GROUP, "Downhill train: feature covariance", false);
@@ -119,6 +125,11 @@ final class Preconditioning {
         }
         boolean fits = objective.isSmooth() && s.getDouble("l1") == 0 && s.getDouble("batch-fraction") >= 1;
         return fits ? AUTO_MAX_FEATURES : 0;
+    }
+
+    /** The most stored values per row (on average) whitening applies to; auto keeps the covariance cheap. */
+    static double whiteningMaxRowValues(Settings s) {
+        return "whiten".equals(s.get("preconditioner")) ? Double.POSITIVE_INFINITY : AUTO_MAX_ROW_VALUES;
     }
 
     /** Whether d features are too many for an explicit --preconditioner whiten. */

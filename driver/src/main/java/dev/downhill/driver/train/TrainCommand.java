@@ -365,6 +365,7 @@ public final class TrainCommand {
         o.maxBadFraction = settings.getDouble("max-bad-fraction");
         o.featureMoments = settings.getBoolean("standardize");
         o.covarianceMaxFeatures = Preconditioning.whiteningMaxFeatures(settings, o.objective);
+        o.covarianceMaxRowValues = Preconditioning.whiteningMaxRowValues(settings);
         o.holdout = new Holdout(settings.getLong("seed"), settings.isNone("validation")
                 ? settings.getDouble("validation-fraction") : 0);
         return o;
