@@ -23,6 +23,8 @@ public final class FeatureCovariance implements Serializable {
     private final double[] mean;
     /** Upper triangle of S = sum v (x - m)(x - m)^T, row-major d x d. */
     private final double[] comoments;
+    /** One block's co-moments, reused from block to block; never shipped. */
+    private transient double[] scratch;
 
     public FeatureCovariance(int numFeatures) {
         this.d = numFeatures;
@@ -34,20 +36,26 @@ public final class FeatureCovariance implements Serializable {
         if (block.numFeatures() != d) {
             throw new IllegalArgumentException("block has " + block.numFeatures() + " features, not " + d);
         }
-        FeatureCovariance b = new FeatureCovariance(d);
+        double blockWeight = 0;
         for (int i = 0; i < block.numRows(); i++) {
-            b.weightSum += block.weight(i);
+            blockWeight += block.weight(i);
         }
-        if (!(b.weightSum > 0)) {
+        if (!(blockWeight > 0)) {
             return;
         }
-        double[] sum = new double[d];
-        block.addMoments(sum, new double[d]);
+        double[] blockMean = new double[d];
+        block.addMoments(blockMean, new double[d]);
         for (int j = 0; j < d; j++) {
-            b.mean[j] = sum[j] / b.weightSum;
+            blockMean[j] /= blockWeight;
         }
-        block.addOuterProducts(b.mean, b.comoments);
-        merge(b);
+        // One d x d scratch per accumulator, not per block: d may be a thousand.
+        if (scratch == null) {
+            scratch = new double[d * d];
+        } else {
+            java.util.Arrays.fill(scratch, 0.0);
+        }
+        block.addOuterProducts(blockMean, scratch);
+        combine(blockWeight, blockMean, scratch);
     }
 
     /** Adds {@code other} into this one and returns this. */
@@ -55,25 +63,30 @@ public final class FeatureCovariance implements Serializable {
         if (other.d != d) {
             throw new IllegalArgumentException("feature counts differ: " + d + " vs " + other.d);
         }
-        if (!(other.weightSum > 0)) {
-            return this;
+        combine(other.weightSum, other.mean, other.comoments);
+        return this;
+    }
+
+    /** The pairwise update with a part of weight V_b, mean m_b and co-moments S_b (upper triangle). */
+    private void combine(double otherWeight, double[] otherMean, double[] otherComoments) {
+        if (!(otherWeight > 0)) {
+            return;
         }
-        double total = weightSum + other.weightSum;
-        double cross = weightSum * other.weightSum / total;
+        double total = weightSum + otherWeight;
+        double cross = weightSum * otherWeight / total;
         double[] e = new double[d];
         for (int j = 0; j < d; j++) {
-            e[j] = other.mean[j] - mean[j];
+            e[j] = otherMean[j] - mean[j];
         }
         for (int j = 0; j < d; j++) {
             for (int l = j; l < d; l++) {
-                comoments[j * d + l] += other.comoments[j * d + l] + cross * e[j] * e[l];
+                comoments[j * d + l] += otherComoments[j * d + l] + cross * e[j] * e[l];
             }
         }
         for (int j = 0; j < d; j++) {
-            mean[j] += other.weightSum / total * e[j];
+            mean[j] += otherWeight / total * e[j];
         }
         weightSum = total;
-        return this;
     }
 
     public int numFeatures() {
