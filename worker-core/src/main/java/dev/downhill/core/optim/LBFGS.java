@@ -12,8 +12,8 @@ import dev.downhill.core.objective.DifferentiableFunction;
  * <p>Trial step: t = 1 once a pair is stored (the quasi-Newton step is already scaled by gamma). With no
  * pair (the first iteration, or after a reset) d = -grad f and the first trial is t = min(1, 1 / ||grad f||_1),
  * so that no coordinate moves by more than 1 on the first trial of a steep start; the line search
- * lengthens it when that is too short. When the caller knows the curvature at the start h ({@link #withFirstTrial}),
- * the first trial is t = 1/h instead: in whitened variables (Hessian about I, see {@code Whitening}) t = 1
+ * lengthens it when that is too short. When the caller knows the curvature at the start h
+ * ({@link #withFirstTrial}), the first trial is t = 1/h instead: in whitened variables (Hessian about I, see {@code Whitening}) t = 1
  * makes -t grad f the Newton step; in standardized ones t = 1/l''(0) is the Newton step for uncorrelated
  * features.
  *
@@ -99,7 +99,8 @@ public final class LBFGS implements Optimizer {
         if (r == null || !r.accepted()) {
             history.clear(state);
             direction(state, d);
-            r = lineSearch.search(f, x, state.value(), g, d, Double.isNaN(firstTrial) ? firstStep(g) : firstTrial, xNew, gNew);
+            double t0 = Double.isNaN(firstTrial) ? firstStep(g) : firstTrial;
+            r = lineSearch.search(f, x, state.value(), g, d, t0, xNew, gNew);
             state.addEvaluations(r.evaluations());
             if (!r.accepted()) {
                 return false;
