@@ -41,9 +41,10 @@ import org.apache.spark.sql.SparkSession;
  * <p>Per problem ({@link RaceProblem}): the rows are written as CSV and loaded by Downhill's own loader
  * ({@link TrainingDataLoader}); each Downhill run is {@code train} itself, {@link TrainCommand#train} with
  * default settings except {@code --optimizer} and {@code --max-iter}, and its iterates come from the run's
- * metrics.jsonl (objective, evaluations). Passes = evaluations (the moments and, when whitening, the
- * covariance come with the pass that fills the cache, as in train); seconds = from the call to the end of
- * the Spark job of that pass. Spark ml runs on a DataFrame made from the same cached blocks ({@link SparkMlRace}). Loading is not counted for either.
+ * metrics.jsonl (objective, evaluations). Passes = evaluations (the moments and, when whitening, the covariance come
+ * with the pass that fills the cache, as in train); seconds = from the call to the end of the Spark job of that pass.
+ * Spark ml runs on a DataFrame made from the same cached blocks ({@link SparkMlRace}). Loading is not counted for
+ * either.
  *
  * <p>f* is the lower of two independent tight solves: Newton's method with the exact Hessian
  * ({@link NewtonReference}, its own objective code) and Downhill's lbfgs with rel-tol 1e-14, f-tol 1e-15 and up to
@@ -320,7 +321,8 @@ final class OptimizerRace {
             out.println(line);
         }
         out.println("passes: distributed passes over the data (Downhill: evaluations of f; the moments and"
-                + " covariance for the change of variables come with the pass that fills the cache, not counted, like ml's caching;"
+                + " covariance for the change of variables come with the pass that fills the cache, not counted,"
+                + " like ml's caching;"
                 + " ml: its jobs, statistics pass included); s: seconds from the training call to the end of that"
                 + " pass; never: not within the run");
     }

@@ -21,10 +21,10 @@ import dev.downhill.core.model.LinearModel;
  * least-squares optimum. Nearly collinear features, which no diagonal scaling helps, are no harder than any.
  *
  * <p>Numerics: the covariance is taken about the mean (never E[x x^T] - m m^T, which cancels when |mean| >>
- * deviation); M is scaled to unit diagonal before the factorization (a feature with M_jj = 0, always constant
- * and unpenalized, keeps its own coordinate); the ridge starts at delta = 1e-13 (some 500 ulps of the unit
- * diagonal) and grows a hundredfold until the factor exists, at most 1e-2. The ridge only turns A^T M A = I
- * into A^T M A <= I: it changes the preconditioner, never the objective. Since l'' <= c (the loss's curvature bound) the Hessian is at most
+ * deviation); M is scaled to unit diagonal before the factorization (a feature with M_jj = 0, always constant and
+ * unpenalized, keeps its own coordinate); the ridge starts at delta = 1e-13 (some 500 ulps of the unit diagonal) and
+ * grows a hundredfold until the factor exists, at most 1e-2. The ridge only turns A^T M A = I into A^T M A <= I: it
+ * changes the preconditioner, never the objective. Since l'' <= c (the loss's curvature bound) the Hessian is at most
  * (c / c0) times that of the start, so the problem in u has gradient Lipschitz bound c / c0.
  *
  * <p>Cost: O(d^2) per output for each transform on the driver, and O(d^3) once for the factor.

@@ -9,13 +9,12 @@ import dev.downhill.core.objective.DifferentiableFunction;
  * a {@link WolfeLineSearch} (strong Wolfe, c1 = 1e-4, c2 = 0.9), whose curvature condition guarantees
  * s.y >= (1 - c2) |grad f(x_k) . s| > 0, so H stays positive definite.
  *
- * <p>Trial step: t = 1 once a pair is stored (the quasi-Newton step is already scaled by gamma). With no
- * pair (the first iteration, or after a reset) d = -grad f and the first trial is t = min(1, 1 / ||grad f||_1),
- * so that no coordinate moves by more than 1 on the first trial of a steep start; the line search
- * lengthens it when that is too short. When the caller knows the curvature at the start h
- * ({@link #withFirstTrial}), the first trial is t = 1/h instead: in whitened variables (Hessian about I, see {@code Whitening}) t = 1
- * makes -t grad f the Newton step; in standardized ones t = 1/l''(0) is the Newton step for uncorrelated
- * features.
+ * <p>Trial step: t = 1 once a pair is stored (the quasi-Newton step is already scaled by gamma). With no pair (the
+ * first iteration, or after a reset) d = -grad f and the first trial is t = min(1, 1 / ||grad f||_1), so that no
+ * coordinate moves by more than 1 on the first trial of a steep start; the line search lengthens it when that is too
+ * short. When the caller knows the curvature at the start h ({@link #withFirstTrial}), the first trial is t = 1/h
+ * instead: in whitened variables (Hessian about I, see {@code Whitening}) t = 1 makes -t grad f the Newton step; in
+ * standardized ones t = 1/l''(0) is the Newton step for uncorrelated features.
  *
  * <p>When the line search finds no decrease along the quasi-Newton direction (or that direction is not a
  * descent direction after rounding), the history is forgotten and the search is tried once more along
