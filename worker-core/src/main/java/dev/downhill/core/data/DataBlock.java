@@ -20,6 +20,8 @@ public abstract class DataBlock implements Serializable {
     protected final double[] labels;
     /** Instance weights, or null when every weight is 1. */
     protected final double[] weights;
+    /** Each row's stable identity (its key in the input, independent of partitioning), or null if unknown. */
+    private long[] rowKeys;
 
     protected DataBlock(int numRows, int numFeatures, double[] labels, double[] weights) {
         if (labels.length != numRows) {
@@ -72,6 +74,52 @@ public abstract class DataBlock implements Serializable {
      * a[aOffset + i aStride], row by row in order as {@link #axpy} adds them; rows with a_i = 0 are skipped.
      */
     public abstract void transposeMultiplyAdd(double[] a, int aOffset, int aStride, double[] g, int gOffset);
+
+    /**
+     * The block times a matrix's transpose (the first layer of a network): z[i * outputs + o] = x_i . w_o for
+     * every row i and output o, where w_o = w[wOffset + o d .. wOffset + (o + 1) d) (a row-major [outputs, d]
+     * weight matrix). No bias is added.
+     */
+    public void multiplyTransposed(double[] w, int wOffset, int outputs, double[] z) {
+        checkProduct(w.length, wOffset, z.length, 0, 1);
+        for (int i = 0; i < numRows; i++) {
+            for (int o = 0; o < outputs; o++) {
+                z[i * outputs + o] = dot(i, w, wOffset + o * numFeatures);
+            }
+        }
+    }
+
+    /**
+     * The weight gradient of {@link #multiplyTransposed}: g[gOffset + o d + j] += sum_i dz[i * outputs + o] x_{i,j},
+     * rows in order.
+     */
+    public void transposeMultiplyAddMatrix(double[] dz, int outputs, double[] g, int gOffset) {
+        for (int i = 0; i < numRows; i++) {
+            for (int o = 0; o < outputs; o++) {
+                double a = dz[i * outputs + o];
+                if (a != 0.0) {
+                    axpy(i, a, g, gOffset + o * numFeatures);
+                }
+            }
+        }
+    }
+
+    /** The row's key in the input (what seeds its dropout mask); the row's index in the block if none was set. */
+    public final long rowKey(int row) {
+        return rowKeys == null ? row : rowKeys[row];
+    }
+
+    public final boolean hasRowKeys() {
+        return rowKeys != null;
+    }
+
+    /** Sets every row's key (once, by the builder that packed the block). */
+    public final void setRowKeys(long[] keys) {
+        if (keys != null && keys.length != numRows) {
+            throw new IllegalArgumentException(keys.length + " row keys for " + numRows + " rows");
+        }
+        this.rowKeys = keys;
+    }
 
     /** Checks that z (or a) has rows entries at offset, offset + stride, ... and w (or g) d entries at wOffset. */
     protected final void checkProduct(int wLength, int wOffset, int zLength, int zOffset, int zStride) {

@@ -8,6 +8,10 @@ package dev.downhill.core.model;
 public class Activations {
     private final int numOutputs;
     private double[] outputs;
+    /** Set while training: dropout masks are drawn from (seed, iteration, row key); unset means inference. */
+    private boolean training;
+    private long seed;
+    private long iteration;
 
     public Activations(int numOutputs, int capacityRows) {
         this.numOutputs = numOutputs;
@@ -25,6 +29,30 @@ public class Activations {
     /** Outputs of row i, output k at outputs()[i * numOutputs + k]. */
     public double[] outputs() {
         return outputs;
+    }
+
+    /** Marks the next forward passes as training passes of iteration {@code iteration} (dropout on). */
+    public void training(long seed, long iteration) {
+        this.training = true;
+        this.seed = seed;
+        this.iteration = iteration;
+    }
+
+    /** Marks the next forward passes as inference (no dropout). */
+    public void inference() {
+        this.training = false;
+    }
+
+    public boolean isTraining() {
+        return training;
+    }
+
+    public long seed() {
+        return seed;
+    }
+
+    public long iteration() {
+        return iteration;
     }
 
     public int numOutputs() {

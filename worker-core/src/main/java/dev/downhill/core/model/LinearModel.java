@@ -32,6 +32,11 @@ public final class LinearModel implements Model {
     }
 
     @Override
+    public Architecture architecture() {
+        return Architecture.linear(numFeatures, numOutputs);
+    }
+
+    @Override
     public int numFeatures() {
         return numFeatures;
     }

@@ -2,6 +2,7 @@ package dev.downhill.core.model;
 
 import dev.downhill.core.data.DataBlock;
 import java.io.Serializable;
+import java.util.List;
 
 /**
  * A differentiable model: a flat parameter vector theta, a forward pass z = F(theta, x) over a block
@@ -12,6 +13,22 @@ import java.io.Serializable;
  * closure and safe to share between threads; per-task state lives in {@link Activations}.
  */
 public interface Model extends Serializable {
+
+    /** What this model is (family and shapes): what model files, checkpoints and every command read. */
+    Architecture architecture();
+
+    /** The named tensors of the flat parameter vector, in order (model files use these names). */
+    default List<ParameterTensor> tensors() {
+        return architecture().tensors();
+    }
+
+    /**
+     * The starting parameters, a function of the seed only (never of the cluster): zeros for a linear model,
+     * seeded random weights (and zero biases) for a network.
+     */
+    default double[] initialParameters(long seed) {
+        return new double[numParameters()];
+    }
 
     int numFeatures();
 
