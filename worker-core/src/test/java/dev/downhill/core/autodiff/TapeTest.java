@@ -363,7 +363,9 @@ class TapeTest {
     void linearModelThroughTheTapeEqualsLinearModelsGradient() {
         Random rnd = new Random(7);
         int d = 6;
-        Object[][] cases = {{new SquaredLoss(), 1, 0}, {new LogisticLoss(), 1, 2}, {new SoftmaxCrossEntropyLoss(4), 4, 4}};
+        Object[][] cases = {
+            {new SquaredLoss(), 1, 0}, {new LogisticLoss(), 1, 2}, {new SoftmaxCrossEntropyLoss(4), 4, 4},
+        };
         for (Object[] cs : cases) {
             Loss loss = (Loss) cs[0];
             int k = (Integer) cs[1];
