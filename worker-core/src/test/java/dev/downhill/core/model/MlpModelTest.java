@@ -180,4 +180,29 @@ class MlpModelTest {
         evaluator.accumulate(block, theta, acc);
         return acc.meanLoss();
     }
+
+    @Test
+    void modelSurvivesSerializationAsSparkShipsItInAClosure() throws Exception {
+        MlpModel model = mlp(5, new int[] {7, 3}, ActivationFunction.LEAKY_RELU, 2, 0.2);
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+            out.writeObject(model);
+        }
+        Model copy;
+        try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(
+                new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+            copy = (Model) in.readObject();
+        }
+        assertEquals(model.architecture(), copy.architecture());
+        Random rnd = new Random(13);
+        DataBlock block = TestData.sparse(6, 5, new double[6], null, TestData.randomMatrix(rnd, 6, 5, 0.5));
+        double[] theta = TestData.gaussianVector(rnd, model.numParameters(), 1.0);
+        Activations a = model.newActivations(6);
+        Activations b = copy.newActivations(6);
+        model.forward(theta, block, a);
+        copy.forward(theta, block, b);
+        assertArrayEquals(Arrays.copyOf(a.outputs(), 12), Arrays.copyOf(b.outputs(), 12), 0.0);
+        // Small to ship: shapes only, no parameters or scratch.
+        assertTrue(bytes.size() < 2000, bytes.size() + " bytes");
+    }
 }
