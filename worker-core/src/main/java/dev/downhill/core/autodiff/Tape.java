@@ -321,11 +321,10 @@ public final class Tape {
 
     /** The logistic function without overflow: exp is only taken of -|x|. */
     public static double sigmoid(double x) {
-        if (x >= 0.0) {
-            return 1.0 / (1.0 + Math.exp(-x));
-        }
-        double e = Math.exp(x);
-        return e / (1.0 + e);
+        // 1 / (1 + e) above zero and e / (1 + e) below, with e = exp(-|x|): one division whose numerator is
+        // chosen without a branch (signs of pre-activations are not predictable).
+        double e = Math.exp(-Math.abs(x));
+        return (x >= 0.0 ? 1.0 : e) / (1.0 + e);
     }
 
     /** x Phi(x), Phi the exact standard normal CDF. */
