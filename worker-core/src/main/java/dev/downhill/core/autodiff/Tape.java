@@ -49,9 +49,10 @@ import org.apache.commons.numbers.gamma.Erfc;
  * <p>Reuse: nodes and their buffers are pooled by position on the tape and kept for the next block (a
  * buffer grows to the largest block seen and never shrinks), so a steady stream of blocks allocates nothing.
  * Adjoints are written by the first contribution and added to by later ones, so no buffer is zero-filled.
- * Every loop runs in a fixed order, so results are the same bits on every run. Transcendental functions are
- * {@link Math}'s, as in the losses: the same bits on every run of one JVM on one kind of CPU, and within an
- * ulp of {@link StrictMath} elsewhere.
+ * Every loop runs in a fixed order, so results are the same bits on every run, whatever the partitioning or
+ * thread count. Transcendental functions are {@link Math}'s, as in the losses (and erfc's, which is pure Java
+ * over Math.exp): the same bits on every run of one JVM build on one kind of CPU; Math only promises an ulp of
+ * the exact value, so another JVM or CPU architecture may differ in the last bit.
  *
  * <p>One tape per task; not thread-safe.
  */
