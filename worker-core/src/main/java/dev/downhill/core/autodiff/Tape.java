@@ -274,8 +274,8 @@ public final class Tape {
         double[] out = n.value;
         int len = rows * x.cols;
         for (int i = 0; i < len; i++) {
-            double v = in[i];
-            out[i] = v > 0.0 ? v : 0.0;
+            // Math.max compiles without a branch (signs are unpredictable) and passes NaN on, as PyTorch does.
+            out[i] = Math.max(in[i], 0.0);
         }
         return n;
     }
@@ -292,7 +292,7 @@ public final class Tape {
         int len = rows * x.cols;
         for (int i = 0; i < len; i++) {
             double v = in[i];
-            out[i] = v > 0.0 ? v : slope * v;
+            out[i] = Math.max(v, 0.0) + slope * Math.min(v, 0.0);
         }
         return n;
     }

@@ -114,6 +114,12 @@ class TapeTest {
                 assertEquals(plainSoftplus, softplus[i], 4.5e-16 * plainSoftplus, "softplus(" + v + ")");
             }
         }
+        // NaN passes through every activation (as in PyTorch), so a diverging network shows a NaN loss.
+        tape.begin(1, new double[0]);
+        Node nan = tape.leaf(new double[] {Double.NaN}, 1, false);
+        for (ActivationFunction f : ActivationFunction.values()) {
+            assertTrue(Double.isNaN(tape.activation(nan, f, 0.01).value()[0]), f.toString());
+        }
         // Where the textbook forms fail: e^800 overflows, and log(1 + e^-30) keeps only ~3 digits of e^-30.
         assertEquals(1.0, Tape.sigmoid(800.0), 0.0);
         assertEquals(0.0, Tape.sigmoid(-800.0), 0.0);
