@@ -221,6 +221,28 @@ class ResumeTest {
         DownhillRuns.Run b = inProcess(rest);
         assertEquals(0, b.code(), b.all());
         assertTrue(b.out().contains("checkpoint-0000000005.ckpt"), b.out());
-        assertArrayEquals(Files.readAllBytes(straight.resolve("model.json")), Files.readAllBytes(out.resolve("model.json")));
+        for (String file : List.of("model.json", "model.safetensors")) {
+            assertArrayEquals(Files.readAllBytes(straight.resolve(file)), Files.readAllBytes(out.resolve(file)), file);
+        }
+    }
+
+    /**
+     * Networks: Adam on mini-batches with dropout (moments, step count, batch sequence and the masks, which are a
+     * function of (seed, iteration, row key)), and L-BFGS on the full batch from the seeded initialization. Stopped
+     * after 5 iterations and resumed, each ends with the bytes (model.json and model.safetensors) of its
+     * uninterrupted run; and the resumed run's saved objective is f's full pass at the saved parameters.
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {
+            "--model mlp --hidden 6,4 --activation tanh --dropout 0.25 --optimizer adam --step 0.01"
+                    + " --batch-fraction 0.25 --block-rows 40 --l2 1e-4 --seed 5 --max-iter 16",
+            "--model mlp --hidden 5 --activation gelu --optimizer lbfgs --l2 1e-3 --seed 6 --max-iter 14"})
+    void networksResumeToTheSameBytes(String rule) throws IOException {
+        statefulRulesResumeToTheSameBytes(rule);
+        String name = rule.replaceAll("[^a-z0-9]+", "-");
+        JsonNode doc = JSON.readTree(dir.resolve("resumed-" + name).resolve("model.json").toFile());
+        assertEquals("mlp", doc.get("architecture").get("type").asText());
+        assertEquals("model.safetensors", doc.get("parameters").asText());
+        assertTrue(Files.readString(dir.resolve("resumed-" + name).resolve("metrics.jsonl")).lines().count() >= 8);
     }
 }

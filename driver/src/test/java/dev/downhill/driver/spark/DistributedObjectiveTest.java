@@ -128,6 +128,109 @@ class DistributedObjectiveTest {
         }
     }
 
+    /**
+     * An MLP (dense weighted, sparse and dense blocks; with dropout on for the training passes): the distributed
+     * pass equals a local fold with the same order, each partition's blocks folded into one accumulator and the
+     * partials merged as {@link OrderedAggregation} merges them (in partition order, or by groups of fanIn), to the
+     * last bit. The fold order is the distributed one, so nothing may differ.
+     */
+    @ParameterizedTest(name = "mlp {0} over {1} partitions, fan-in {2}, dropout {3}")
+    @CsvSource({
+        "SOFTMAX, 1, 16, 0", "SOFTMAX, 2, 16, 0", "SOFTMAX, 7, 2, 0", "SOFTMAX, 2, 16, 0.3", "SOFTMAX, 7, 3, 0.3",
+        "LOGISTIC, 3, 16, 0.3", "LEAST_SQUARES, 2, 16, 0", "LEAST_SQUARES, 7, 2, 0.3",
+    })
+    void mlpDistributedEqualsTheSameFoldLocallyToTheBit(Objective objective, int partitions, int fanIn,
+                                                       double dropout) {
+        int k = objective == Objective.SOFTMAX ? 3 : 2;
+        List<DataBlock> blocks = blocks(objective, k, 17);
+        dev.downhill.core.model.Model model = dev.downhill.core.model.Architecture.mlp(6, new int[] {5, 4},
+                dev.downhill.core.model.ActivationFunction.TANH, 0.0, objective.numOutputs(k), dropout).build();
+        Loss loss = objective.loss(k);
+        double[] params = model.initialParameters(3);
+        JavaRDD<DataBlock> rdd = jsc.parallelize(blocks, partitions);
+        SparkDataLoss spark = new SparkDataLoss(jsc, rdd, model, loss, fanIn);
+        long seed = 9;
+        long iteration = 4;
+        // Dropout only in training passes: (seed, iteration, row key) draws the masks.
+        dev.downhill.core.objective.DataLoss pass = dropout > 0 ? spark.training(null, iteration, seed) : spark;
+        GradientAccumulator distributed = pass.evaluate(params, true);
+        GradientAccumulator distributedValue = pass.evaluate(params, false);
+
+        // The same fold here: partition contents as Spark holds them, one accumulator each, merged alike.
+        List<List<DataBlock>> parts = new ArrayList<>();
+        for (int i = 0; i < partitions; i++) {
+            parts.add(rdd.collectPartitions(new int[] {i})[0]);
+        }
+        boolean t = dropout > 0;
+        GradientAccumulator local = localFold(parts, model, loss, params, fanIn, t, seed, iteration, true);
+        GradientAccumulator localValue = localFold(parts, model, loss, params, fanIn, t, seed, iteration, false);
+        assertEquals(130, distributed.rowCount());
+        assertEquals(Double.doubleToLongBits(local.meanLoss()), Double.doubleToLongBits(distributed.meanLoss()));
+        assertEquals(Double.doubleToLongBits(localValue.meanLoss()),
+                Double.doubleToLongBits(distributedValue.meanLoss()));
+        double[] gd = new double[model.numParameters()];
+        double[] gl = new double[model.numParameters()];
+        distributed.meanGradient(gd);
+        local.meanGradient(gl);
+        assertArrayEquals(gl, gd, "every gradient entry, bit for bit");
+        // And a plain fold over all blocks in order, whatever the grouping, agrees to rounding.
+        dev.downhill.core.objective.LossEvaluator plain = new dev.downhill.core.objective.LossEvaluator(model, loss);
+        if (dropout > 0) {
+            plain.training(seed, iteration);
+        }
+        GradientAccumulator all = new GradientAccumulator(model.numParameters());
+        for (DataBlock b : blocks) {
+            plain.accumulate(b, params, all);
+        }
+        double[] ga = new double[model.numParameters()];
+        all.meanGradient(ga);
+        for (int j = 0; j < ga.length; j++) {
+            assertEquals(ga[j], gd[j], 1e-12 * (1 + Math.abs(ga[j])), "gradient entry " + j);
+        }
+        // Dropout changes the function: the training pass is not the inference pass.
+        if (dropout > 0) {
+            assertTrue(spark.evaluate(params, false).meanLoss() != distributed.meanLoss());
+        }
+    }
+
+    /** Folds each partition into its own accumulator, then merges them in OrderedAggregation's order. */
+    private static GradientAccumulator localFold(List<List<DataBlock>> parts, dev.downhill.core.model.Model model,
+                                                 Loss loss, double[] params, int fanIn, boolean training,
+                                                 long seed, long iteration, boolean gradient) {
+        List<GradientAccumulator> partials = new ArrayList<>();
+        for (List<DataBlock> part : parts) {
+            dev.downhill.core.objective.LossEvaluator e = new dev.downhill.core.objective.LossEvaluator(model, loss);
+            if (training) {
+                e.training(seed, iteration);
+            }
+            GradientAccumulator acc = new GradientAccumulator(model.numParameters());
+            for (DataBlock b : part) {
+                if (gradient) {
+                    e.accumulate(b, params, acc);
+                } else {
+                    e.accumulateValue(b, params, acc);
+                }
+            }
+            partials.add(acc);
+        }
+        List<GradientAccumulator> level = partials;
+        if (parts.size() > fanIn) { // groups of fanIn partials by id, then the groups in order
+            level = new ArrayList<>();
+            for (int g = 0; g * fanIn < partials.size(); g++) {
+                GradientAccumulator acc = partials.get(g * fanIn);
+                for (int i = g * fanIn + 1; i < Math.min(partials.size(), (g + 1) * fanIn); i++) {
+                    acc = acc.merge(partials.get(i));
+                }
+                level.add(acc);
+            }
+        }
+        GradientAccumulator acc = level.get(0);
+        for (int i = 1; i < level.size(); i++) {
+            acc = acc.merge(level.get(i));
+        }
+        return acc;
+    }
+
     /** float32 blocks (dense weighted, sparse, dense): distributed equals local on both aggregation shapes. */
     @ParameterizedTest(name = "float32 features over {0} partitions, fan-in {1}")
     @CsvSource({"1, 16", "2, 16", "7, 16", "7, 2"})
