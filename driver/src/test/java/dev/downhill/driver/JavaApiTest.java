@@ -140,6 +140,74 @@ class JavaApiTest {
         assertEquals(m.predict(Vectors.dense(0.3, -1, 2)), loaded.predict(Vectors.dense(0.3, -1, 2)));
     }
 
+    /**
+     * A network through the Java API on a DataFrame: the same bits however the DataFrame is partitioned (rows keyed
+     * by content, dropout masks by row key); transform's probabilities, predict and probabilities equal the
+     * reference rebuilt from the saved model.json and model.safetensors, and the command line's predict on the
+     * saved folder; the saved objective is f at the saved parameters; save and load round-trip the parameters.
+     */
+    @Test
+    void aNetworkTrainsOnADataFramePredictsAsTheReferenceAndRoundTrips() throws Exception {
+        TestData t = TestData.multiclass(240, 3, 3, 41);
+        Dataset<Row> data = frame(t);
+        java.util.function.Supplier<Downhill.Builder> mlp = () -> Downhill.builder().objective("softmax")
+                .model("mlp").hidden(6, 4).activation("tanh").dropout(0.1).l2(1e-3).step(0.02).maxIter(40)
+                .blockRows(32).batchFraction(0.5).partitions(3).quiet();
+        DownhillModel m = mlp.get().build().train(data.coalesce(1));
+        DownhillModel other = mlp.get().build().train(data.repartition(4));
+        assertArrayEquals(m.trainingResult().parameters, other.trainingResult().parameters);
+        assertEquals("mlp 3 -> 6 -> 4 -> 3 (tanh, dropout 0.1)", m.architecture().describe());
+        assertEquals(6 * 3, m.parameters("layers.0.weight").length);
+
+        Path saved = dir.resolve("mlp");
+        m.save(saved.toString());
+        NetworkTrainingTest.Reference reference = new NetworkTrainingTest.Reference(saved);
+        assertEquals(reference.objective(t), m.objectiveValue(), 1e-9 * reference.objective(t),
+                "the saved objective is f (no dropout) at the saved parameters");
+        List<Row> scored = m.transform(data).select("features", "probability", "prediction").collectAsList();
+        assertEquals(t.rows(), scored.size());
+        for (Row r : scored) {
+            double[] x = ((Vector) r.get(0)).toArray();
+            double[] p = reference.scores(x);
+            assertArrayEquals(p, ((Vector) r.get(1)).toArray(), 1e-12);
+            assertArrayEquals(p, m.probabilities(Vectors.dense(x)), 1e-12);
+            int best = 0;
+            for (int k = 1; k < p.length; k++) {
+                best = p[k] > p[best] ? k : best;
+            }
+            assertEquals(m.classLabels()[best], r.getDouble(2));
+            assertEquals(r.getDouble(2), m.predict(Vectors.dense(x)));
+        }
+
+        // The command line's predict on the folder save wrote: the same probabilities, row by row.
+        Path libsvm = t.writeLibsvm(dir.resolve("mlp-data/data.libsvm"), 0.0);
+        Path predictions = dir.resolve("mlp-predictions");
+        BadInputHarness.Run p = run(List.of("predict", "--model", saved.toString(), "--input", libsvm.toString(),
+                "--output", predictions.toString(), "--master", "local[2]"));
+        assertEquals(0, p.code(), p.describe());
+        List<String> lines = new ArrayList<>();
+        try (var files = Files.list(predictions)) {
+            for (Path f : files.filter(f -> f.getFileName().toString().startsWith("part-")).sorted().toList()) {
+                List<String> part = Files.readAllLines(f);
+                lines.addAll(part.subList(1, part.size()));
+            }
+        }
+        assertEquals(t.rows(), lines.size());
+        for (int i = 0; i < t.rows(); i++) {
+            String[] cols = lines.get(i).split(",");
+            double[] expected = m.probabilities(Vectors.dense(t.x[i]));
+            for (int k = 0; k < 3; k++) {
+                assertEquals(expected[k], Double.parseDouble(cols[2 + k]), 1e-12, "row " + i);
+            }
+        }
+
+        DownhillModel loaded = DownhillModel.load(saved.toString());
+        assertArrayEquals(m.trainingResult().parameters, loaded.trainingResult().parameters);
+        assertEquals(m.architecture(), loaded.architecture());
+        assertEquals(m.transform(data).select("probability").collectAsList(),
+                loaded.transform(data).select("probability").collectAsList());
+    }
+
     @Test
     void numericColumnsHingeAndLeastSquares() throws Exception {
         TestData t = TestData.regression(150, 2, 3);

@@ -237,6 +237,90 @@ class SparkMlStageTest {
     }
 
     /**
+     * Networks as Spark ML stages: DownhillClassifier.setHiddenLayers in a Pipeline after VectorAssembler gives
+     * rawPrediction [-z, z], probability [1 - p, p] and prediction as the reference rebuilt from the stage's saved
+     * PATH/data (model.json and model.safetensors) computes them, and as the command line's predict on that folder;
+     * the saved pipeline loads with the same parameters and the same predictions.
+     */
+    @Test
+    void aNetworkClassifierInAPipelinePredictsAsTheReferenceAndRoundTrips() throws Exception {
+        TestData t = TestData.binary(300, 3, 29);
+        Dataset<Row> data = columns(t);
+        DownhillClassifier classifier = new DownhillClassifier().setHiddenLayers(5).setActivation("sigmoid")
+                .setRegParam(1e-3).setMaxIter(40).setNumPartitions(2);
+        PipelineModel fitted = new Pipeline().setStages(new PipelineStage[] {assembler(3), classifier}).fit(data);
+        DownhillClassificationModel model = (DownhillClassificationModel) fitted.stages()[1];
+        assertEquals("mlp 3 -> 5 -> 1 (sigmoid)", model.trainingResult().architecture.describe());
+        assertEquals(3 * 5 + 5 + 5 + 1, model.trainingResult().parameters.length);
+
+        Path stage = dir.resolve("mlp-stage");
+        model.write().overwrite().save(stage.toString());
+        NetworkTrainingTest.Reference reference = new NetworkTrainingTest.Reference(stage.resolve("data"));
+        List<Row> scored = fitted.transform(data).select("features", "rawPrediction", "probability", "prediction")
+                .collectAsList();
+        assertEquals(t.rows(), scored.size());
+        for (Row r : scored) {
+            double[] x = ((Vector) r.get(0)).toArray();
+            double z = reference.outputs(x)[0];
+            double p = reference.scores(x)[0];
+            assertArrayEquals(new double[] {-z, z}, ((Vector) r.get(1)).toArray(), 1e-12);
+            assertArrayEquals(new double[] {1 - p, p}, ((Vector) r.get(2)).toArray(), 1e-12);
+            assertEquals(p > 0.5 ? 1.0 : 0.0, r.getDouble(3));
+        }
+
+        // The command line's predict on the stage's data folder: the same probabilities, row by row.
+        Path libsvm = t.writeLibsvm(dir.resolve("mlp-stage-data/data.libsvm"), 0.0);
+        Path out = dir.resolve("mlp-stage-predictions");
+        BadInputHarness.Run predict = run(List.of("predict", "--model", stage.resolve("data").toString(), "--input",
+                libsvm.toString(), "--output", out.toString(), "--master", "local[2]"));
+        assertEquals(0, predict.code(), predict.describe());
+        List<String> lines = new ArrayList<>();
+        try (var files = java.nio.file.Files.list(out)) {
+            for (Path f : files.filter(f -> f.getFileName().toString().startsWith("part-")).sorted().toList()) {
+                List<String> part = java.nio.file.Files.readAllLines(f);
+                lines.addAll(part.subList(1, part.size()));
+            }
+        }
+        assertEquals(t.rows(), lines.size());
+        for (int i = 0; i < t.rows(); i++) {
+            assertEquals(reference.scores(t.x[i])[0], Double.parseDouble(lines.get(i).split(",")[2]), 1e-12);
+        }
+
+        String saved = dir.resolve("mlp-pipeline").toString();
+        fitted.write().overwrite().save(saved);
+        PipelineModel loaded = PipelineModel.load(saved);
+        DownhillClassificationModel loadedModel = (DownhillClassificationModel) loaded.stages()[1];
+        assertArrayEquals(model.trainingResult().parameters, loadedModel.trainingResult().parameters);
+        assertEquals(model.trainingResult().architecture, loadedModel.trainingResult().architecture);
+        assertEquals(fitted.transform(data).select("rawPrediction", "probability", "prediction").collectAsList(),
+                loaded.transform(data).select("rawPrediction", "probability", "prediction").collectAsList());
+    }
+
+    /** DownhillRegressor with hidden layers: a regression network, which Spark ML does not have. */
+    @Test
+    void aNetworkRegressorInAPipelinePredictsAsTheReferenceAndRoundTrips() throws Exception {
+        TestData t = TestData.regression(200, 3, 31);
+        DownhillRegressor regressor = new DownhillRegressor().setHiddenLayers(4, 3).setActivation("tanh")
+                .setMaxIter(30).setNumPartitions(2);
+        PipelineModel fitted = new Pipeline().setStages(new PipelineStage[] {assembler(3), regressor})
+                .fit(columns(t));
+        DownhillRegressionModel model = (DownhillRegressionModel) fitted.stages()[1];
+        assertEquals("mlp 3 -> 4 -> 3 -> 1 (tanh)", model.trainingResult().architecture.describe());
+        Path stage = dir.resolve("mlp-regressor");
+        model.write().overwrite().save(stage.toString());
+        NetworkTrainingTest.Reference reference = new NetworkTrainingTest.Reference(stage.resolve("data"));
+        assertEquals(reference.objective(t), model.trainingResult().objectiveValue,
+                1e-9 * reference.objective(t));
+        for (Row r : fitted.transform(columns(t)).select("features", "prediction").collectAsList()) {
+            double[] x = ((Vector) r.get(0)).toArray();
+            assertEquals(reference.outputs(x)[0], r.getDouble(1), 1e-12 * (1 + Math.abs(r.getDouble(1))));
+        }
+        DownhillRegressionModel loaded = DownhillRegressionModel.load(stage.toString());
+        assertArrayEquals(model.trainingResult().parameters, loaded.trainingResult().parameters);
+        assertEquals(model.trainingResult().architecture, loaded.trainingResult().architecture);
+    }
+
+    /**
      * The minimizer of (1/(2N)) sum (w.x_i + b - y_i)^2 + (lambda/2)||w||^2: the normal equations
      * [(1/N) X'X + lambda I, (1/N) X'1; (1/N) 1'X, 1] [w; b] = [(1/N) X'y; mean y], by Gaussian elimination.
      */
