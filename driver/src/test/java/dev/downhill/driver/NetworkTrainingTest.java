@@ -29,14 +29,14 @@ import org.junit.jupiter.api.io.TempDir;
  * stationary point after L-BFGS (central differences of the reference objective), predict's scores to 1e-9; and
  * the same bytes on one and two cores for an Adam mini-batch run with dropout.
  */
-class NetworkTrainingTest {
+public class NetworkTrainingTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     static Path dir;
 
     /** A network rebuilt from model.json and model.safetensors alone. */
-    static final class Reference {
+    public static final class Reference {
         final String objective;
         final String activation;
         final double slope;
@@ -45,7 +45,7 @@ class NetworkTrainingTest {
         final List<double[]> weights = new ArrayList<>();
         final List<double[]> biases = new ArrayList<>();
 
-        Reference(Path model) throws IOException {
+        public Reference(Path model) throws IOException {
             JsonNode doc = JSON.readTree(model.resolve("model.json").toFile());
             JsonNode a = doc.get("architecture");
             objective = doc.get("objective").asText();
@@ -80,7 +80,7 @@ class NetworkTrainingTest {
             }
         }
 
-        double[] outputs(double[] x) {
+        public double[] outputs(double[] x) {
             double[] h = x;
             for (int l = 0; l < weights.size(); l++) {
                 int in = sizes[l];
@@ -99,7 +99,7 @@ class NetworkTrainingTest {
         }
 
         /** logistic: [p(1)]; softmax: p; least squares: [value]. */
-        double[] scores(double[] x) {
+        public double[] scores(double[] x) {
             double[] z = outputs(x);
             if (objective.equals("logistic")) {
                 return new double[] {1 / (1 + Math.exp(-z[0]))};
@@ -147,7 +147,7 @@ class NetworkTrainingTest {
         }
 
         /** f = mean loss + (l2/2) sum of squared weights (never biases). */
-        double objective(TestData t) {
+        public double objective(TestData t) {
             double s = 0;
             for (int i = 0; i < t.rows(); i++) {
                 s += loss(t.x[i], t.y[i]);

@@ -150,6 +150,51 @@ class ParquetInputTest {
         assertEquals(a.get("objectiveValue").asDouble(), b.get("objectiveValue").asDouble(), 1e-14);
     }
 
+    /**
+     * A network from Parquet: with one partition the same model.json and model.safetensors bytes as from LIBSVM
+     * (no dropout: the blocks and batches are the same, only the row keys differ); with dropout, whose masks come
+     * from the row keys, a vector column and numeric columns (the same keys) give the same bytes on 3 partitions.
+     */
+    @Test
+    void parquetTrainsTheNetworkLibsvmTrains() throws Exception {
+        TestData t = TestData.multiclass(300, 4, 3, 27);
+        Path libsvm = t.writeLibsvm(dir.resolve("mlp/data.libsvm"), 0.0);
+        Path dense = writeVectors(t, dir.resolve("mlp/dense"), false);
+        Path columns = writeColumns(t, dir.resolve("mlp/columns"));
+        List<String> net = List.of("--model", "mlp", "--hidden", "5", "--activation", "tanh", "--max-iter", "20",
+                "--step", "0.01", "--block-rows", "50", "--batch-fraction", "0.5", "--progress-every", "1000");
+        java.util.function.BiFunction<Path, List<String>, Path> trainNet = (in, extra) -> {
+            Path out = dir.resolve("mlp/m-" + in.getFileName() + "-" + String.join("", extra).hashCode());
+            List<String> args = new ArrayList<>(net);
+            args.addAll(extra);
+            if (in.equals(columns)) {
+                args.addAll(List.of("--label-column", "y", "--feature-columns", featureList(4)));
+            }
+            Run r = run(train(in, "softmax", out, args));
+            assertSuccess(r, out);
+            return out;
+        };
+        Path fromLibsvm = trainNet.apply(libsvm, List.of("--partitions", "1"));
+        Path fromParquet = trainNet.apply(dense, List.of("--partitions", "1"));
+        for (String file : List.of("model.json", "model.safetensors")) {
+            assertEquals(java.util.Arrays.toString(Files.readAllBytes(fromLibsvm.resolve(file))),
+                    java.util.Arrays.toString(Files.readAllBytes(fromParquet.resolve(file))), file);
+        }
+        assertEquals("mlp", JSON.readTree(fromParquet.resolve("model.json").toFile()).get("architecture")
+                .get("type").asText());
+
+        List<String> dropout = List.of("--partitions", "3", "--dropout", "0.2");
+        Path a = trainNet.apply(dense, dropout);
+        Path b = trainNet.apply(columns, dropout);
+        for (String file : List.of("model.json", "model.safetensors")) {
+            assertEquals(java.util.Arrays.toString(Files.readAllBytes(a.resolve(file))),
+                    java.util.Arrays.toString(Files.readAllBytes(b.resolve(file))), file);
+        }
+        NetworkTrainingTest.Reference ref = new NetworkTrainingTest.Reference(a);
+        assertEquals(ref.objective(t), JSON.readTree(a.resolve("model.json").toFile()).get("objectiveValue")
+                .asDouble(), 1e-9 * ref.objective(t), "f at the saved parameters, from Parquet rows");
+    }
+
     @Test
     void weightAndLabelColumnsByNameOrPosition() throws Exception {
         TestData t = TestData.regression(200, 3, 5);

@@ -134,4 +134,54 @@ class HdfsTest {
         assertArrayEquals(uninterrupted, read("/runs/damaged/model.json"));
     }
 
+    /**
+     * A network with its data, model.json, model.safetensors and checkpoints on HDFS: resumed there to the bytes of
+     * the uninterrupted run, and predict reads the model (its safetensors through Hadoop's FileSystem) from HDFS,
+     * scoring as the reference rebuilt from the same files does.
+     */
+    @Test
+    void aNetworkTrainsResumesAndPredictsOnHdfs() throws IOException {
+        String[] mlp = {"--model", "mlp", "--hidden", "4", "--activation", "relu", "--optimizer", "adam", "--step",
+            "0.01", "--dropout", "0.1", "--batch-fraction", "0.5", "--block-rows", "100", "--checkpoint-every", "3"};
+        List<String> whole = train(input, root + "/runs/mlp-whole", mlp);
+        whole.addAll(List.of("--max-iter", "8"));
+        DownhillRuns.Run a = inProcess(whole);
+        assertEquals(0, a.code(), a.all());
+        List<String> first = train(input, root + "/runs/mlp-resumed", mlp);
+        first.addAll(List.of("--max-iter", "4"));
+        assertEquals(0, inProcess(first).code());
+        List<String> rest = train(input, root + "/runs/mlp-resumed", mlp);
+        rest.addAll(List.of("--max-iter", "8", "--resume"));
+        DownhillRuns.Run b = inProcess(rest);
+        assertEquals(0, b.code(), b.all());
+        assertTrue(b.out().contains("checkpoint-0000000004.ckpt (iteration 4"), b.out());
+        for (String file : List.of("model.json", "model.safetensors")) {
+            assertArrayEquals(read("/runs/mlp-whole/" + file), read("/runs/mlp-resumed/" + file), file);
+        }
+
+        Path predictions = dir.resolve("mlp-predictions");
+        DownhillRuns.Run p = inProcess(List.of("predict", "--model", root + "/runs/mlp-whole", "--input", input,
+                "--output", predictions.toString(), "--master", "local[2]"));
+        assertEquals(0, p.code(), p.all());
+        Path local = dir.resolve("mlp-model");
+        java.nio.file.Files.createDirectories(local);
+        for (String file : List.of("model.json", "model.safetensors")) {
+            java.nio.file.Files.write(local.resolve(file), read("/runs/mlp-whole/" + file));
+        }
+        dev.downhill.driver.NetworkTrainingTest.Reference ref = new dev.downhill.driver.NetworkTrainingTest.Reference(
+                local);
+        TestData t = TestData.binary(800, 5, 52);
+        List<String> lines = new java.util.ArrayList<>();
+        try (var files = java.nio.file.Files.list(predictions)) {
+            for (Path f : files.filter(f -> f.getFileName().toString().startsWith("part-")).sorted().toList()) {
+                List<String> part = java.nio.file.Files.readAllLines(f);
+                lines.addAll(part.subList(1, part.size()));
+            }
+        }
+        assertEquals(t.rows(), lines.size());
+        for (int i = 0; i < t.rows(); i++) {
+            assertEquals(ref.scores(t.x[i])[0], Double.parseDouble(lines.get(i).split(",")[2]), 1e-12, "row " + i);
+        }
+    }
+
 }
