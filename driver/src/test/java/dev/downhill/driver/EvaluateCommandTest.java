@@ -275,6 +275,62 @@ class EvaluateCommandTest {
         assertFalse(r.has("confusionMatrix"));
     }
 
+    /**
+     * evaluate on networks: accuracy and log-loss of a softmax MLP (labels 1..3), and RMSE, MAE and R^2 of a
+     * regression MLP read from CSV, equal those computed by hand from the reference network rebuilt from
+     * model.json and model.safetensors.
+     */
+    @Test
+    void networksAreEvaluatedAsTheReferenceScoresThem() throws Exception {
+        TestData t = TestData.multiclass(300, 4, 3, 33);
+        Path input = t.writeLibsvm(dir.resolve("mlp/data.libsvm"), 1.0);
+        JsonNode report = trainAndEvaluate(input, "softmax", "mlp-softmax", "--model", "mlp", "--hidden", "6",
+                "--activation", "gelu", "--max-iter", "30", "--step", "0.02");
+        NetworkTrainingTest.Reference m = new NetworkTrainingTest.Reference(dir.resolve("mlp-softmax"));
+        double correct = 0;
+        double logLoss = 0;
+        for (int i = 0; i < t.rows(); i++) {
+            double[] p = m.scores(t.x[i]);
+            int best = 0;
+            for (int k = 1; k < p.length; k++) {
+                best = p[k] > p[best] ? k : best;
+            }
+            int y = (int) t.y[i]; // class index; the file's label is y + 1
+            correct += best == y ? 1 : 0;
+            logLoss -= Math.log(p[y]);
+        }
+        assertEquals(correct / t.rows(), metric(report, "accuracy"), TOL);
+        assertEquals(logLoss / t.rows(), metric(report, "logLoss"), TOL);
+        assertTrue(correct / t.rows() > 0.5, "a network that learned something: " + correct / t.rows());
+
+        TestData r = TestData.regression(250, 3, 34);
+        Path csv = r.writeCsv(dir.resolve("mlp-reg/data.csv"));
+        Path model = dir.resolve("mlp-ls");
+        Run tr = run(train(csv, "least-squares", model, "--model", "mlp", "--hidden", "5", "--activation",
+                "softplus", "--max-iter", "30", "--step", "0.02"));
+        assertEquals(0, tr.code(), tr.err());
+        Run e = run(evaluate(model, csv));
+        assertEquals(0, e.code(), e.err());
+        JsonNode reg = JSON.readTree(model.resolve("evaluation.json").toFile());
+        NetworkTrainingTest.Reference ref = new NetworkTrainingTest.Reference(model);
+        double sq = 0;
+        double abs = 0;
+        double mean = 0;
+        for (int i = 0; i < r.rows(); i++) {
+            mean += r.y[i] / r.rows();
+        }
+        double total = 0;
+        for (int i = 0; i < r.rows(); i++) {
+            double d = ref.outputs(r.x[i])[0] - r.y[i];
+            sq += d * d;
+            abs += Math.abs(d);
+            total += (r.y[i] - mean) * (r.y[i] - mean);
+        }
+        assertEquals(Math.sqrt(sq / r.rows()), metric(reg, "rmse"), TOL);
+        assertEquals(abs / r.rows(), metric(reg, "mae"), TOL);
+        assertEquals(1 - sq / total, metric(reg, "r2"), TOL);
+    }
+
     @Test
     void instanceWeightsWeighEveryMetricAsSparkMlWeighsThem() throws Exception {
         Data data = tiedBinary(300, 27);

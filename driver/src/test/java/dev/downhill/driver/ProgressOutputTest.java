@@ -55,4 +55,43 @@ class ProgressOutputTest {
         // The bar is closed before the closing lines, which start lines of their own.
         assertTrue(bar.contains("\nstopped after 40 iterations"), bar);
     }
+
+    /**
+     * A network run with a validation split reports as a linear one does: a progress line per iteration with the
+     * validation loss and accuracy, one metrics.jsonl record per iteration, report.html naming the architecture and
+     * its parameter count, and loss.png a readable image.
+     */
+    @Test
+    void aNetworkRunWritesProgressMetricsReportAndPlot() throws Exception {
+        Path input = TestData.multiclass(300, 3, 3, 8).writeLibsvm(dir.resolve("multi.libsvm"), 0.0);
+        Path output = dir.resolve("mlp");
+        Run r = run(train(input, "softmax", output, "--model", "mlp", "--hidden", "5", "--activation", "relu",
+                "--dropout", "0.1", "--max-iter", "12", "--tol", "0", "--step", "0.02", "--validation-fraction",
+                "0.2", "--patience", "100", "--progress-every", "1"));
+        assertSuccess(r, output);
+        String out = r.out().replace(System.lineSeparator(), "\n");
+        assertEquals("", controlCharacters(out), out);
+        assertTrue(out.contains("model: mlp 3 -> 5 -> 3 (relu, dropout 0.1), 38 parameters"), out);
+        for (int i = 1; i <= 12; i++) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("iteration +" + i + "/12 +objective [^\n]*"
+                    + "validation loss [0-9.e+-]+ accuracy [0-9.]+").matcher(out);
+            assertTrue(m.find(), "progress line of iteration " + i + ":\n" + out);
+        }
+        java.util.List<String> metrics = java.nio.file.Files.readAllLines(output.resolve("metrics.jsonl"));
+        assertEquals(12, metrics.size());
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        for (int i = 0; i < 12; i++) {
+            com.fasterxml.jackson.databind.JsonNode rec = json.readTree(metrics.get(i));
+            assertEquals(i + 1, rec.get("iteration").asInt());
+            assertTrue(Double.isFinite(rec.get("objective").asDouble()), metrics.get(i));
+            assertTrue(rec.get("validationLoss").asDouble() > 0, metrics.get(i));
+            assertTrue(rec.has("validationAccuracy"), metrics.get(i));
+        }
+        String html = java.nio.file.Files.readString(output.resolve("report.html"));
+        assertTrue(html.contains("mlp 3 -&gt; 5 -&gt; 3 (relu, dropout 0.1) (38 parameters)")
+                || html.contains("mlp 3 -> 5 -> 3 (relu, dropout 0.1) (38 parameters)"), html);
+        assertTrue(html.contains("loss.png"), html);
+        java.awt.image.BufferedImage png = javax.imageio.ImageIO.read(output.resolve("loss.png").toFile());
+        assertTrue(png != null && png.getWidth() > 100 && png.getHeight() > 100, "loss.png is an image");
+    }
 }
