@@ -152,6 +152,10 @@ public final class Downhill {
                 err.println("downhill: error: " + c.getMessage());
                 return ExitCode.DIVERGED;
             }
+            if (c instanceof SettingsException) { // a setting only checkable once the data is read
+                err.println("downhill: error: " + c.getMessage());
+                return ExitCode.BAD_SETTINGS;
+            }
             if (c instanceof ResumeRefusedException) {
                 err.println("downhill: error: " + c.getMessage());
                 return ExitCode.REFUSED_RESUME;

@@ -68,7 +68,7 @@ public final class TrainingDataLoader {
     static final long COVARIANCE_COLLECT_BYTES = 64L << 20;
 
     /** Bytes of driver heap a model parameter costs: the iterate, gradient, broadcast and partials merged. */
-    static final long DRIVER_BYTES_PER_PARAMETER = 8L * (8 + 16);
+    public static final long DRIVER_BYTES_PER_PARAMETER = 8L * (8 + 16);
 
     /** Default partitions: one per 32 MiB of input, at least 2. */
     static final long BYTES_PER_PARTITION = 32L << 20;

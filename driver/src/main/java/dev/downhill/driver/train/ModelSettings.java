@@ -59,8 +59,9 @@ public final class ModelSettings {
             }
             return;
         }
-        hidden(s);
+        int[] widths = hidden(s);
         activation(s);
+        checkHiddenFits(widths, Runtime.getRuntime().maxMemory());
         if (objective == Objective.HINGE) {
             throw new SettingsException("--model mlp trains softmax, logistic and least-squares; hinge is for"
                     + " linear models.");
@@ -123,8 +124,110 @@ public final class ModelSettings {
         if (!isNetwork(s)) {
             return Architecture.linear(numFeatures, numOutputs);
         }
-        return Architecture.mlp(numFeatures, hidden(s), activation(s), s.getDouble("negative-slope"), numOutputs,
-                s.getDouble("dropout"));
+        try {
+            return Architecture.mlp(numFeatures, hidden(s), activation(s), s.getDouble("negative-slope"),
+                    numOutputs, s.getDouble("dropout"));
+        } catch (IllegalArgumentException e) { // too many parameters for one array, with the data's d
+            throw new SettingsException("--hidden " + s.get("hidden") + " with " + numFeatures + " features and "
+                    + numOutputs + " output(s): " + e.getMessage() + ". Use narrower --hidden layers.");
+        }
+    }
+
+    /**
+     * Bytes of a task's tape per row of a block and unit of a layer: value and adjoint of the affine, activation
+     * and dropout nodes, and the dropout mask (MlpModel's forward pass records them for backward).
+     */
+    static final long TAPE_BYTES_PER_ROW_UNIT = 8L * 7;
+    /** Heap Spark keeps for itself in every executor (its "reserved memory"). */
+    static final long SPARK_RESERVED_BYTES = 300L << 20;
+
+    /**
+     * Before Spark starts: the parameters that --hidden alone implies (the layers between hidden units, the hidden
+     * biases and one output, so a lower bound whatever the data) must fit one array and this driver's heap.
+     */
+    static void checkHiddenFits(int[] hidden, long driverHeap) {
+        long parameters = hidden[0];
+        for (int i = 1; i < hidden.length; i++) {
+            parameters += (hidden[i - 1] + 1L) * hidden[i];
+        }
+        parameters += hidden[hidden.length - 1] + 1L;
+        String text = Arrays.stream(hidden).mapToObj(String::valueOf).collect(java.util.stream.Collectors.joining(","));
+        if (parameters > Integer.MAX_VALUE - 8) {
+            throw new SettingsException(String.format(java.util.Locale.ROOT, "--hidden %s makes at least %d"
+                    + " parameters, more than one array can hold (2^31). Use narrower --hidden layers.", text,
+                    parameters));
+        }
+        if (parameters * dev.downhill.driver.io.TrainingDataLoader.DRIVER_BYTES_PER_PARAMETER > driverHeap) {
+            throw new SettingsException(String.format(java.util.Locale.ROOT, "--hidden %s makes at least %d"
+                    + " parameters, about %.1f GiB of driver memory (the iterate, gradients and optimizer state),"
+                    + " more than this driver's %.1f GiB heap. Use narrower --hidden layers or give the driver more"
+                    + " memory (--driver-memory).", text, parameters, gib(parameters
+                    * dev.downhill.driver.io.TrainingDataLoader.DRIVER_BYTES_PER_PARAMETER), gib(driverHeap)));
+        }
+    }
+
+    /**
+     * Once the data is read: a network's parameters must fit the driver (as a linear model's must), and each
+     * executor must hold the broadcast parameters once plus, for each of its concurrent tasks, a gradient and the
+     * tape of one block: (rows per block) x (units of every layer) x {@link #TAPE_BYTES_PER_ROW_UNIT}. The
+     * executors' heap is the driver's in local mode, else spark.executor.memory less Spark's reserve; refused only
+     * when certainly too large (a task count not known is taken as 1).
+     */
+    public static void checkFits(Architecture a, Settings s, long rows, org.apache.spark.SparkConf conf) {
+        if (a.type() != Architecture.Type.MLP) {
+            return;
+        }
+        long parameters = a.numParameters();
+        long driverHeap = Runtime.getRuntime().maxMemory();
+        long driverBytes = parameters * dev.downhill.driver.io.TrainingDataLoader.DRIVER_BYTES_PER_PARAMETER;
+        if (driverBytes > driverHeap) {
+            throw new SettingsException(String.format(java.util.Locale.ROOT, "--hidden %s: the network %s has %d"
+                    + " parameters, about %.1f GiB of driver memory, more than this driver's %.1f GiB heap. Use"
+                    + " narrower --hidden layers or give the driver more memory (--driver-memory).", s.get("hidden"),
+                    a.describe(), parameters, gib(driverBytes), gib(driverHeap)));
+        }
+        String master = conf.get("spark.master", "local[*]");
+        long heap;
+        int tasks;
+        String where;
+        java.util.regex.Matcher cluster = java.util.regex.Pattern.compile("local-cluster\\[\\s*\\d+\\s*,\\s*(\\d+)"
+                + "\\s*,\\s*(\\d+)\\s*]").matcher(master);
+        if (cluster.matches()) {
+            heap = Long.parseLong(cluster.group(2)) << 20;
+            tasks = Integer.parseInt(cluster.group(1));
+            where = "the executors' heap of " + cluster.group(2) + " MiB (local-cluster)";
+        } else if (master.startsWith("local")) {
+            heap = driverHeap;
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("local\\[(\\d+)(,\\d+)?]").matcher(master);
+            tasks = m.matches() ? Integer.parseInt(m.group(1)) : master.equals("local") ? 1
+                    : Runtime.getRuntime().availableProcessors();
+            where = "the driver's heap, which local mode's tasks share";
+        } else {
+            heap = conf.getSizeAsBytes("spark.executor.memory", "1g");
+            tasks = conf.getInt("spark.executor.cores", 1);
+            where = "spark.executor.memory";
+        }
+        long usable = Math.max(0, heap - SPARK_RESERVED_BYTES);
+        int[] sizes = a.layerSizes();
+        long units = 0;
+        for (int i = 1; i < sizes.length; i++) {
+            units += sizes[i];
+        }
+        long blockRows = Math.max(1, Math.min(blockRows(s, true), rows));
+        long tape = blockRows * units * TAPE_BYTES_PER_ROW_UNIT;
+        long needed = 8 * parameters + tasks * (8 * parameters + tape);
+        if (needed > usable) {
+            throw new SettingsException(String.format(java.util.Locale.ROOT, "--hidden %s: the network %s (%d"
+                    + " parameters) needs about %.1f GiB per executor: the parameters, and for each of its %d"
+                    + " concurrent task(s) a gradient and the activations of a block of %d rows (--block-rows),"
+                    + " %.1f GiB; that is more than %s (%.1f GiB usable). Use narrower --hidden layers, a smaller"
+                    + " --block-rows, or give the executors more memory.", s.get("hidden"), a.describe(), parameters,
+                    gib(needed), tasks, blockRows, gib(tape), where, gib(usable)));
+        }
+    }
+
+    private static double gib(long bytes) {
+        return bytes / 1073741824.0;
     }
 
     /** --optimizer auto: adam for networks and for mini-batches, else lbfgs (gd for hinge). */

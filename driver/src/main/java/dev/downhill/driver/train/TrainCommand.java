@@ -97,6 +97,7 @@ public final class TrainCommand {
         int numClasses = labels.numClasses();
         int k = objective.numOutputs(numClasses);
         Architecture architecture = ModelSettings.architecture(settings, data.numFeatures, k);
+        ModelSettings.checkFits(architecture, settings, data.rows(), jsc.getConf());
         Model model = architecture.build();
         double batchFraction = ModelSettings.batchFraction(settings, data.rows());
         Loss loss = objective.loss(numClasses);
