@@ -13,7 +13,7 @@ package dev.downhill.core.linalg;
  * rounded once ({@link Math#fma}, IEEE 754 fusedMultiplyAdd). The chain depends on nothing but the operands:
  * not on the vector width (lanes hold different entries, never parts of one sum), not on the cache or
  * register tiling (a tile is resumed where it stopped), not on the thread count or the position of a block
- * in the data. Hence the SIMD implementation (JDK Vector API, register tiles of 6 rows by two vectors) and
+ * in the data. Hence the SIMD implementation (JDK Vector API, register tiles of 6 rows by four vectors) and
  * the scalar loops used without the Vector API ({@code downhill.simd=false}, or the module missing) give
  * identical bits, on AVX2, AVX-512, NEON or no SIMD at all. Zero operands are not skipped (an entry's chain is
  * the same whatever the data's sparsity, and a NaN or infinity still propagates); the CSR products below skip
