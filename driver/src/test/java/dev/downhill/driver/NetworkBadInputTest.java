@@ -63,7 +63,7 @@ class NetworkBadInputTest {
 
     @Test
     void activationsPastTheExecutorsHeapAreRefusedNamingHiddenAndBlockRows() throws Exception {
-        // 800,001 parameters fit; a block of 512 rows x 200,000 units of tape is about 5.3 GiB per task.
+        // 800,001 parameters fit; a block of 512 rows x 200,000 units of tape is about 6.1 GiB per task.
         Path input = TestData.regression(600, 2, 2).writeLibsvm(dir.resolve("rows.libsvm"), 0.0);
         Path out = dir.resolve("wide");
         Run r = run(train(input, "least-squares", out, "--model", "mlp", "--hidden", "200000"));

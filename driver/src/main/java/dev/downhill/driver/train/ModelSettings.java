@@ -134,10 +134,10 @@ public final class ModelSettings {
     }
 
     /**
-     * Bytes of a task's tape per row of a block and unit of a layer: value and adjoint of the affine, activation
-     * and dropout nodes, and the dropout mask (MlpModel's forward pass records them for backward).
+     * Bytes of a task's tape per row of a block and unit of a layer, at most: value and adjoint of the affine,
+     * activation and dropout nodes, and the activation's (gelu's Phi) and dropout's (mask) auxiliary buffers.
      */
-    static final long TAPE_BYTES_PER_ROW_UNIT = 8L * 7;
+    static final long TAPE_BYTES_PER_ROW_UNIT = 8L * 8;
     /** Heap Spark keeps for itself in every executor (its "reserved memory"). */
     static final long SPARK_RESERVED_BYTES = 300L << 20;
 

@@ -78,4 +78,53 @@ class ModelSettingsTest {
         assertThrows(SettingsException.class, () -> train("--model", "mlp", "--hidden", "8", "--dropout", "1"),
                 "dropout 1 would zero every unit");
     }
+
+    /**
+     * The executors' memory: local-cluster's MiB per executor and its cores as concurrent tasks, a cluster's
+     * spark.executor.memory and spark.executor.cores; the tape scales with the rows per block (never more than the
+     * data's rows). Linear models are not checked here (the loader checks their size against the driver).
+     */
+    @Test
+    void aNetworkMustFitTheExecutorsHeap() {
+        // 2 -> 30000 -> 1: 120,001 parameters; a block of 512 rows holds 512 x 30,001 x 64 B = 938 MiB of tape,
+        // more than the 724 MiB a 1 GiB executor leaves after Spark's 300 MiB reserve.
+        Settings s = train("--model", "mlp", "--hidden", "30000");
+        Architecture a = ModelSettings.architecture(s, 2, 1);
+        org.apache.spark.SparkConf oneGiB = new org.apache.spark.SparkConf().set("spark.master",
+                "local-cluster[2,1,1024]");
+        String m = assertThrows(SettingsException.class, () -> ModelSettings.checkFits(a, s, 100_000, oneGiB))
+                .getMessage();
+        assertTrue(m.startsWith("--hidden 30000: the network mlp 2 -> 30000 -> 1 (relu) (120001 parameters) needs"
+                + " about 0.9 GiB per executor"), m);
+        assertTrue(m.contains("1 concurrent task(s)") && m.contains("a block of 512 rows (--block-rows)")
+                && m.contains("the executors' heap of 1024 MiB (local-cluster) (0.7 GiB usable)"), m);
+        // Fewer rows than a block: the tape is the data's rows (549 MiB); two cores per executor need two tapes.
+        ModelSettings.checkFits(a, s, 300, oneGiB);
+        org.apache.spark.SparkConf twoCores = new org.apache.spark.SparkConf().set("spark.master",
+                "local-cluster[1,2,1024]");
+        assertThrows(SettingsException.class, () -> ModelSettings.checkFits(a, s, 300, twoCores));
+        ModelSettings.checkFits(a, s, 100, twoCores);
+        ModelSettings.checkFits(a, train("--model", "mlp", "--hidden", "30000", "--block-rows", "64"), 100_000,
+                oneGiB);
+        // A cluster: spark.executor.memory and spark.executor.cores.
+        org.apache.spark.SparkConf yarn = new org.apache.spark.SparkConf().set("spark.master", "yarn")
+                .set("spark.executor.memory", "3g").set("spark.executor.cores", "4");
+        String y = assertThrows(SettingsException.class, () -> ModelSettings.checkFits(a, s, 100_000, yarn))
+                .getMessage();
+        assertTrue(y.contains("each of its 4 concurrent task(s)") && y.contains("more than spark.executor.memory"),
+                y);
+        ModelSettings.checkFits(a, s, 100_000, yarn.set("spark.executor.cores", "2"));
+        ModelSettings.checkFits(Architecture.linear(10_000_000, 1), train(), 100_000, oneGiB);
+    }
+
+    /** --hidden alone: a lower bound on the parameters, refused before Spark starts when it cannot fit. */
+    @Test
+    void hiddenLayersAloneMustFitOneArrayAndTheDriver() {
+        assertTrue(refused("--model", "mlp", "--hidden", "50000,50000").contains("more than one array can hold"));
+        String m = assertThrows(SettingsException.class, () -> ModelSettings.checkHiddenFits(new int[] {1000, 1000},
+                100L << 20)).getMessage();
+        assertTrue(m.startsWith("--hidden 1000,1000 makes at least 1003001 parameters, about 0.2 GiB of driver"
+                + " memory"), m);
+        ModelSettings.checkHiddenFits(new int[] {1000, 1000}, 1L << 30);
+    }
 }
