@@ -168,6 +168,7 @@ class LinearModelGradientTest {
         Model broken = new Model() {
             @Override public int numFeatures() { return real.numFeatures(); }
             @Override public int numOutputs() { return 1; }
+            @Override public Architecture architecture() { return real.architecture(); }
             @Override public int numParameters() { return real.numParameters(); }
             @Override public boolean isPenalized(int index) { return real.isPenalized(index); }
             @Override public Activations newActivations(int rows) { return real.newActivations(rows); }
