@@ -141,7 +141,7 @@ public final class Downhill {
                     // The model comes first: the report and the final checkpoint follow it (finishAfterModel).
                     TrainCommand train = new TrainCommand(settings, out).finishLater();
                     TrainingResult result = train.run(jsc);
-                    String path = ModelFile.write(settings.require("output"), ModelFile.toJson(result),
+                    String path = ModelFile.save(settings.require("output"), result,
                             jsc.hadoopConfiguration());
                     out.println("model written to " + path);
                     trainOutput.modelWritten(jsc.hadoopConfiguration(), out);

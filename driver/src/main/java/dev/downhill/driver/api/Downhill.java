@@ -132,7 +132,7 @@ public final class Downhill {
                 throw clean(e);
             }
             if (given != null) {
-                ModelFile.write(given, ModelFile.toJson(result),
+                ModelFile.save(given, result,
                         SparkSession.active().sparkContext().hadoopConfiguration());
             }
             return new DownhillModel(result, featuresColumn(), featureColumns());

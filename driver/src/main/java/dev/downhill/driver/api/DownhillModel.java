@@ -43,7 +43,7 @@ public final class DownhillModel {
     /** Writes DIR/model.json (to a temporary name, then renamed), replacing one that is there. */
     public void save(String dir) {
         try {
-            ModelFile.write(dir, ModelFile.toJson(result), hadoopConf());
+            ModelFile.save(dir, result, hadoopConf());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

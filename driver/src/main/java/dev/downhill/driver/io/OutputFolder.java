@@ -41,7 +41,7 @@ public final class OutputFolder {
     public static final String EVALUATION = "evaluation.json";
     /** The files train (and evaluate) write into a train output folder by these names; --overwrite removes them. */
     public static final List<String> TRAIN_FILES = List.of(MODEL, "model.safetensors", "last-good-model.json",
-            EVALUATION, "metrics.jsonl", "report.html", "loss.png");
+            "last-good-model.safetensors", EVALUATION, "metrics.jsonl", "report.html", "loss.png");
     private static final String CHECKPOINTS = "checkpoints";
     private static final Pattern CHECKPOINT = Pattern.compile("\\.?checkpoint-\\d{10,}\\.ckpt(\\.tmp)?");
 

@@ -25,6 +25,14 @@ public final class LossEvaluator {
         this.activations = model.newActivations(1);
     }
 
+    /**
+     * Marks the following passes as training passes of iteration {@code iteration}: a network draws its dropout
+     * masks from (seed, iteration, row key). Without this call the passes are inference (no dropout).
+     */
+    public void training(long seed, long iteration) {
+        activations.training(seed, iteration);
+    }
+
     /** Adds the block's weighted loss and gradient at {@code params}. */
     public void accumulate(DataBlock block, double[] params, GradientAccumulator into) {
         final int n = block.numRows();
