@@ -124,6 +124,19 @@ class OutputSafetyTest {
         assertFalse(Files.exists(out.resolve(OutputLock.NAME)), "released when the run ended");
     }
 
+    @Test
+    void aLockOfAProcessThatEndedOnThisHostIsTakenOverAtOnce() throws Exception {
+        Process ended = new ProcessBuilder("true").start();
+        ended.waitFor();
+        Path out = dir.resolve("killed-here");
+        fakeLock(out, java.net.InetAddress.getLocalHost().getHostName(), ended.pid(), 1_000);
+        Run r = run(trainInto(out));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("downhill: warning: took over the lock ") && r.out().contains("process "
+                + ended.pid() + " is no longer running on this host"), r.out());
+        assertFalse(Files.exists(out.resolve(OutputLock.NAME)));
+    }
+
     /**
      * Two real runs: one in a JVM of its own, training for a long time; a second into the same folder is refused
      * naming the first's process; the first, stopped with SIGTERM as Ctrl-C stops it, removes its lock.

@@ -32,7 +32,8 @@ import org.apache.hadoop.util.ShutdownHookManager;
  *
  * <p>The holder refreshes the file's modification time every {@link #HEARTBEAT_MILLIS} from a daemon thread.
  * A lock whose heartbeat is older than {@link #STALE_MILLIS} belongs to a run that was killed (kill -9, a lost
- * machine) and is taken over with a warning: renamed aside (atomic), checked to be the stale file that was
+ * machine), as does one written on this host by a process that is no longer running; either is taken over
+ * with a warning: renamed aside (atomic), checked to be the stale file that was
  * read, then created afresh with overwrite off, so of two runs taking over at once one wins. The lock is
  * removed when the run ends, however it ends: {@link #close} on normal and failed exits, and a shutdown hook
  * (run before Hadoop closes its file systems) on Ctrl-C or SIGTERM. Only a lock still holding this run's
@@ -88,7 +89,10 @@ public final class OutputLock implements AutoCloseable {
             held = read(fs, file);
         }
         long age = held == null ? 0 : System.currentTimeMillis() - held.heartbeat;
-        if (held != null && age > STALE_MILLIS) {
+        String gone = held == null ? null : age > STALE_MILLIS ? "its last heartbeat was " + age / 1000 + " s ago (a"
+                + " run that was killed; a live run refreshes it every " + HEARTBEAT_MILLIS / 1000 + " s)"
+                : deadOnThisHost(held) ? "process " + held.pid + " is no longer running on this host" : null;
+        if (gone != null) {
             Path aside = new Path(folder, "." + NAME + "." + token + ".stale");
             if (fs.rename(file, aside)) {
                 Holder moved = read(fs, aside);
@@ -96,8 +100,7 @@ public final class OutputLock implements AutoCloseable {
                     fs.delete(aside, false);
                     if (tryCreate(fs, file, owner)) {
                         warn.println("downhill: warning: took over the lock " + file + " of " + held.describe()
-                                + ": its last heartbeat was " + age / 1000 + " s ago (a run that was killed; a live"
-                                + " run refreshes it every " + HEARTBEAT_MILLIS / 1000 + " s).");
+                                + ": " + gone + ".");
                         return new OutputLock(fs, file, token);
                     }
                 } else if (moved != null && !fs.exists(file)) {
@@ -140,13 +143,29 @@ public final class OutputLock implements AutoCloseable {
         return true;
     }
 
-    private static byte[] owner(String token) {
-        String host;
-        try {
-            host = InetAddress.getLocalHost().getHostName();
-        } catch (IOException | RuntimeException e) {
-            host = "unknown host";
+    /** A lock written on this host by a process that has ended (killed with SIGKILL): no need to wait. */
+    private static boolean deadOnThisHost(Holder held) {
+        if (!hostName().equals(held.host)) {
+            return false;
         }
+        try {
+            long pid = Long.parseLong(held.pid);
+            return pid != ProcessHandle.current().pid() && ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true);
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException | RuntimeException e) {
+            return "unknown host";
+        }
+    }
+
+    private static byte[] owner(String token) {
+        String host = hostName();
         String text = "# A Downhill train run writes this folder; the file is removed when the run ends.\n"
                 + "host=" + host + "\n"
                 + "pid=" + ProcessHandle.current().pid() + "\n"
