@@ -98,7 +98,8 @@ public final class OutputFiles {
             deleteQuietly(fs, tmp);
             long needed = Math.max(expectedBytes, written[0]);
             throw OutputException.writeFailed("cannot write " + file + ": " + describe(e) + " (" + space(fs, file,
-                    needed, written[0]) + "). Its temporary file was removed; the files written before it are whole.", e);
+                    needed, written[0]) + "). Its temporary file was removed; the files written before it are"
+                    + " whole.", e);
         }
     }
 

@@ -245,8 +245,9 @@ public final class Settings {
             Setting.bool("overwrite", "false",
                     "Train into an --output folder that already holds a model.json: first remove the earlier run's"
                             + " files (model.json, model.safetensors, last-good-model.json/.safetensors,"
-                            + " evaluation.json, metrics.jsonl, report.html, loss.png, checkpoints), never other files. Without it"
-                            + " (or --resume) such a folder is refused. Given alone, --overwrite means true.")
+                            + " evaluation.json, metrics.jsonl, report.html, loss.png, checkpoints), never other"
+                            + " files. Without it (or --resume) such a folder is refused. Given alone, --overwrite"
+                            + " means true.")
                     .readBy(TRAIN),
             // ---- end of checkpoint settings ----
             Setting.string("config", null,

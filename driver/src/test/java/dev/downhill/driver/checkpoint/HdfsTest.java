@@ -89,7 +89,8 @@ class HdfsTest {
 
     @Test
     void modelMetricsAndCheckpointsAreWrittenToHdfs() throws IOException {
-        assertEquals(List.of("checkpoint-0000000024.ckpt"), checkpoints("/runs/whole"), "a finished run keeps its last");
+        assertEquals(List.of("checkpoint-0000000024.ckpt"), checkpoints("/runs/whole"),
+                "a finished run keeps its last");
         var model = new ObjectMapper().readTree(uninterrupted);
         assertEquals(ITERATIONS, model.get("iterations").asInt());
         assertEquals("max-iterations", model.get("stopReason").asText());
