@@ -259,6 +259,32 @@ public final class Downhill {
             return set("objective", name);
         }
 
+        /** {@code --model}: the model family, linear (the default) or mlp. */
+        public Builder model(String family) {
+            return set("model", family);
+        }
+
+        /** {@code --hidden}: a network's hidden layer widths from the input on (with model("mlp")). */
+        public Builder hidden(int... widths) {
+            return set("hidden", java.util.Arrays.stream(widths).mapToObj(Integer::toString)
+                    .collect(java.util.stream.Collectors.joining(",")));
+        }
+
+        /** {@code --activation}: relu, leaky-relu, tanh, sigmoid, gelu or softplus. */
+        public Builder activation(String name) {
+            return set("activation", name);
+        }
+
+        /** {@code --negative-slope}: leaky-relu's slope below zero. */
+        public Builder negativeSlope(double slope) {
+            return set("negative-slope", slope);
+        }
+
+        /** {@code --dropout}: the probability of zeroing a hidden unit while training. */
+        public Builder dropout(double p) {
+            return set("dropout", p);
+        }
+
         /** {@code --l2}: lambda of (lambda/2)||w||^2. */
         public Builder l2(double lambda) {
             return set("l2", lambda);

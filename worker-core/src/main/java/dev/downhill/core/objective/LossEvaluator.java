@@ -26,11 +26,16 @@ public final class LossEvaluator {
     }
 
     /**
-     * Marks the following passes as training passes of iteration {@code iteration}: a network draws its dropout
-     * masks from (seed, iteration, row key). Without this call the passes are inference (no dropout).
+     * Marks the following passes as training passes of iteration {@code iteration}: models with dropout draw
+     * their masks from (seed, iteration, row key). Passes are inference passes (no dropout) until this is called.
      */
     public void training(long seed, long iteration) {
         activations.training(seed, iteration);
+    }
+
+    /** Marks the following passes as inference passes (no dropout): the default. */
+    public void inference() {
+        activations.inference();
     }
 
     /** Adds the block's weighted loss and gradient at {@code params}. */
