@@ -314,6 +314,15 @@ class OutputSafetyTest {
     }
 
     @Test
+    void anOutputWhereNoFolderCanBeMadeIsRefusedBeforeSparkReadsAnything() {
+        // /proc refuses new folders even to root, as a read-only mount does.
+        Assumptions.assumeTrue(Files.isDirectory(Path.of("/proc/self")), "no /proc");
+        Run t = run(train(dir.resolve("no-such-input.libsvm"), "logistic", Path.of("/proc/downhill-out")));
+        assertRefused(t, ExitCode.BAD_SETTINGS, "--output file:/proc/downhill-out cannot be written",
+                "cannot create the folder");
+    }
+
+    @Test
     void anUnwritableOutputIsRefusedBeforeSparkReadsAnything() throws IOException {
         Assumptions.assumeFalse("root".equals(System.getProperty("user.name")),
                 "running as root: a folder's mode does not stop root from writing");

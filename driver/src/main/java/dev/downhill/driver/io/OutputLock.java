@@ -119,7 +119,9 @@ public final class OutputLock implements AutoCloseable {
 
     /** Creates the lock file with overwrite off; false when it exists. */
     private static boolean tryCreate(FileSystem fs, Path file, byte[] owner) throws IOException {
-        fs.mkdirs(file.getParent());
+        if (!fs.mkdirs(file.getParent()) && !fs.isDirectory(file.getParent())) {
+            throw new IOException("cannot create the folder " + file.getParent());
+        }
         if (fs instanceof RawLocalFileSystem local) {
             // Hadoop's local create checks and then creates; O_EXCL makes it one atomic step.
             try (OutputStream out = Files.newOutputStream(local.pathToFile(file).toPath(),

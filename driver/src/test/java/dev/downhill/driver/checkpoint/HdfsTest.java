@@ -4,10 +4,13 @@ import static dev.downhill.driver.checkpoint.DownhillRuns.inProcess;
 import static dev.downhill.driver.checkpoint.DownhillRuns.train;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.downhill.driver.ExitCode;
 import dev.downhill.driver.TestData;
+import dev.downhill.driver.io.OutputLock;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -97,6 +100,24 @@ class HdfsTest {
         String metrics = new String(read("/runs/whole/metrics.jsonl"), StandardCharsets.UTF_8);
         assertEquals(ITERATIONS, metrics.lines().count());
         assertTrue(hdfs.exists(new org.apache.hadoop.fs.Path(root + "/runs/whole/report.html")));
+    }
+
+    /** The output lock on HDFS: created with overwrite off, released at the end, refusing a second run. */
+    @Test
+    void theOutputLockWorksOnHdfs() throws IOException {
+        assertFalse(hdfs.exists(new org.apache.hadoop.fs.Path(root + "/runs/whole/" + OutputLock.NAME)),
+                "a finished run removed its lock");
+        org.apache.hadoop.fs.Path lock = new org.apache.hadoop.fs.Path(root + "/runs/held/" + OutputLock.NAME);
+        try (OutputStream out = hdfs.create(lock, false)) {
+            out.write("host=other-host\npid=4242\nstarted=2026-12-07T00:01:02Z\ntoken=t\n"
+                    .getBytes(StandardCharsets.UTF_8));
+        }
+        DownhillRuns.Run r = inProcess(train(input, root + "/runs/held", "--max-iter", "3"));
+        assertEquals(ExitCode.BAD_SETTINGS, r.code(), r.all());
+        assertTrue(r.err().contains("--output " + root + "/runs/held is in use by another train run (host"
+                + " other-host, pid 4242, started 2026-12-07T00:01:02Z"), r.err());
+        assertTrue(hdfs.exists(lock), "the other run's lock is left alone");
+        assertFalse(hdfs.exists(new org.apache.hadoop.fs.Path(root + "/runs/held/model.json")));
     }
 
     @Test
