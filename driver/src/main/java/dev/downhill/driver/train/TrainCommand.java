@@ -437,6 +437,7 @@ public final class TrainCommand {
         o.numClasses = settings.isAuto("num-classes") ? null : settings.getInt("num-classes");
         o.binaryLabels = LabelEncoding.BinaryLabels.fromSetting(settings.get("binary-labels"));
         o.blockRows = ModelSettings.blockRows(settings, true);
+        o.blockLayout = ModelSettings.blockLayout(settings);
         o.precision = "float32".equals(settings.get("feature-precision")) ? FeaturePrecision.FLOAT32
                 : FeaturePrecision.FLOAT64;
         o.skipBadRecords = "skip".equals(settings.get("on-bad-record"));
