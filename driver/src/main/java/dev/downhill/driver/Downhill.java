@@ -7,6 +7,7 @@ import dev.downhill.driver.predict.PredictCommand;
 import dev.downhill.driver.settings.Settings;
 import dev.downhill.driver.settings.SettingsException;
 import dev.downhill.driver.spark.DownhillSpark;
+import dev.downhill.driver.spark.DriverMemory;
 import dev.downhill.driver.train.DivergedException;
 import dev.downhill.driver.train.ModelFile;
 import dev.downhill.driver.train.TrainCommand;
@@ -155,6 +156,16 @@ public final class Downhill {
             if (c instanceof ResumeRefusedException) {
                 err.println("downhill: error: " + c.getMessage());
                 return ExitCode.REFUSED_RESUME;
+            }
+            if (c instanceof SettingsException) {
+                // A setting that only the data can show to be unusable (found after Spark started).
+                err.println("downhill: error: " + c.getMessage());
+                return ExitCode.BAD_SETTINGS;
+            }
+            if (c instanceof OutOfMemoryError) {
+                err.println("downhill: error: the driver ran out of memory (" + c.getMessage() + "): "
+                        + DriverMemory.advice(0) + ".");
+                return ExitCode.INTERNAL;
             }
             if (c.getCause() == c) {
                 break;

@@ -230,8 +230,9 @@ public final class TrainCommand {
         long blocks = java.util.Arrays.stream(data.blocksPerPartition).sum();
         if (perEpoch > blocks) {
             throw new SettingsException(String.format(Locale.ROOT, "--batch-fraction %s asks for %d mini-batches per"
-                    + " epoch, but the data packs into only %d blocks (a batch is a set of whole blocks). Use a"
-                    + " larger fraction or a smaller --block-rows.", settings.get("batch-fraction"), perEpoch, blocks));
+                    + " epoch, but the %d rows to train on pack into only %d blocks (a batch is a set of whole"
+                    + " blocks; blocks were made as small as the rows allow). Use a --batch-fraction of at least"
+                    + " 1/%d.", settings.get("batch-fraction"), perEpoch, data.rows(), blocks, blocks));
         }
         MiniBatchSampler sampler = new MiniBatchSampler(settings.getLong("seed"), perEpoch, data.blocksPerPartition);
         return new FunctionSequence() {
@@ -359,6 +360,8 @@ public final class TrainCommand {
         o.numClasses = settings.isAuto("num-classes") ? null : settings.getInt("num-classes");
         o.binaryLabels = LabelEncoding.BinaryLabels.fromSetting(settings.get("binary-labels"));
         o.blockRows = settings.getInt("block-rows");
+        double batchFraction = settings.getDouble("batch-fraction");
+        o.minBlocks = batchFraction < 1 ? MiniBatchSampler.batchesPerEpoch(batchFraction) : 0;
         o.precision = "float32".equals(settings.get("feature-precision")) ? FeaturePrecision.FLOAT32
                 : FeaturePrecision.FLOAT64;
         o.skipBadRecords = "skip".equals(settings.get("on-bad-record"));
