@@ -27,6 +27,7 @@ public final class Downhill {
     private Downhill() {}
 
     public static void main(String[] args) {
+        Interrupt.install(args);
         int code = run(args, System.out, System.err);
         if (code != ExitCode.OK) {
             System.exit(code);
@@ -144,6 +145,9 @@ public final class Downhill {
 
     /** Maps a failure to its message and exit code; Spark wraps task failures, so look through causes. */
     static int report(Throwable t, PrintStream err) {
+        if (Interrupt.happened()) {
+            return ExitCode.INTERRUPTED; // Ctrl-C: its handler printed the one line; Spark's failure is its echo
+        }
         for (Throwable c = t; c != null; c = c.getCause()) {
             if (c instanceof BadInputException) {
                 err.println("downhill: error: " + c.getMessage());

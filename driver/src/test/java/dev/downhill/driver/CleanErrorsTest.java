@@ -4,13 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.downhill.driver.checkpoint.LastCheckpoint;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -74,5 +79,123 @@ class CleanErrorsTest {
         assertTrue(r.err().startsWith("downhill: error: --batch-fraction 0.1 asks for 10 mini-batches")
                 && r.err().contains("5 rows") && r.err().contains("at least 1/5"), r::describe);
         assertClean(r);
+    }
+
+    /** Was: Spark retried its registration for about a minute and logged 201 lines. */
+    @Test
+    void anUnreachableMasterIsOneLineNamingTheUrl() throws Exception {
+        Path out = dir.resolve("nowhere");
+        Run r = run(train(SAMPLE, out, "--master", "spark://127.0.0.1:1").toArray(new String[0]));
+        assertEquals(ExitCode.BAD_SETTINGS, r.code(), r::describe);
+        assertTrue(r.err().startsWith("downhill: error: cannot reach the Spark master spark://127.0.0.1:1 ("),
+                r::describe);
+        assertEquals(1, r.err().lines().count(), r::describe);
+        assertClean(r);
+        assertFalse(Files.exists(out.resolve("model.json")));
+    }
+
+    @Test
+    void theResumeCommandIsTheOneThatRanWithResume() {
+        String[] args = {"train", "--input", "/data/a b.libsvm", "--objective", "logistic", "--output", "out",
+                "--master", "local[2]", "--config", "/home/conf/downhill.properties"};
+        LastCheckpoint.Point last = new LastCheckpoint.Point(new org.apache.hadoop.fs.Path("file:/x/out/checkpoints/c"),
+                7);
+        assertEquals("downhill: interrupted; the last checkpoint is file:/x/out/checkpoints/c (iteration 7). Resume"
+                + " with: scripts/downhill train --input '/data/a b.libsvm' --objective logistic --output out"
+                + " --master 'local[2]' --resume",
+                Interrupt.message(args, "scripts/downhill", "/home/conf/downhill.properties", last));
+        // Another --config is the user's and stays; a run that already resumed is not given a second --resume.
+        String[] resumed = {"train", "--output", "o", "--config", "my.properties", "--resume"};
+        assertEquals("scripts/downhill train --output o --config my.properties --resume",
+                Interrupt.command(resumed, "scripts/downhill", "/home/conf/downhill.properties", true));
+        assertEquals("java [the same JVM options] dev.downhill.driver.Downhill train --output o --config"
+                + " my.properties --resume", Interrupt.command(resumed, null, null, true));
+        assertTrue(Interrupt.message(args, null, null, null).startsWith("downhill: interrupted before this run"
+                + " wrote a checkpoint"));
+        assertEquals("'it'\\''s'", Interrupt.quote("it's"));
+    }
+
+    /**
+     * Was: Ctrl-C left Spark's shutdown to fail the running job, an internal error with its trace. Now exit 130
+     * and one line on stderr: the checkpoint, and the command that resumes from it.
+     */
+    @Test
+    void ctrlCDuringTrainingSaysWhereTheCheckpointIsAndHowToResume() throws Exception {
+        Path input = TestData.binary(20000, 20, 16).writeLibsvm(dir.resolve("big.libsvm"), 0.0);
+        Path out = dir.resolve("interrupted");
+        Path stdout = dir.resolve("stdout.log");
+        Path stderr = dir.resolve("stderr.log");
+        Process p = jvm(stdout, stderr, train(input, out, "--optimizer", "gd", "--max-iter", "1000000", "--tol", "0",
+                "--rel-tol", "0", "--f-tol", "0", "--checkpoint-every", "1", "--progress-every", "1"));
+        try {
+            Path checkpoints = out.resolve("checkpoints");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (!hasCheckpoint(checkpoints) || !Files.readString(stdout).matches("(?s).*iteration +3/.*")) {
+                assertTrue(p.isAlive(), () -> "the run ended before it was interrupted:\n" + read(stdout)
+                        + read(stderr));
+                assertTrue(System.nanoTime() < deadline, () -> "no checkpoint in 120 s:\n" + read(stdout));
+                Thread.sleep(100);
+            }
+            Process kill = new ProcessBuilder("kill", "-INT", String.valueOf(p.pid())).inheritIO().start();
+            assertEquals(0, kill.waitFor());
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the run did not end within 60 s of SIGINT");
+        } finally {
+            p.destroyForcibly();
+        }
+        String err = read(stderr);
+        assertEquals(ExitCode.INTERRUPTED, p.exitValue(), err);
+        // The JVM itself says it loaded the vector incubator module (a JDK 17 flag of every run); nothing else.
+        assertEquals(1, err.lines().filter(l -> !l.isBlank() && !l.startsWith("WARNING: Using incubator modules"))
+                .count(), err);
+        assertFalse(err.contains("Exception") || err.contains("\tat ") || err.contains("internal error"), err);
+        String line = err.lines().filter(l -> l.startsWith("downhill:")).findFirst().orElse("");
+        assertTrue(line.startsWith("downhill: interrupted; the last checkpoint is "), line);
+        String checkpoint = line.substring("downhill: interrupted; the last checkpoint is ".length(),
+                line.indexOf(" (iteration "));
+        assertTrue(Files.isRegularFile(Path.of(new java.net.URI(checkpoint))), line);
+        assertTrue(line.endsWith(" --progress-every 1 --resume"), line);
+        assertTrue(line.contains("Resume with: java [the same JVM options] dev.downhill.driver.Downhill train"
+                + " --input " + input), line);
+    }
+
+    private static boolean hasCheckpoint(Path folder) throws IOException {
+        if (!Files.isDirectory(folder)) {
+            return false;
+        }
+        try (Stream<Path> s = Files.list(folder)) {
+            return s.anyMatch(f -> !f.getFileName().toString().startsWith("."));
+        }
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "";
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** Downhill.main in a JVM of its own (this JVM's classpath and JDK 17 flags, the scripts' logging). */
+    static Process jvm(Path stdout, Path stderr, List<String> args) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (a.startsWith("--add-") || a.startsWith("-Djdk.") || a.startsWith("-Dio.netty")
+                    || a.startsWith("-XX:+Ignore")) {
+                cmd.add(a);
+            }
+        }
+        cmd.addAll(List.of("-Xmx1g", "-Dspark.ui.enabled=false", "-Dlog4j2.configurationFile="
+                + Path.of("..", "conf", "log4j2.properties").toAbsolutePath().normalize()));
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(Downhill.class.getName());
+        cmd.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(stdout.toFile()).redirectError(stderr.toFile());
+        pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+        pb.environment().put("SPARK_LOCAL_HOSTNAME", "127.0.0.1");
+        pb.environment().remove("DOWNHILL_LAUNCHER");
+        pb.environment().remove("DOWNHILL_DEFAULT_CONFIG");
+        return pb.start();
     }
 }
