@@ -175,7 +175,7 @@ public final class Downhill {
                 break;
             }
         }
-        err.println("downhill: internal error: " + t);
+        err.println("downhill: internal error: " + BadInputException.printable(String.valueOf(t)));
         t.printStackTrace(err);
         return ExitCode.INTERNAL;
     }

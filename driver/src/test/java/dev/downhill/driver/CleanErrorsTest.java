@@ -198,4 +198,92 @@ class CleanErrorsTest {
         pb.environment().remove("DOWNHILL_DEFAULT_CONFIG");
         return pb.start();
     }
+
+    /** Every character a terminal would act on is absent from what the user sees. */
+    static void assertNoControlCharacters(Run r) {
+        String all = r.out() + r.err();
+        for (int i = 0; i < all.length(); i++) {
+            char c = all.charAt(i);
+            boolean ok = c >= 0x20 && c != 0x7f && !(c >= 0x80 && c <= 0x9f) || c == '\n' || c == '\t';
+            assertTrue(ok, "a control character 0x" + Integer.toHexString(c) + " was printed:\n" + r.describe());
+        }
+    }
+
+    private static byte[] gzip(String text) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream gz = new java.util.zip.GZIPOutputStream(bytes)) {
+            gz.write(text.getBytes(StandardCharsets.UTF_8));
+        }
+        return bytes.toByteArray();
+    }
+
+    private Run trainOnBytes(String name, byte[] content, String... extra) throws IOException {
+        Path input = Files.write(dir.resolve(name), content);
+        return run(train(input, dir.resolve(name + "-out"), extra).toArray(new String[0]));
+    }
+
+    private static void assertBadFile(Run r, String... mustContain) {
+        assertEquals(ExitCode.BAD_INPUT, r.code(), r::describe);
+        assertEquals(1, r.err().lines().count(), r::describe);
+        for (String s : mustContain) {
+            assertTrue(r.err().contains(s), () -> "the message lacks '" + s + "':\n" + r.describe());
+        }
+        assertClean(r);
+        assertNoControlCharacters(r);
+    }
+
+    /** Was: the compressed bytes parsed as LIBSVM, quoted raw into the terminal. */
+    @Test
+    void gzipWithoutGzInItsNameIsNamedWithTheFix() throws Exception {
+        String text = Files.readString(SAMPLE);
+        Run r = trainOnBytes("sample.libsvm", gzip(text));
+        assertBadFile(r, "sample.libsvm is gzip-compressed, but its name does not end in .gz",
+                "rename it to end in .gz");
+        // Named .gz it trains.
+        Run ok = trainOnBytes("sample.libsvm.gz", gzip(text), "--max-iter", "3");
+        assertEquals(ExitCode.OK, ok.code(), ok::describe);
+    }
+
+    @Test
+    void parquetReadAsLibsvmSaysToUseFormatParquet() throws Exception {
+        byte[] parquetLike = ("PAR1\u0015\u0000\u0015\u001b[31m\u0000\u0000PAR1").getBytes(StandardCharsets.ISO_8859_1);
+        Run r = trainOnBytes("part-0.snappy.parquet.bak", parquetLike, "--format", "libsvm");
+        assertBadFile(r, "part-0.snappy.parquet.bak is a Parquet file", "--format libsvm",
+                "read it with --format parquet");
+    }
+
+    /** Was: a 50-line trace from Spark's Parquet reader. */
+    @Test
+    void textReadAsParquetSaysWhatItLooksLike() throws Exception {
+        Run r = trainOnBytes("data.txt", Files.readAllBytes(SAMPLE), "--format", "parquet");
+        assertBadFile(r, "data.txt is not a Parquet file", "it looks like text (LIBSVM lines, --format libsvm)");
+    }
+
+    @Test
+    void binaryBytesAreNamedAndNeverEchoed() throws Exception {
+        byte[] binary = new byte[3000];
+        new java.util.Random(16).nextBytes(binary);
+        binary[0] = 0x1b; // ESC [ 2 J: a terminal would clear the screen
+        binary[1] = '[';
+        binary[2] = '2';
+        binary[3] = 'J';
+        Run r = trainOnBytes("data.csv", binary);
+        assertBadFile(r, "data.csv is binary, not text", "read as csv (from the file names; --format auto)");
+    }
+
+    /** A text file with one bad line holding escape codes: the complaint quotes it with the codes escaped. */
+    @Test
+    void controlCharactersInABadRecordAreEscaped() throws Exception {
+        String text = Files.readString(SAMPLE).lines().limit(200).collect(java.util.stream.Collectors.joining("\n"))
+                + "\n1 1:\u001b[31mred\u0007\n";
+        Run r = trainOnBytes("escapes.libsvm", text.getBytes(StandardCharsets.UTF_8));
+        assertBadFile(r, "escapes.libsvm line 201", "\\x1b[31mred\\x07");
+    }
+
+    @Test
+    void printableEscapesWhatATerminalWouldActOn() {
+        assertEquals("a\\x1b[2Jb\\x00c\\x7f\\x9b\\u202ed\te\nf",
+                dev.downhill.driver.io.BadInputException.printable("a\u001b[2Jb\u0000c\u007f\u009b\u202ed\te\nf"));
+        assertEquals("plain", dev.downhill.driver.io.BadInputException.printable("plain"));
+    }
 }
