@@ -177,6 +177,11 @@ class CleanErrorsTest {
 
     /** Downhill.main in a JVM of its own (this JVM's classpath and JDK 17 flags, the scripts' logging). */
     static Process jvm(Path stdout, Path stderr, List<String> args) throws IOException {
+        return jvm(stdout, stderr, java.util.Map.of(), List.of(), args);
+    }
+
+    static Process jvm(Path stdout, Path stderr, java.util.Map<String, String> env, List<String> jvmOptions,
+                       List<String> args) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -187,6 +192,7 @@ class CleanErrorsTest {
         }
         cmd.addAll(List.of("-Xmx1g", "-Dspark.ui.enabled=false", "-Dlog4j2.configurationFile="
                 + Path.of("..", "conf", "log4j2.properties").toAbsolutePath().normalize()));
+        cmd.addAll(jvmOptions);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(Downhill.class.getName());
@@ -196,6 +202,7 @@ class CleanErrorsTest {
         pb.environment().put("SPARK_LOCAL_HOSTNAME", "127.0.0.1");
         pb.environment().remove("DOWNHILL_LAUNCHER");
         pb.environment().remove("DOWNHILL_DEFAULT_CONFIG");
+        pb.environment().putAll(env);
         return pb.start();
     }
 
@@ -285,5 +292,24 @@ class CleanErrorsTest {
         assertEquals("a\\x1b[2Jb\\x00c\\x7f\\x9b\\u202ed\te\nf",
                 dev.downhill.driver.io.BadInputException.printable("a\u001b[2Jb\u0000c\u007f\u009b\u202ed\te\nf"));
         assertEquals("plain", dev.downhill.driver.io.BadInputException.printable("plain"));
+    }
+
+    /**
+     * Was: the message suggested --driver-memory, which scripts/downhill refused as an unknown setting. Now it
+     * names what the launcher that ran takes (scripts/downhill: its own --driver-memory, turned into -Xmx).
+     */
+    @Test
+    void theOutOfMemoryAdviceNamesTheLaunchersOption() throws Exception {
+        Path input = Files.writeString(dir.resolve("wide.libsvm"), "1 1:1 5000000:1\n0 2:1\n");
+        Path stdout = dir.resolve("wide-out.log");
+        Path stderr = dir.resolve("wide-err.log");
+        Process p = jvm(stdout, stderr, java.util.Map.of("DOWNHILL_LAUNCHER", "scripts/downhill"), List.of("-Xmx600m"),
+                train(input, dir.resolve("wide"), "--master", "local[1]"));
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "did not finish in 120 s");
+        String err = read(stderr);
+        assertEquals(ExitCode.BAD_INPUT, p.exitValue(), err + read(stdout));
+        assertTrue(err.contains("5000000 features x 1 output(s) make 5000001 parameters, more than this driver can"
+                + " hold") && err.contains("run scripts/downhill again with --driver-memory 2g"), err);
+        assertFalse(err.contains("Exception"), err);
     }
 }
