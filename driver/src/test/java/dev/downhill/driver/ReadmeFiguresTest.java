@@ -58,11 +58,12 @@ class ReadmeFiguresTest {
         Matcher m = Pattern.compile("on the bundled sample with `--l2 0\\.001 --l1 0\\.01`: (\\d+) iterations,"
                 + "\\s+against\\s+(\\d+) for\\s+`fista` and (\\d+) for proximal gradient, `gd`").matcher(readme());
         assertTrue(m.find(), "the README no longer states the L1 iteration counts this test checks");
-        assertEquals(Long.parseLong(m.group(1)), iterations(train("owlqn", "logistic", "--l1", "0.01")), "lbfgs (OWL-QN)");
-        assertEquals(Long.parseLong(m.group(2)), iterations(train("fista", "logistic", "--l1", "0.01", "--optimizer", "fista")),
-                "fista");
-        assertEquals(Long.parseLong(m.group(3)), iterations(train("ista", "logistic", "--l1", "0.01", "--optimizer", "gd")),
-                "proximal gradient");
+        assertEquals(Long.parseLong(m.group(1)), iterations(train("owlqn", "logistic", "--l1", "0.01")),
+                "lbfgs (OWL-QN)");
+        assertEquals(Long.parseLong(m.group(2)), iterations(train("fista", "logistic", "--l1", "0.01",
+                "--optimizer", "fista")), "fista");
+        assertEquals(Long.parseLong(m.group(3)), iterations(train("ista", "logistic", "--l1", "0.01",
+                "--optimizer", "gd")), "proximal gradient");
     }
 
     /** "constant step 1/L, which on the sample reaches a lower objective in 1,000 iterations than inv-sqrt". */

@@ -81,8 +81,8 @@ public final class FileSniffer {
                 return null;
             }
             String looks = kind == Kind.TEXT ? "text" + textGuess(head) : kind.words;
-            return path + " is not a Parquet file (those start with the bytes PAR1): it looks like " + looks + ". It is "
-                    + how + "; " + (kind == Kind.TEXT ? "set --format libsvm or --format csv for text"
+            return path + " is not a Parquet file (those start with the bytes PAR1): it looks like " + looks
+                    + ". It is " + how + "; " + (kind == Kind.TEXT ? "set --format libsvm or --format csv for text"
                     : kind == Kind.GZIP ? "gzip text is read with --format libsvm or csv and a name ending in .gz"
                     : "convert it to LIBSVM, CSV or Parquet") + ".";
         }
