@@ -327,7 +327,8 @@ public final class TrainingDataLoader {
         List<DataBlock> out = new ArrayList<>();
         BlockBuilder builder = new BlockBuilder(numFeatures, precision);
         while (rows.hasNext()) {
-            ParsedRow r = rows.next()._2();
+            Tuple2<Long, ParsedRow> keyed = rows.next();
+            ParsedRow r = keyed._2();
             if (r.isBad() || !labels.accepts(r.label) || csv && r.values.length != numFeatures
                     || holdout.heldOut(r) != validationSide) {
                 continue;
@@ -340,7 +341,7 @@ public final class TrainingDataLoader {
                     }
                 }
             }
-            r.addTo(builder, labels.encode(r.label));
+            r.addTo(builder, labels.encode(r.label), keyed._1());
             if (builder.numRows() == blockRows) {
                 out.add(builder.build());
             }
