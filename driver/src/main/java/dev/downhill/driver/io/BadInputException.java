@@ -43,8 +43,8 @@ public final class BadInputException extends RuntimeException {
     /**
      * The text with every character a terminal would act on written as an escape instead (ESC as \x1b,
      * NUL as \x00, U+202E as backslash-u202e, ...): control characters other than tab and line feed, DEL,
-     * the C1 controls, and the Unicode line separators and bidirectional overrides. Bad records are quoted in messages, and a binary file's
-     * bytes must not reach the user's terminal as escape sequences.
+     * the C1 controls, and the Unicode line separators and bidirectional overrides. Bad records are quoted
+     * in messages, and a binary file's bytes must not reach the user's terminal as escape sequences.
      */
     public static String printable(String text) {
         if (text == null) {
