@@ -70,6 +70,18 @@ class CleanErrorsTest {
         assertTrue(blocks >= 20 && blocks <= 22, r::describe);
     }
 
+    /** An explicit --block-rows is kept: too large for the batches, it is exit 2 naming both settings. */
+    @Test
+    void anExplicitBlockRowsTooLargeForTheBatchesIsABadSetting() throws Exception {
+        Run r = run(train(SAMPLE, dir.resolve("explicit"), "--batch-fraction", "0.1", "--block-rows", "4096")
+                .toArray(new String[0]));
+        assertEquals(ExitCode.BAD_SETTINGS, r.code(), r::describe);
+        assertTrue(r.err().contains("of at most --block-rows 4096 rows") && r.err().contains("leave --block-rows auto"),
+                r::describe);
+        assertEquals(1, r.err().lines().count(), r::describe);
+        assertClean(r);
+    }
+
     /** Fewer rows than batches cannot work: exit 2 naming the setting and the fraction that would. */
     @Test
     void moreBatchesThanRowsIsABadSetting() throws Exception {
