@@ -184,9 +184,11 @@ public final class SparkDataLoss implements DataLoss {
         public TimedPartial apply(int partition, Iterator<DataBlock> it) {
             long taskStart = System.nanoTime();
             double[] theta = params.value();
-            LossEvaluator evaluator = new LossEvaluator(model, loss);
+            LossEvaluator evaluator = evaluator(model, loss);
             if (training) {
                 evaluator.training(seed, batch);
+            } else {
+                evaluator.inference();
             }
             GradientAccumulator acc = new GradientAccumulator(model.numParameters(), scratch(model.numParameters()));
             boolean[] use = sampler == null ? null : sampler.chosen(batch, partition);
@@ -203,6 +205,24 @@ public final class SparkDataLoss implements DataLoss {
                 }
             }
             return new TimedPartial(acc, System.nanoTime() - taskStart);
+        }
+
+        /**
+         * One evaluator per executor thread, reused while the model's shape and the loss stay the same: a network's
+         * evaluator holds its tape's buffers (tens of MB for 4096-row blocks), which would otherwise be allocated
+         * anew by every task of every pass.
+         */
+        private static final ThreadLocal<Object[]> EVALUATOR = new ThreadLocal<>();
+
+        private static LossEvaluator evaluator(Model model, Loss loss) {
+            Object[] cached = EVALUATOR.get();
+            if (cached != null && cached[0].equals(model.architecture()) && cached[1].equals(loss.getClass())
+                    && (int) cached[2] == model.numOutputs()) {
+                return (LossEvaluator) cached[3];
+            }
+            LossEvaluator e = new LossEvaluator(model, loss);
+            EVALUATOR.set(new Object[] {model.architecture(), loss.getClass(), model.numOutputs(), e});
+            return e;
         }
 
         private static double[] scratch(int n) {

@@ -164,6 +164,15 @@ public final class ModelSettings {
         return training && isNetwork(s) ? NETWORK_BLOCK_ROWS : LINEAR_BLOCK_ROWS;
     }
 
+    /**
+     * How training packs blocks: by the cost of matrix products for networks (half-zero data is faster dense
+     * there), by bytes for linear models (whose passes read each stored value once).
+     */
+    public static dev.downhill.core.data.BlockLayout blockLayout(Settings s) {
+        return isNetwork(s) ? dev.downhill.core.data.BlockLayout.FOR_MATRIX_PRODUCTS
+                : dev.downhill.core.data.BlockLayout.SMALLEST;
+    }
+
     /** For messages: "mlp --hidden 256,128". */
     static String describe(int[] hidden) {
         return Arrays.toString(hidden);

@@ -170,10 +170,18 @@ public final class TrainCommand {
                 }
                 // A linear model starts at theta = 0; a network at its seeded initialization, drawn in the
                 // coordinates the optimizer sees (standardized inputs), where He and Glorot scales are meant.
-                double[] x0 = architecture.type() == Architecture.Type.LINEAR
-                        ? (change == null ? new double[model.numParameters()]
-                                : change.fromUser(new double[model.numParameters()]))
-                        : model.initialParameters(settings.getLong("seed"));
+                double[] x0;
+                if (!settings.isNone("initial-model")) { // warm start: the given model, in the user's coordinates
+                    double[] theta0 = InitialModel.parameters(settings.get("initial-model"), architecture, objective,
+                            labels.classLabels(), jsc.hadoopConfiguration());
+                    x0 = change == null ? theta0.clone() : change.fromUser(theta0);
+                    out.println("initial model: " + settings.get("initial-model"));
+                } else if (architecture.type() == Architecture.Type.LINEAR) {
+                    x0 = change == null ? new double[model.numParameters()]
+                            : change.fromUser(new double[model.numParameters()]);
+                } else {
+                    x0 = model.initialParameters(settings.getLong("seed"));
+                }
                 OptimizerState state = checkpoints.startOrResume(() -> minimizer.start(functions, x0), optimizer,
                         report::iteration);
                 dataLoss.takeTiming(); // the first iteration's split should not include the starting pass
@@ -409,6 +417,7 @@ public final class TrainCommand {
         double batchFraction = settings.isAuto("batch-fraction") ? 1 : settings.getDouble("batch-fraction");
         o.minBlocks = batchFraction < 1 && settings.isAuto("block-rows")
                 ? MiniBatchSampler.batchesPerEpoch(batchFraction) : 0;
+        o.blockLayout = ModelSettings.blockLayout(settings);
         o.precision = "float32".equals(settings.get("feature-precision")) ? FeaturePrecision.FLOAT32
                 : FeaturePrecision.FLOAT64;
         o.skipBadRecords = "skip".equals(settings.get("on-bad-record"));

@@ -49,9 +49,10 @@ import org.apache.commons.numbers.gamma.Erfc;
  * <p>Reuse: nodes and their buffers are pooled by position on the tape and kept for the next block (a
  * buffer grows to the largest block seen and never shrinks), so a steady stream of blocks allocates nothing.
  * Adjoints are written by the first contribution and added to by later ones, so no buffer is zero-filled.
- * Every loop runs in a fixed order, so results are the same bits on every run. Transcendental functions are
- * {@link Math}'s, as in the losses: the same bits on every run of one JVM on one kind of CPU, and within an
- * ulp of {@link StrictMath} elsewhere.
+ * Every loop runs in a fixed order, so results are the same bits on every run, whatever the partitioning or
+ * thread count. Transcendental functions are {@link Math}'s, as in the losses (and erfc's, which is pure Java
+ * over Math.exp): the same bits on every run of one JVM build on one kind of CPU; Math only promises an ulp of
+ * the exact value, so another JVM or CPU architecture may differ in the last bit.
  *
  * <p>One tape per task; not thread-safe.
  */
@@ -273,8 +274,8 @@ public final class Tape {
         double[] out = n.value;
         int len = rows * x.cols;
         for (int i = 0; i < len; i++) {
-            double v = in[i];
-            out[i] = v > 0.0 ? v : 0.0;
+            // Math.max compiles without a branch (signs are unpredictable) and passes NaN on, as PyTorch does.
+            out[i] = Math.max(in[i], 0.0);
         }
         return n;
     }
@@ -291,7 +292,7 @@ public final class Tape {
         int len = rows * x.cols;
         for (int i = 0; i < len; i++) {
             double v = in[i];
-            out[i] = v > 0.0 ? v : slope * v;
+            out[i] = Math.max(v, 0.0) + slope * Math.min(v, 0.0);
         }
         return n;
     }
@@ -321,11 +322,10 @@ public final class Tape {
 
     /** The logistic function without overflow: exp is only taken of -|x|. */
     public static double sigmoid(double x) {
-        if (x >= 0.0) {
-            return 1.0 / (1.0 + Math.exp(-x));
-        }
-        double e = Math.exp(x);
-        return e / (1.0 + e);
+        // 1 / (1 + e) above zero and e / (1 + e) below, with e = exp(-|x|): one division whose numerator is
+        // chosen without a branch (signs of pre-activations are not predictable).
+        double e = Math.exp(-Math.abs(x));
+        return (x >= 0.0 ? 1.0 : e) / (1.0 + e);
     }
 
     /** x Phi(x), Phi the exact standard normal CDF. */

@@ -3,8 +3,9 @@ package dev.downhill.core.data;
 import java.util.Arrays;
 
 /**
- * Packs rows one at a time into a {@link DataBlock}, choosing the layout when the block is built:
- * dense when a dense matrix costs no more than CSR (b bytes a value against 4 + b a stored non-zero,
+ * Packs rows one at a time into a {@link DataBlock}, choosing the layout when the block is built by a
+ * {@link BlockLayout} rule. The default, {@link BlockLayout#SMALLEST}: dense when a dense matrix costs no more
+ * than CSR (b bytes a value against 4 + b a stored non-zero,
  * plus 4 a row, b = 8 for float64 and 4 for float32: dense from density about 2/3, resp. 1/2), sparse
  * otherwise. Weights are dropped when every weight is 1. With {@link FeaturePrecision#FLOAT32} each value is
  * rounded to the nearest float when the block is built.
@@ -18,6 +19,7 @@ import java.util.Arrays;
 public final class BlockBuilder {
     private final int numFeatures;
     private final FeaturePrecision precision;
+    private final BlockLayout layout;
 
     private int numRows;
     private double[] labels = new double[64];
@@ -36,11 +38,17 @@ public final class BlockBuilder {
     }
 
     public BlockBuilder(int numFeatures, FeaturePrecision precision) {
+        this(numFeatures, precision, BlockLayout.SMALLEST);
+    }
+
+    /** With the layout chosen by the given rule (e.g. {@link BlockLayout#FOR_MATRIX_PRODUCTS} for networks). */
+    public BlockBuilder(int numFeatures, FeaturePrecision precision, BlockLayout layout) {
         if (numFeatures < 0) {
             throw new IllegalArgumentException("numFeatures must be >= 0, got " + numFeatures);
         }
         this.numFeatures = numFeatures;
         this.precision = precision;
+        this.layout = layout;
     }
 
     public int numRows() {
@@ -156,7 +164,7 @@ public final class BlockBuilder {
         double[] blockWeights = allUnitWeights ? null : Arrays.copyOf(weights, numRows);
         DataBlock block;
         long b = precision.bytesPerValue();
-        boolean dense = b * numRows * numFeatures <= (4 + b) * nnz + 4L * (numRows + 1);
+        boolean dense = layout.dense(numRows, numFeatures, nnz, b);
         if (dense && precision == FeaturePrecision.FLOAT32) {
             float[] values32 = new float[Math.multiplyExact(numRows, numFeatures)];
             for (int i = 0; i < numRows; i++) {
