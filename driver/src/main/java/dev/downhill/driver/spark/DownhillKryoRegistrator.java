@@ -46,6 +46,9 @@ public final class DownhillKryoRegistrator implements KryoRegistrator {
         // train: the validation pass
         ValidationPass.Partial.class,
         ValidationPass.Partial[].class,
+        // train: the training-set metrics and margins of the model
+        TrainingSetPass.Partial.class,
+        TrainingSetPass.Partial[].class,
         // --feature-precision float32
         float[].class,
         dev.downhill.core.data.FloatDenseBlock.class,

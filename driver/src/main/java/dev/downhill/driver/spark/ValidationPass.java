@@ -55,7 +55,7 @@ public final class ValidationPass {
             final Loss l = loss;
             final Objective o = objective;
             final int d = numFeatures;
-            final int k = Math.max(numClasses, 2);
+            final int k = o == Objective.LEAST_SQUARES ? 0 : Math.max(numClasses, 2); // a regression has no classes
             JavaRDD<Partial> partials = blocks.mapPartitions(it -> {
                 LossEvaluator evaluator = new LossEvaluator(m, l);
                 Predictor predictor = new Predictor(o, d, k, params.value());

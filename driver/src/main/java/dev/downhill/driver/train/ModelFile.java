@@ -24,7 +24,9 @@ import org.apache.hadoop.security.AccessControlException;
  *
  * <p>Fields: formatVersion, objective, l2, numFeatures, numClasses (0 for least squares), classLabels
  * (the data's label of each class; absent for least squares), l1, weights (d numbers, or K arrays of d for
- * softmax), intercepts (1 number, or K), iterations, objectiveValue, gradientNorm, stopReason, step, optimizer.
+ * softmax), intercepts (1 number, or K), iterations, objectiveValue, gradientNorm, stopReason, step, optimizer;
+ * with validation also selectedBy, validationLoss, lastIteration, lastObjectiveValue, lastGradientNorm (the kept
+ * iterate is not the last); warning (e.g. no minimizer); featureNames (d texts) where the input named them.
  */
 public final class ModelFile {
     public static final int FORMAT_VERSION = 1;
@@ -81,6 +83,22 @@ public final class ModelFile {
             root.put("step", r.step);
         }
         root.put("optimizer", r.optimizer);
+        if (r.runEnd != null) {
+            root.put("selectedBy", r.runEnd.selectedBy());
+            root.put("validationLoss", r.runEnd.validationLoss());
+            root.put("lastIteration", r.runEnd.lastIteration());
+            root.put("lastObjectiveValue", r.runEnd.lastObjectiveValue());
+            root.put("lastGradientNorm", r.runEnd.lastGradientNorm());
+        }
+        if (r.warning != null) {
+            root.put("warning", r.warning);
+        }
+        if (r.featureNames != null) {
+            ArrayNode names = root.putArray("featureNames");
+            for (String name : r.featureNames) {
+                names.add(name);
+            }
+        }
         return root;
     }
 
@@ -212,10 +230,31 @@ public final class ModelFile {
                 stop = r;
             }
         }
-        return new TrainingResult(objective, root.path("l2").asDouble(0.0), d, k, classLabels, p,
+        TrainingResult result = new TrainingResult(objective, root.path("l2").asDouble(0.0), d, k, classLabels, p,
                 root.path("iterations").asLong(0), root.path("objectiveValue").asDouble(Double.NaN),
                 root.path("gradientNorm").asDouble(Double.NaN), stop, root.path("step").asDouble(Double.NaN),
                 root.path("optimizer").asText("gd"), root.path("l1").asDouble(0.0));
+        JsonNode names = root.get("featureNames");
+        if (names != null && !names.isNull()) {
+            if (!names.isArray() || names.size() != d) {
+                throw invalid(where, "'featureNames' must be an array of " + d + " texts (one per feature)");
+            }
+            result.featureNames = new String[d];
+            for (int j = 0; j < d; j++) {
+                if (!names.get(j).isTextual()) {
+                    throw invalid(where, "featureNames[" + j + "] must be text, not " + names.get(j));
+                }
+                result.featureNames[j] = names.get(j).asText();
+            }
+        }
+        if (root.has("lastIteration")) {
+            result.runEnd = new TrainingResult.RunEnd(root.path("lastIteration").asLong(),
+                    root.path("lastObjectiveValue").asDouble(Double.NaN),
+                    root.path("lastGradientNorm").asDouble(Double.NaN), root.path("selectedBy").asText(null),
+                    root.path("validationLoss").asDouble(Double.NaN));
+        }
+        result.warning = root.path("warning").asText(null);
+        return result;
     }
 
     private static BadInputException invalid(String where, String what) {
