@@ -212,4 +212,119 @@ class UserExpectationsTest {
         String html = Files.readString(out.resolve("report.html"));
         assertTrue(html.contains("validation rmse") && html.contains("training RMSE"), html);
     }
+
+    // ---- 3. the model knows its features ----
+
+    /** CSV with header "label,<names>": y = 3 a - 2 b + c + noise over columns in that order. */
+    private static Path csv(Path file, String[] names, int n, long seed) throws IOException {
+        Random r = new Random(seed);
+        StringBuilder sb = new StringBuilder("label");
+        for (String name : names) {
+            sb.append(',').append(name);
+        }
+        sb.append('\n');
+        for (int i = 0; i < n; i++) {
+            java.util.Map<String, Double> x = new java.util.HashMap<>();
+            x.put("a", r.nextGaussian());
+            x.put("b", r.nextGaussian());
+            x.put("c", r.nextGaussian());
+            double y = 3 * x.get("a") - 2 * x.get("b") + x.get("c") + 0.1 * r.nextGaussian();
+            sb.append(y);
+            for (String name : names) {
+                sb.append(',').append(x.get(name));
+            }
+            sb.append('\n');
+        }
+        return write(file, sb.toString());
+    }
+
+    @Test
+    void theModelRecordsItsFeatureNamesAndRefusesInputWithOthers() throws Exception {
+        Path train = csv(dir.resolve("fn/train.csv"), new String[] {"a", "b", "c"}, 300, 1);
+        Path model = dir.resolve("fn/model");
+        Run t = run(train(train, "least-squares", model));
+        assertEquals(0, t.code(), t.err());
+        JsonNode m = JSON.readTree(model.resolve("model.json").toFile());
+        assertEquals("[\"a\",\"b\",\"c\"]", m.get("featureNames").toString());
+        assertTrue(Files.readString(model.resolve("report.html")).contains("<td>a</td>"), "weights named");
+
+        // The same columns reversed: before, evaluate scored them silently (R^2 -1.43).
+        Path reversed = csv(dir.resolve("fn/reversed.csv"), new String[] {"c", "b", "a"}, 100, 2);
+        Run e = run("evaluate", "--model", model.toString(), "--input", reversed.toString(), "--output",
+                dir.resolve("fn/eval.json").toString(), "--master", "local[2]");
+        assertRefused(e, dir.resolve("fn/none"), "do not match the model's", "feature 0 (0-based) is 'a' in the model"
+                + " but 'c' in the input", "[a, b, c]", "[c, b, a]");
+        assertFalse(Files.exists(dir.resolve("fn/eval.json")));
+        Run p = run("predict", "--model", model.toString(), "--input", reversed.toString(), "--output",
+                dir.resolve("fn/pred").toString(), "--master", "local[2]");
+        assertRefused(p, dir.resolve("fn/none"), "feature 0 (0-based) is 'a' in the model but 'c' in the input");
+        assertFalse(Files.exists(dir.resolve("fn/pred")));
+
+        // The same order is accepted; R^2 is near 1.
+        Path same = csv(dir.resolve("fn/same.csv"), new String[] {"a", "b", "c"}, 100, 2);
+        Run ok = run("evaluate", "--model", model.toString(), "--input", same.toString(), "--output",
+                dir.resolve("fn/ok.json").toString(), "--master", "local[2]");
+        assertEquals(0, ok.code(), ok.err());
+        assertTrue(JSON.readTree(dir.resolve("fn/ok.json").toFile()).get("metrics").get("r2").asDouble() > 0.99);
+    }
+
+    @Test
+    void predictCarriesInputColumnsThrough() throws Exception {
+        Path train = csv(dir.resolve("keep/train.csv"), new String[] {"a", "b", "c"}, 200, 3);
+        Path model = dir.resolve("keep/model");
+        assertEquals(0, run(train(train, "least-squares", model)).code());
+        // An id column the model does not know: the input has it as its last column, named in the header.
+        StringBuilder sb = new StringBuilder("label,a,b,c\n");
+        java.util.List<String> lines = Files.readAllLines(csv(dir.resolve("keep/x.csv"),
+                new String[] {"a", "b", "c"}, 20, 4));
+        for (int i = 1; i < lines.size(); i++) {
+            sb.append(lines.get(i)).append('\n');
+        }
+        Path input = write(dir.resolve("keep/in.csv"), sb.toString());
+        Path out = dir.resolve("keep/pred");
+        Run p = run("predict", "--model", model.toString(), "--input", input.toString(), "--output", out.toString(),
+                "--keep-columns", "a,0", "--master", "local[2]");
+        assertEquals(0, p.code(), p.err());
+        java.util.List<String> rows = new java.util.ArrayList<>();
+        try (java.util.stream.Stream<Path> parts = Files.list(out)) {
+            for (Path part : parts.filter(f -> f.getFileName().toString().startsWith("part-")).sorted().toList()) {
+                java.util.List<String> partLines = Files.readAllLines(part);
+                assertEquals("a,input_label,label,prediction,score", partLines.get(0));
+                rows.addAll(partLines.subList(1, partLines.size()));
+            }
+        }
+        assertEquals(20, rows.size());
+        for (int i = 0; i < 20; i++) {
+            String[] in = lines.get(i + 1).split(",");
+            String[] o = rows.get(i).split(",");
+            assertEquals(Double.parseDouble(in[1]), Double.parseDouble(o[0]), "column a copied, row " + i);
+            assertEquals(Double.parseDouble(in[0]), Double.parseDouble(o[1]), "column 0 copied, row " + i);
+        }
+        Run bad = run("predict", "--model", model.toString(), "--input", input.toString(), "--output",
+                dir.resolve("keep/bad").toString(), "--keep-columns", "id", "--master", "local[2]");
+        assertRefused(bad, dir.resolve("keep/none"), "--keep-columns names column 'id'", "no such column");
+    }
+
+    @Test
+    void parquetFeatureColumnsAreRecordedAndChecked() throws Exception {
+        Random r = new Random(9);
+        java.util.List<org.apache.spark.sql.Row> rows = new java.util.ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            double a = r.nextGaussian();
+            double b = r.nextGaussian();
+            rows.add(org.apache.spark.sql.RowFactory.create(2 * a - b + 0.1 * r.nextGaussian(), a, b));
+        }
+        org.apache.spark.sql.types.StructType schema = new org.apache.spark.sql.types.StructType()
+                .add("label", "double").add("a", "double").add("b", "double");
+        Path data = dir.resolve("pq/data");
+        spark.createDataFrame(rows, schema).coalesce(1).write().parquet(data.toString());
+        Path model = dir.resolve("pq/model");
+        Run t = run(train(data, "least-squares", model, "--feature-columns", "a,b"));
+        assertEquals(0, t.code(), t.err());
+        assertEquals("[\"a\",\"b\"]", JSON.readTree(model.resolve("model.json").toFile()).get("featureNames")
+                .toString());
+        Run e = run("evaluate", "--model", model.toString(), "--input", data.toString(), "--feature-columns", "b,a",
+                "--output", dir.resolve("pq/eval.json").toString(), "--master", "local[2]");
+        assertRefused(e, dir.resolve("pq/none"), "feature 0 (0-based) is 'a' in the model but 'b' in the input");
+    }
 }

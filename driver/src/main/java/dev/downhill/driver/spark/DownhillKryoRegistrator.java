@@ -46,9 +46,6 @@ public final class DownhillKryoRegistrator implements KryoRegistrator {
         // train: the validation pass
         ValidationPass.Partial.class,
         ValidationPass.Partial[].class,
-        // train: the training-set metrics and margins of the model
-        TrainingSetPass.Partial.class,
-        TrainingSetPass.Partial[].class,
         // --feature-precision float32
         float[].class,
         dev.downhill.core.data.FloatDenseBlock.class,
@@ -56,6 +53,11 @@ public final class DownhillKryoRegistrator implements KryoRegistrator {
         // --preconditioner whiten: the covariance from loading (or its own pass)
         dev.downhill.core.data.FeatureCovariance.class,
         dev.downhill.core.data.FeatureCovariance[].class,
+        // train: the training-set metrics and margins of the model
+        TrainingSetPass.Partial.class,
+        TrainingSetPass.Partial[].class,
+        // predict --keep-columns: the input columns a parsed row carries
+        String[].class,
     };
 
     /**
