@@ -92,8 +92,8 @@ public final class FeatureNames {
         throw new BadInputException("the feature columns of " + inputName + " do not match the model's ("
                 + "featureNames in " + modelFile + "): " + firstDifference(Arrays.asList(model), "the model",
                 Arrays.asList(input), "the input", "feature") + ". The model's features: " + shortList(model)
-                + "; the input's: " + shortList(input) + ". Reorder or rename the input's columns to the model's (if they are the same data under other names,"
-                + " edit featureNames in the model file).");
+                + "; the input's: " + shortList(input) + ". Reorder or rename the input's columns to the model's"
+                + " (if they are the same data under other names, edit featureNames in the model file).");
     }
 
     /** Where two lists of names first differ, in words. */
