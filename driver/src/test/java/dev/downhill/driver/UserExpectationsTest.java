@@ -327,4 +327,41 @@ class UserExpectationsTest {
                 "--output", dir.resolve("pq/eval.json").toString(), "--master", "local[2]");
         assertRefused(e, dir.resolve("pq/none"), "feature 0 (0-based) is 'a' in the model but 'b' in the input");
     }
+
+    // ---- 4. the ETA follows the convergence, not --max-iter ----
+
+    @Test
+    void theEtaComesFromTheConvergenceRateNotTheIterationLimit() throws Exception {
+        TestData t = TestData.binary(400, 5, 8);
+        Path input = t.writeLibsvm(dir.resolve("eta.libsvm"), 0.0);
+        Path out = dir.resolve("eta");
+        Run r = run(train(input, "logistic", out, "--l2", "1e-3", "--optimizer", "gd", "--max-iter", "100000",
+                "--rel-tol", "1e-6"));
+        assertEquals(0, r.code(), r.err());
+        JsonNode m = JSON.readTree(out.resolve("model.json").toFile());
+        long total = m.get("iterations").asLong();
+        assertEquals("gradient-tolerance", m.get("stopReason").asText());
+        assertTrue(total < 2000, "a short run: " + total);
+        // Before: "ETA" from the first line on, counting toward 100000 iterations.
+        for (String line : r.out().split("\n")) {
+            if (line.startsWith("iteration      1/") || line.startsWith("iteration      2/")) {
+                assertFalse(line.contains("ETA"), "no estimate from one or two iterations: " + line);
+            }
+        }
+        java.util.List<String> records = Files.readAllLines(out.resolve("metrics.jsonl"));
+        int estimates = 0;
+        for (String record : records) {
+            JsonNode rec = JSON.readTree(record);
+            long it = rec.get("iteration").asLong();
+            if (it >= 10 && it <= total - 2) {
+                assertTrue(rec.has("etaIterations"), record);
+                long expected = it + rec.get("etaIterations").asLong();
+                // Gradient descent converges linearly: the rate predicts the end within a factor of 2.
+                assertTrue(expected > total / 2 && expected < 2 * total, "iteration " + it + " expects "
+                        + expected + " of " + total);
+                estimates++;
+            }
+        }
+        assertTrue(estimates > 5, "estimates: " + estimates);
+    }
 }
