@@ -129,13 +129,19 @@ final class ProgressReporter implements IterationListener {
      * How many more iterations the stationarity needs to fall to {@code target}, at the rate it fell over the
      * iterations in {@code recent} (iteration, log of the smallest stationarity so far): r = the fall of that log
      * per iteration, and (log g - log target) / r iterations to go, at most {@code left} (the iteration limit).
-     * -1 when there is no estimate yet: fewer than 3 iterations seen, no fall (a plateau, or the objective-change
-     * test will decide), or no target (--tol and --rel-tol 0). Linear convergence is the slow case: a faster
+     * -1 when there is no estimate yet: fewer than 3 iterations seen, or no fall (a plateau, or the objective-change
+     * test will decide). Without a target (--tol and --rel-tol 0) the limit is the estimate. Linear convergence is the slow case: a faster
      * (superlinear) run ends before the estimate says.
      */
     static long remainingIterations(java.util.Collection<double[]> recent, double target, long left) {
-        if (recent.size() < 3 || !(target > 0) || left <= 0) {
-            return left <= 0 ? 0 : -1;
+        if (left <= 0) {
+            return 0;
+        }
+        if (!(target > 0)) {
+            return left; // no gradient test: the run goes on to the iteration limit (unless another test stops it)
+        }
+        if (recent.size() < 3) {
+            return -1;
         }
         double[] first = recent.iterator().next();
         double[] last = null;

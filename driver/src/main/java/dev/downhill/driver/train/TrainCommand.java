@@ -211,6 +211,9 @@ public final class TrainCommand {
             if (useBest) {
                 report.outcome().put("model from iteration", best.iteration() + " (best validation loss "
                         + TrainingReport.number(best.validationLoss()) + ")");
+                report.outcome().put("last iterate", "iteration " + result.state().iteration() + ", objective "
+                        + TrainingReport.number(result.objective()) + ", ||grad f|| "
+                        + TrainingReport.number(result.gradientNorm()));
             }
             report.outcome().put("objective f", TrainingReport.number(value));
             report.outcome().put(l1 > 0 ? "||minimum-norm subgradient||" : "||grad f||",
@@ -218,8 +221,11 @@ public final class TrainCommand {
             // Objective passes plus one validation pass per iterate (the moments came with loading, unless the
             // change of variables needed a pass of its own).
             report.outcome().put("distributed passes", String.valueOf(result.state().evaluations() + pre.passes
-                    + (validator == null ? 0 : result.state().iteration() + 1)
-                    + (fit == null ? 0 : 1) + (held != null && useBest && fit != null ? 1 : 0)));
+                    + (validator == null ? 0 : result.state().iteration() + 1)));
+            if (fit != null) {
+                report.outcome().put("passes after training", (held != null && useBest ? 2 : 1) + " (the model's"
+                        + " metrics)");
+            }
             report.outcome().put("training time", ProgressReporter.duration((System.nanoTime() - startNanos) / 1e9));
             String reportPath = report.write(settings.require("output"), jsc.hadoopConfiguration());
             if (result.reason() == StopReason.DIVERGED) {
