@@ -117,7 +117,7 @@ public final class Downhill {
             switch (command) {
                 case Settings.TRAIN: {
                     TrainingResult result = new TrainCommand(settings, out).run(jsc);
-                    String path = ModelFile.write(settings.require("output"), ModelFile.toJson(result),
+                    String path = ModelFile.save(settings.require("output"), result,
                             jsc.hadoopConfiguration());
                     out.println("model written to " + path);
                     break;

@@ -132,7 +132,7 @@ public final class Downhill {
                 throw clean(e);
             }
             if (given != null) {
-                ModelFile.write(given, ModelFile.toJson(result),
+                ModelFile.save(given, result,
                         SparkSession.active().sparkContext().hadoopConfiguration());
             }
             return new DownhillModel(result, featuresColumn(), featureColumns());
@@ -255,6 +255,32 @@ public final class Downhill {
         /** {@code --objective}: logistic, least-squares, softmax or hinge. */
         public Builder objective(String name) {
             return set("objective", name);
+        }
+
+        /** {@code --model}: the model family, linear (the default) or mlp. */
+        public Builder model(String family) {
+            return set("model", family);
+        }
+
+        /** {@code --hidden}: a network's hidden layer widths from the input on (with model("mlp")). */
+        public Builder hidden(int... widths) {
+            return set("hidden", java.util.Arrays.stream(widths).mapToObj(Integer::toString)
+                    .collect(java.util.stream.Collectors.joining(",")));
+        }
+
+        /** {@code --activation}: relu, leaky-relu, tanh, sigmoid, gelu or softplus. */
+        public Builder activation(String name) {
+            return set("activation", name);
+        }
+
+        /** {@code --negative-slope}: leaky-relu's slope below zero. */
+        public Builder negativeSlope(double slope) {
+            return set("negative-slope", slope);
+        }
+
+        /** {@code --dropout}: the probability of zeroing a hidden unit while training. */
+        public Builder dropout(double p) {
+            return set("dropout", p);
         }
 
         /** {@code --l2}: lambda of (lambda/2)||w||^2. */

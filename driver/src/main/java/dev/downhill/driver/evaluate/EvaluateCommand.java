@@ -87,7 +87,7 @@ public final class EvaluateCommand {
         int d = model.numFeatures;
         int numClasses = model.classLabels == null ? 0 : model.classLabels.length;
         double[] classLabels = model.classLabels;
-        int blockRows = settings.getInt("block-rows");
+        int blockRows = dev.downhill.driver.train.ModelSettings.blockRows(settings, false);
 
         jsc.setJobGroup(JOB_GROUP, "Downhill evaluate: reading " + settings.get("input"), false);
         RowReader.Options o = new RowReader.Options();
@@ -102,10 +102,11 @@ public final class EvaluateCommand {
                 .mapPartitions(rows -> new RowBlocks(rows, d, blockRows, classLabels))
                 .persist(StorageLevel.MEMORY_ONLY());
         blocks.setName("Downhill evaluation blocks of " + o.input);
+        dev.downhill.core.model.Architecture architecture = model.architecture;
         Broadcast<double[]> params = jsc.broadcast(model.parameters);
         try {
             JavaRDD<MetricsAccumulator> partials = blocks.mapPartitions(it -> {
-                Predictor predictor = new Predictor(objective, d, numClasses, params.value());
+                Predictor predictor = new Predictor(objective, architecture, numClasses, params.value());
                 MetricsAccumulator acc = new MetricsAccumulator(objective, numClasses);
                 while (it.hasNext()) {
                     DataBlock block = it.next();
@@ -125,7 +126,7 @@ public final class EvaluateCommand {
                 // Ranked by z, the order of sigma(z) without the ties where sigma rounds to 1; block by block,
                 // so a task holds one block's scores at a time.
                 roc = SparkRocArea.of(blocks.mapPartitionsToPair(
-                        it -> scoredRows(it, new Predictor(objective, d, numClasses, params.value()))));
+                        it -> scoredRows(it, new Predictor(objective, architecture, numClasses, params.value()))));
             }
             return new EvaluationReport(modelPath, files.input(), format, objective, classLabels, metrics, roc);
         } finally {

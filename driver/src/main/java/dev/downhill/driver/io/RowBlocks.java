@@ -50,9 +50,10 @@ public final class RowBlocks implements Iterator<DataBlock> {
         }
         kept.clear();
         while (rows.hasNext() && builder.numRows() < blockRows) {
-            ParsedRow r = rows.next()._2();
+            Tuple2<Long, ParsedRow> keyed = rows.next();
+            ParsedRow r = keyed._2();
             kept.add(r.kept);
-            r.addTo(builder, classOf == null ? r.label : classIndex(r.label));
+            r.addTo(builder, classOf == null ? r.label : classIndex(r.label), keyed._1());
         }
         return builder.build();
     }

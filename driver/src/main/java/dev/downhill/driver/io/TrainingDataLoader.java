@@ -1,6 +1,7 @@
 package dev.downhill.driver.io;
 
 import dev.downhill.core.data.BlockBuilder;
+import dev.downhill.core.data.BlockLayout;
 import dev.downhill.core.data.FeaturePrecision;
 import dev.downhill.core.data.DataBlock;
 import dev.downhill.core.loss.Objective;
@@ -46,6 +47,8 @@ public final class TrainingDataLoader {
         public int blockRows = 4096;
         /** How the cached blocks store feature values (--feature-precision). */
         public FeaturePrecision precision = FeaturePrecision.FLOAT64;
+        /** Dense or CSR per block: by bytes (linear models), or FOR_MATRIX_PRODUCTS for networks. */
+        public BlockLayout blockLayout = BlockLayout.SMALLEST;
         public double maxBadFraction = 0.001;
         /** The label encoding to use instead of deciding one (a validation set takes the training data's). */
         public LabelEncoding fixedLabels;
@@ -187,10 +190,11 @@ public final class TrainingDataLoader {
         final int d = numFeatures;
         final int blockRows = o.blockRows;
         final FeaturePrecision precision = o.precision;
+        final BlockLayout layout = o.blockLayout;
         final boolean csv = "csv".equals(format);
         final Holdout holdout = o.holdout;
         JavaRDD<DataBlock> blocks = rows
-                .mapPartitions(it -> pack(it, d, csv, blockRows, precision, labels, holdout, false))
+                .mapPartitions(it -> pack(it, d, csv, blockRows, precision, layout, labels, holdout, false))
                 .persist(StorageLevel.MEMORY_ONLY());
         blocks.setName("Downhill blocks of " + input);
         // Each partition's d x d covariance reaches the driver before merging: bounded, else train takes it
@@ -204,7 +208,7 @@ public final class TrainingDataLoader {
         TrainingData.Validation validation = null;
         if (holdout.isEnabled()) {
             JavaRDD<DataBlock> held = rows
-                    .mapPartitions(it -> pack(it, d, csv, blockRows, precision, labels, holdout, true))
+                    .mapPartitions(it -> pack(it, d, csv, blockRows, precision, layout, labels, holdout, true))
                     .persist(StorageLevel.MEMORY_ONLY());
             held.setName("Downhill validation blocks of " + input);
             BlockStats v = stats(held, -1, false).stream().reduce(new BlockStats(), BlockStats::merge);
@@ -318,12 +322,14 @@ public final class TrainingDataLoader {
 
     /** Packs the good rows; bad records, misfit labels and CSV rows of the wrong width were counted and stay out. */
     private static Iterator<DataBlock> pack(Iterator<Tuple2<Long, ParsedRow>> rows, int numFeatures, boolean csv,
-                                            int blockRows, FeaturePrecision precision, LabelEncoding labels,
+                                            int blockRows, FeaturePrecision precision, BlockLayout layout,
+                                            LabelEncoding labels,
                                             Holdout holdout, boolean validationSide) {
         List<DataBlock> out = new ArrayList<>();
-        BlockBuilder builder = new BlockBuilder(numFeatures, precision);
+        BlockBuilder builder = new BlockBuilder(numFeatures, precision, layout);
         while (rows.hasNext()) {
-            ParsedRow r = rows.next()._2();
+            Tuple2<Long, ParsedRow> keyed = rows.next();
+            ParsedRow r = keyed._2();
             if (r.isBad() || !labels.accepts(r.label) || csv && r.values.length != numFeatures
                     || holdout.heldOut(r) != validationSide) {
                 continue;
@@ -336,7 +342,7 @@ public final class TrainingDataLoader {
                     }
                 }
             }
-            r.addTo(builder, labels.encode(r.label));
+            r.addTo(builder, labels.encode(r.label), keyed._1());
             if (builder.numRows() == blockRows) {
                 out.add(builder.build());
             }

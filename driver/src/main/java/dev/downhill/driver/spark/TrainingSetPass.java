@@ -3,6 +3,7 @@ package dev.downhill.driver.spark;
 import dev.downhill.core.data.DataBlock;
 import dev.downhill.core.loss.Objective;
 import dev.downhill.core.metrics.MetricsAccumulator;
+import dev.downhill.core.model.Architecture;
 import dev.downhill.core.model.Predictor;
 import java.io.Serializable;
 import java.util.Collections;
@@ -15,8 +16,9 @@ import org.apache.spark.broadcast.Broadcast;
  * (worker-core's {@link MetricsAccumulator}, as evaluate computes them) and, for classifiers, the smallest margin
  * over the rows: s_i z_i for logistic and hinge (s_i = 2y_i - 1), z_{y_i} - max_{c != y_i} z_c for softmax.
  * A positive smallest margin certifies that the parameters classify every row correctly, i.e. that the rows are
- * linearly separable (with the intercept): then scaling the parameters by t > 1 multiplies every margin by t, so
- * the logistic and softmax losses, which fall strictly with every margin, have no minimizer without a penalty.
+ * separable by the model (linearly, for a linear model): then scaling the output layer's weights and intercepts by
+ * t > 1 multiplies every margin by t, so the logistic and softmax losses, which fall strictly with every margin,
+ * have no minimizer without a penalty.
  * Partials merge in partition order, so the figures are the same every run.
  */
 public final class TrainingSetPass {
@@ -26,14 +28,14 @@ public final class TrainingSetPass {
     public record Result(MetricsAccumulator metrics, double minMargin) {
     }
 
-    public static Result run(JavaSparkContext jsc, JavaRDD<DataBlock> blocks, Objective objective, int numFeatures,
-                             int numClasses, double[] theta) {
+    /** @param numClasses K for classifiers, 0 for least squares; theta laid out as {@code architecture}'s tensors */
+    public static Result run(JavaSparkContext jsc, JavaRDD<DataBlock> blocks, Objective objective,
+                             Architecture architecture, int numClasses, double[] theta) {
         Broadcast<double[]> params = jsc.broadcast(theta);
         try {
-            final int d = numFeatures;
             final int k = objective == Objective.LEAST_SQUARES ? 0 : Math.max(numClasses, 2);
             JavaRDD<Partial> partials = blocks.mapPartitions(it -> {
-                Predictor predictor = new Predictor(objective, d, k, params.value());
+                Predictor predictor = new Predictor(objective, architecture, k, params.value());
                 Partial p = new Partial(new MetricsAccumulator(objective, k));
                 while (it.hasNext()) {
                     DataBlock block = it.next();

@@ -7,11 +7,15 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.downhill.core.loss.Objective;
+import dev.downhill.core.model.ActivationFunction;
+import dev.downhill.core.model.Architecture;
 import dev.downhill.core.optim.StopReason;
 import dev.downhill.driver.io.BadInputException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -23,10 +27,17 @@ import org.apache.hadoop.security.AccessControlException;
  * It holds no timestamps or timings, so identical training gives identical bytes.
  *
  * <p>Fields: formatVersion, objective, l2, numFeatures, numClasses (0 for least squares), classLabels
- * (the data's label of each class; absent for least squares), l1, weights (d numbers, or K arrays of d for
- * softmax), intercepts (1 number, or K), iterations, objectiveValue, gradientNorm, stopReason, step, optimizer;
- * with validation also selectedBy, validationLoss, lastIteration, lastObjectiveValue, lastGradientNorm (the kept
- * iterate is not the last); warning (e.g. no minimizer); featureNames (d texts) where the input named them.
+ * (the data's label of each class; absent for least squares), l1, architecture ({"type": "linear"|"mlp",
+ * "inputs", "hidden", "activation", "outputs", plus "negativeSlope" for leaky-relu and "dropout" when used),
+ * parameters (the name of the safetensors file beside it), weights (d numbers, or K arrays of d for softmax) and
+ * intercepts (1 number, or K) for linear models only, iterations, objectiveValue, gradientNorm, stopReason, step,
+ * optimizer; with validation also selectedBy, validationLoss, lastIteration, lastObjectiveValue, lastGradientNorm
+ * (the kept iterate is not the last); warning (e.g. no minimizer); featureNames (d texts) where the input named
+ * them.
+ *
+ * <p>Every model's parameters are also written to {@code model.safetensors} ({@link SafeTensors}) before
+ * model.json, so a reader that finds model.json finds its parameters. A network's parameters are only there:
+ * they never pass through the driver as text.
  */
 public final class ModelFile {
     public static final int FORMAT_VERSION = 1;
@@ -51,29 +62,9 @@ public final class ModelFile {
                 labels.add(c);
             }
         }
-        int k = r.numOutputs;
-        int d = r.numFeatures;
-        double[] p = r.parameters;
-        ArrayNode weights = root.putArray("weights");
-        if (k == 1) {
-            for (int j = 0; j < d; j++) {
-                weights.add(p[j]);
-            }
-        } else {
-            for (int c = 0; c < k; c++) {
-                ArrayNode row = weights.addArray();
-                for (int j = 0; j < d; j++) {
-                    row.add(p[c * d + j]);
-                }
-            }
-        }
-        if (k == 1) {
-            root.put("intercepts", p[d]);
-        } else {
-            ArrayNode b = root.putArray("intercepts");
-            for (int c = 0; c < k; c++) {
-                b.add(p[k * d + c]);
-            }
+        root.set("architecture", architectureJson(r.architecture));
+        if (r.architecture.type() == Architecture.Type.LINEAR) {
+            linearWeights(root, r);
         }
         root.put("iterations", r.iterations);
         root.put("objectiveValue", r.objectiveValue);
@@ -100,6 +91,96 @@ public final class ModelFile {
             }
         }
         return root;
+    }
+
+    /** The architecture as model.json records it. */
+    public static ObjectNode architectureJson(Architecture a) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("type", a.type().cliName());
+        n.put("inputs", a.inputs());
+        ArrayNode hidden = n.putArray("hidden");
+        for (int h : a.hidden()) {
+            hidden.add(h);
+        }
+        if (a.activation() != null) {
+            n.put("activation", a.activation().cliName());
+            if (a.activation() == ActivationFunction.LEAKY_RELU) {
+                n.put("negativeSlope", a.negativeSlope());
+            }
+        }
+        n.put("outputs", a.outputs());
+        if (a.dropout() > 0) {
+            n.put("dropout", a.dropout());
+        }
+        return n;
+    }
+
+    /** The parameters file that goes with a model document: model.json's is model.safetensors. */
+    public static String parametersName(String jsonName) {
+        return (jsonName.endsWith(".json") ? jsonName.substring(0, jsonName.length() - 5) : jsonName)
+                + ".safetensors";
+    }
+
+    /**
+     * Writes a trained model: OUTPUT/name's parameters file first ({@link #parametersName}), then OUTPUT/name, each
+     * to a temporary name and renamed; returns the full path of the JSON document.
+     */
+    public static String save(String outputDir, String name, TrainingResult r, Configuration conf) throws IOException {
+        Path dir = new Path(outputDir);
+        FileSystem fs = dir.getFileSystem(conf);
+        fs.mkdirs(dir);
+        String tensorsName = parametersName(name);
+        Path target = new Path(dir, tensorsName);
+        Path tmp = new Path(dir, "." + tensorsName + ".tmp");
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("format", "pt");
+        meta.put("producer", "downhill");
+        meta.put("architecture", architectureJson(r.architecture).toString());
+        meta.put("objective", r.objective.cliName());
+        try (OutputStream out = new java.io.BufferedOutputStream(fs.create(tmp, true), 1 << 16)) {
+            SafeTensors.write(out, r.architecture.tensors(), r.parameters, meta);
+        }
+        if (fs.exists(target) && !fs.delete(target, false)) {
+            throw new IOException("cannot replace " + target);
+        }
+        if (!fs.rename(tmp, target)) {
+            throw new IOException("cannot rename " + tmp + " to " + target);
+        }
+        ObjectNode doc = toJson(r);
+        doc.put("parameters", tensorsName);
+        return write(outputDir, name, doc, conf);
+    }
+
+    /** Writes OUTPUT/model.json and OUTPUT/model.safetensors for a trained model. */
+    public static String save(String outputDir, TrainingResult r, Configuration conf) throws IOException {
+        return save(outputDir, NAME, r, conf);
+    }
+
+    private static void linearWeights(ObjectNode root, TrainingResult r) {
+        int k = r.numOutputs;
+        int d = r.numFeatures;
+        double[] p = r.parameters;
+        ArrayNode weights = root.putArray("weights");
+        if (k == 1) {
+            for (int j = 0; j < d; j++) {
+                weights.add(p[j]);
+            }
+        } else {
+            for (int c = 0; c < k; c++) {
+                ArrayNode row = weights.addArray();
+                for (int j = 0; j < d; j++) {
+                    row.add(p[c * d + j]);
+                }
+            }
+        }
+        if (k == 1) {
+            root.put("intercepts", p[d]);
+        } else {
+            ArrayNode b = root.putArray("intercepts");
+            for (int c = 0; c < k; c++) {
+                b.add(p[k * d + c]);
+            }
+        }
     }
 
     /** Writes OUTPUT/model.json (temporary file, then rename) and returns its full path. */
@@ -136,6 +217,8 @@ public final class ModelFile {
         Path dir = new Path(modelDir);
         Path file = new Path(dir, NAME);
         JsonNode node;
+        SafeTensors.Contents contents = null;
+        String tensorsWhere = null;
         try {
             FileSystem fs = dir.getFileSystem(conf);
             if (fs.exists(dir) && fs.getFileStatus(dir).isFile()) {
@@ -151,6 +234,17 @@ public final class ModelFile {
             try (InputStream in = fs.open(file)) {
                 node = JSON.readTree(in);
             }
+            if (node != null && node.isObject() && "mlp".equals(node.path("architecture").path("type").asText())) {
+                Path tensors = new Path(dir, parametersName(NAME));
+                if (!fs.exists(tensors)) {
+                    throw new BadInputException("model " + file + " is a network whose parameters belong in "
+                            + fs.makeQualified(tensors) + ", which does not exist.");
+                }
+                try (InputStream in = new java.io.BufferedInputStream(fs.open(tensors), 1 << 16)) {
+                    contents = SafeTensors.read(in, fs.makeQualified(tensors).toString());
+                }
+                tensorsWhere = fs.makeQualified(tensors).toString();
+            }
         } catch (JsonProcessingException e) {
             throw new BadInputException("model " + file + " is not valid JSON: " + e.getOriginalMessage(), e);
         } catch (AccessControlException e) {
@@ -158,7 +252,7 @@ public final class ModelFile {
         } catch (IOException e) {
             throw new BadInputException("cannot read model " + file + ": " + e.getMessage(), e);
         }
-        return fromJson(node, file.toString());
+        return fromJson(node, file.toString(), contents, tensorsWhere);
     }
 
     /** The full path of MODEL_DIR/model.json, as messages and reports name it. */
@@ -169,6 +263,11 @@ public final class ModelFile {
 
     /** The result a model document describes; {@code where} names it in messages. */
     static TrainingResult fromJson(JsonNode root, String where) {
+        return fromJson(root, where, null, null);
+    }
+
+    /** As above, with a network's parameters from its safetensors file (null for linear models). */
+    static TrainingResult fromJson(JsonNode root, String where, SafeTensors.Contents tensors, String tensorsWhere) {
         if (root == null || !root.isObject()) {
             throw invalid(where, "it is not a JSON object");
         }
@@ -207,6 +306,25 @@ public final class ModelFile {
             }
         }
         int k = objective.numOutputs(numClasses);
+        Architecture architecture = architecture(root.get("architecture"), d, k, where);
+        if (architecture.type() == Architecture.Type.MLP) {
+            if (tensors == null) {
+                throw invalid(where, "it is a network, and its parameters are read from its safetensors file");
+            }
+            double[] flat = SafeTensors.flatten(tensors, architecture.tensors(), architecture.numParameters(),
+                    tensorsWhere);
+            for (int i = 0; i < flat.length; i++) {
+                if (!Double.isFinite(flat[i])) {
+                    throw new BadInputException("model parameters " + tensorsWhere + " hold a non-finite value ("
+                            + flat[i] + ").");
+                }
+            }
+            return runFields(new TrainingResult(objective, root.path("l2").asDouble(0.0), d, k, classLabels, flat,
+                    root.path("iterations").asLong(0), root.path("objectiveValue").asDouble(Double.NaN),
+                    root.path("gradientNorm").asDouble(Double.NaN), stopReason(root),
+                    root.path("step").asDouble(Double.NaN), root.path("optimizer").asText("gd"),
+                    root.path("l1").asDouble(0.0), architecture), root, d, where);
+        }
         if ((d + 1L) * k > Integer.MAX_VALUE - 8) {
             throw invalid(where, d + " features x " + k + " outputs are too many parameters");
         }
@@ -224,16 +342,14 @@ public final class ModelFile {
             }
             System.arraycopy(numbers(root.get("intercepts"), k, "intercepts", where), 0, p, k * d, k);
         }
-        StopReason stop = null;
-        for (StopReason r : StopReason.values()) {
-            if (r.label().equals(root.path("stopReason").asText())) {
-                stop = r;
-            }
-        }
-        TrainingResult result = new TrainingResult(objective, root.path("l2").asDouble(0.0), d, k, classLabels, p,
+        return runFields(new TrainingResult(objective, root.path("l2").asDouble(0.0), d, k, classLabels, p,
                 root.path("iterations").asLong(0), root.path("objectiveValue").asDouble(Double.NaN),
-                root.path("gradientNorm").asDouble(Double.NaN), stop, root.path("step").asDouble(Double.NaN),
-                root.path("optimizer").asText("gd"), root.path("l1").asDouble(0.0));
+                root.path("gradientNorm").asDouble(Double.NaN), stopReason(root), root.path("step").asDouble(Double.NaN),
+                root.path("optimizer").asText("gd"), root.path("l1").asDouble(0.0)), root, d, where);
+    }
+
+    /** Reads featureNames, the validation fields and the warning into {@code result}, each where present. */
+    private static TrainingResult runFields(TrainingResult result, JsonNode root, int d, String where) {
         JsonNode names = root.get("featureNames");
         if (names != null && !names.isNull()) {
             if (!names.isArray() || names.size() != d) {
@@ -255,6 +371,61 @@ public final class ModelFile {
         }
         result.warning = root.path("warning").asText(null);
         return result;
+    }
+
+    private static StopReason stopReason(JsonNode root) {
+        StopReason stop = null;
+        for (StopReason r : StopReason.values()) {
+            if (r.label().equals(root.path("stopReason").asText())) {
+                stop = r;
+            }
+        }
+        return stop;
+    }
+
+    /**
+     * The architecture a document records, checked against its numFeatures and outputs; a document without one
+     * (written before networks) is linear.
+     */
+    static Architecture architecture(JsonNode n, int d, int k, String where) {
+        if (n == null || n.isNull()) {
+            return Architecture.linear(d, k);
+        }
+        if (!n.isObject()) {
+            throw invalid(where, "'architecture' must be an object");
+        }
+        Architecture.Type type;
+        try {
+            type = Architecture.Type.fromName(n.path("type").asText());
+        } catch (IllegalArgumentException e) {
+            throw invalid(where, "architecture: " + e.getMessage());
+        }
+        if (n.path("inputs").asInt(-1) != d || n.path("outputs").asInt(-1) != k) {
+            throw invalid(where, "architecture has inputs " + n.get("inputs") + " and outputs " + n.get("outputs")
+                    + ", but numFeatures is " + d + " and the objective has " + k + " outputs");
+        }
+        if (type == Architecture.Type.LINEAR) {
+            return Architecture.linear(d, k);
+        }
+        JsonNode h = n.get("hidden");
+        if (h == null || !h.isArray() || h.size() == 0) {
+            throw invalid(where, "architecture.hidden must be a non-empty array of layer widths");
+        }
+        int[] hidden = new int[h.size()];
+        for (int i = 0; i < hidden.length; i++) {
+            if (!h.get(i).isIntegralNumber() || h.get(i).asInt() < 1) {
+                throw invalid(where, "architecture.hidden[" + i + "] must be a positive integer, not " + h.get(i));
+            }
+            hidden[i] = h.get(i).asInt();
+        }
+        try {
+            ActivationFunction activation = ActivationFunction.fromName(n.path("activation").asText());
+            return Architecture.mlp(d, hidden, activation,
+                    n.path("negativeSlope").asDouble(ActivationFunction.DEFAULT_NEGATIVE_SLOPE), k,
+                    n.path("dropout").asDouble(0.0));
+        } catch (IllegalArgumentException e) {
+            throw invalid(where, "architecture: " + e.getMessage());
+        }
     }
 
     private static BadInputException invalid(String where, String what) {

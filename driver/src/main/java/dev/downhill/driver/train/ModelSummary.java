@@ -27,26 +27,28 @@ final class ModelSummary {
      * the separating parameters grows without bound as they are scaled up, and the loss falls toward 0 without
      * reaching it. A positive smallest margin of the trained model over the training rows is the certificate
      * ({@link TrainingSetPass}); a well-posed problem (some row on the wrong side of every model) never has one.
-     * Hinge is not listed: its loss reaches 0 at a finite margin of 1, so it has minimizers on separable data.
+     * Networks alike: their output layer is linear, so scaling it up scales every margin. Hinge is not listed: its
+     * loss reaches 0 at a finite margin of 1, so it has minimizers on separable data.
      */
     static String noMinimizer(Objective objective, double l2, double l1, TrainingSetPass.Result fit, long rows,
-                              double weightNorm, long iterations) {
+                              double weightNorm, long iterations, boolean linear) {
         if (l2 > 0 || l1 > 0 || fit == null || objective != Objective.LOGISTIC && objective != Objective.SOFTMAX
                 || !(fit.minMargin() > 0)) {
             return null;
         }
-        return String.format(Locale.ROOT, "the training data are linearly separable: the model classifies every one"
+        return String.format(Locale.ROOT, "the training data are %s: the model classifies every one"
                 + " of the %d training rows correctly, with a margin of at least %.3g, so with --l2 0 the %s"
-                + " objective has no minimizer (scaling the weights up lowers it toward 0 forever). The weights"
-                + " reached (||w|| = %.4g after %d iterations) depend on when the run stopped, not on the data;"
-                + " train with --l2 > 0 (e.g. --l2 1e-4) for a model that does.", rows, fit.minMargin(),
+                + " objective has no minimizer (scaling the output weights up lowers it toward 0 forever). The weights"
+                + " reached (norm %.4g after %d iterations) depend on when the run stopped, not on the data;"
+                + " train with --l2 > 0 (e.g. --l2 1e-4) for a model that does.",
+                linear ? "linearly separable" : "separable by the network", rows, fit.minMargin(),
                 objective.cliName(), weightNorm, iterations);
     }
 
-    /** ||w||, the intercepts left out. */
-    static double weightNorm(double[] theta, int numFeatures, int outputs) {
+    /** The norm of the first {@code count} parameters (a linear model's weights, d x K, come first). */
+    static double weightNorm(double[] theta, int count) {
         double s = 0;
-        for (int i = 0; i < numFeatures * outputs; i++) {
+        for (int i = 0; i < count; i++) {
             s += theta[i] * theta[i];
         }
         return Math.sqrt(s);

@@ -3,7 +3,8 @@ package dev.downhill.driver.train;
 import dev.downhill.core.data.FeaturePrecision;
 import dev.downhill.core.loss.Loss;
 import dev.downhill.core.loss.Objective;
-import dev.downhill.core.model.LinearModel;
+import dev.downhill.core.model.Architecture;
+import dev.downhill.core.model.Model;
 import dev.downhill.core.objective.ChangeOfVariables;
 import dev.downhill.core.objective.DifferentiableFunction;
 import dev.downhill.core.objective.L1Penalty;
@@ -71,6 +72,7 @@ public final class TrainCommand {
         if (!s.isNone("validation") && s.getDouble("validation-fraction") > 0) {
             throw new SettingsException("give --validation PATH or --validation-fraction, not both.");
         }
+        ModelSettings.validate(s, objective);
         OptimizerChoice.resolve(s, objective, 1.0); // refuses impossible combinations before Spark starts
         Preconditioning.validate(s, objective);
     }
@@ -95,7 +97,9 @@ public final class TrainCommand {
         LabelEncoding labels = data.labels;
         int numClasses = labels.numClasses();
         int k = objective.numOutputs(numClasses);
-        LinearModel model = new LinearModel(data.numFeatures, k);
+        Architecture architecture = ModelSettings.architecture(settings, data.numFeatures, k);
+        Model model = architecture.build();
+        double batchFraction = ModelSettings.batchFraction(settings, data.rows());
         Loss loss = objective.loss(numClasses);
         double lipschitz = data.smoothness.lipschitz(objective, l2);
         if (!(lipschitz > 0) || Double.isInfinite(lipschitz)) {
@@ -112,18 +116,23 @@ public final class TrainCommand {
         if (change != null) {
             lipschitz = change.lipschitz(objective.curvatureBound(), l2);
         }
-        OptimizerChoice choice = OptimizerChoice.resolve(settings, objective, lipschitz);
+        OptimizerChoice choice = OptimizerChoice.resolve(settings, objective, lipschitz, batchFraction);
         TrainingData.Validation extraValidation = loadValidation(jsc, data, objective);
         TrainingData.Validation validation = extraValidation != null ? extraValidation : data.validation;
         try {
             printSummary(data, objective, l2, choice, lipschitz, maxIter, validation);
+            out.println("model: " + architecture.describe() + ", " + model.numParameters() + " parameters"
+                    + (batchFraction < 1 ? String.format(Locale.ROOT, "; mini-batches of %s of the blocks (%d per"
+                    + " epoch)", TrainingReport.number(batchFraction), MiniBatchSampler.batchesPerEpoch(batchFraction))
+                    : ""));
             out.println("preconditioner: " + pre.description);
             if (data.badRecords.total() > 0) {
                 out.print(data.badRecords.describe());
             }
             SparkDataLoss dataLoss = new SparkDataLoss(jsc, data.blocks, model, loss);
             L2Penalty penalty = new L2Penalty(l2, model);
-            FunctionSequence functions = functions(data, dataLoss, penalty, change);
+            FunctionSequence functions = functions(data, dataLoss, penalty, change, batchFraction,
+                    architecture.dropout() > 0);
             L1Penalty l1Penalty = null;
             if (l1 > 0) {
                 l1Penalty = std == null ? L1Penalty.of(l1, model) : std.scaledL1(L1Penalty.of(l1, model));
@@ -147,6 +156,7 @@ public final class TrainCommand {
             Minimizer minimizer = new Minimizer(optimizer, criteria(choice, functions.isStochastic()));
             jsc.setJobGroup(JOB_GROUP, "Downhill train: initial point", false);
             TrainingReport report = report(data, objective, choice, lipschitz, validation);
+            report.data().put("model", architecture.describe() + " (" + model.numParameters() + " parameters)");
             report.data().put("preconditioner", pre.description);
             long startNanos = System.nanoTime();
             Minimizer.Result result;
@@ -159,8 +169,12 @@ public final class TrainCommand {
                 if (held != null) {
                     progress.validationMetric(held.metricName(), () -> lastMetric[0]);
                 }
-                double[] zero = new double[model.numParameters()];
-                double[] x0 = change == null ? zero : change.fromUser(zero);
+                // A linear model starts at theta = 0; a network at its seeded initialization, drawn in the
+                // coordinates the optimizer sees (standardized inputs), where He and Glorot scales are meant.
+                double[] x0 = architecture.type() == Architecture.Type.LINEAR
+                        ? (change == null ? new double[model.numParameters()]
+                                : change.fromUser(new double[model.numParameters()]))
+                        : model.initialParameters(settings.getLong("seed"));
                 OptimizerState state = checkpoints.startOrResume(() -> minimizer.start(functions, x0), optimizer,
                         report::iteration);
                 dataLoss.takeTiming(); // the first iteration's split should not include the starting pass
@@ -181,17 +195,31 @@ public final class TrainCommand {
             double stationarity = useBest ? best.stationarity() : result.gradientNorm();
             double[] x = useBest ? best.x() : result.state().x();
             double[] theta = change == null ? x.clone() : change.toUser(x);
+            if (architecture.type() != Architecture.Type.LINEAR || functions.isStochastic()) {
+                // model.json's objective and gradient norm are f's at exactly the saved parameters, in the user's
+                // coordinates, without dropout: one full pass (a mini-batch or dropout value is not f).
+                jsc.setJobGroup(JOB_GROUP, "Downhill train: objective at the saved parameters", false);
+                double[] g = new double[theta.length];
+                value = new RegularizedObjective(dataLoss, penalty).valueAndGradient(theta, g);
+                stationarity = dev.downhill.core.linalg.Vectors.norm2(g);
+                out.printf(Locale.ROOT, "saved parameters: objective %.15g, ||grad f|| = %.3e (full pass, user"
+                        + " coordinates%s)%n", value, stationarity, architecture.dropout() > 0 ? ", no dropout" : "");
+            }
             // One more pass over the training rows: the model's metrics, and whether the objective has a minimizer.
             TrainingSetPass.Result fit = null;
             String noMinimizer = null;
             if (result.reason() != StopReason.DIVERGED) {
                 jsc.setJobGroup(JOB_GROUP, "Downhill train: training-set metrics", false);
-                fit = TrainingSetPass.run(jsc, data.blocks, objective, data.numFeatures, numClasses, theta);
+                fit = TrainingSetPass.run(jsc, data.blocks, objective, architecture, numClasses, theta);
+                boolean linear = architecture.type() == Architecture.Type.LINEAR;
                 noMinimizer = ModelSummary.noMinimizer(objective, l2, l1, fit, data.rows(),
-                        ModelSummary.weightNorm(theta, data.numFeatures, k), iterations);
+                        ModelSummary.weightNorm(theta, linear ? data.numFeatures * k : theta.length), iterations,
+                        linear);
                 report.model().putAll(prefixed("training ", ModelSummary.metrics(fit.metrics())));
-                report.largestWeights(ModelSummary.largestWeights(theta, data.numFeatures, k, labels.classLabels(),
-                        data.featureNames, "libsvm".equals(data.format)));
+                if (linear) {
+                    report.largestWeights(ModelSummary.largestWeights(theta, data.numFeatures, k,
+                            labels.classLabels(), data.featureNames, "libsvm".equals(data.format)));
+                }
             }
             if (held != null && useBest && result.reason() != StopReason.DIVERGED) {
                 report.model().put("validation loss", TrainingReport.number(best.validationLoss()));
@@ -229,7 +257,7 @@ public final class TrainCommand {
             report.outcome().put("training time", ProgressReporter.duration((System.nanoTime() - startNanos) / 1e9));
             String reportPath = report.write(settings.require("output"), jsc.hadoopConfiguration());
             if (result.reason() == StopReason.DIVERGED) {
-                throw diverged(result, jsc, objective, l2, data, k, choice, change);
+                throw diverged(result, jsc, objective, l2, data, k, choice, change, architecture);
             }
             if (noMinimizer != null) {
                 out.println("downhill: warning: " + noMinimizer);
@@ -245,7 +273,7 @@ public final class TrainCommand {
             }
             out.println("report written to " + reportPath);
             TrainingResult trained = new TrainingResult(objective, l2, data.numFeatures, k, labels.classLabels(),
-                    theta, iterations, value, stationarity, reason, choice.step, choice.name, l1);
+                    theta, iterations, value, stationarity, reason, choice.step, choice.name, l1, architecture);
             trained.featureNames = data.featureNames;
             trained.warning = noMinimizer;
             if (useBest) {
@@ -268,9 +296,24 @@ public final class TrainCommand {
 
     /** The full objective every iteration, or the objective on iteration t's mini-batch. */
     private FunctionSequence functions(TrainingData data, SparkDataLoss dataLoss, L2Penalty penalty,
-                                       ChangeOfVariables change) {
-        double fraction = settings.getDouble("batch-fraction");
+                                       ChangeOfVariables change, double fraction, boolean dropout) {
+        long seed = settings.getLong("seed");
         if (fraction >= 1) {
+            if (dropout) { // the full batch, with iteration t's dropout masks
+                return new FunctionSequence() {
+                    @Override
+                    public DifferentiableFunction at(long iteration) {
+                        DifferentiableFunction f = new RegularizedObjective(dataLoss.training(null, iteration, seed),
+                                penalty);
+                        return change == null ? f : change.scaled(f);
+                    }
+
+                    @Override
+                    public boolean isStochastic() {
+                        return true;
+                    }
+                };
+            }
             DifferentiableFunction f = new RegularizedObjective(dataLoss, penalty);
             return FunctionSequence.of(change == null ? f : change.scaled(f));
         }
@@ -285,7 +328,8 @@ public final class TrainCommand {
         return new FunctionSequence() {
             @Override
             public DifferentiableFunction at(long iteration) {
-                DifferentiableFunction f = new RegularizedObjective(dataLoss.batch(sampler, iteration), penalty);
+                DifferentiableFunction f = new RegularizedObjective(dropout ? dataLoss.training(sampler, iteration, seed)
+                        : dataLoss.batch(sampler, iteration), penalty);
                 return change == null ? f : change.scaled(f);
             }
 
@@ -370,7 +414,8 @@ public final class TrainCommand {
 
     /** Keeps the best parameters seen in OUTPUT/last-good-model.json and says what happened and what to try. */
     private DivergedException diverged(Minimizer.Result result, JavaSparkContext jsc, Objective objective, double l2,
-                                       TrainingData data, int k, OptimizerChoice choice, ChangeOfVariables change)
+                                       TrainingData data, int k, OptimizerChoice choice, ChangeOfVariables change,
+                                       Architecture architecture)
             throws IOException {
         Minimizer.Best best = result.best();
         String kept = "";
@@ -378,8 +423,8 @@ public final class TrainCommand {
             double[] theta = change == null ? best.x() : change.toUser(best.x());
             TrainingResult lastGood = new TrainingResult(objective, l2, data.numFeatures, k,
                     data.labels.classLabels(), theta, best.iteration(), best.objective(), best.stationarity(),
-                    StopReason.DIVERGED, choice.step, choice.name, settings.getDouble("l1"));
-            String path = ModelFile.write(settings.require("output"), LAST_GOOD, ModelFile.toJson(lastGood),
+                    StopReason.DIVERGED, choice.step, choice.name, settings.getDouble("l1"), architecture);
+            String path = ModelFile.save(settings.require("output"), LAST_GOOD, lastGood,
                     jsc.hadoopConfiguration());
             kept = String.format(Locale.ROOT, " The best parameters seen (iteration %d, objective %.12g) are"
                     + " in %s; no model.json was written.", best.iteration(), best.objective(), path);
@@ -406,7 +451,8 @@ public final class TrainCommand {
         o.numFeatures = settings.isAuto("num-features") ? 0 : settings.getInt("num-features");
         o.numClasses = settings.isAuto("num-classes") ? null : settings.getInt("num-classes");
         o.binaryLabels = LabelEncoding.BinaryLabels.fromSetting(settings.get("binary-labels"));
-        o.blockRows = settings.getInt("block-rows");
+        o.blockRows = ModelSettings.blockRows(settings, true);
+        o.blockLayout = ModelSettings.blockLayout(settings);
         o.precision = "float32".equals(settings.get("feature-precision")) ? FeaturePrecision.FLOAT32
                 : FeaturePrecision.FLOAT64;
         o.skipBadRecords = "skip".equals(settings.get("on-bad-record"));

@@ -1,5 +1,6 @@
 package dev.downhill.core.data;
 
+import dev.downhill.core.linalg.Gemm;
 import dev.downhill.core.linalg.Kernels;
 
 /**
@@ -49,6 +50,20 @@ public final class DenseBlock extends DataBlock {
                 Kernels.axpy(ai, values, i * d, g, gOffset, d);
             }
         }
+    }
+
+    /** Through {@link Gemm#multiplyTransposed}: the same bits as a CSR block of the same data (see Gemm). */
+    @Override
+    public void multiplyTransposed(double[] w, int wOffset, int outputs, double[] z) {
+        Gemm.multiplyTransposed(numRows, outputs, numFeatures, values, 0, numFeatures, w, wOffset, numFeatures, z, 0,
+                outputs, false);
+    }
+
+    /** Through {@link Gemm#transposedMultiplyAdd}: each entry of g one fma chain over the rows in order. */
+    @Override
+    public void transposeMultiplyAddMatrix(double[] dz, int outputs, double[] g, int gOffset) {
+        Gemm.transposedMultiplyAdd(outputs, numFeatures, numRows, dz, 0, outputs, values, 0, numFeatures, g, gOffset,
+                numFeatures);
     }
 
     @Override

@@ -1,5 +1,7 @@
 package dev.downhill.core.data;
 
+import dev.downhill.core.linalg.CsrProducts;
+
 /**
  * Sparse features in CSR form with float32 values ({@link FeaturePrecision#FLOAT32}): row i holds the pairs
  * (indices[p], values[p]) for rowStart[i] <= p < rowStart[i + 1], indices 0-based and strictly increasing
@@ -67,6 +69,18 @@ public final class FloatSparseBlock extends DataBlock {
                 }
             }
         }
+    }
+
+    /** Through {@link CsrProducts}: the chains of a dense block with the stored zeros left out. */
+    @Override
+    public void multiplyTransposed(double[] w, int wOffset, int outputs, double[] z) {
+        CsrProducts.multiplyTransposed(numRows, numFeatures, rowStart, indices, values, w, wOffset, outputs, z);
+    }
+
+    /** Through {@link CsrProducts}: each entry of g one fma chain over the rows in order. */
+    @Override
+    public void transposeMultiplyAddMatrix(double[] dz, int outputs, double[] g, int gOffset) {
+        CsrProducts.transposeMultiplyAdd(numRows, numFeatures, rowStart, indices, values, dz, outputs, g, gOffset);
     }
 
     @Override

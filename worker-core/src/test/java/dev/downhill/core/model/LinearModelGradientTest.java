@@ -166,6 +166,7 @@ class LinearModelGradientTest {
         Random rnd = new Random(38);
         LinearModel real = new LinearModel(D, 1);
         Model broken = new Model() {
+            @Override public Architecture architecture() { return real.architecture(); }
             @Override public int numFeatures() { return real.numFeatures(); }
             @Override public int numOutputs() { return 1; }
             @Override public int numParameters() { return real.numParameters(); }

@@ -1,0 +1,85 @@
+package dev.downhill.driver.bench;
+
+import dev.downhill.core.linalg.Gemm;
+import dev.ludovic.netlib.blas.BLAS;
+import java.util.Random;
+
+/**
+ * The machine's dense matrix-multiply rate, measured in the running JVM: C[m x n] = A[m x k] B[k x n] in
+ * float64 by Downhill's {@link Gemm} (rows split between threads, each thread its own rows) and by
+ * dev.ludovic.netlib's BLAS dgemm (Spark ML's BLAS: JNI to the system's libblas.so.3 when installed, else its
+ * pure-Java VectorBLAS), one thread. Rates count 2 m n k flops. Run as a main for a quick look.
+ */
+final class MatrixRate {
+    private MatrixRate() {}
+
+    /** GFLOPS of Gemm.multiply on the given threads, best of {@code reps} timed rounds of at least ~0.3 s. */
+    static double gemm(int m, int n, int k, int threads, int reps) throws InterruptedException {
+        double[] a = random(m * k, 1);
+        double[] b = random(k * n, 2);
+        double[] c = new double[m * n];
+        double best = 0;
+        for (int rep = 0; rep < reps; rep++) {
+            long start = System.nanoTime();
+            int rounds = 0;
+            do {
+                Thread[] ts = new Thread[threads];
+                for (int t = 0; t < threads; t++) {
+                    int lo = (int) ((long) m * t / threads);
+                    int hi = (int) ((long) m * (t + 1) / threads);
+                    ts[t] = new Thread(() -> Gemm.multiply(hi - lo, n, k, a, lo * k, k, b, 0, n, c, lo * n, n,
+                            false));
+                    ts[t].start();
+                }
+                for (Thread t : ts) {
+                    t.join();
+                }
+                rounds++;
+            } while (System.nanoTime() - start < 300_000_000L);
+            double seconds = (System.nanoTime() - start) * 1e-9 / rounds;
+            best = Math.max(best, 2.0 * m * n * k / seconds * 1e-9);
+        }
+        return best;
+    }
+
+    /** GFLOPS of netlib's dgemm on one thread (row-major C = A B as column-major C^T = B^T A^T). */
+    static double netlib(int m, int n, int k, int reps) {
+        BLAS blas = BLAS.getInstance();
+        double[] a = random(m * k, 1);
+        double[] b = random(k * n, 2);
+        double[] c = new double[m * n];
+        double best = 0;
+        for (int rep = 0; rep < reps; rep++) {
+            long start = System.nanoTime();
+            int rounds = 0;
+            do {
+                blas.dgemm("N", "N", n, m, k, 1.0, b, n, a, k, 0.0, c, n);
+                rounds++;
+            } while (System.nanoTime() - start < 300_000_000L);
+            double seconds = (System.nanoTime() - start) * 1e-9 / rounds;
+            best = Math.max(best, 2.0 * m * n * k / seconds * 1e-9);
+        }
+        return best;
+    }
+
+    static String netlibName() {
+        return BLAS.getInstance().getClass().getSimpleName();
+    }
+
+    static double[] random(int size, long seed) {
+        Random r = new Random(seed);
+        double[] v = new double[size];
+        for (int i = 0; i < size; i++) {
+            v[i] = r.nextDouble() - 0.5;
+        }
+        return v;
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        int m = 4096, n = 256, k = 784;
+        int reps = args.length > 0 ? Integer.parseInt(args[0]) : 5;
+        System.out.printf("Gemm 1 thread:   %.1f GFLOPS%n", gemm(m, n, k, 1, reps));
+        System.out.printf("netlib %s 1 thread: %.1f GFLOPS%n", netlibName(), netlib(m, n, k, reps));
+        System.out.printf("Gemm 2 threads:  %.1f GFLOPS%n", gemm(m, n, k, 2, reps));
+    }
+}
