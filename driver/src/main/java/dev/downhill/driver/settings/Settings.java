@@ -50,6 +50,12 @@ public final class Settings {
                             + " with the exact normal CDF). auto: relu.").readBy(TRAIN),
             Setting.real("negative-slope", "0.01", 0.0, false, Double.POSITIVE_INFINITY,
                     "--activation leaky-relu: the slope below zero (recorded in the model file).").readBy(TRAIN),
+            Setting.string("initial-model", NONE,
+                    "Warm start: train from the parameters of a model folder Downhill wrote (its model.json and"
+                            + " model.safetensors), or of a model.safetensors file with the same tensor names and"
+                            + " shapes, instead of zeros (linear) or the seeded initialization (networks). The"
+                            + " architecture and features must match. --resume continues a run; this only sets"
+                            + " where a new run starts.").readBy(TRAIN),
             Setting.real("dropout", "0.0", 0.0, false, 0.999999,
                     "--model mlp: the probability of zeroing each hidden unit while training (inverted dropout;"
                             + " masks from seed, iteration and row, never from the partitioning). 0: off.")

@@ -171,10 +171,18 @@ public final class TrainCommand {
                 }
                 // A linear model starts at theta = 0; a network at its seeded initialization, drawn in the
                 // coordinates the optimizer sees (standardized inputs), where He and Glorot scales are meant.
-                double[] x0 = architecture.type() == Architecture.Type.LINEAR
-                        ? (change == null ? new double[model.numParameters()]
-                                : change.fromUser(new double[model.numParameters()]))
-                        : model.initialParameters(settings.getLong("seed"));
+                double[] x0;
+                if (!settings.isNone("initial-model")) { // warm start: the given model, in the user's coordinates
+                    double[] theta0 = InitialModel.parameters(settings.get("initial-model"), architecture, objective,
+                            labels.classLabels(), jsc.hadoopConfiguration());
+                    x0 = change == null ? theta0.clone() : change.fromUser(theta0);
+                    out.println("initial model: " + settings.get("initial-model"));
+                } else if (architecture.type() == Architecture.Type.LINEAR) {
+                    x0 = change == null ? new double[model.numParameters()]
+                            : change.fromUser(new double[model.numParameters()]);
+                } else {
+                    x0 = model.initialParameters(settings.getLong("seed"));
+                }
                 OptimizerState state = checkpoints.startOrResume(() -> minimizer.start(functions, x0), optimizer,
                         report::iteration);
                 dataLoss.takeTiming(); // the first iteration's split should not include the starting pass
@@ -320,9 +328,13 @@ public final class TrainCommand {
         int perEpoch = MiniBatchSampler.batchesPerEpoch(fraction);
         long blocks = java.util.Arrays.stream(data.blocksPerPartition).sum();
         if (perEpoch > blocks) {
+            boolean auto = settings.isAuto("block-rows");
             throw new SettingsException(String.format(Locale.ROOT, "--batch-fraction %s asks for %d mini-batches per"
-                    + " epoch, but the data packs into only %d blocks (a batch is a set of whole blocks). Use a"
-                    + " larger fraction or a smaller --block-rows.", settings.get("batch-fraction"), perEpoch, blocks));
+                    + " epoch, but the %d rows to train on pack into only %d blocks (a batch is a set of whole"
+                    + " blocks; %s). Use a --batch-fraction of at least 1/%d%s.", String.valueOf(fraction),
+                    perEpoch, data.rows(), blocks, auto ? "blocks were made as small as the rows allow"
+                    : "of at most --block-rows " + settings.get("block-rows") + " rows", blocks,
+                    auto ? "" : ", or leave --block-rows auto to size blocks to the batches"));
         }
         MiniBatchSampler sampler = new MiniBatchSampler(settings.getLong("seed"), perEpoch, data.blocksPerPartition);
         return new FunctionSequence() {
@@ -452,6 +464,11 @@ public final class TrainCommand {
         o.numClasses = settings.isAuto("num-classes") ? null : settings.getInt("num-classes");
         o.binaryLabels = LabelEncoding.BinaryLabels.fromSetting(settings.get("binary-labels"));
         o.blockRows = ModelSettings.blockRows(settings, true);
+        // With block-rows auto, blocks shrink on small data so that every mini-batch gets one (issue 16); an
+        // auto fraction (networks) asks for batches of many blocks already.
+        double batchFraction = settings.isAuto("batch-fraction") ? 1 : settings.getDouble("batch-fraction");
+        o.minBlocks = batchFraction < 1 && settings.isAuto("block-rows")
+                ? MiniBatchSampler.batchesPerEpoch(batchFraction) : 0;
         o.blockLayout = ModelSettings.blockLayout(settings);
         o.precision = "float32".equals(settings.get("feature-precision")) ? FeaturePrecision.FLOAT32
                 : FeaturePrecision.FLOAT64;
