@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code export} through the command line on models {@code train} wrote: ONNX Runtime, given the raw feature rows,
  * returns the scores {@code predict} writes for the same rows (standardization folded into the saved first layer,
  * so nothing else is applied), for every objective; and its refusals exit 2 (settings, an existing output) or 3 (no
- * model) naming the path.
+ * model) naming the path, and --overwrite replaces a file, never a folder.
  */
 class ExportCommandTest {
     private static final int N = 60;
@@ -206,6 +206,19 @@ class ExportCommandTest {
         assertEquals(ExitCode.BAD_SETTINGS, noOutput.code());
         assertTrue(noOutput.err().contains("--output is required"), noOutput.err());
         assertFalse(Files.exists(dir.resolve("never.onnx")));
+
+        // --overwrite replaces a file (here with the model), never a folder
+        Run replaced = export(model, existing, "--overwrite");
+        assertEquals(0, replaced.code(), replaced.err());
+        assertTrue(Files.size(existing) > 100 && !Files.readString(existing, StandardCharsets.ISO_8859_1)
+                .equals("keep me"));
+        Path folder = Files.createDirectories(dir.resolve("a-folder.onnx"));
+        Run onFolder = export(model, folder, "--overwrite");
+        assertEquals(ExitCode.BAD_SETTINGS, onFolder.code(), onFolder.err());
+        assertTrue(onFolder.err().contains("a-folder.onnx is a folder"), onFolder.err());
+        Run underFile = export(model, existing.resolve("x.onnx"));
+        assertEquals(ExitCode.BAD_SETTINGS, underFile.code(), underFile.err());
+        assertTrue(underFile.err().contains("is a file, not a folder"), underFile.err());
 
         // --format auto (the default) is onnx
         Run auto = run("export", "--model", model.toString(), "--output", dir.resolve("auto.onnx").toString());

@@ -4,17 +4,22 @@ import dev.downhill.driver.settings.Settings;
 import dev.downhill.driver.settings.SettingsException;
 import dev.downhill.driver.train.ModelFile;
 import dev.downhill.driver.train.TrainingResult;
+import dev.downhill.driver.io.OutputException;
+import dev.downhill.driver.io.OutputFiles;
+import java.io.FileNotFoundException;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RawLocalFileSystem;
 
 /**
  * {@code downhill export --model DIR --format onnx --output FILE}: writes a trained model in another format. Only
  * ONNX so far ({@link OnnxExport}). It reads MODEL/model.json and model.safetensors and writes FILE through Hadoop's
- * FileSystem API (any Hadoop path), without starting Spark. An existing FILE is refused: export writes a new file.
+ * FileSystem API (any Hadoop path), without starting Spark. An existing FILE is refused unless --overwrite.
  */
 public final class ExportCommand {
     /** The formats export writes; "auto" (the --format default, shared with the input formats) means onnx. */
@@ -39,20 +44,44 @@ public final class ExportCommand {
         }
     }
 
-    /** Refuses an --output that already exists (a file, or a folder), naming it. */
-    public static void checkOutputIsNew(Settings s, Configuration conf) {
+    /**
+     * Refuses an --output export must not write, naming it ({@link OutputException}, exit 2): a folder, a path under
+     * a file, a folder this user cannot write (local paths), or an existing file without --overwrite.
+     */
+    public static void checkOutput(Settings s, Configuration conf) {
         Path output = new Path(s.require("output"));
-        FileSystem fs;
-        boolean exists;
         try {
-            fs = output.getFileSystem(conf);
-            exists = fs.exists(output);
-        } catch (IOException | RuntimeException e) {
-            throw new SettingsException("--output " + output + " cannot be checked: " + e.getMessage());
-        }
-        if (exists) {
-            throw new SettingsException("--output " + fs.makeQualified(output) + " already exists; export writes a"
-                    + " new file. Choose another path or remove it.");
+            FileSystem fs = OutputFiles.plain(output, conf);
+            Path file = fs.makeQualified(output);
+            for (Path p = file; p != null; p = p.getParent()) {
+                FileStatus status;
+                try {
+                    status = fs.getFileStatus(p);
+                } catch (FileNotFoundException e) {
+                    continue;
+                }
+                if (p.equals(file) && status.isDirectory()) {
+                    throw OutputException.refused("--output " + file + " is a folder; export writes a file.");
+                }
+                if (p.equals(file) && !s.getBoolean("overwrite")) {
+                    throw OutputException.refused("--output " + file + " already exists; export writes a new file."
+                            + " Choose another path, remove it, or give --overwrite to replace it.");
+                }
+                if (!p.equals(file) && !status.isDirectory()) {
+                    throw OutputException.refused("--output " + file + " cannot be created: " + p + " is a file,"
+                            + " not a folder.");
+                }
+                if (!p.equals(file)) {
+                    if (fs instanceof RawLocalFileSystem local
+                            && !Files.isWritable(local.pathToFile(p).toPath())) {
+                        throw OutputException.refused("--output " + file + " cannot be written: its folder " + p
+                                + " is not writable (permissions, or a read-only file system).");
+                    }
+                    return;
+                }
+            }
+        } catch (IOException e) {
+            throw OutputException.refused("--output " + output + " cannot be checked: " + e.getMessage(), e);
         }
     }
 
@@ -62,39 +91,13 @@ public final class ExportCommand {
         TrainingResult model = ModelFile.load(modelDir, conf);
         byte[] bytes = OnnxExport.toBytes(model.objective, model.architecture, model.classLabels, model.parameters,
                 version());
-        String written = write(new Path(settings.require("output")), bytes, conf);
+        // temporary name, then renamed over the target: no reader sees half a file; a failure is exit 6
+        String written = OutputFiles.write(new Path(settings.require("output")), bytes, conf).toString();
         out.println("ONNX model (opset " + OnnxExport.OPSET + ") written to " + written + ": input "
                 + OnnxExport.INPUT + " float64 [" + OnnxExport.BATCH + ", " + model.numFeatures + "], output "
                 + OnnxExport.outputName(model.objective) + " float64 [" + OnnxExport.BATCH + ", "
                 + model.numOutputs + "]");
         return written;
-    }
-
-    /**
-     * Writes to a hidden temporary name beside the target, then renames it, so no reader sees half a file. A path
-     * that cannot be written is a bad --output (a {@link SettingsException} naming it), not a crash.
-     */
-    static String write(Path target, byte[] bytes, Configuration conf) {
-        Path qualified = target;
-        try {
-            FileSystem fs = target.getFileSystem(conf);
-            qualified = fs.makeQualified(target);
-            Path tmp = new Path(qualified.getParent(), "." + qualified.getName() + ".tmp");
-            try (OutputStream o = fs.create(tmp, true)) {
-                o.write(bytes);
-            }
-            if (fs.exists(qualified)) { // created since the check: never replace it
-                fs.delete(tmp, false);
-                throw new SettingsException("--output " + qualified + " already exists; export writes a new file.");
-            }
-            if (!fs.rename(tmp, qualified)) {
-                fs.delete(tmp, false);
-                throw new IOException("renaming " + tmp + " to it failed");
-            }
-            return qualified.toString();
-        } catch (IOException e) {
-            throw new SettingsException("cannot write --output " + qualified + ": " + e.getMessage());
-        }
     }
 
     private static String version() {

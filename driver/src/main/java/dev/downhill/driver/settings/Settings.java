@@ -52,6 +52,12 @@ public final class Settings {
                             + " with the exact normal CDF). auto: relu.").readBy(TRAIN),
             Setting.real("negative-slope", "0.01", 0.0, false, Double.POSITIVE_INFINITY,
                     "--activation leaky-relu: the slope below zero (recorded in the model file).").readBy(TRAIN),
+            Setting.string("initial-model", NONE,
+                    "Warm start: train from the parameters of a model folder Downhill wrote (its model.json and"
+                            + " model.safetensors), or of a model.safetensors file with the same tensor names and"
+                            + " shapes, instead of zeros (linear) or the seeded initialization (networks). The"
+                            + " architecture and features must match. --resume continues a run; this only sets"
+                            + " where a new run starts.").readBy(TRAIN),
             Setting.real("dropout", "0.0", 0.0, false, 0.999999,
                     "--model mlp: the probability of zeroing each hidden unit while training (inverted dropout;"
                             + " masks from seed, iteration and row, never from the partitioning). 0: off.")
@@ -159,7 +165,7 @@ public final class Settings {
                     "train: the output folder; the model goes to OUTPUT/model.json (required). evaluate: the file"
                             + " the JSON report is written to (default: MODEL/evaluation.json). predict: the folder"
                             + " the prediction files are written to (required; it must not exist yet). Any Hadoop"
-                            + " path. export: the file written (required; it must not exist yet).")
+                            + " path. export: the file written (required; an existing one only with --overwrite).")
                     .readBy(TRAIN, EVALUATE, PREDICT, EXPORT),
             Setting.choice("output-format", "csv",
                     "predict: the format of the prediction files. csv: a header line, then label (when the input"
@@ -246,6 +252,13 @@ public final class Settings {
                     "Continue from the newest valid checkpoint in OUTPUT/checkpoints (one failing its checksum is"
                             + " skipped with a warning). A checkpoint from other settings or data is refused (exit"
                             + " 5). Given alone, --resume means true.").readBy(TRAIN),
+            Setting.bool("overwrite", "false",
+                    "Train into an --output folder that already holds a model.json: first remove the earlier run's"
+                            + " files (model.json, model.safetensors, last-good-model.json/.safetensors,"
+                            + " evaluation.json, metrics.jsonl, report.html, loss.png, checkpoints), never other"
+                            + " files. Without it (or --resume) such a folder is refused. Given alone, --overwrite"
+                            + " means true. export: replace an existing --output file (never a folder).")
+                    .readBy(TRAIN, EXPORT),
             // ---- end of checkpoint settings ----
             Setting.string("config", null,
                     "A properties file of settings (key=value, keys without --); the command line overrides it."

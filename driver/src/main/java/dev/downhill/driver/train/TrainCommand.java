@@ -55,6 +55,32 @@ public final class TrainCommand {
         this.out = out;
     }
 
+    /** What a finished run writes after its model: the report, then the final checkpoint. */
+    private interface AfterModel {
+        void write(org.apache.hadoop.conf.Configuration conf) throws IOException;
+    }
+
+    private boolean finishLater;
+    private AfterModel afterModel;
+
+    /**
+     * Defers the report and the final checkpoint to {@link #finishAfterModel}, so that the caller writes
+     * model.json first: on a full disk the model is what must be there.
+     */
+    public TrainCommand finishLater() {
+        this.finishLater = true;
+        return this;
+    }
+
+    /** Writes the report and the final checkpoint (and removes the older checkpoints) of a finished run. */
+    public void finishAfterModel(JavaSparkContext jsc) throws IOException {
+        if (afterModel != null) {
+            AfterModel a = afterModel;
+            afterModel = null;
+            a.write(jsc.hadoopConfiguration());
+        }
+    }
+
     /** Checks what train needs that parsing alone cannot, before Spark starts. */
     public static void validate(Settings s) {
         InputSettings.validate(s);
@@ -70,6 +96,10 @@ public final class TrainCommand {
         }
         if (!s.isNone("validation") && s.getDouble("validation-fraction") > 0) {
             throw new SettingsException("give --validation PATH or --validation-fraction, not both.");
+        }
+        if (s.getBoolean("resume") && s.getBoolean("overwrite")) {
+            throw new SettingsException("give --resume (continue the run in --output) or --overwrite (replace it),"
+                    + " not both.");
         }
         ModelSettings.validate(s, objective);
         OptimizerChoice.resolve(s, objective, 1.0); // refuses impossible combinations before Spark starts
@@ -170,15 +200,22 @@ public final class TrainCommand {
                 }
                 // A linear model starts at theta = 0; a network at its seeded initialization, drawn in the
                 // coordinates the optimizer sees (standardized inputs), where He and Glorot scales are meant.
-                double[] x0 = architecture.type() == Architecture.Type.LINEAR
-                        ? (change == null ? new double[model.numParameters()]
-                                : change.fromUser(new double[model.numParameters()]))
-                        : model.initialParameters(settings.getLong("seed"));
+                double[] x0;
+                if (!settings.isNone("initial-model")) { // warm start: the given model, in the user's coordinates
+                    double[] theta0 = InitialModel.parameters(settings.get("initial-model"), architecture, objective,
+                            labels.classLabels(), jsc.hadoopConfiguration());
+                    x0 = change == null ? theta0.clone() : change.fromUser(theta0);
+                    out.println("initial model: " + settings.get("initial-model"));
+                } else if (architecture.type() == Architecture.Type.LINEAR) {
+                    x0 = change == null ? new double[model.numParameters()]
+                            : change.fromUser(new double[model.numParameters()]);
+                } else {
+                    x0 = model.initialParameters(settings.getLong("seed"));
+                }
                 OptimizerState state = checkpoints.startOrResume(() -> minimizer.start(functions, x0), optimizer,
                         report::iteration);
                 dataLoss.takeTiming(); // the first iteration's split should not include the starting pass
                 result = minimizer.run(functions, state, checkpoints.around(progress), validator);
-                checkpoints.finish(result.state());
             }
             if (result.reason() == StopReason.DIVERGED && result.state().iteration() == 0) {
                 // Not the step: f is already non-finite at the start (all parameters 0), so the data overflows.
@@ -220,8 +257,8 @@ public final class TrainCommand {
             report.outcome().put("distributed passes", String.valueOf(result.state().evaluations() + pre.passes
                     + (validator == null ? 0 : result.state().iteration() + 1)));
             report.outcome().put("training time", ProgressReporter.duration((System.nanoTime() - startNanos) / 1e9));
-            String reportPath = report.write(settings.require("output"), jsc.hadoopConfiguration());
             if (result.reason() == StopReason.DIVERGED) {
+                report.write(settings.require("output"), jsc.hadoopConfiguration());
                 throw diverged(result, jsc, objective, l2, data, k, choice, change, architecture);
             }
             out.printf(Locale.ROOT, "stopped after %d iterations: %s%s (||grad f|| = %.3e); objective %.15g%n",
@@ -232,7 +269,15 @@ public final class TrainCommand {
                 out.printf(Locale.ROOT, "model: iteration %d, the best validation loss (%.12g)%n", best.iteration(),
                         best.validationLoss());
             }
-            out.println("report written to " + reportPath);
+            // The report and the final checkpoint; with finishLater, after the caller has written the model.
+            OptimizerState last = result.state();
+            afterModel = conf -> {
+                out.println("report written to " + report.write(settings.require("output"), conf));
+                checkpoints.finish(last);
+            };
+            if (!finishLater) {
+                finishAfterModel(jsc);
+            }
             return new TrainingResult(objective, l2, data.numFeatures, k, labels.classLabels(), theta, iterations,
                     value, stationarity, result.reason(), choice.step, choice.name, l1, architecture);
         } finally {
@@ -268,9 +313,13 @@ public final class TrainCommand {
         int perEpoch = MiniBatchSampler.batchesPerEpoch(fraction);
         long blocks = java.util.Arrays.stream(data.blocksPerPartition).sum();
         if (perEpoch > blocks) {
+            boolean auto = settings.isAuto("block-rows");
             throw new SettingsException(String.format(Locale.ROOT, "--batch-fraction %s asks for %d mini-batches per"
-                    + " epoch, but the data packs into only %d blocks (a batch is a set of whole blocks). Use a"
-                    + " larger fraction or a smaller --block-rows.", settings.get("batch-fraction"), perEpoch, blocks));
+                    + " epoch, but the %d rows to train on pack into only %d blocks (a batch is a set of whole"
+                    + " blocks; %s). Use a --batch-fraction of at least 1/%d%s.", String.valueOf(fraction),
+                    perEpoch, data.rows(), blocks, auto ? "blocks were made as small as the rows allow"
+                    : "of at most --block-rows " + settings.get("block-rows") + " rows", blocks,
+                    auto ? "" : ", or leave --block-rows auto to size blocks to the batches"));
         }
         MiniBatchSampler sampler = new MiniBatchSampler(settings.getLong("seed"), perEpoch, data.blocksPerPartition);
         return new FunctionSequence() {
@@ -400,6 +449,11 @@ public final class TrainCommand {
         o.numClasses = settings.isAuto("num-classes") ? null : settings.getInt("num-classes");
         o.binaryLabels = LabelEncoding.BinaryLabels.fromSetting(settings.get("binary-labels"));
         o.blockRows = ModelSettings.blockRows(settings, true);
+        // With block-rows auto, blocks shrink on small data so that every mini-batch gets one (issue 16); an
+        // auto fraction (networks) asks for batches of many blocks already.
+        double batchFraction = settings.isAuto("batch-fraction") ? 1 : settings.getDouble("batch-fraction");
+        o.minBlocks = batchFraction < 1 && settings.isAuto("block-rows")
+                ? MiniBatchSampler.batchesPerEpoch(batchFraction) : 0;
         o.blockLayout = ModelSettings.blockLayout(settings);
         o.precision = "float32".equals(settings.get("feature-precision")) ? FeaturePrecision.FLOAT32
                 : FeaturePrecision.FLOAT64;
