@@ -50,7 +50,8 @@ import java.util.Arrays;
  *   <li>hinge: {@value #DECISION} [N, 1], the decision value (class 1 iff &gt; 0);</li>
  *   <li>least squares: {@value #VALUE} [N, 1], the predicted value.</li>
  * </ul>
- * Every operation used has a float64 kernel in ONNX Runtime's CPU provider. The model's metadata_props record the objective, the class labels (class k of the output is the data's label
+ * Every operation used has a float64 kernel in ONNX Runtime's CPU provider. The model's metadata_props record
+ * the objective, the class labels (class k of the output is the data's label
  * classLabels[k]) and the architecture.
  */
 public final class OnnxExport {
