@@ -68,6 +68,19 @@ public final class OnnxExport {
 
     private OnnxExport() {}
 
+    /** What one ONNX file holds: a protobuf message is at most 2 GiB, and external data files are not written. */
+    static final long MAX_PARAMETER_BYTES = (1L << 31) - (64L << 20);
+
+    /** Refuses a model whose float64 parameters do not fit in one ONNX file, naming its size. */
+    static void checkSize(Architecture architecture) {
+        long bytes = (long) architecture.numParameters() * Double.BYTES;
+        if (bytes > MAX_PARAMETER_BYTES) {
+            throw new IllegalArgumentException("the model (" + architecture.describe() + ") has "
+                    + architecture.numParameters() + " parameters, " + bytes + " bytes as float64: more than one ONNX"
+                    + " file holds (a protobuf message is at most 2 GiB; export writes no external data files).");
+        }
+    }
+
     /** The name of the graph's output for an objective. */
     public static String outputName(Objective objective) {
         switch (objective) {
@@ -95,6 +108,7 @@ public final class OnnxExport {
             throw new IllegalArgumentException(architecture.describe() + " has " + architecture.numParameters()
                     + " parameters, got " + params.length);
         }
+        checkSize(architecture);
         Graph g = new Graph();
         int[] sizes = architecture.layerSizes();
         String h = INPUT;

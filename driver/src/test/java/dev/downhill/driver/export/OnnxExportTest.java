@@ -161,6 +161,16 @@ class OnnxExportTest {
         }
     }
 
+    @Test
+    void refusesAModelTooLargeForOneOnnxFile() {
+        OnnxExport.checkSize(Architecture.mlp(10_000, new int[] {10_000}, ActivationFunction.RELU, 0, 1, 0));
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> OnnxExport.checkSize(Architecture.mlp(20_000, new int[] {14_000}, ActivationFunction.RELU, 0,
+                        1, 0)));
+        assertTrue(e.getMessage().contains("280028001 parameters") && e.getMessage().contains("2 GiB"),
+                e.getMessage());
+    }
+
     /** Rows of size several units, a few zeros among them, plus an all-zero row. */
     static double[][] rows(Random r, int n, int d) {
         double[][] x = new double[n][d];
