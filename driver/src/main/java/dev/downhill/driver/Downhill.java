@@ -1,5 +1,6 @@
 package dev.downhill.driver;
 
+import dev.downhill.core.custom.CustomModelException;
 import dev.downhill.driver.checkpoint.ResumeRefusedException;
 import dev.downhill.driver.evaluate.EvaluateCommand;
 import dev.downhill.driver.io.BadInputException;
@@ -8,6 +9,8 @@ import dev.downhill.driver.settings.Settings;
 import dev.downhill.driver.settings.SettingsException;
 import dev.downhill.driver.spark.DownhillSpark;
 import dev.downhill.driver.train.DivergedException;
+import dev.downhill.driver.train.GradientCheckException;
+import dev.downhill.driver.train.ModelJars;
 import dev.downhill.driver.train.ModelFile;
 import dev.downhill.driver.train.TrainCommand;
 import dev.downhill.driver.train.TrainingResult;
@@ -88,8 +91,10 @@ public final class Downhill {
 
     private static int execute(String command, List<String> args, PrintStream out, PrintStream err) {
         Settings settings;
+        ModelJars jars = null;
         try {
             settings = Settings.parse(command, args);
+            jars = ModelJars.install(settings); // --jars: a --model-class model's classes, before it is looked up
             switch (command) {
                 case Settings.TRAIN:
                     TrainCommand.validate(settings);
@@ -105,15 +110,26 @@ public final class Downhill {
                     throw new AssertionError(command);
             }
         } catch (SettingsException | IllegalArgumentException e) {
+            if (jars != null) {
+                jars.close();
+            }
             err.println("downhill: error: " + e.getMessage());
             return ExitCode.BAD_SETTINGS;
         }
+        try (ModelJars installed = jars) {
+            return execute(command, args, settings, installed, out, err);
+        }
+    }
+
+    private static int execute(String command, List<String> args, Settings settings, ModelJars jars, PrintStream out,
+                               PrintStream err) {
         boolean ownSession = SparkSession.getActiveSession().isEmpty();
         SparkSession spark = null;
         try {
             spark = DownhillSpark.start("Downhill " + command, settings.get("master"),
                     args.contains("--master") || args.stream().anyMatch(a -> a.startsWith("--master=")));
             JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+            jars.addTo(jsc);
             switch (command) {
                 case Settings.TRAIN: {
                     TrainingResult result = new TrainCommand(settings, out).run(jsc);
@@ -151,6 +167,14 @@ public final class Downhill {
             if (c instanceof DivergedException) {
                 err.println("downhill: error: " + c.getMessage());
                 return ExitCode.DIVERGED;
+            }
+            if (c instanceof CustomModelException m) {
+                err.println("downhill: error: " + c.getMessage());
+                return m.kind() == CustomModelException.Kind.THREW_ON_DATA ? ExitCode.BAD_INPUT : ExitCode.BAD_SETTINGS;
+            }
+            if (c instanceof GradientCheckException) {
+                err.println("downhill: error: " + c.getMessage());
+                return ExitCode.BAD_SETTINGS;
             }
             if (c instanceof ResumeRefusedException) {
                 err.println("downhill: error: " + c.getMessage());

@@ -98,6 +98,7 @@ public final class TrainCommand {
         int k = objective.numOutputs(numClasses);
         Architecture architecture = ModelSettings.architecture(settings, data.numFeatures, k);
         Model model = architecture.build();
+        GradientCheckStep.run(settings, jsc, data, model, objective.loss(numClasses), out); // --check-gradient
         double batchFraction = ModelSettings.batchFraction(settings, data.rows());
         Loss loss = objective.loss(numClasses);
         double lipschitz = data.smoothness.lipschitz(objective, l2);

@@ -274,11 +274,11 @@ public abstract class CustomModel implements Model {
     }
 
     /**
-     * Loads {@code className} with the thread's context class loader (which holds the jars a command was given)
-     * and builds it for {@code inputs} features and {@code outputs} outputs. Every failure is a
-     * {@link CustomModelException} naming the class.
+     * Finds {@code className} with the thread's context class loader and checks it is a public, concrete
+     * CustomModel with a public constructor (int inputs, int outputs), without building it: what a command checks
+     * before Spark starts. Failures are {@link CustomModelException}s (NOT_FOUND, WRONG_TYPE) naming the class.
      */
-    public static CustomModel instantiate(String className, int inputs, int outputs) {
+    public static Constructor<? extends CustomModel> load(String className) {
         ClassLoader loader = Thread.currentThread().getContextClassLoader();
         if (loader == null) {
             loader = CustomModel.class.getClassLoader();
@@ -306,16 +306,24 @@ public abstract class CustomModel implements Model {
             throw new CustomModelException(CustomModelException.Kind.WRONG_TYPE, className, "model class "
                     + className + " must be public and not abstract", null);
         }
-        Constructor<?> constructor;
         try {
-            constructor = c.getConstructor(int.class, int.class);
+            return c.asSubclass(CustomModel.class).getConstructor(int.class, int.class);
         } catch (NoSuchMethodException e) {
             throw new CustomModelException(CustomModelException.Kind.WRONG_TYPE, className, "model class "
                     + className + " has no public constructor (int inputs, int outputs)", e);
         }
+    }
+
+    /**
+     * Loads {@code className} with the thread's context class loader (which holds the jars a command was given)
+     * and builds it for {@code inputs} features and {@code outputs} outputs. Every failure is a
+     * {@link CustomModelException} naming the class.
+     */
+    public static CustomModel instantiate(String className, int inputs, int outputs) {
+        Constructor<? extends CustomModel> constructor = load(className);
         CustomModel model;
         try {
-            model = (CustomModel) constructor.newInstance(inputs, outputs);
+            model = constructor.newInstance(inputs, outputs);
         } catch (InvocationTargetException e) {
             Throwable cause = e.getCause();
             throw new CustomModelException(CustomModelException.Kind.INVALID, className, "model class "
