@@ -7,7 +7,10 @@ public final class ExitCode {
     public static final int OK = 0;
     /** An unexpected failure (a bug, or the cluster failed): the message and stack trace are printed. */
     public static final int INTERNAL = 1;
-    /** Unknown, missing or invalid settings; Spark was not started. */
+    /**
+     * Unknown, missing or invalid settings; Spark was not started. Also a --model-class that cannot be used and a
+     * failed gradient check (--check-gradient).
+     */
     public static final int BAD_SETTINGS = 2;
     /**
      * Input data that cannot be used (the message names file, line and text), or for evaluate and predict a
