@@ -8,6 +8,7 @@ import dev.downhill.driver.predict.PredictCommand;
 import dev.downhill.driver.settings.Settings;
 import dev.downhill.driver.settings.SettingsException;
 import dev.downhill.driver.spark.DownhillSpark;
+import dev.downhill.driver.spark.DriverMemory;
 import dev.downhill.driver.train.DivergedException;
 import dev.downhill.driver.train.GradientCheckException;
 import dev.downhill.driver.train.ModelJars;
@@ -29,6 +30,7 @@ public final class Downhill {
     private Downhill() {}
 
     public static void main(String[] args) {
+        Interrupt.install(args);
         int code = run(args, System.out, System.err);
         if (code != ExitCode.OK) {
             System.exit(code);
@@ -159,6 +161,9 @@ public final class Downhill {
 
     /** Maps a failure to its message and exit code; Spark wraps task failures, so look through causes. */
     static int report(Throwable t, PrintStream err) {
+        if (Interrupt.happened()) {
+            return ExitCode.INTERRUPTED; // Ctrl-C: its handler printed the one line; Spark's failure is its echo
+        }
         for (Throwable c = t; c != null; c = c.getCause()) {
             if (c instanceof BadInputException) {
                 err.println("downhill: error: " + c.getMessage());
@@ -180,11 +185,21 @@ public final class Downhill {
                 err.println("downhill: error: " + c.getMessage());
                 return ExitCode.REFUSED_RESUME;
             }
+            if (c instanceof SettingsException) {
+                // A setting that only the data can show to be unusable (found after Spark started).
+                err.println("downhill: error: " + c.getMessage());
+                return ExitCode.BAD_SETTINGS;
+            }
+            if (c instanceof OutOfMemoryError) {
+                err.println("downhill: error: the driver ran out of memory (" + c.getMessage() + "): "
+                        + DriverMemory.advice(0) + ".");
+                return ExitCode.INTERNAL;
+            }
             if (c.getCause() == c) {
                 break;
             }
         }
-        err.println("downhill: internal error: " + t);
+        err.println("downhill: internal error: " + BadInputException.printable(String.valueOf(t)));
         t.printStackTrace(err);
         return ExitCode.INTERNAL;
     }

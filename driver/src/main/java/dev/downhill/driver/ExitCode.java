@@ -8,8 +8,9 @@ public final class ExitCode {
     /** An unexpected failure (a bug, or the cluster failed): the message and stack trace are printed. */
     public static final int INTERNAL = 1;
     /**
-     * Unknown, missing or invalid settings; Spark was not started. Also a --model-class that cannot be used and a
-     * failed gradient check (--check-gradient).
+     * Unknown, missing or invalid settings, found before Spark starts; or found unusable once the data or
+     * the cluster are seen (a --batch-fraction the data cannot split into, a master that does not answer),
+     * a --model-class that cannot be used, or a failed gradient check (--check-gradient).
      */
     public static final int BAD_SETTINGS = 2;
     /**
@@ -21,4 +22,6 @@ public final class ExitCode {
     public static final int DIVERGED = 4;
     /** A --resume that was refused: the checkpoint is from other settings or data, or another format version. */
     public static final int REFUSED_RESUME = 5;
+    /** Interrupted (Ctrl-C, SIGINT): one line says where the last checkpoint is and how to resume. */
+    public static final int INTERRUPTED = 130;
 }

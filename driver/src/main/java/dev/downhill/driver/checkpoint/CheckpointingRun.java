@@ -68,6 +68,7 @@ public final class CheckpointingRun {
     /** Opens the checkpoints of this run; with --resume, restores and checks the newest valid one. */
     public static CheckpointingRun open(Settings settings, TrainingData data, Configuration conf, PrintStream out)
             throws IOException {
+        LastCheckpoint.clear();
         CheckpointStore store = new CheckpointStore(settings.require("output"), conf,
                 settings.getInt("keep-checkpoints"));
         SortedMap<String, String> settingsFp = SettingsFingerprint.of(settings);
@@ -103,6 +104,7 @@ public final class CheckpointingRun {
             why.append(" Resume with the same settings and data, or train without --resume to start afresh.");
             throw new ResumeRefusedException(why.toString());
         }
+        LastCheckpoint.set(path, c.iteration());
         out.println("resuming from " + path + " (iteration " + c.iteration() + ", objective " + c.state().value()
                 + ")");
         return new CheckpointingRun(store, settingsFp, dataFp, every, out, c, false);
@@ -162,7 +164,8 @@ public final class CheckpointingRun {
     }
 
     private void write(OptimizerState state) throws IOException {
-        store.write(new Checkpoint(state, settingsFingerprint, dataFingerprint, history));
+        Path written = store.write(new Checkpoint(state, settingsFingerprint, dataFingerprint, history));
+        LastCheckpoint.set(written, state.iteration());
         lastWritten = state.iteration();
         if (replaceEarlier) {
             store.deleteAllBut(state.iteration());

@@ -277,9 +277,13 @@ public final class TrainCommand {
         int perEpoch = MiniBatchSampler.batchesPerEpoch(fraction);
         long blocks = java.util.Arrays.stream(data.blocksPerPartition).sum();
         if (perEpoch > blocks) {
+            boolean auto = settings.isAuto("block-rows");
             throw new SettingsException(String.format(Locale.ROOT, "--batch-fraction %s asks for %d mini-batches per"
-                    + " epoch, but the data packs into only %d blocks (a batch is a set of whole blocks). Use a"
-                    + " larger fraction or a smaller --block-rows.", settings.get("batch-fraction"), perEpoch, blocks));
+                    + " epoch, but the %d rows to train on pack into only %d blocks (a batch is a set of whole"
+                    + " blocks; %s). Use a --batch-fraction of at least 1/%d%s.", String.valueOf(fraction),
+                    perEpoch, data.rows(), blocks, auto ? "blocks were made as small as the rows allow"
+                    : "of at most --block-rows " + settings.get("block-rows") + " rows", blocks,
+                    auto ? "" : ", or leave --block-rows auto to size blocks to the batches"));
         }
         MiniBatchSampler sampler = new MiniBatchSampler(settings.getLong("seed"), perEpoch, data.blocksPerPartition);
         return new FunctionSequence() {
@@ -409,6 +413,11 @@ public final class TrainCommand {
         o.numClasses = settings.isAuto("num-classes") ? null : settings.getInt("num-classes");
         o.binaryLabels = LabelEncoding.BinaryLabels.fromSetting(settings.get("binary-labels"));
         o.blockRows = ModelSettings.blockRows(settings, true);
+        // With block-rows auto, blocks shrink on small data so that every mini-batch gets one (issue 16); an
+        // auto fraction (networks) asks for batches of many blocks already.
+        double batchFraction = settings.isAuto("batch-fraction") ? 1 : settings.getDouble("batch-fraction");
+        o.minBlocks = batchFraction < 1 && settings.isAuto("block-rows")
+                ? MiniBatchSampler.batchesPerEpoch(batchFraction) : 0;
         o.blockLayout = ModelSettings.blockLayout(settings);
         o.precision = "float32".equals(settings.get("feature-precision")) ? FeaturePrecision.FLOAT32
                 : FeaturePrecision.FLOAT64;
