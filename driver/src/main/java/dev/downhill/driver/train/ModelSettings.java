@@ -93,7 +93,8 @@ public final class ModelSettings {
             activation(s);
         }
         if (objective == Objective.HINGE) {
-            throw new SettingsException("networks (--model mlp, --model-class) train softmax, logistic and least-squares; hinge is for"
+            throw new SettingsException("networks (--model mlp, --model-class) train softmax, logistic and"
+                    + " least-squares; hinge is for"
                     + " linear models.");
         }
         String optimizer = s.get("optimizer");
