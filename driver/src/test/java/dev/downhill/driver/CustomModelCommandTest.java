@@ -222,6 +222,12 @@ class CustomModelCommandTest {
                 dir.resolve("nope.jar").toString()));
         assertEquals(ExitCode.BAD_SETTINGS, noJar.code(), noJar.err());
         assertTrue(noJar.err().contains("nope.jar"), noJar.err());
+        Run both = run(train(dir.resolve("m5"), "--model-class", WrongNet.class.getName(), "--model", "mlp"));
+        assertEquals(ExitCode.BAD_SETTINGS, both.code(), both.err());
+        assertTrue(both.err().contains("--model-class") && both.err().contains("not both"), both.err());
+        Run hidden = run(train(dir.resolve("m6"), "--model-class", WrongNet.class.getName(), "--hidden", "8"));
+        assertEquals(ExitCode.BAD_SETTINGS, hidden.code(), hidden.err());
+        assertTrue(hidden.err().contains("--hidden"), hidden.err());
         Run threw = run(train(dir.resolve("m4"), "--model-class", ThrowsOnData.class.getName()));
         assertEquals(ExitCode.BAD_INPUT, threw.code(), threw.err());
         assertTrue(threw.err().contains(ThrowsOnData.class.getName())

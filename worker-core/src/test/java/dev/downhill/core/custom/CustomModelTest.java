@@ -165,6 +165,20 @@ class CustomModelTest {
     }
 
     @Test
+    void reluNetworksPassDespiteTheirKinks() {
+        // The check re-measures a failing coordinate with h / 10: a kink crossed by one step is not a failure.
+        for (long seed = 1; seed <= 3; seed++) {
+            dev.downhill.core.model.Model mlp = Architecture.mlp(4, new int[] {16, 8},
+                    dev.downhill.core.model.ActivationFunction.RELU, 0.0, 3, 0.0).build();
+            ModelGradientCheck.Result r = ModelGradientCheck.check(mlp, Objective.SOFTMAX.loss(3),
+                    blocks(4, 256, seed), mlp.initialParameters(seed), seed, 100);
+            assertTrue(r.passed(), r.describeFailure("mlp"));
+            assertEquals(16 + 16 + 16 + 8 + 16 + 3, r.checked()); // min(size, 100 / 6) from each tensor
+            assertTrue(r.operations().isEmpty());
+        }
+    }
+
+    @Test
     void instantiateNamesTheClassOnEveryFailure() {
         CustomModelException missing = assertThrows(CustomModelException.class,
                 () -> CustomModel.instantiate("com.example.Nope", 3, 1));
