@@ -108,6 +108,14 @@ class CustomModelCommandTest {
         assertTrue(f < 0.7 * Math.log(2), "trained objective " + f + " should be well below log 2");
         assertTrue(Files.exists(model.resolve("model.safetensors")));
 
+        // --resume continues the custom run from its checkpoint (the jar may lie elsewhere now).
+        Path moved = Files.copy(jar, dir.resolve("moved.jar"));
+        Run resumed = run(train(model, "--model-class", "com.example.SwishNet", "--jars", moved.toString(),
+                "--max-iter", "160", "--step", "0.01", "--l2", "1e-4", "--resume"));
+        assertEquals(0, resumed.code(), resumed.err());
+        assertTrue(resumed.out().contains("resuming from") && resumed.out().contains("(iteration 150"), resumed.out());
+        assertTrue(JSON.readTree(model.resolve("model.json").toFile()).get("objectiveValue").asDouble() <= f + 1e-9);
+
         // evaluate needs the class: with the jar it scores the model, without it the error names the class.
         Run eval = run("evaluate", "--model", model.toString(), "--input", input.toString(), "--master", "local[2]",
                 "--jars", jar.toString());
