@@ -4,6 +4,8 @@ import dev.downhill.core.custom.CustomModelException;
 import dev.downhill.driver.checkpoint.ResumeRefusedException;
 import dev.downhill.driver.evaluate.EvaluateCommand;
 import dev.downhill.driver.io.BadInputException;
+import dev.downhill.driver.io.OutputException;
+import dev.downhill.driver.io.OutputFolder;
 import dev.downhill.driver.predict.PredictCommand;
 import dev.downhill.driver.settings.Settings;
 import dev.downhill.driver.settings.SettingsException;
@@ -15,10 +17,13 @@ import dev.downhill.driver.train.ModelJars;
 import dev.downhill.driver.train.ModelFile;
 import dev.downhill.driver.train.TrainCommand;
 import dev.downhill.driver.train.TrainingResult;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 
@@ -93,6 +98,10 @@ public final class Downhill {
 
     private static int execute(String command, List<String> args, PrintStream out, PrintStream err) {
         Settings settings;
+        // The output's checks and train's lock: before Spark starts where the path is local, else once Spark's
+        // Hadoop settings are there. Released however the command ends (the lock also on Ctrl-C).
+        OutputFolder.TrainOutput trainOutput = null;
+        boolean outputChecked = false;
         ModelJars jars = null;
         try {
             settings = Settings.parse(command, args);
@@ -111,20 +120,23 @@ public final class Downhill {
                 default:
                     throw new AssertionError(command);
             }
-        } catch (SettingsException | IllegalArgumentException e) {
-            if (jars != null) {
-                jars.close();
+            if (OutputFolder.isLocal(outputPath(command, settings))) {
+                trainOutput = checkOutput(command, settings, new Configuration(), out);
+                outputChecked = true;
             }
+        } catch (SettingsException | IllegalArgumentException e) {
+            closeJars(jars);
             err.println("downhill: error: " + e.getMessage());
             return ExitCode.BAD_SETTINGS;
+        } catch (OutputException e) {
+            closeJars(jars);
+            err.println("downhill: error: " + e.getMessage());
+            return e.exitCode();
+        } catch (IOException e) {
+            closeJars(jars);
+            err.println("downhill: error: --output cannot be checked: " + e.getMessage());
+            return ExitCode.BAD_SETTINGS;
         }
-        try (ModelJars installed = jars) {
-            return execute(command, args, settings, installed, out, err);
-        }
-    }
-
-    private static int execute(String command, List<String> args, Settings settings, ModelJars jars, PrintStream out,
-                               PrintStream err) {
         boolean ownSession = SparkSession.getActiveSession().isEmpty();
         SparkSession spark = null;
         try {
@@ -132,12 +144,19 @@ public final class Downhill {
                     args.contains("--master") || args.stream().anyMatch(a -> a.startsWith("--master=")));
             JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
             jars.addTo(jsc);
+            if (!outputChecked) {
+                trainOutput = checkOutput(command, settings, jsc.hadoopConfiguration(), out);
+            }
             switch (command) {
                 case Settings.TRAIN: {
-                    TrainingResult result = new TrainCommand(settings, out).run(jsc);
+                    // The model comes first: the report and the final checkpoint follow it (finishAfterModel).
+                    TrainCommand train = new TrainCommand(settings, out).finishLater();
+                    TrainingResult result = train.run(jsc);
                     String path = ModelFile.save(settings.require("output"), result,
                             jsc.hadoopConfiguration());
                     out.println("model written to " + path);
+                    trainOutput.modelWritten(jsc.hadoopConfiguration(), out);
+                    train.finishAfterModel(jsc);
                     break;
                 }
                 case Settings.EVALUATE:
@@ -153,9 +172,45 @@ public final class Downhill {
         } catch (Throwable t) {
             return report(t, err);
         } finally {
+            if (trainOutput != null) {
+                trainOutput.close();
+            }
             if (spark != null && ownSession) {
                 spark.stop();
             }
+            closeJars(jars);
+        }
+    }
+
+    /** Restores the context class loader --jars replaced (null: none was installed). */
+    private static void closeJars(ModelJars jars) {
+        if (jars != null) {
+            jars.close();
+        }
+    }
+
+    /** The path a command writes: train's and predict's --output folder, evaluate's report file. */
+    private static String outputPath(String command, Settings settings) {
+        if (Settings.EVALUATE.equals(command)) {
+            return settings.isGiven("output") ? settings.get("output")
+                    : new Path(new Path(settings.require("model")), EvaluateCommand.DEFAULT_REPORT).toString();
+        }
+        return settings.require("output");
+    }
+
+    /** Refuses an output the command must not write (OutputException); for train, takes the folder's lock. */
+    private static OutputFolder.TrainOutput checkOutput(String command, Settings settings, Configuration conf,
+                                                        PrintStream out) throws IOException {
+        switch (command) {
+            case Settings.TRAIN:
+                return OutputFolder.prepareTrain(settings.require("output"), settings.getBoolean("resume"),
+                        settings.getBoolean("overwrite"), conf, out);
+            case Settings.EVALUATE:
+                OutputFolder.checkEvaluateOutput(EvaluateCommand.reportPath(settings, conf), conf);
+                return null;
+            default:
+                OutputFolder.checkNewFolder(settings.require("output"), conf);
+                return null;
         }
     }
 
@@ -180,6 +235,10 @@ public final class Downhill {
             if (c instanceof GradientCheckException) {
                 err.println("downhill: error: " + c.getMessage());
                 return ExitCode.BAD_SETTINGS;
+            }
+            if (c instanceof OutputException o) {
+                err.println("downhill: error: " + c.getMessage());
+                return o.exitCode();
             }
             if (c instanceof ResumeRefusedException) {
                 err.println("downhill: error: " + c.getMessage());

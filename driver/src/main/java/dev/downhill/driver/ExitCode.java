@@ -22,6 +22,11 @@ public final class ExitCode {
     public static final int DIVERGED = 4;
     /** A --resume that was refused: the checkpoint is from other settings or data, or another format version. */
     public static final int REFUSED_RESUME = 5;
+    /**
+     * An output file could not be written (no space left, an I/O error): the message names the file, the bytes
+     * it needed and the free space; the command's temporary files are removed and earlier files left whole.
+     */
+    public static final int OUTPUT_FAILED = 6;
     /** Interrupted (Ctrl-C, SIGINT): one line says where the last checkpoint is and how to resume. */
     public static final int INTERRUPTED = 130;
 }

@@ -51,7 +51,7 @@ public final class Downhill {
     /** The input setting's value when training on a DataFrame (it names the data in the report). */
     static final String DATAFRAME_INPUT = DataFrameRows.DATAFRAME;
     /** Settings that are not the builder's: the input comes with train(...), the session is the caller's. */
-    static final List<String> NOT_SETTABLE = List.of("input", "master");
+    static final List<String> NOT_SETTABLE = List.of("input", "master", "overwrite");
 
     private final Map<String, String> values;
     private final PrintStream progress;
@@ -236,7 +236,9 @@ public final class Downhill {
         public Builder set(String key, String value) {
             if (NOT_SETTABLE.contains(key)) {
                 throw new SettingsException("--" + key + " is not a builder setting: " + ("input".equals(key)
-                        ? "pass the data to train(...)." : "training runs in the caller's Spark session."));
+                        ? "pass the data to train(...)."
+                        : "overwrite".equals(key) ? "the Java API always writes its output folder's files."
+                        : "training runs in the caller's Spark session."));
             }
             // Parsing it alone checks the key (is it a train setting?) and the value (type, range).
             Settings.parse(Settings.TRAIN, List.of("--" + key, value));

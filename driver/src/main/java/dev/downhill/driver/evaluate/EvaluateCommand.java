@@ -75,7 +75,7 @@ public final class EvaluateCommand {
     }
 
     /** --output, or MODEL/evaluation.json; qualified so that a bare file name has a parent folder. */
-    static Path reportPath(Settings s, Configuration conf) throws IOException {
+    public static Path reportPath(Settings s, Configuration conf) throws IOException {
         Path p = s.isGiven("output") ? new Path(s.get("output"))
                 : new Path(new Path(s.require("model")), DEFAULT_REPORT);
         return p.getFileSystem(conf).makeQualified(p);

@@ -261,6 +261,13 @@ public final class Settings {
                     "Continue from the newest valid checkpoint in OUTPUT/checkpoints (one failing its checksum is"
                             + " skipped with a warning). A checkpoint from other settings or data is refused (exit"
                             + " 5). Given alone, --resume means true.").readBy(TRAIN),
+            Setting.bool("overwrite", "false",
+                    "Train into an --output folder that already holds a model.json: first remove the earlier run's"
+                            + " files (model.json, model.safetensors, last-good-model.json/.safetensors,"
+                            + " evaluation.json, metrics.jsonl, report.html, loss.png, checkpoints), never other"
+                            + " files. Without it (or --resume) such a folder is refused. Given alone, --overwrite"
+                            + " means true.")
+                    .readBy(TRAIN),
             // ---- end of checkpoint settings ----
             Setting.string("config", null,
                     "A properties file of settings (key=value, keys without --); the command line overrides it."

@@ -11,6 +11,7 @@ import dev.downhill.core.model.ActivationFunction;
 import dev.downhill.core.model.Architecture;
 import dev.downhill.core.optim.StopReason;
 import dev.downhill.driver.io.BadInputException;
+import dev.downhill.driver.io.OutputFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -23,7 +24,9 @@ import org.apache.hadoop.security.AccessControlException;
 
 /**
  * The model file, {@code OUTPUT/model.json}: a versioned JSON document, written through Hadoop's
- * FileSystem API to a temporary name and then renamed, so a reader never sees half a model.
+ * FileSystem API to a temporary name and then renamed, so a reader never sees half a model
+ * ({@link OutputFiles#write}, which any other file of the model, such as a binary one written before it, can
+ * use the same way). No checksum side file is written or read, so a person may edit it.
  * It holds no timestamps or timings, so identical training gives identical bytes.
  *
  * <p>Fields: formatVersion, objective, l2, numFeatures, numClasses (0 for least squares), classLabels
@@ -116,25 +119,18 @@ public final class ModelFile {
      */
     public static String save(String outputDir, String name, TrainingResult r, Configuration conf) throws IOException {
         Path dir = new Path(outputDir);
-        FileSystem fs = dir.getFileSystem(conf);
-        fs.mkdirs(dir);
         String tensorsName = parametersName(name);
-        Path target = new Path(dir, tensorsName);
-        Path tmp = new Path(dir, "." + tensorsName + ".tmp");
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", "pt");
         meta.put("producer", "downhill");
         meta.put("architecture", architectureJson(r.architecture).toString());
         meta.put("objective", r.objective.cliName());
-        try (OutputStream out = new java.io.BufferedOutputStream(fs.create(tmp, true), 1 << 16)) {
-            SafeTensors.write(out, r.architecture.tensors(), r.parameters, meta);
-        }
-        if (fs.exists(target) && !fs.delete(target, false)) {
-            throw new IOException("cannot replace " + target);
-        }
-        if (!fs.rename(tmp, target)) {
-            throw new IOException("cannot rename " + tmp + " to " + target);
-        }
+        // Temporary name, synced, renamed; a failure names the file and the space (8 bytes per parameter).
+        OutputFiles.write(new Path(dir, tensorsName), 8L * r.parameters.length, out -> {
+            OutputStream buffered = new java.io.BufferedOutputStream(out, 1 << 16);
+            SafeTensors.write(buffered, r.architecture.tensors(), r.parameters, meta);
+            buffered.flush();
+        }, conf);
         ObjectNode doc = toJson(r);
         doc.put("parameters", tensorsName);
         return write(outputDir, name, doc, conf);
@@ -177,24 +173,21 @@ public final class ModelFile {
         return write(outputDir, NAME, model, conf);
     }
 
-    /** Writes OUTPUT/name the same way. */
+    /**
+     * Writes OUTPUT/name the same way: through {@link OutputFiles#write} (a temporary name, synced, renamed over
+     * the target; no checksum side file, so a person may edit it; a failure names the file and the space).
+     */
     public static String write(String outputDir, String name, ObjectNode model, Configuration conf) throws IOException {
-        Path dir = new Path(outputDir);
-        FileSystem fs = dir.getFileSystem(conf);
-        fs.mkdirs(dir);
-        Path target = new Path(dir, name);
-        Path tmp = new Path(dir, "." + name + ".tmp");
-        try (OutputStream out = fs.create(tmp, true)) {
-            out.write(JSON.writeValueAsBytes(model));
-            out.write('\n');
-        }
-        if (fs.exists(target) && !fs.delete(target, false)) {
-            throw new IOException("cannot replace " + target);
-        }
-        if (!fs.rename(tmp, target)) {
-            throw new IOException("cannot rename " + tmp + " to " + target);
-        }
-        return fs.makeQualified(target).toString();
+        byte[] bytes = bytes(model);
+        return OutputFiles.write(new Path(new Path(outputDir), name), bytes, conf).toString();
+    }
+
+    /** The bytes written for a document: indented JSON and a final newline. */
+    static byte[] bytes(ObjectNode model) throws JsonProcessingException {
+        byte[] json = JSON.writeValueAsBytes(model);
+        byte[] bytes = java.util.Arrays.copyOf(json, json.length + 1);
+        bytes[json.length] = '\n';
+        return bytes;
     }
 
     /**
@@ -209,7 +202,8 @@ public final class ModelFile {
         SafeTensors.Contents contents = null;
         String tensorsWhere = null;
         try {
-            FileSystem fs = dir.getFileSystem(conf);
+            // Past any .crc side file (written by older versions): a hand-edited model must still load.
+            FileSystem fs = OutputFiles.plain(dir, conf);
             if (fs.exists(dir) && fs.getFileStatus(dir).isFile()) {
                 throw new BadInputException("model " + modelDir + " is a file; --model takes the folder train"
                         + " wrote, which holds " + NAME + ".");

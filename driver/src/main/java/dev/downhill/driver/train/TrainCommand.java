@@ -55,6 +55,32 @@ public final class TrainCommand {
         this.out = out;
     }
 
+    /** What a finished run writes after its model: the report, then the final checkpoint. */
+    private interface AfterModel {
+        void write(org.apache.hadoop.conf.Configuration conf) throws IOException;
+    }
+
+    private boolean finishLater;
+    private AfterModel afterModel;
+
+    /**
+     * Defers the report and the final checkpoint to {@link #finishAfterModel}, so that the caller writes
+     * model.json first: on a full disk the model is what must be there.
+     */
+    public TrainCommand finishLater() {
+        this.finishLater = true;
+        return this;
+    }
+
+    /** Writes the report and the final checkpoint (and removes the older checkpoints) of a finished run. */
+    public void finishAfterModel(JavaSparkContext jsc) throws IOException {
+        if (afterModel != null) {
+            AfterModel a = afterModel;
+            afterModel = null;
+            a.write(jsc.hadoopConfiguration());
+        }
+    }
+
     /** Checks what train needs that parsing alone cannot, before Spark starts. */
     public static void validate(Settings s) {
         InputSettings.validate(s);
@@ -70,6 +96,10 @@ public final class TrainCommand {
         }
         if (!s.isNone("validation") && s.getDouble("validation-fraction") > 0) {
             throw new SettingsException("give --validation PATH or --validation-fraction, not both.");
+        }
+        if (s.getBoolean("resume") && s.getBoolean("overwrite")) {
+            throw new SettingsException("give --resume (continue the run in --output) or --overwrite (replace it),"
+                    + " not both.");
         }
         ModelSettings.validate(s, objective);
         OptimizerChoice.resolve(s, objective, 1.0); // refuses impossible combinations before Spark starts
@@ -187,7 +217,6 @@ public final class TrainCommand {
                         report::iteration);
                 dataLoss.takeTiming(); // the first iteration's split should not include the starting pass
                 result = minimizer.run(functions, state, checkpoints.around(progress), validator);
-                checkpoints.finish(result.state());
             }
             if (result.reason() == StopReason.DIVERGED && result.state().iteration() == 0) {
                 // Not the step: f is already non-finite at the start (all parameters 0), so the data overflows.
@@ -229,8 +258,8 @@ public final class TrainCommand {
             report.outcome().put("distributed passes", String.valueOf(result.state().evaluations() + pre.passes
                     + (validator == null ? 0 : result.state().iteration() + 1)));
             report.outcome().put("training time", ProgressReporter.duration((System.nanoTime() - startNanos) / 1e9));
-            String reportPath = report.write(settings.require("output"), jsc.hadoopConfiguration());
             if (result.reason() == StopReason.DIVERGED) {
+                report.write(settings.require("output"), jsc.hadoopConfiguration());
                 throw diverged(result, jsc, objective, l2, data, k, choice, change, architecture);
             }
             out.printf(Locale.ROOT, "stopped after %d iterations: %s%s (||grad f|| = %.3e); objective %.15g%n",
@@ -241,7 +270,15 @@ public final class TrainCommand {
                 out.printf(Locale.ROOT, "model: iteration %d, the best validation loss (%.12g)%n", best.iteration(),
                         best.validationLoss());
             }
-            out.println("report written to " + reportPath);
+            // The report and the final checkpoint; with finishLater, after the caller has written the model.
+            OptimizerState last = result.state();
+            afterModel = conf -> {
+                out.println("report written to " + report.write(settings.require("output"), conf));
+                checkpoints.finish(last);
+            };
+            if (!finishLater) {
+                finishAfterModel(jsc);
+            }
             return new TrainingResult(objective, l2, data.numFeatures, k, labels.classLabels(), theta, iterations,
                     value, stationarity, result.reason(), choice.step, choice.name, l1, architecture);
         } finally {
