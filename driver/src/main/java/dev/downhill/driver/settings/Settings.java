@@ -181,6 +181,10 @@ public final class Settings {
                             + " has labels), prediction, and score (softmax: one score_LABEL column per class)."
                             + " parquet: the same columns, softmax scores as one array column.",
                     "csv", "parquet").readBy(PREDICT),
+            Setting.string("keep-columns", null,
+                    "predict, CSV input: input columns copied (as text) into each output row before the"
+                            + " predictions, by header name or 0-based number, comma separated (id,3).")
+                    .readBy(PREDICT),
             Setting.string("master", "local[*]",
                     "Spark master when not run under spark-submit (spark-submit's --master wins otherwise).")
                     .readBy(TRAIN, EVALUATE, PREDICT),
