@@ -122,6 +122,13 @@ class CustomModelCommandTest {
         assertEquals(0, eval.code(), eval.err());
         JsonNode report = JSON.readTree(model.resolve("evaluation.json").toFile());
         assertTrue(report.toString().contains("accuracy"), report.toString());
+        // ONNX export refuses it by name: a user's Java forward pass has no ONNX form.
+        Run export = run("export", "--model", model.toString(), "--format", "onnx", "--output",
+                dir.resolve("swish.onnx").toString(), "--jars", jar.toString());
+        assertEquals(ExitCode.BAD_SETTINGS, export.code(), export.err());
+        assertTrue(export.err().contains("com.example.SwishNet") && export.err().contains("no ONNX form"),
+                export.err());
+        assertFalse(Files.exists(dir.resolve("swish.onnx")));
         Run noJar = run("evaluate", "--model", model.toString(), "--input", input.toString(), "--master",
                 "local[2]");
         assertEquals(ExitCode.BAD_SETTINGS, noJar.code(), noJar.err());
