@@ -42,8 +42,11 @@ final class MatrixRate {
         return best;
     }
 
-    /** GFLOPS of netlib's dgemm on one thread (row-major C = A B as column-major C^T = B^T A^T). */
-    static double netlib(int m, int n, int k, int reps) {
+    /**
+     * GFLOPS of netlib's dgemm on the given threads, rows split as for {@link #gemm} (row-major C = A B as
+     * column-major C^T = B^T A^T, each thread its own rows of A and C).
+     */
+    static double netlib(int m, int n, int k, int threads, int reps) throws InterruptedException {
         BLAS blas = BLAS.getInstance();
         double[] a = random(m * k, 1);
         double[] b = random(k * n, 2);
@@ -53,7 +56,17 @@ final class MatrixRate {
             long start = System.nanoTime();
             int rounds = 0;
             do {
-                blas.dgemm("N", "N", n, m, k, 1.0, b, n, a, k, 0.0, c, n);
+                Thread[] ts = new Thread[threads];
+                for (int t = 0; t < threads; t++) {
+                    int lo = (int) ((long) m * t / threads);
+                    int hi = (int) ((long) m * (t + 1) / threads);
+                    ts[t] = new Thread(() -> blas.dgemm("N", "N", n, hi - lo, k, 1.0, b, 0, n, a, lo * k, k, 0.0, c,
+                            lo * n, n));
+                    ts[t].start();
+                }
+                for (Thread t : ts) {
+                    t.join();
+                }
                 rounds++;
             } while (System.nanoTime() - start < 300_000_000L);
             double seconds = (System.nanoTime() - start) * 1e-9 / rounds;
@@ -79,7 +92,8 @@ final class MatrixRate {
         int m = 4096, n = 256, k = 784;
         int reps = args.length > 0 ? Integer.parseInt(args[0]) : 5;
         System.out.printf("Gemm 1 thread:   %.1f GFLOPS%n", gemm(m, n, k, 1, reps));
-        System.out.printf("netlib %s 1 thread: %.1f GFLOPS%n", netlibName(), netlib(m, n, k, reps));
+        System.out.printf("netlib %s 1 thread: %.1f GFLOPS%n", netlibName(), netlib(m, n, k, 1, reps));
         System.out.printf("Gemm 2 threads:  %.1f GFLOPS%n", gemm(m, n, k, 2, reps));
+        System.out.printf("netlib %s 2 threads: %.1f GFLOPS%n", netlibName(), netlib(m, n, k, 2, reps));
     }
 }
