@@ -101,6 +101,10 @@ public final class Bench {
         });
         try {
             header();
+            if (o.sections.contains("mlp")) {
+                progress("warm-up", "Downhill's matrix kernels, before any Spark ML code (see MlpBench)");
+                json.put("kernelWarmupSeconds", MlpBench.warmUpKernels());
+            }
             warmUpSpark();
             if (o.sections.contains("dense")) {
                 comparison("dense", SyntheticData.dense(o.seed, o.denseFeatures));

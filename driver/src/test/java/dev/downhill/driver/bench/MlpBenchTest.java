@@ -46,6 +46,7 @@ class MlpBenchTest {
                 "--mlp-side", "8", "--mlp-hidden", "6", "--mlp-iterations", "3", "--mlp-warmup", "1",
                 "--mlp-limit-rounds", "1", "--mlp-dir", dir.toString()});
             assertTrue(bo.sections.contains("mlp"));
+            assertTrue(MlpBench.warmUpKernels() >= 3, "the kernels' warm-up runs at least 3 s");
             ByteArrayOutputStream text = new ByteArrayOutputStream();
             Map<String, Object> s = MlpBench.run(spark, jsc, log, bo.mlp, 7, 2, 128,
                     new PrintStream(text, true, StandardCharsets.UTF_8));
