@@ -36,3 +36,14 @@ downhill_classpath() {
     jar="$(downhill_jar)" || return 1
     echo "$jar:$(cat "$DOWNHILL_HOME/driver/target/local-classpath.txt")"
 }
+
+# Turns a Spark-style memory size (8g, 512m, 2gb; a unit is required) into the JVM's -Xmx value, or says why not.
+downhill_heap_flag() {
+    local size=${1,,}
+    if [[ $size =~ ^([0-9]+)([kmgt])b?$ ]]; then
+        echo "${BASH_REMATCH[1]}${BASH_REMATCH[2]}"
+    else
+        echo "downhill: error: --driver-memory '$1' is not a size: give a number and a unit, e.g. 8g or 512m" >&2
+        return 1
+    fi
+}

@@ -3,18 +3,24 @@ package dev.downhill.driver;
 import dev.downhill.driver.checkpoint.ResumeRefusedException;
 import dev.downhill.driver.evaluate.EvaluateCommand;
 import dev.downhill.driver.io.BadInputException;
+import dev.downhill.driver.io.OutputException;
+import dev.downhill.driver.io.OutputFolder;
 import dev.downhill.driver.predict.PredictCommand;
 import dev.downhill.driver.settings.Settings;
 import dev.downhill.driver.settings.SettingsException;
 import dev.downhill.driver.spark.DownhillSpark;
+import dev.downhill.driver.spark.DriverMemory;
 import dev.downhill.driver.train.DivergedException;
 import dev.downhill.driver.train.ModelFile;
 import dev.downhill.driver.train.TrainCommand;
 import dev.downhill.driver.train.TrainingResult;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 
@@ -26,6 +32,7 @@ public final class Downhill {
     private Downhill() {}
 
     public static void main(String[] args) {
+        Interrupt.install(args);
         int code = run(args, System.out, System.err);
         if (code != ExitCode.OK) {
             System.exit(code);
@@ -88,6 +95,10 @@ public final class Downhill {
 
     private static int execute(String command, List<String> args, PrintStream out, PrintStream err) {
         Settings settings;
+        // The output's checks and train's lock: before Spark starts where the path is local, else once Spark's
+        // Hadoop settings are there. Released however the command ends (the lock also on Ctrl-C).
+        OutputFolder.TrainOutput trainOutput = null;
+        boolean outputChecked = false;
         try {
             settings = Settings.parse(command, args);
             switch (command) {
@@ -104,8 +115,18 @@ public final class Downhill {
                 default:
                     throw new AssertionError(command);
             }
+            if (OutputFolder.isLocal(outputPath(command, settings))) {
+                trainOutput = checkOutput(command, settings, new Configuration(), out);
+                outputChecked = true;
+            }
         } catch (SettingsException | IllegalArgumentException e) {
             err.println("downhill: error: " + e.getMessage());
+            return ExitCode.BAD_SETTINGS;
+        } catch (OutputException e) {
+            err.println("downhill: error: " + e.getMessage());
+            return e.exitCode();
+        } catch (IOException e) {
+            err.println("downhill: error: --output cannot be checked: " + e.getMessage());
             return ExitCode.BAD_SETTINGS;
         }
         boolean ownSession = SparkSession.getActiveSession().isEmpty();
@@ -114,12 +135,19 @@ public final class Downhill {
             spark = DownhillSpark.start("Downhill " + command, settings.get("master"),
                     args.contains("--master") || args.stream().anyMatch(a -> a.startsWith("--master=")));
             JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+            if (!outputChecked) {
+                trainOutput = checkOutput(command, settings, jsc.hadoopConfiguration(), out);
+            }
             switch (command) {
                 case Settings.TRAIN: {
-                    TrainingResult result = new TrainCommand(settings, out).run(jsc);
-                    String path = ModelFile.write(settings.require("output"), ModelFile.toJson(result),
+                    // The model comes first: the report and the final checkpoint follow it (finishAfterModel).
+                    TrainCommand train = new TrainCommand(settings, out).finishLater();
+                    TrainingResult result = train.run(jsc);
+                    String path = ModelFile.save(settings.require("output"), result,
                             jsc.hadoopConfiguration());
                     out.println("model written to " + path);
+                    trainOutput.modelWritten(jsc.hadoopConfiguration(), out);
+                    train.finishAfterModel(jsc);
                     break;
                 }
                 case Settings.EVALUATE:
@@ -135,14 +163,45 @@ public final class Downhill {
         } catch (Throwable t) {
             return report(t, err);
         } finally {
+            if (trainOutput != null) {
+                trainOutput.close();
+            }
             if (spark != null && ownSession) {
                 spark.stop();
             }
         }
     }
 
+    /** The path a command writes: train's and predict's --output folder, evaluate's report file. */
+    private static String outputPath(String command, Settings settings) {
+        if (Settings.EVALUATE.equals(command)) {
+            return settings.isGiven("output") ? settings.get("output")
+                    : new Path(new Path(settings.require("model")), EvaluateCommand.DEFAULT_REPORT).toString();
+        }
+        return settings.require("output");
+    }
+
+    /** Refuses an output the command must not write (OutputException); for train, takes the folder's lock. */
+    private static OutputFolder.TrainOutput checkOutput(String command, Settings settings, Configuration conf,
+                                                        PrintStream out) throws IOException {
+        switch (command) {
+            case Settings.TRAIN:
+                return OutputFolder.prepareTrain(settings.require("output"), settings.getBoolean("resume"),
+                        settings.getBoolean("overwrite"), conf, out);
+            case Settings.EVALUATE:
+                OutputFolder.checkEvaluateOutput(EvaluateCommand.reportPath(settings, conf), conf);
+                return null;
+            default:
+                OutputFolder.checkNewFolder(settings.require("output"), conf);
+                return null;
+        }
+    }
+
     /** Maps a failure to its message and exit code; Spark wraps task failures, so look through causes. */
     static int report(Throwable t, PrintStream err) {
+        if (Interrupt.happened()) {
+            return ExitCode.INTERRUPTED; // Ctrl-C: its handler printed the one line; Spark's failure is its echo
+        }
         for (Throwable c = t; c != null; c = c.getCause()) {
             if (c instanceof BadInputException) {
                 err.println("downhill: error: " + c.getMessage());
@@ -152,15 +211,29 @@ public final class Downhill {
                 err.println("downhill: error: " + c.getMessage());
                 return ExitCode.DIVERGED;
             }
+            if (c instanceof OutputException o) {
+                err.println("downhill: error: " + c.getMessage());
+                return o.exitCode();
+            }
             if (c instanceof ResumeRefusedException) {
                 err.println("downhill: error: " + c.getMessage());
                 return ExitCode.REFUSED_RESUME;
+            }
+            if (c instanceof SettingsException) {
+                // A setting that only the data can show to be unusable (found after Spark started).
+                err.println("downhill: error: " + c.getMessage());
+                return ExitCode.BAD_SETTINGS;
+            }
+            if (c instanceof OutOfMemoryError) {
+                err.println("downhill: error: the driver ran out of memory (" + c.getMessage() + "): "
+                        + DriverMemory.advice(0) + ".");
+                return ExitCode.INTERNAL;
             }
             if (c.getCause() == c) {
                 break;
             }
         }
-        err.println("downhill: internal error: " + t);
+        err.println("downhill: internal error: " + BadInputException.printable(String.valueOf(t)));
         t.printStackTrace(err);
         return ExitCode.INTERNAL;
     }

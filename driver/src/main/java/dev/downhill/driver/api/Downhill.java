@@ -51,7 +51,7 @@ public final class Downhill {
     /** The input setting's value when training on a DataFrame (it names the data in the report). */
     static final String DATAFRAME_INPUT = DataFrameRows.DATAFRAME;
     /** Settings that are not the builder's: the input comes with train(...), the session is the caller's. */
-    static final List<String> NOT_SETTABLE = List.of("input", "master");
+    static final List<String> NOT_SETTABLE = List.of("input", "master", "overwrite");
 
     private final Map<String, String> values;
     private final PrintStream progress;
@@ -132,7 +132,7 @@ public final class Downhill {
                 throw clean(e);
             }
             if (given != null) {
-                ModelFile.write(given, ModelFile.toJson(result),
+                ModelFile.save(given, result,
                         SparkSession.active().sparkContext().hadoopConfiguration());
             }
             return new DownhillModel(result, featuresColumn(), featureColumns());
@@ -236,7 +236,9 @@ public final class Downhill {
         public Builder set(String key, String value) {
             if (NOT_SETTABLE.contains(key)) {
                 throw new SettingsException("--" + key + " is not a builder setting: " + ("input".equals(key)
-                        ? "pass the data to train(...)." : "training runs in the caller's Spark session."));
+                        ? "pass the data to train(...)."
+                        : "overwrite".equals(key) ? "the Java API always writes its output folder's files."
+                        : "training runs in the caller's Spark session."));
             }
             // Parsing it alone checks the key (is it a train setting?) and the value (type, range).
             Settings.parse(Settings.TRAIN, List.of("--" + key, value));
@@ -255,6 +257,32 @@ public final class Downhill {
         /** {@code --objective}: logistic, least-squares, softmax or hinge. */
         public Builder objective(String name) {
             return set("objective", name);
+        }
+
+        /** {@code --model}: the model family, linear (the default) or mlp. */
+        public Builder model(String family) {
+            return set("model", family);
+        }
+
+        /** {@code --hidden}: a network's hidden layer widths from the input on (with model("mlp")). */
+        public Builder hidden(int... widths) {
+            return set("hidden", java.util.Arrays.stream(widths).mapToObj(Integer::toString)
+                    .collect(java.util.stream.Collectors.joining(",")));
+        }
+
+        /** {@code --activation}: relu, leaky-relu, tanh, sigmoid, gelu or softplus. */
+        public Builder activation(String name) {
+            return set("activation", name);
+        }
+
+        /** {@code --negative-slope}: leaky-relu's slope below zero. */
+        public Builder negativeSlope(double slope) {
+            return set("negative-slope", slope);
+        }
+
+        /** {@code --dropout}: the probability of zeroing a hidden unit while training. */
+        public Builder dropout(double p) {
+            return set("dropout", p);
         }
 
         /** {@code --l2}: lambda of (lambda/2)||w||^2. */

@@ -43,7 +43,7 @@ public final class DownhillModel {
     /** Writes DIR/model.json (to a temporary name, then renamed), replacing one that is there. */
     public void save(String dir) {
         try {
-            ModelFile.write(dir, ModelFile.toJson(result), hadoopConf());
+            ModelFile.save(dir, result, hadoopConf());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -122,15 +122,43 @@ public final class DownhillModel {
         return result.numOutputs;
     }
 
-    /** The weights of output k (0 unless softmax). */
+    /** What the model is: linear, or a network's layers and activation. */
+    public dev.downhill.core.model.Architecture architecture() {
+        return result.architecture;
+    }
+
+    /**
+     * One named parameter tensor, row-major, as model.safetensors holds it: {@code layers.i.weight} ([out, in]) or
+     * {@code layers.i.bias} ([out]).
+     */
+    public double[] parameters(String tensorName) {
+        for (dev.downhill.core.model.ParameterTensor t : result.architecture.tensors()) {
+            if (t.name().equals(tensorName)) {
+                return java.util.Arrays.copyOfRange(result.parameters, t.offset(), t.offset() + t.size());
+            }
+        }
+        throw new IllegalArgumentException("no tensor " + tensorName + " in " + result.architecture.describe()
+                + "; the tensors are " + result.architecture.tensors());
+    }
+
+    /** The weights of output k (0 unless softmax); linear models only (a network: {@link #parameters}). */
     public double[] weights(int k) {
+        requireLinear("weights");
         double[] w = new double[result.numFeatures];
         System.arraycopy(result.parameters, k * result.numFeatures, w, 0, w.length);
         return w;
     }
 
-    /** The intercept of output k. */
+    private void requireLinear(String what) {
+        if (result.architecture.type() != dev.downhill.core.model.Architecture.Type.LINEAR) {
+            throw new IllegalStateException("a network (" + result.architecture.describe() + ") has no single "
+                    + what + " vector; read its layers with parameters(\"layers.0.weight\") and the like.");
+        }
+    }
+
+    /** The intercept of output k; linear models only. */
     public double intercept(int k) {
+        requireLinear("intercept");
         return result.parameters[result.numOutputs * result.numFeatures + k];
     }
 

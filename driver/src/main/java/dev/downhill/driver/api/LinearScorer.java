@@ -8,10 +8,11 @@ import org.apache.spark.ml.linalg.SparseVector;
 import org.apache.spark.ml.linalg.Vector;
 
 /**
- * What a trained linear model says about one feature vector, for the Java API and the Spark ML stage.
- * The outputs are z_k = sum_j w_kj x_j + b_k, summed over the non-zero x_j in increasing j and then the
- * intercept: the order {@code LinearModel.forward} sums a packed row in, so z is the same bits the command
- * line's predict computes. From z:
+ * What a trained model says about one feature vector, for the Java API and the Spark ML stage.
+ * For a linear model the outputs are z_k = sum_j w_kj x_j + b_k, summed over the non-zero x_j in increasing j and
+ * then the intercept: the order {@code LinearModel.forward} sums a packed row in, so z is the same bits the command
+ * line's predict computes. Any other architecture (a network) runs its own forward pass in inference mode (no
+ * dropout) on a one-row block. From z:
  * <ul>
  *   <li>logistic: probabilities [sigma(-z), sigma(z)] (each from exp(-|z|), so neither overflows nor loses
  *       its relative precision), raw prediction [-z, z], class 1 iff sigma(z) > 1/2;</li>
@@ -30,8 +31,12 @@ public final class LinearScorer implements Serializable {
     private final int numOutputs;
     private final double[] params;
     private final double[] classLabels;
+    private final dev.downhill.core.model.Architecture architecture;
+    /** Built on first use from the architecture (stateless, so shared by threads). */
+    private transient volatile dev.downhill.core.model.Model model;
 
     public LinearScorer(TrainingResult model) {
+        this.architecture = model.architecture;
         this.objective = model.objective;
         this.numFeatures = model.numFeatures;
         this.numOutputs = model.numOutputs;
@@ -76,6 +81,9 @@ public final class LinearScorer implements Serializable {
             indices = null;
             values = x.toArray();
         }
+        if (architecture.type() != dev.downhill.core.model.Architecture.Type.LINEAR) {
+            return networkOutputs(indices, values);
+        }
         double[] z = new double[numOutputs];
         int bias = numOutputs * numFeatures;
         for (int k = 0; k < numOutputs; k++) {
@@ -89,6 +97,28 @@ public final class LinearScorer implements Serializable {
             z[k] = s + params[bias + k];
         }
         return z;
+    }
+
+    private double[] networkOutputs(int[] indices, double[] values) {
+        dev.downhill.core.model.Model m = model;
+        if (m == null) {
+            m = architecture.build();
+            model = m;
+        }
+        int count = 0;
+        int[] idx = new int[values.length];
+        double[] val = new double[values.length];
+        for (int p = 0; p < values.length; p++) {
+            if (values[p] != 0.0) {
+                idx[count] = indices == null ? p : indices[p];
+                val[count++] = values[p];
+            }
+        }
+        dev.downhill.core.data.BlockBuilder b = new dev.downhill.core.data.BlockBuilder(numFeatures);
+        b.addSparseRow(0.0, 1.0, idx, val, count);
+        dev.downhill.core.model.Activations act = m.newActivations(1);
+        m.forward(params, b.build(), act);
+        return java.util.Arrays.copyOf(act.outputs(), numOutputs);
     }
 
     /** Spark ML's raw prediction: [-z, z] for the binary classifiers, z for softmax, [z] for least squares. */

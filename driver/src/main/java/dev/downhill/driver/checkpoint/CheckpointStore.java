@@ -1,5 +1,7 @@
 package dev.downhill.driver.checkpoint;
 
+import dev.downhill.driver.io.OutputException;
+import dev.downhill.driver.io.OutputFiles;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,7 +16,6 @@ import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.ChecksumException;
 import org.apache.hadoop.fs.ChecksumFileSystem;
-import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -49,6 +50,11 @@ public final class CheckpointStore {
         this.keep = keep;
     }
 
+    /** How many checkpoints are kept while training. */
+    public int keep() {
+        return keep;
+    }
+
     /** The folder, fully qualified. */
     public Path folder() {
         return dir;
@@ -78,24 +84,25 @@ public final class CheckpointStore {
         return out;
     }
 
-    /** Writes {@code c} atomically (temporary name, then rename), then prunes; returns its path. */
+    /**
+     * Writes {@code c} atomically (temporary name, synced, then rename), then prunes; returns its path. A failed
+     * write removes its temporary file and throws {@link OutputException} naming the file, the bytes it needed
+     * and the free space; the checkpoints already there are untouched.
+     */
     public Path write(Checkpoint c) throws IOException {
         byte[] bytes = CheckpointFormat.encode(c);
-        fs.mkdirs(dir);
-        Path target = pathOf(c.iteration());
-        Path tmp = new Path(dir, "." + target.getName() + ".tmp");
-        try (FSDataOutputStream out = fs.create(tmp, true)) {
-            out.write(bytes);
-            out.hsync();
-        }
-        if (fs.exists(target) && !fs.delete(target, false)) {
-            throw new IOException("cannot replace " + target);
-        }
-        if (!fs.rename(tmp, target)) {
-            throw new IOException("cannot rename " + tmp + " to " + target);
-        }
+        Path target = OutputFiles.write(fs, pathOf(c.iteration()), bytes.length, out -> out.write(bytes));
         prune(c.iteration());
         return target;
+    }
+
+    /** The size of a checkpoint file in bytes, or -1 when it cannot be read. */
+    public long size(long iteration) {
+        try {
+            return fs.getFileStatus(pathOf(iteration)).getLen();
+        } catch (IOException e) {
+            return -1;
+        }
     }
 
     /** Deletes those after {@code newest} and all but the newest {@code keep} up to it. */
@@ -110,13 +117,21 @@ public final class CheckpointStore {
         }
     }
 
-    /** Deletes every checkpoint except that of {@code iteration} (a fresh run replacing an earlier run's). */
-    public void deleteAllBut(long iteration) throws IOException {
+    /**
+     * Deletes every checkpoint except that of {@code iteration} (a fresh run replacing an earlier run's, or a
+     * finished run keeping only what --resume needs); returns the bytes freed.
+     */
+    public long deleteAllBut(long iteration) throws IOException {
+        long freed = 0;
         for (long it : iterations()) {
             if (it != iteration) {
-                fs.delete(pathOf(it), false);
+                long size = size(it);
+                if (fs.delete(pathOf(it), false) && size > 0) {
+                    freed += size;
+                }
             }
         }
+        return freed;
     }
 
     /** A checkpoint read back, with where it came from. */

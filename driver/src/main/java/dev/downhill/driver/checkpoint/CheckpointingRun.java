@@ -3,6 +3,8 @@ package dev.downhill.driver.checkpoint;
 import dev.downhill.core.optim.IterationListener;
 import dev.downhill.core.optim.Optimizer;
 import dev.downhill.core.optim.OptimizerState;
+import dev.downhill.driver.io.OutputException;
+import dev.downhill.driver.io.OutputFiles;
 import dev.downhill.driver.io.TrainingData;
 import dev.downhill.driver.settings.Settings;
 import java.io.IOException;
@@ -25,7 +27,8 @@ import org.apache.hadoop.fs.Path;
  *       handed to the report.</li>
  *   <li>{@link #around}: a listener that writes a checkpoint every {@code --checkpoint-every} iterations,
  *       after the wrapped listener has seen the iteration.</li>
- *   <li>{@link #finish}: the checkpoint of the final state (unless it was just written).</li>
+ *   <li>{@link #finish}: after a successful run (and after its model.json), the checkpoint of the final state
+ *       (unless it was just written); the older ones are then removed, since --resume needs only the newest.</li>
  * </ol>
  * Since every iteration is a deterministic function of the state, the settings and the data, a run
  * resumed from a checkpoint ends with the same bits as one never interrupted.
@@ -42,6 +45,7 @@ public final class CheckpointingRun {
     private final SortedMap<String, String> settingsFingerprint;
     private final DataFingerprint dataFingerprint;
     private final int every;
+    private final int keep;
     private final PrintStream out;
     private final Checkpoint restored;
     private final List<Checkpoint.Point> history = new ArrayList<>();
@@ -56,6 +60,7 @@ public final class CheckpointingRun {
         this.settingsFingerprint = settingsFingerprint;
         this.dataFingerprint = dataFingerprint;
         this.every = every;
+        this.keep = store.keep();
         this.out = out;
         this.restored = restored;
         this.replaceEarlier = replaceEarlier;
@@ -68,6 +73,7 @@ public final class CheckpointingRun {
     /** Opens the checkpoints of this run; with --resume, restores and checks the newest valid one. */
     public static CheckpointingRun open(Settings settings, TrainingData data, Configuration conf, PrintStream out)
             throws IOException {
+        LastCheckpoint.clear();
         CheckpointStore store = new CheckpointStore(settings.require("output"), conf,
                 settings.getInt("keep-checkpoints"));
         SortedMap<String, String> settingsFp = SettingsFingerprint.of(settings);
@@ -103,6 +109,7 @@ public final class CheckpointingRun {
             why.append(" Resume with the same settings and data, or train without --resume to start afresh.");
             throw new ResumeRefusedException(why.toString());
         }
+        LastCheckpoint.set(path, c.iteration());
         out.println("resuming from " + path + " (iteration " + c.iteration() + ", objective " + c.state().value()
                 + ")");
         return new CheckpointingRun(store, settingsFp, dataFp, every, out, c, false);
@@ -147,22 +154,37 @@ public final class CheckpointingRun {
                     write(state);
                 } catch (IOException | RuntimeException e) {
                     // Training goes on: the next checkpoint tries again, and the final one must succeed.
-                    out.println("downhill: warning: cannot write the checkpoint of iteration " + state.iteration()
-                            + " to " + store.folder() + ": " + e);
+                    out.println("downhill: warning: the checkpoint of iteration " + state.iteration()
+                            + " was not written; training goes on. " + (e instanceof OutputException ? e.getMessage()
+                            : "cannot write to " + store.folder() + ": " + e));
                 }
             }
         };
     }
 
-    /** Writes the checkpoint of the final state, unless it is the one last written. */
+    /**
+     * After a successful run: writes the checkpoint of the final state (unless it is the one last written), then
+     * deletes the older ones, keeping only what --resume needs, and says what is kept and what was freed.
+     */
     public void finish(OptimizerState state) throws IOException {
         if (state.iteration() != lastWritten) {
             write(state);
         }
+        long freed = store.deleteAllBut(state.iteration());
+        out.println("checkpoint kept for --resume: " + store.pathOf(state.iteration()) + " ("
+                + OutputFiles.bytes(store.size(state.iteration())) + ")" + (freed > 0 ? "; the older ones were"
+                + " removed (" + OutputFiles.bytes(freed) + ")" : ""));
     }
 
     private void write(OptimizerState state) throws IOException {
-        store.write(new Checkpoint(state, settingsFingerprint, dataFingerprint, history));
+        Path path = store.write(new Checkpoint(state, settingsFingerprint, dataFingerprint, history));
+        LastCheckpoint.set(path, state.iteration());
+        if (lastWritten < 0 || restored != null && lastWritten == restored.iteration()) {
+            // The first this run writes: its size, which every later one shares.
+            out.println("checkpoint written: " + path + " (" + OutputFiles.bytes(store.size(state.iteration()))
+                    + "; one every " + every + " iterations, the newest " + keep + " kept while training, the"
+                    + " final one after it)");
+        }
         lastWritten = state.iteration();
         if (replaceEarlier) {
             store.deleteAllBut(state.iteration());

@@ -26,7 +26,8 @@ public final class SettingsFingerprint {
     public static final Set<String> OUTSIDE = Set.of(
             "max-iter", "tol", "rel-tol", "f-tol", "f-window", "time-budget", "patience", "divergence-rises",
             "progress-every", "master", "config", "output", "input",
-            "checkpoint-every", "keep-checkpoints", "resume");
+            "checkpoint-every", "keep-checkpoints", "resume",
+            "overwrite");
 
     /** The fingerprint of {@code settings}: key to effective value, sorted by key. */
     public static SortedMap<String, String> of(Settings settings) {

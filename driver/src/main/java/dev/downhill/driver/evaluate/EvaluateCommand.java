@@ -75,7 +75,7 @@ public final class EvaluateCommand {
     }
 
     /** --output, or MODEL/evaluation.json; qualified so that a bare file name has a parent folder. */
-    static Path reportPath(Settings s, Configuration conf) throws IOException {
+    public static Path reportPath(Settings s, Configuration conf) throws IOException {
         Path p = s.isGiven("output") ? new Path(s.get("output"))
                 : new Path(new Path(s.require("model")), DEFAULT_REPORT);
         return p.getFileSystem(conf).makeQualified(p);
@@ -86,7 +86,7 @@ public final class EvaluateCommand {
         int d = model.numFeatures;
         int numClasses = model.classLabels == null ? 0 : model.classLabels.length;
         double[] classLabels = model.classLabels;
-        int blockRows = settings.getInt("block-rows");
+        int blockRows = dev.downhill.driver.train.ModelSettings.blockRows(settings, false);
 
         jsc.setJobGroup(JOB_GROUP, "Downhill evaluate: reading " + settings.get("input"), false);
         RowReader.Options o = new RowReader.Options();
@@ -99,10 +99,11 @@ public final class EvaluateCommand {
                 .mapPartitions(rows -> new RowBlocks(rows, d, blockRows, classLabels))
                 .persist(StorageLevel.MEMORY_ONLY());
         blocks.setName("Downhill evaluation blocks of " + o.input);
+        dev.downhill.core.model.Architecture architecture = model.architecture;
         Broadcast<double[]> params = jsc.broadcast(model.parameters);
         try {
             JavaRDD<MetricsAccumulator> partials = blocks.mapPartitions(it -> {
-                Predictor predictor = new Predictor(objective, d, numClasses, params.value());
+                Predictor predictor = new Predictor(objective, architecture, numClasses, params.value());
                 MetricsAccumulator acc = new MetricsAccumulator(objective, numClasses);
                 while (it.hasNext()) {
                     DataBlock block = it.next();
@@ -122,7 +123,7 @@ public final class EvaluateCommand {
                 // Ranked by z, the order of sigma(z) without the ties where sigma rounds to 1; block by block,
                 // so a task holds one block's scores at a time.
                 roc = SparkRocArea.of(blocks.mapPartitionsToPair(
-                        it -> scoredRows(it, new Predictor(objective, d, numClasses, params.value()))));
+                        it -> scoredRows(it, new Predictor(objective, architecture, numClasses, params.value()))));
             }
             return new EvaluationReport(modelPath, files.input(), format, objective, classLabels, metrics, roc);
         } finally {

@@ -16,12 +16,12 @@ public final class BadInputException extends RuntimeException {
     }
 
     public BadInputException(String category, String message) {
-        super(message);
+        super(printable(message));
         this.category = category;
     }
 
     public BadInputException(String message, Throwable cause) {
-        super(message, cause);
+        super(printable(message), cause);
         this.category = "unreadable";
     }
 
@@ -38,5 +38,37 @@ public final class BadInputException extends RuntimeException {
     public static String quote(String text) {
         String t = text.length() > 200 ? text.substring(0, 200) + "..." : text;
         return "\"" + t.replace("\t", "\\t") + "\"";
+    }
+
+    /**
+     * The text with every character a terminal would act on written as an escape instead (ESC as \x1b,
+     * NUL as \x00, U+202E as backslash-u202e, ...): control characters other than tab and line feed, DEL,
+     * the C1 controls, and the Unicode line separators and bidirectional overrides. Bad records are quoted
+     * in messages, and a binary file's bytes must not reach the user's terminal as escape sequences.
+     */
+    public static String printable(String text) {
+        if (text == null) {
+            return null;
+        }
+        StringBuilder sb = null;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            boolean escape = c < 0x20 && c != '\t' && c != '\n' || c >= 0x7f && c <= 0x9f
+                    || c == 0x2028 || c == 0x2029 || c >= 0x200e && c <= 0x200f || c >= 0x202a && c <= 0x202e
+                    || c >= 0x2066 && c <= 0x2069;
+            if (escape && sb == null) {
+                sb = new StringBuilder(text.length() + 16).append(text, 0, i);
+            }
+            if (sb != null) {
+                if (!escape) {
+                    sb.append(c);
+                } else if (c <= 0xff) {
+                    sb.append(String.format(java.util.Locale.ROOT, "\\x%02x", (int) c));
+                } else {
+                    sb.append(String.format(java.util.Locale.ROOT, "\\u%04x", (int) c));
+                }
+            }
+        }
+        return sb == null ? text : sb.toString();
     }
 }

@@ -91,6 +91,7 @@ public final class DataFrameRows {
 
     /** Reads Parquet files (as listed by {@link InputFiles}), keyed by (file, row index). */
     public static DataFrameRows parquet(JavaSparkContext jsc, InputFiles files, RowReader.Options o) {
+        FileSniffer.check(files, "parquet", o.format, jsc.hadoopConfiguration());
         SparkSession spark = SparkSession.active();
         List<String> paths = files.paths();
         Dataset<Row> df;

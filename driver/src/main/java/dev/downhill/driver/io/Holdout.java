@@ -23,6 +23,11 @@ public final class Holdout implements Serializable {
         this.fraction = fraction;
     }
 
+    /** The fraction of rows held out. */
+    public double fraction() {
+        return fraction;
+    }
+
     public boolean isEnabled() {
         return fraction > 0;
     }

@@ -42,12 +42,15 @@ public final class ParsedRow implements Serializable {
         return new ParsedRow(Double.NaN, 0.0, new int[0], new double[0], line, e.category(), e.getMessage());
     }
 
-    /** Appends this row, with {@code label} in place of its own, to the block being built. */
-    public void addTo(BlockBuilder builder, double label) {
+    /**
+     * Appends this row, with {@code label} in place of its own and {@code key} (its {@link RowKey}, what seeds
+     * its dropout mask) as its row key, to the block being built.
+     */
+    public void addTo(BlockBuilder builder, double label, long key) {
         if (indices == null) {
-            builder.addDenseRow(label, weight, values);
+            builder.addDenseRow(label, weight, values, key);
         } else {
-            builder.addSparseRow(label, weight, indices, values, indices.length);
+            builder.addSparseRow(label, weight, indices, values, indices.length, key);
         }
     }
 

@@ -47,8 +47,9 @@ public final class RowBlocks implements Iterator<DataBlock> {
             throw new NoSuchElementException();
         }
         while (rows.hasNext() && builder.numRows() < blockRows) {
-            ParsedRow r = rows.next()._2();
-            r.addTo(builder, classOf == null ? r.label : classIndex(r.label));
+            Tuple2<Long, ParsedRow> keyed = rows.next();
+            ParsedRow r = keyed._2();
+            r.addTo(builder, classOf == null ? r.label : classIndex(r.label), keyed._1());
         }
         return builder.build();
     }

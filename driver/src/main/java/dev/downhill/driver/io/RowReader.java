@@ -105,6 +105,7 @@ public final class RowReader {
                     + " is read as " + format + (format.equals(o.format) ? "" : " (from its file names; set --format"
                     + " parquet if it is Parquet)") + ". CSV columns are given by 0-based number.");
         }
+        FileSniffer.check(files, format, o.format, jsc.hadoopConfiguration());
         Job job;
         try {
             job = Job.getInstance(jsc.hadoopConfiguration());

@@ -62,6 +62,11 @@ public final class TrainingDataLoader {
         public double covarianceMaxRowValues = Double.POSITIVE_INFINITY;
         /** Rows held out for validation (none by default). */
         public Holdout holdout = new Holdout(0, 0);
+        /**
+         * Pack at least this many blocks (a mini-batch is a set of whole blocks, so S batches an epoch need
+         * S blocks): blocks then hold fewer than blockRows rows where the data are small. 0: no minimum.
+         */
+        public int minBlocks;
     }
 
     /**
@@ -173,7 +178,7 @@ public final class TrainingDataLoader {
         checkModelSize(numFeatures, o.objective.numOutputs(labels.numClasses()), summary, rowsAt);
 
         final int d = numFeatures;
-        final int blockRows = o.blockRows;
+        final int blockRows = blockRows(o, summary.rows() - labels.rejectedRows());
         final FeaturePrecision precision = o.precision;
         final BlockLayout layout = o.blockLayout;
         final boolean csv = "csv".equals(format);
@@ -254,8 +259,9 @@ public final class TrainingDataLoader {
                     + rows.describe(s.firstMaxWidth) + ")";
             throw new BadInputException(String.format(Locale.ROOT, "%d features x %d output(s) make %d parameters,"
                     + " more than this driver can hold (%.1f GiB heap)%s. If that index is a typo, fix the line;"
-                    + " otherwise give the driver more memory (--driver-memory) or set --num-features.",
-                    numFeatures, outputs, parameters, heap / 1073741824.0, where));
+                    + " otherwise set --num-features, or give the driver more memory: %s.",
+                    numFeatures, outputs, parameters, heap / 1073741824.0, where,
+                    dev.downhill.driver.spark.DriverMemory.advice(parameters * DRIVER_BYTES_PER_PARAMETER)));
         }
     }
 
@@ -305,6 +311,19 @@ public final class TrainingDataLoader {
         return s.maxWidth;
     }
 
+    /**
+     * o.blockRows, or fewer where o.minBlocks asks for more blocks than that makes: about twice minBlocks
+     * blocks of the rows expected to be trained on, so the random holdout and the partition ends cannot leave
+     * fewer than minBlocks.
+     */
+    static int blockRows(Options o, long goodRows) {
+        if (o.minBlocks <= 1) {
+            return o.blockRows;
+        }
+        long trainRows = (long) Math.floor(goodRows * (1 - o.holdout.fraction()));
+        return (int) Math.max(1, Math.min(o.blockRows, trainRows / (2L * o.minBlocks)));
+    }
+
     /** Packs the good rows; bad records, misfit labels and CSV rows of the wrong width were counted and stay out. */
     private static Iterator<DataBlock> pack(Iterator<Tuple2<Long, ParsedRow>> rows, int numFeatures, boolean csv,
                                             int blockRows, FeaturePrecision precision, BlockLayout layout,
@@ -313,7 +332,8 @@ public final class TrainingDataLoader {
         List<DataBlock> out = new ArrayList<>();
         BlockBuilder builder = new BlockBuilder(numFeatures, precision, layout);
         while (rows.hasNext()) {
-            ParsedRow r = rows.next()._2();
+            Tuple2<Long, ParsedRow> keyed = rows.next();
+            ParsedRow r = keyed._2();
             if (r.isBad() || !labels.accepts(r.label) || csv && r.values.length != numFeatures
                     || holdout.heldOut(r) != validationSide) {
                 continue;
@@ -326,7 +346,7 @@ public final class TrainingDataLoader {
                     }
                 }
             }
-            r.addTo(builder, labels.encode(r.label));
+            r.addTo(builder, labels.encode(r.label), keyed._1());
             if (builder.numRows() == blockRows) {
                 out.add(builder.build());
             }

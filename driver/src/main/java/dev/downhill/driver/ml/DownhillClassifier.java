@@ -4,6 +4,7 @@ import dev.downhill.driver.api.DownhillModel;
 import org.apache.spark.ml.classification.ProbabilisticClassifier;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.param.DoubleParam;
+import org.apache.spark.ml.param.IntArrayParam;
 import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
@@ -58,6 +59,12 @@ public final class DownhillClassifier
             "further train settings under their command-line names: 'key=value key=value'");
     private final Param<String> outputDir = new Param<>(this, "outputDir",
             "folder each fit writes metrics.jsonl and report.html to; empty: a temporary folder");
+    // As MultilayerPerceptronClassifier's layers, without the input and output widths (the data gives them).
+    private final IntArrayParam hiddenLayers = new IntArrayParam(this, "hiddenLayers",
+            "hidden layer widths of a network (--model mlp --hidden); empty: a linear model");
+    private final Param<String> activation = new Param<>(this, "activation",
+            "hidden activation of a network: relu, leaky-relu, tanh, sigmoid, gelu or softplus",
+            ParamValidators.inArray(new String[] {"relu", "leaky-relu", "tanh", "sigmoid", "gelu", "softplus"}));
 
     public DownhillClassifier() {
         this(Identifiable.randomUID("downhillClassifier"));
@@ -78,6 +85,8 @@ public final class DownhillClassifier
         setDefault(numPartitions, 0);
         setDefault(downhillSettings, "");
         setDefault(outputDir, "");
+        setDefault(hiddenLayers, new int[0]);
+        setDefault(activation, "relu");
     }
 
     @Override
@@ -111,6 +120,32 @@ public final class DownhillClassifier
 
     public Param<String> downhillSettings() {
         return downhillSettings;
+    }
+
+    public IntArrayParam hiddenLayers() {
+        return hiddenLayers;
+    }
+
+    public int[] getHiddenLayers() {
+        return (int[]) getOrDefault(hiddenLayers);
+    }
+
+    public DownhillClassifier setHiddenLayers(int... value) {
+        set(hiddenLayers, value);
+        return this;
+    }
+
+    public Param<String> activation() {
+        return activation;
+    }
+
+    public String getActivation() {
+        return (String) getOrDefault(activation);
+    }
+
+    public DownhillClassifier setActivation(String value) {
+        set(activation, value);
+        return this;
     }
 
     public Param<String> outputDir() {
@@ -206,7 +241,8 @@ public final class DownhillClassifier
     public DownhillClassificationModel train(Dataset<?> dataset) {
         DownhillModel trained = StageTraining.builder(getObjective(), getMaxIter(), getRegParam(), getElasticNetParam(), getTol(),
                 getLabelCol(), getFeaturesCol(), getWeightCol(), getNumPartitions(), getDownhillSettings(),
-                getOutputDir(), "logistic".equals(getObjective()))
+                getOutputDir(), "logistic".equals(getObjective()),
+                getHiddenLayers(), getActivation())
                 .build()
                 .train(dataset.toDF());
         return new DownhillClassificationModel(uid(), trained.trainingResult());

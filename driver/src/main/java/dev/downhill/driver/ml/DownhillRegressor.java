@@ -3,6 +3,7 @@ package dev.downhill.driver.ml;
 import dev.downhill.driver.api.DownhillModel;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.param.DoubleParam;
+import org.apache.spark.ml.param.IntArrayParam;
 import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
@@ -53,6 +54,12 @@ public final class DownhillRegressor
             "further train settings under their command-line names: 'key=value key=value'");
     private final Param<String> outputDir = new Param<>(this, "outputDir",
             "folder each fit writes metrics.jsonl and report.html to; empty: a temporary folder");
+    // As MultilayerPerceptronClassifier's layers, without the input and output widths (the data gives them).
+    private final IntArrayParam hiddenLayers = new IntArrayParam(this, "hiddenLayers",
+            "hidden layer widths of a network (--model mlp --hidden); empty: a linear model");
+    private final Param<String> activation = new Param<>(this, "activation",
+            "hidden activation of a network: relu, leaky-relu, tanh, sigmoid, gelu or softplus",
+            ParamValidators.inArray(new String[] {"relu", "leaky-relu", "tanh", "sigmoid", "gelu", "softplus"}));
 
     public DownhillRegressor() {
         this(Identifiable.randomUID("downhillClassifier"));
@@ -72,6 +79,8 @@ public final class DownhillRegressor
         setDefault(numPartitions, 0);
         setDefault(downhillSettings, "");
         setDefault(outputDir, "");
+        setDefault(hiddenLayers, new int[0]);
+        setDefault(activation, "relu");
     }
 
     @Override
@@ -101,6 +110,32 @@ public final class DownhillRegressor
 
     public Param<String> downhillSettings() {
         return downhillSettings;
+    }
+
+    public IntArrayParam hiddenLayers() {
+        return hiddenLayers;
+    }
+
+    public int[] getHiddenLayers() {
+        return (int[]) getOrDefault(hiddenLayers);
+    }
+
+    public DownhillRegressor setHiddenLayers(int... value) {
+        set(hiddenLayers, value);
+        return this;
+    }
+
+    public Param<String> activation() {
+        return activation;
+    }
+
+    public String getActivation() {
+        return (String) getOrDefault(activation);
+    }
+
+    public DownhillRegressor setActivation(String value) {
+        set(activation, value);
+        return this;
     }
 
     public Param<String> outputDir() {
@@ -187,7 +222,7 @@ public final class DownhillRegressor
     public DownhillRegressionModel train(Dataset<?> dataset) {
         DownhillModel trained = StageTraining.builder("least-squares", getMaxIter(), getRegParam(), getElasticNetParam(), getTol(),
                 getLabelCol(), getFeaturesCol(), getWeightCol(), getNumPartitions(), getDownhillSettings(),
-                getOutputDir(), false)
+                getOutputDir(), false, getHiddenLayers(), getActivation())
                 .build()
                 .train(dataset.toDF());
         return new DownhillRegressionModel(uid(), trained.trainingResult());

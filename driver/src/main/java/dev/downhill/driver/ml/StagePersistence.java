@@ -37,7 +37,7 @@ final class StagePersistence {
         public void saveImpl(String path) {
             DefaultParamsWriter$.MODULE$.saveMetadata(stage, path, sparkSession());
             try {
-                ModelFile.write(new Path(path, DATA).toString(), ModelFile.toJson(result),
+                ModelFile.save(new Path(path, DATA).toString(), result,
                         sparkSession().sparkContext().hadoopConfiguration());
             } catch (IOException e) {
                 throw new UncheckedIOException(e);

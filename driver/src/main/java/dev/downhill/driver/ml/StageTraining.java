@@ -11,7 +11,8 @@ final class StageTraining {
     static Downhill.Builder builder(String objective, int maxIter, double regParam, double elasticNet, double tol,
                                     String labelCol,
                                     String featuresCol, String weightCol, int partitions, String extraSettings,
-                                    String outputDir, boolean eitherBinaryLabels) {
+                                    String outputDir, boolean eitherBinaryLabels, int[] hiddenLayers,
+                                    String activation) {
         Downhill.Builder b = Downhill.builder()
                 .objective(objective)
                 .maxIter(maxIter)
@@ -23,6 +24,9 @@ final class StageTraining {
                 .quiet();
         if (eitherBinaryLabels) {
             b.binaryLabels("auto"); // 0/1 as Spark ML has them, or -1/+1
+        }
+        if (hiddenLayers != null && hiddenLayers.length > 0) {
+            b.model("mlp").hidden(hiddenLayers).activation(activation);
         }
         if (!weightCol.isEmpty()) {
             b.weightColumn(weightCol);

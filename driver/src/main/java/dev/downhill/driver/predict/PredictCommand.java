@@ -117,14 +117,15 @@ public final class PredictCommand {
         int d = model.numFeatures;
         int numClasses = model.classLabels == null ? 0 : model.classLabels.length;
         double[] classLabels = model.classLabels;
-        int blockRows = settings.getInt("block-rows");
+        int blockRows = dev.downhill.driver.train.ModelSettings.blockRows(settings, false);
         boolean labeled = o.labeled;
+        dev.downhill.core.model.Architecture architecture = model.architecture;
         Broadcast<double[]> params = jsc.broadcast(model.parameters);
         // Counted in the writing job's tasks, which Spark applies once per task even when tasks are retried.
         LongAccumulator count = jsc.sc().longAccumulator("rows predicted");
         try {
             JavaRDD<Row> rows = RowReader.read(jsc, files, format, o).mapPartitions(it -> {
-                Predictor predictor = new Predictor(objective, d, numClasses, params.value());
+                Predictor predictor = new Predictor(objective, architecture, numClasses, params.value());
                 return new PredictedRows(new RowBlocks(it, d, blockRows, null), predictor, classLabels, labeled,
                         scoreArray, count);
             });

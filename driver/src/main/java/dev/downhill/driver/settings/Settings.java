@@ -39,8 +39,27 @@ public final class Settings {
                             + " training data; evaluate: labeled data to score the model on; predict: the rows to"
                             + " predict. Required.").readBy(TRAIN, EVALUATE, PREDICT),
             Setting.string("model", null,
-                    "The model folder train wrote (it holds model.json), on any Hadoop path. Required by evaluate"
-                            + " and predict.").readBy(EVALUATE, PREDICT),
+                    "evaluate and predict: the model folder train wrote (it holds model.json), on any Hadoop path;"
+                            + " required. train: the model family, linear (the default) or mlp (a multi-layer"
+                            + " perceptron: --hidden, --activation, --dropout).").readBy(TRAIN, EVALUATE, PREDICT),
+            Setting.string("hidden", NONE,
+                    "--model mlp: the hidden layers' widths from the input on, e.g. 256,128. Required by mlp.")
+                    .readBy(TRAIN),
+            Setting.string("activation", AUTO,
+                    "--model mlp: the hidden layers' activation, relu|leaky-relu|tanh|sigmoid|gelu|softplus (gelu"
+                            + " with the exact normal CDF). auto: relu.").readBy(TRAIN),
+            Setting.real("negative-slope", "0.01", 0.0, false, Double.POSITIVE_INFINITY,
+                    "--activation leaky-relu: the slope below zero (recorded in the model file).").readBy(TRAIN),
+            Setting.string("initial-model", NONE,
+                    "Warm start: train from the parameters of a model folder Downhill wrote (its model.json and"
+                            + " model.safetensors), or of a model.safetensors file with the same tensor names and"
+                            + " shapes, instead of zeros (linear) or the seeded initialization (networks). The"
+                            + " architecture and features must match. --resume continues a run; this only sets"
+                            + " where a new run starts.").readBy(TRAIN),
+            Setting.real("dropout", "0.0", 0.0, false, 0.999999,
+                    "--model mlp: the probability of zeroing each hidden unit while training (inverted dropout;"
+                            + " masks from seed, iteration and row, never from the partitioning). 0: off.")
+                    .readBy(TRAIN),
             Setting.choice("format", AUTO,
                     "Input format. auto: csv for names ending in .csv or .csv.gz, parquet for names ending in"
                             + " .parquet, libsvm otherwise.",
@@ -58,7 +77,8 @@ public final class Settings {
                             + " by lbfgs as OWL-QN; not by nesterov.").readBy(TRAIN),
             Setting.choice("optimizer", AUTO,
                     "Update rule. auto: lbfgs for a smooth objective (squared, logistic, softmax), as OWL-QN with"
-                            + " l1; gd for hinge (subgradient steps of 1/L; proximal gradient with l1); adam with batch-fraction < 1. See the README for each rule.",
+                            + " l1; gd for hinge (subgradient steps of 1/L; proximal gradient with l1); adam with"
+                            + " batch-fraction < 1 and for --model mlp. See the README for each rule.",
                     AUTO, "gd", "gd-linesearch", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw",
                     "lbfgs", "fista").readBy(TRAIN),
             Setting.real("step", AUTO, 0.0, true, Double.POSITIVE_INFINITY,
@@ -86,11 +106,12 @@ public final class Settings {
                     "adamw: the decoupled weight decay lambda (applied to weights, never intercepts).").readBy(TRAIN),
             Setting.integer("lbfgs-memory", "10", 1, 1000,
                     "lbfgs: the number of (s, y) pairs kept for the two-loop recursion.").readBy(TRAIN),
-            Setting.real("batch-fraction", "1.0", 0.0, true, 1.0,
+            Setting.real("batch-fraction", AUTO, 0.0, true, 1.0,
                     "Fraction of the cached blocks each iteration uses: 1 is full-batch; F < 1 uses round(1/F)"
                             + " mini-batches per epoch, each block once per epoch, chosen by a seeded function of"
                             + " (seed, iteration, partition). Only for gd, momentum, nesterov, adagrad, rmsprop,"
-                            + " adam, adamw.").readBy(TRAIN),
+                            + " adam, adamw. auto: 1 for linear models and for rules that need the full gradient;"
+                            + " mini-batches of about 2048 rows for --model mlp.").orWord(AUTO).readBy(TRAIN),
             Setting.longValue("seed", "1", Long.MIN_VALUE, Long.MAX_VALUE,
                     "Seed of every random choice (mini-batches, the validation split): same seed, same run.")
                     .readBy(TRAIN),
@@ -207,8 +228,10 @@ public final class Settings {
             Setting.integer("progress-every", "1", 1, Integer.MAX_VALUE,
                     "Print a progress line every this many iterations (metrics.jsonl gets every iteration).")
                     .readBy(TRAIN),
-            Setting.integer("block-rows", "4096", 1, 1_000_000,
-                    "Rows packed into one block (the unit executors loop over).").readBy(TRAIN, EVALUATE, PREDICT),
+            Setting.integer("block-rows", AUTO, 1, 1_000_000,
+                    "Rows packed into one block (the unit executors loop over). auto: 4096; train --model mlp:"
+                            + " 512, so mini-batches (whole blocks) can be small.").orWord(AUTO)
+                    .readBy(TRAIN, EVALUATE, PREDICT),
             Setting.choice("feature-precision", "float64",
                     "How the cached training data store feature values. float32 rounds each to the nearest float"
                             + " (relative error <= 6e-8), halving the memory of dense data and the memory traffic"
@@ -225,6 +248,13 @@ public final class Settings {
                     "Continue from the newest valid checkpoint in OUTPUT/checkpoints (one failing its checksum is"
                             + " skipped with a warning). A checkpoint from other settings or data is refused (exit"
                             + " 5). Given alone, --resume means true.").readBy(TRAIN),
+            Setting.bool("overwrite", "false",
+                    "Train into an --output folder that already holds a model.json: first remove the earlier run's"
+                            + " files (model.json, model.safetensors, last-good-model.json/.safetensors,"
+                            + " evaluation.json, metrics.jsonl, report.html, loss.png, checkpoints), never other"
+                            + " files. Without it (or --resume) such a folder is refused. Given alone, --overwrite"
+                            + " means true.")
+                    .readBy(TRAIN),
             // ---- end of checkpoint settings ----
             Setting.string("config", null,
                     "A properties file of settings (key=value, keys without --); the command line overrides it."

@@ -1,5 +1,13 @@
 package dev.downhill.driver.spark;
 
+import dev.downhill.driver.settings.SettingsException;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 
@@ -41,6 +49,45 @@ public final class DownhillSpark {
         if (masterGiven || !conf.contains("spark.master")) {
             conf.setMaster(master);
         }
+        checkReachable(conf.get("spark.master"));
         return SparkSession.builder().config(conf).getOrCreate();
+    }
+
+    /** How long {@link #checkReachable} waits for each master address to accept a connection. */
+    static final int PROBE_TIMEOUT_MILLIS = 3000;
+
+    /**
+     * Refuses a standalone master URL ({@code spark://host:port}, or several host:port for masters in
+     * standby) none of whose addresses accepts a TCP connection within {@link #PROBE_TIMEOUT_MILLIS}: Spark
+     * would retry its registration for about a minute and log every attempt before giving up. Other masters
+     * (local, yarn, k8s) are left to Spark.
+     */
+    public static void checkReachable(String master) {
+        if (master == null || !master.startsWith("spark://")) {
+            return;
+        }
+        List<String> problems = new ArrayList<>();
+        for (String hostPort : master.substring("spark://".length()).split(",")) {
+            int colon = hostPort.lastIndexOf(':');
+            String host = colon < 0 ? hostPort : hostPort.substring(0, colon);
+            int port;
+            try {
+                port = colon < 0 ? 7077 : Integer.parseInt(hostPort.substring(colon + 1).replaceAll("/+$", ""));
+            } catch (NumberFormatException e) {
+                throw new SettingsException("--master " + master + ": '" + hostPort + "' is not host:port.");
+            }
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress(host, port), PROBE_TIMEOUT_MILLIS);
+                return; // one master answers: Spark takes it from here
+            } catch (UnknownHostException e) {
+                problems.add("unknown host " + host);
+            } catch (SocketTimeoutException e) {
+                problems.add(hostPort + " did not answer within " + PROBE_TIMEOUT_MILLIS / 1000 + " s");
+            } catch (IOException | IllegalArgumentException e) {
+                problems.add(hostPort + ": " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            }
+        }
+        throw new SettingsException("cannot reach the Spark master " + master + " (" + String.join("; ", problems)
+                + "). Check the URL (--master, or spark-submit's) and that the master is running.");
     }
 }

@@ -104,13 +104,39 @@ public final class SparkDataLoss implements DataLoss {
         };
     }
 
+    /**
+     * The data loss of training iteration {@code iteration} of a model with dropout: the rows of mini-batch
+     * {@code iteration} of {@code sampler} (every row when it is null), each with its dropout mask drawn from
+     * (seed, iteration, row key). The same iteration gives the same function, so a line search may evaluate it
+     * at several points.
+     */
+    public DataLoss training(MiniBatchSampler sampler, long iteration, long seed) {
+        return new DataLoss() {
+            @Override
+            public int numParameters() {
+                return model.numParameters();
+            }
+
+            @Override
+            public GradientAccumulator evaluate(double[] params, boolean withGradient) {
+                return SparkDataLoss.this.evaluate(params, withGradient, sampler, iteration, true, seed);
+            }
+        };
+    }
+
     private GradientAccumulator evaluate(double[] params, boolean withGradient, MiniBatchSampler sampler,
                                          long batch) {
+        return evaluate(params, withGradient, sampler, batch, false, 0L);
+    }
+
+    private GradientAccumulator evaluate(double[] params, boolean withGradient, MiniBatchSampler sampler,
+                                         long batch, boolean training, long seed) {
         long start = System.nanoTime();
         Broadcast<double[]> broadcast = jsc.broadcast(params);
         try {
             TimedPartial total = OrderedAggregation.aggregate(blocks,
-                    new PartialFold(model, loss, broadcast, withGradient, sampler, batch), fanIn, TimedPartial::merge);
+                    new PartialFold(model, loss, broadcast, withGradient, sampler, batch, training, seed), fanIn,
+                    TimedPartial::merge);
             computeNanos += total.computeNanos;
             passes++;
             return total.accumulator;
@@ -138,9 +164,14 @@ public final class SparkDataLoss implements DataLoss {
         private final boolean withGradient;
         private final MiniBatchSampler sampler;
         private final long batch;
+        /** Training passes draw dropout masks from (seed, batch, row key); others are inference. */
+        private final boolean training;
+        private final long seed;
 
         PartialFold(Model model, Loss loss, Broadcast<double[]> params, boolean withGradient,
-                    MiniBatchSampler sampler, long batch) {
+                    MiniBatchSampler sampler, long batch, boolean training, long seed) {
+            this.training = training;
+            this.seed = seed;
             this.model = model;
             this.loss = loss;
             this.params = params;
@@ -153,7 +184,12 @@ public final class SparkDataLoss implements DataLoss {
         public TimedPartial apply(int partition, Iterator<DataBlock> it) {
             long taskStart = System.nanoTime();
             double[] theta = params.value();
-            LossEvaluator evaluator = new LossEvaluator(model, loss);
+            LossEvaluator evaluator = evaluator(model, loss);
+            if (training) {
+                evaluator.training(seed, batch);
+            } else {
+                evaluator.inference();
+            }
             GradientAccumulator acc = new GradientAccumulator(model.numParameters(), scratch(model.numParameters()));
             boolean[] use = sampler == null ? null : sampler.chosen(batch, partition);
             int i = 0;
@@ -169,6 +205,24 @@ public final class SparkDataLoss implements DataLoss {
                 }
             }
             return new TimedPartial(acc, System.nanoTime() - taskStart);
+        }
+
+        /**
+         * One evaluator per executor thread, reused while the model's shape and the loss stay the same: a network's
+         * evaluator holds its tape's buffers (tens of MB for 4096-row blocks), which would otherwise be allocated
+         * anew by every task of every pass.
+         */
+        private static final ThreadLocal<Object[]> EVALUATOR = new ThreadLocal<>();
+
+        private static LossEvaluator evaluator(Model model, Loss loss) {
+            Object[] cached = EVALUATOR.get();
+            if (cached != null && cached[0].equals(model.architecture()) && cached[1].equals(loss.getClass())
+                    && (int) cached[2] == model.numOutputs()) {
+                return (LossEvaluator) cached[3];
+            }
+            LossEvaluator e = new LossEvaluator(model, loss);
+            EVALUATOR.set(new Object[] {model.architecture(), loss.getClass(), model.numOutputs(), e});
+            return e;
         }
 
         private static double[] scratch(int n) {

@@ -54,11 +54,11 @@ public final class ValidationPass {
             final Model m = model;
             final Loss l = loss;
             final Objective o = objective;
-            final int d = numFeatures;
+            final int classes = numClasses;
             final int k = Math.max(numClasses, 2);
             JavaRDD<Partial> partials = blocks.mapPartitions(it -> {
                 LossEvaluator evaluator = new LossEvaluator(m, l);
-                Predictor predictor = new Predictor(o, d, k, params.value());
+                Predictor predictor = new Predictor(o, m.architecture(), classes, params.value());
                 Partial p = new Partial(new GradientAccumulator(m.numParameters()), new MetricsAccumulator(o, k));
                 while (it.hasNext()) {
                     DataBlock block = it.next();

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.downhill.driver.io.OutputException;
+import dev.downhill.driver.io.OutputFiles;
 import java.io.BufferedReader;
 import java.io.Closeable;
 import java.io.IOException;
@@ -27,17 +29,22 @@ public final class MetricsLog implements Closeable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final FSDataOutputStream out;
+    private final FileSystem fs;
+    private final Path file;
     private final java.util.List<Runnable> onClose = new java.util.ArrayList<>();
 
-    private MetricsLog(FSDataOutputStream out) {
+    private MetricsLog(FSDataOutputStream out, FileSystem fs, Path file) {
         this.out = out;
+        this.fs = fs;
+        this.file = file;
     }
 
     public static MetricsLog create(String outputDir, Configuration conf) throws IOException {
         Path dir = new Path(outputDir);
         FileSystem fs = dir.getFileSystem(conf);
         fs.mkdirs(dir);
-        return new MetricsLog(createFlushable(fs, new Path(dir, NAME)));
+        Path file = new Path(dir, NAME);
+        return new MetricsLog(createFlushable(fs, file), fs, file);
     }
 
     /**
@@ -81,22 +88,32 @@ public final class MetricsLog implements Closeable {
             }
         }
         FSDataOutputStream out = createFlushable(fs, file);
+        MetricsLog log = new MetricsLog(out, fs, file);
         for (String line : kept) {
-            out.write(line.getBytes(StandardCharsets.UTF_8));
-            out.write('\n');
+            log.writeLine(line.getBytes(StandardCharsets.UTF_8));
         }
-        out.hflush();
-        return new MetricsLog(out);
+        return log;
     }
 
     public ObjectNode newRecord() {
         return JSON.createObjectNode();
     }
 
+    /** Appends one record; a failed write (no space left) is an {@link OutputException} naming the file. */
     public void write(ObjectNode record) throws IOException {
-        out.write(JSON.writeValueAsBytes(record));
-        out.write('\n');
-        out.hflush();
+        writeLine(JSON.writeValueAsBytes(record));
+    }
+
+    private void writeLine(byte[] line) {
+        try {
+            out.write(line);
+            out.write('\n');
+            out.hflush();
+        } catch (IOException e) {
+            throw OutputException.writeFailed("cannot write " + fs.makeQualified(file) + ": " + e.getMessage() + " ("
+                    + OutputFiles.space(fs, file, line.length + 1, -1) + "). Training stopped; the lines written"
+                    + " before are whole, and --resume continues from the newest checkpoint.", e);
+        }
     }
 
     /** Runs {@code action} when the log is closed, that is when training ends (the progress bar's end). */

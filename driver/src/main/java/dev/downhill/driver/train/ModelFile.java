@@ -7,11 +7,16 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.downhill.core.loss.Objective;
+import dev.downhill.core.model.ActivationFunction;
+import dev.downhill.core.model.Architecture;
 import dev.downhill.core.optim.StopReason;
 import dev.downhill.driver.io.BadInputException;
+import dev.downhill.driver.io.OutputFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -19,12 +24,21 @@ import org.apache.hadoop.security.AccessControlException;
 
 /**
  * The model file, {@code OUTPUT/model.json}: a versioned JSON document, written through Hadoop's
- * FileSystem API to a temporary name and then renamed, so a reader never sees half a model.
+ * FileSystem API to a temporary name and then renamed, so a reader never sees half a model
+ * ({@link OutputFiles#write}, which any other file of the model, such as a binary one written before it, can
+ * use the same way). No checksum side file is written or read, so a person may edit it.
  * It holds no timestamps or timings, so identical training gives identical bytes.
  *
  * <p>Fields: formatVersion, objective, l2, numFeatures, numClasses (0 for least squares), classLabels
- * (the data's label of each class; absent for least squares), l1, weights (d numbers, or K arrays of d for
- * softmax), intercepts (1 number, or K), iterations, objectiveValue, gradientNorm, stopReason, step, optimizer.
+ * (the data's label of each class; absent for least squares), l1, architecture ({"type": "linear"|"mlp",
+ * "inputs", "hidden", "activation", "outputs", plus "negativeSlope" for leaky-relu and "dropout" when used),
+ * parameters (the name of the safetensors file beside it), weights (d numbers, or K arrays of d for softmax) and
+ * intercepts (1 number, or K) for linear models only, iterations, objectiveValue, gradientNorm, stopReason, step,
+ * optimizer.
+ *
+ * <p>Every model's parameters are also written to {@code model.safetensors} ({@link SafeTensors}) before
+ * model.json, so a reader that finds model.json finds its parameters. A network's parameters are only there:
+ * they never pass through the driver as text.
  */
 public final class ModelFile {
     public static final int FORMAT_VERSION = 1;
@@ -49,6 +63,78 @@ public final class ModelFile {
                 labels.add(c);
             }
         }
+        root.set("architecture", architectureJson(r.architecture));
+        if (r.architecture.type() == Architecture.Type.LINEAR) {
+            linearWeights(root, r);
+        }
+        root.put("iterations", r.iterations);
+        root.put("objectiveValue", r.objectiveValue);
+        root.put("gradientNorm", r.gradientNorm);
+        root.put("stopReason", r.stopReason.label());
+        if (Double.isFinite(r.step)) { // lbfgs has no step of its own
+            root.put("step", r.step);
+        }
+        root.put("optimizer", r.optimizer);
+        return root;
+    }
+
+    /** The architecture as model.json records it. */
+    public static ObjectNode architectureJson(Architecture a) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("type", a.type().cliName());
+        n.put("inputs", a.inputs());
+        ArrayNode hidden = n.putArray("hidden");
+        for (int h : a.hidden()) {
+            hidden.add(h);
+        }
+        if (a.activation() != null) {
+            n.put("activation", a.activation().cliName());
+            if (a.activation() == ActivationFunction.LEAKY_RELU) {
+                n.put("negativeSlope", a.negativeSlope());
+            }
+        }
+        n.put("outputs", a.outputs());
+        if (a.dropout() > 0) {
+            n.put("dropout", a.dropout());
+        }
+        return n;
+    }
+
+    /** The parameters file that goes with a model document: model.json's is model.safetensors. */
+    public static String parametersName(String jsonName) {
+        return (jsonName.endsWith(".json") ? jsonName.substring(0, jsonName.length() - 5) : jsonName)
+                + ".safetensors";
+    }
+
+    /**
+     * Writes a trained model: OUTPUT/name's parameters file first ({@link #parametersName}), then OUTPUT/name, each
+     * to a temporary name and renamed; returns the full path of the JSON document.
+     */
+    public static String save(String outputDir, String name, TrainingResult r, Configuration conf) throws IOException {
+        Path dir = new Path(outputDir);
+        String tensorsName = parametersName(name);
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("format", "pt");
+        meta.put("producer", "downhill");
+        meta.put("architecture", architectureJson(r.architecture).toString());
+        meta.put("objective", r.objective.cliName());
+        // Temporary name, synced, renamed; a failure names the file and the space (8 bytes per parameter).
+        OutputFiles.write(new Path(dir, tensorsName), 8L * r.parameters.length, out -> {
+            OutputStream buffered = new java.io.BufferedOutputStream(out, 1 << 16);
+            SafeTensors.write(buffered, r.architecture.tensors(), r.parameters, meta);
+            buffered.flush();
+        }, conf);
+        ObjectNode doc = toJson(r);
+        doc.put("parameters", tensorsName);
+        return write(outputDir, name, doc, conf);
+    }
+
+    /** Writes OUTPUT/model.json and OUTPUT/model.safetensors for a trained model. */
+    public static String save(String outputDir, TrainingResult r, Configuration conf) throws IOException {
+        return save(outputDir, NAME, r, conf);
+    }
+
+    private static void linearWeights(ObjectNode root, TrainingResult r) {
         int k = r.numOutputs;
         int d = r.numFeatures;
         double[] p = r.parameters;
@@ -73,15 +159,6 @@ public final class ModelFile {
                 b.add(p[k * d + c]);
             }
         }
-        root.put("iterations", r.iterations);
-        root.put("objectiveValue", r.objectiveValue);
-        root.put("gradientNorm", r.gradientNorm);
-        root.put("stopReason", r.stopReason.label());
-        if (Double.isFinite(r.step)) { // lbfgs has no step of its own
-            root.put("step", r.step);
-        }
-        root.put("optimizer", r.optimizer);
-        return root;
     }
 
     /** Writes OUTPUT/model.json (temporary file, then rename) and returns its full path. */
@@ -89,24 +166,21 @@ public final class ModelFile {
         return write(outputDir, NAME, model, conf);
     }
 
-    /** Writes OUTPUT/name the same way. */
+    /**
+     * Writes OUTPUT/name the same way: through {@link OutputFiles#write} (a temporary name, synced, renamed over
+     * the target; no checksum side file, so a person may edit it; a failure names the file and the space).
+     */
     public static String write(String outputDir, String name, ObjectNode model, Configuration conf) throws IOException {
-        Path dir = new Path(outputDir);
-        FileSystem fs = dir.getFileSystem(conf);
-        fs.mkdirs(dir);
-        Path target = new Path(dir, name);
-        Path tmp = new Path(dir, "." + name + ".tmp");
-        try (OutputStream out = fs.create(tmp, true)) {
-            out.write(JSON.writeValueAsBytes(model));
-            out.write('\n');
-        }
-        if (fs.exists(target) && !fs.delete(target, false)) {
-            throw new IOException("cannot replace " + target);
-        }
-        if (!fs.rename(tmp, target)) {
-            throw new IOException("cannot rename " + tmp + " to " + target);
-        }
-        return fs.makeQualified(target).toString();
+        byte[] bytes = bytes(model);
+        return OutputFiles.write(new Path(new Path(outputDir), name), bytes, conf).toString();
+    }
+
+    /** The bytes written for a document: indented JSON and a final newline. */
+    static byte[] bytes(ObjectNode model) throws JsonProcessingException {
+        byte[] json = JSON.writeValueAsBytes(model);
+        byte[] bytes = java.util.Arrays.copyOf(json, json.length + 1);
+        bytes[json.length] = '\n';
+        return bytes;
     }
 
     /**
@@ -118,8 +192,11 @@ public final class ModelFile {
         Path dir = new Path(modelDir);
         Path file = new Path(dir, NAME);
         JsonNode node;
+        SafeTensors.Contents contents = null;
+        String tensorsWhere = null;
         try {
-            FileSystem fs = dir.getFileSystem(conf);
+            // Past any .crc side file (written by older versions): a hand-edited model must still load.
+            FileSystem fs = OutputFiles.plain(dir, conf);
             if (fs.exists(dir) && fs.getFileStatus(dir).isFile()) {
                 throw new BadInputException("model " + modelDir + " is a file; --model takes the folder train"
                         + " wrote, which holds " + NAME + ".");
@@ -133,6 +210,17 @@ public final class ModelFile {
             try (InputStream in = fs.open(file)) {
                 node = JSON.readTree(in);
             }
+            if (node != null && node.isObject() && "mlp".equals(node.path("architecture").path("type").asText())) {
+                Path tensors = new Path(dir, parametersName(NAME));
+                if (!fs.exists(tensors)) {
+                    throw new BadInputException("model " + file + " is a network whose parameters belong in "
+                            + fs.makeQualified(tensors) + ", which does not exist.");
+                }
+                try (InputStream in = new java.io.BufferedInputStream(fs.open(tensors), 1 << 16)) {
+                    contents = SafeTensors.read(in, fs.makeQualified(tensors).toString());
+                }
+                tensorsWhere = fs.makeQualified(tensors).toString();
+            }
         } catch (JsonProcessingException e) {
             throw new BadInputException("model " + file + " is not valid JSON: " + e.getOriginalMessage(), e);
         } catch (AccessControlException e) {
@@ -140,7 +228,7 @@ public final class ModelFile {
         } catch (IOException e) {
             throw new BadInputException("cannot read model " + file + ": " + e.getMessage(), e);
         }
-        return fromJson(node, file.toString());
+        return fromJson(node, file.toString(), contents, tensorsWhere);
     }
 
     /** The full path of MODEL_DIR/model.json, as messages and reports name it. */
@@ -151,6 +239,11 @@ public final class ModelFile {
 
     /** The result a model document describes; {@code where} names it in messages. */
     static TrainingResult fromJson(JsonNode root, String where) {
+        return fromJson(root, where, null, null);
+    }
+
+    /** As above, with a network's parameters from its safetensors file (null for linear models). */
+    static TrainingResult fromJson(JsonNode root, String where, SafeTensors.Contents tensors, String tensorsWhere) {
         if (root == null || !root.isObject()) {
             throw invalid(where, "it is not a JSON object");
         }
@@ -189,6 +282,25 @@ public final class ModelFile {
             }
         }
         int k = objective.numOutputs(numClasses);
+        Architecture architecture = architecture(root.get("architecture"), d, k, where);
+        if (architecture.type() == Architecture.Type.MLP) {
+            if (tensors == null) {
+                throw invalid(where, "it is a network, and its parameters are read from its safetensors file");
+            }
+            double[] flat = SafeTensors.flatten(tensors, architecture.tensors(), architecture.numParameters(),
+                    tensorsWhere);
+            for (int i = 0; i < flat.length; i++) {
+                if (!Double.isFinite(flat[i])) {
+                    throw new BadInputException("model parameters " + tensorsWhere + " hold a non-finite value ("
+                            + flat[i] + ").");
+                }
+            }
+            return new TrainingResult(objective, root.path("l2").asDouble(0.0), d, k, classLabels, flat,
+                    root.path("iterations").asLong(0), root.path("objectiveValue").asDouble(Double.NaN),
+                    root.path("gradientNorm").asDouble(Double.NaN), stopReason(root),
+                    root.path("step").asDouble(Double.NaN), root.path("optimizer").asText("gd"),
+                    root.path("l1").asDouble(0.0), architecture);
+        }
         if ((d + 1L) * k > Integer.MAX_VALUE - 8) {
             throw invalid(where, d + " features x " + k + " outputs are too many parameters");
         }
@@ -206,16 +318,65 @@ public final class ModelFile {
             }
             System.arraycopy(numbers(root.get("intercepts"), k, "intercepts", where), 0, p, k * d, k);
         }
+        return new TrainingResult(objective, root.path("l2").asDouble(0.0), d, k, classLabels, p,
+                root.path("iterations").asLong(0), root.path("objectiveValue").asDouble(Double.NaN),
+                root.path("gradientNorm").asDouble(Double.NaN), stopReason(root), root.path("step").asDouble(Double.NaN),
+                root.path("optimizer").asText("gd"), root.path("l1").asDouble(0.0));
+    }
+
+    private static StopReason stopReason(JsonNode root) {
         StopReason stop = null;
         for (StopReason r : StopReason.values()) {
             if (r.label().equals(root.path("stopReason").asText())) {
                 stop = r;
             }
         }
-        return new TrainingResult(objective, root.path("l2").asDouble(0.0), d, k, classLabels, p,
-                root.path("iterations").asLong(0), root.path("objectiveValue").asDouble(Double.NaN),
-                root.path("gradientNorm").asDouble(Double.NaN), stop, root.path("step").asDouble(Double.NaN),
-                root.path("optimizer").asText("gd"), root.path("l1").asDouble(0.0));
+        return stop;
+    }
+
+    /**
+     * The architecture a document records, checked against its numFeatures and outputs; a document without one
+     * (written before networks) is linear.
+     */
+    static Architecture architecture(JsonNode n, int d, int k, String where) {
+        if (n == null || n.isNull()) {
+            return Architecture.linear(d, k);
+        }
+        if (!n.isObject()) {
+            throw invalid(where, "'architecture' must be an object");
+        }
+        Architecture.Type type;
+        try {
+            type = Architecture.Type.fromName(n.path("type").asText());
+        } catch (IllegalArgumentException e) {
+            throw invalid(where, "architecture: " + e.getMessage());
+        }
+        if (n.path("inputs").asInt(-1) != d || n.path("outputs").asInt(-1) != k) {
+            throw invalid(where, "architecture has inputs " + n.get("inputs") + " and outputs " + n.get("outputs")
+                    + ", but numFeatures is " + d + " and the objective has " + k + " outputs");
+        }
+        if (type == Architecture.Type.LINEAR) {
+            return Architecture.linear(d, k);
+        }
+        JsonNode h = n.get("hidden");
+        if (h == null || !h.isArray() || h.size() == 0) {
+            throw invalid(where, "architecture.hidden must be a non-empty array of layer widths");
+        }
+        int[] hidden = new int[h.size()];
+        for (int i = 0; i < hidden.length; i++) {
+            if (!h.get(i).isIntegralNumber() || h.get(i).asInt() < 1) {
+                throw invalid(where, "architecture.hidden[" + i + "] must be a positive integer, not " + h.get(i));
+            }
+            hidden[i] = h.get(i).asInt();
+        }
+        try {
+            ActivationFunction activation = ActivationFunction.fromName(n.path("activation").asText());
+            return Architecture.mlp(d, hidden, activation,
+                    n.path("negativeSlope").asDouble(ActivationFunction.DEFAULT_NEGATIVE_SLOPE), k,
+                    n.path("dropout").asDouble(0.0));
+        } catch (IllegalArgumentException e) {
+            throw invalid(where, "architecture: " + e.getMessage());
+        }
     }
 
     private static BadInputException invalid(String where, String what) {

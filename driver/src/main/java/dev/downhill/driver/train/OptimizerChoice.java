@@ -1,7 +1,7 @@
 package dev.downhill.driver.train;
 
 import dev.downhill.core.loss.Objective;
-import dev.downhill.core.model.LinearModel;
+import dev.downhill.core.model.Model;
 import dev.downhill.core.objective.L1Penalty;
 import dev.downhill.core.optim.AdaGrad;
 import dev.downhill.core.optim.Adam;
@@ -54,13 +54,18 @@ public final class OptimizerChoice {
         this.scheduleName = scheduleName;
     }
 
-    /** Resolves and checks the rule; {@code lipschitz} is the 1/L bound's L. */
+    /** Resolves and checks the rule before the data is read; {@code lipschitz} is the 1/L bound's L. */
     public static OptimizerChoice resolve(Settings s, Objective objective, double lipschitz) {
+        return resolve(s, objective, lipschitz, ModelSettings.batchFraction(s, -1));
+    }
+
+    /** Resolves and checks the rule for the resolved --batch-fraction. */
+    public static OptimizerChoice resolve(Settings s, Objective objective, double lipschitz, double batchFraction) {
         boolean l1 = s.getDouble("l1") > 0;
-        boolean batches = s.getDouble("batch-fraction") < 1;
+        boolean batches = batchFraction < 1;
         String name = s.get("optimizer");
         if (Settings.AUTO.equals(name)) {
-            name = batches ? "adam" : objective == Objective.HINGE ? "gd" : "lbfgs";
+            name = ModelSettings.defaultOptimizer(s, objective, batches);
         }
         String schedule = s.get("schedule");
         if (batches && !STOCHASTIC.contains(name)) {
@@ -100,7 +105,7 @@ public final class OptimizerChoice {
      * objective's curvature at the start along the coordinates, when the change of variables knows it (1 when
      * whitened, l''(0) when standardized), else NaN; lbfgs's first trial is its inverse.
      */
-    public Optimizer create(Settings s, LinearModel model, L1Penalty l1, double curvature) {
+    public Optimizer create(Settings s, Model model, L1Penalty l1, double curvature) {
         StepSchedule schedule = SELF_STEPPING.contains(name) || (l1 != null && name.startsWith("gd")) ? null
                 : schedule(s);
         double mu = s.getDouble("momentum");

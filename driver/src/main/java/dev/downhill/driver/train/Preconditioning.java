@@ -4,6 +4,7 @@ import dev.downhill.core.data.FeatureCovariance;
 import dev.downhill.core.data.FeatureMoments;
 import dev.downhill.core.loss.Objective;
 import dev.downhill.core.model.LinearModel;
+import dev.downhill.core.model.Model;
 import dev.downhill.core.objective.ChangeOfVariables;
 import dev.downhill.core.objective.Standardization;
 import dev.downhill.core.objective.Whitening;
@@ -39,10 +40,18 @@ final class Preconditioning {
     /** Distributed passes it took beyond loading (0 when its statistics came with the cache). */
     final int passes;
 
+    /** Whether the model is linear: the start-curvature facts below hold for linear models only. */
+    private final boolean linear;
+
     private Preconditioning(ChangeOfVariables change, String description, int passes) {
+        this(change, description, passes, true);
+    }
+
+    private Preconditioning(ChangeOfVariables change, String description, int passes, boolean linear) {
         this.change = change;
         this.description = description;
         this.passes = passes;
+        this.linear = linear;
     }
 
     /**
@@ -51,6 +60,9 @@ final class Preconditioning {
      * of variables or a curvature (hinge).
      */
     double startCurvature(Objective objective, int numClasses) {
+        if (!linear) {
+            return Double.NaN; // a network's curvature at its random start is not l''(0)
+        }
         if (change instanceof Whitening) {
             return 1.0;
         }
@@ -62,22 +74,23 @@ final class Preconditioning {
      * standardization (with --standardize true), else none. The statistics come from the loading pass when
      * it took them.
      */
-    static Preconditioning choose(Settings s, JavaSparkContext jsc, TrainingData data, LinearModel model,
+    static Preconditioning choose(Settings s, JavaSparkContext jsc, TrainingData data, Model model,
                                   Objective objective, double l2) {
+        boolean linear = model instanceof LinearModel;
         if (!s.getBoolean("standardize")) {
             return new Preconditioning(null, "none (--standardize false)", 0);
         }
         checkFeatures(s, data.numFeatures);
         int passes = 0;
         String why = "center and scale each feature";
-        if (data.covarianceWanted) {
+        if (data.covarianceWanted && model instanceof LinearModel linearModel) {
             FeatureCovariance covariance = data.covariance;
             if (covariance == null) { // too large to collect per partition while loading
                 jsc.setJobGroup(TrainCommand.JOB_GROUP, "Downhill train: feature covariance", false);
                 covariance = FeatureMomentsPass.covariance(data.blocks, data.numFeatures);
                 passes++;
             }
-            Whitening w = Whitening.of(model, covariance.mean(), covariance.covariance(),
+            Whitening w = Whitening.of(linearModel, covariance.mean(), covariance.covariance(),
                     objective.curvatureAtStart(data.labels.numClasses()), l2);
             if (w != null) {
                 return new Preconditioning(w, String.format(Locale.ROOT, "whiten (covariance of %d features,"
@@ -92,7 +105,8 @@ final class Preconditioning {
             passes++;
         }
         return new Preconditioning(new Standardization(model, moments.means(), moments.standardDeviations()),
-                "diagonal (" + why + ")", passes);
+                "diagonal (" + (linear ? why : "the network's first layer sees standardized features") + ")",
+                passes, linear);
     }
 
     /** Refuses impossible combinations before Spark starts. */
@@ -117,13 +131,13 @@ final class Preconditioning {
     /** The most features whitening applies to under these settings; 0 when it does not apply. */
     static int whiteningMaxFeatures(Settings s, Objective objective) {
         String kind = s.get("preconditioner");
-        if (!s.getBoolean("standardize") || "diagonal".equals(kind)) {
+        if (!s.getBoolean("standardize") || "diagonal".equals(kind) || ModelSettings.isNetwork(s)) {
             return 0;
         }
         if ("whiten".equals(kind)) {
             return MAX_FEATURES;
         }
-        boolean fits = objective.isSmooth() && s.getDouble("l1") == 0 && s.getDouble("batch-fraction") >= 1;
+        boolean fits = objective.isSmooth() && s.getDouble("l1") == 0 && ModelSettings.batchFraction(s, -1) >= 1;
         return fits ? AUTO_MAX_FEATURES : 0;
     }
 

@@ -3,7 +3,8 @@ package dev.downhill.driver.train;
 import dev.downhill.core.data.FeaturePrecision;
 import dev.downhill.core.loss.Loss;
 import dev.downhill.core.loss.Objective;
-import dev.downhill.core.model.LinearModel;
+import dev.downhill.core.model.Architecture;
+import dev.downhill.core.model.Model;
 import dev.downhill.core.objective.ChangeOfVariables;
 import dev.downhill.core.objective.DifferentiableFunction;
 import dev.downhill.core.objective.L1Penalty;
@@ -54,6 +55,32 @@ public final class TrainCommand {
         this.out = out;
     }
 
+    /** What a finished run writes after its model: the report, then the final checkpoint. */
+    private interface AfterModel {
+        void write(org.apache.hadoop.conf.Configuration conf) throws IOException;
+    }
+
+    private boolean finishLater;
+    private AfterModel afterModel;
+
+    /**
+     * Defers the report and the final checkpoint to {@link #finishAfterModel}, so that the caller writes
+     * model.json first: on a full disk the model is what must be there.
+     */
+    public TrainCommand finishLater() {
+        this.finishLater = true;
+        return this;
+    }
+
+    /** Writes the report and the final checkpoint (and removes the older checkpoints) of a finished run. */
+    public void finishAfterModel(JavaSparkContext jsc) throws IOException {
+        if (afterModel != null) {
+            AfterModel a = afterModel;
+            afterModel = null;
+            a.write(jsc.hadoopConfiguration());
+        }
+    }
+
     /** Checks what train needs that parsing alone cannot, before Spark starts. */
     public static void validate(Settings s) {
         InputSettings.validate(s);
@@ -70,6 +97,11 @@ public final class TrainCommand {
         if (!s.isNone("validation") && s.getDouble("validation-fraction") > 0) {
             throw new SettingsException("give --validation PATH or --validation-fraction, not both.");
         }
+        if (s.getBoolean("resume") && s.getBoolean("overwrite")) {
+            throw new SettingsException("give --resume (continue the run in --output) or --overwrite (replace it),"
+                    + " not both.");
+        }
+        ModelSettings.validate(s, objective);
         OptimizerChoice.resolve(s, objective, 1.0); // refuses impossible combinations before Spark starts
         Preconditioning.validate(s, objective);
     }
@@ -94,7 +126,9 @@ public final class TrainCommand {
         LabelEncoding labels = data.labels;
         int numClasses = labels.numClasses();
         int k = objective.numOutputs(numClasses);
-        LinearModel model = new LinearModel(data.numFeatures, k);
+        Architecture architecture = ModelSettings.architecture(settings, data.numFeatures, k);
+        Model model = architecture.build();
+        double batchFraction = ModelSettings.batchFraction(settings, data.rows());
         Loss loss = objective.loss(numClasses);
         double lipschitz = data.smoothness.lipschitz(objective, l2);
         if (!(lipschitz > 0) || Double.isInfinite(lipschitz)) {
@@ -111,18 +145,23 @@ public final class TrainCommand {
         if (change != null) {
             lipschitz = change.lipschitz(objective.curvatureBound(), l2);
         }
-        OptimizerChoice choice = OptimizerChoice.resolve(settings, objective, lipschitz);
+        OptimizerChoice choice = OptimizerChoice.resolve(settings, objective, lipschitz, batchFraction);
         TrainingData.Validation extraValidation = loadValidation(jsc, data, objective);
         TrainingData.Validation validation = extraValidation != null ? extraValidation : data.validation;
         try {
             printSummary(data, objective, l2, choice, lipschitz, maxIter, validation);
+            out.println("model: " + architecture.describe() + ", " + model.numParameters() + " parameters"
+                    + (batchFraction < 1 ? String.format(Locale.ROOT, "; mini-batches of %s of the blocks (%d per"
+                    + " epoch)", TrainingReport.number(batchFraction), MiniBatchSampler.batchesPerEpoch(batchFraction))
+                    : ""));
             out.println("preconditioner: " + pre.description);
             if (data.badRecords.total() > 0) {
                 out.print(data.badRecords.describe());
             }
             SparkDataLoss dataLoss = new SparkDataLoss(jsc, data.blocks, model, loss);
             L2Penalty penalty = new L2Penalty(l2, model);
-            FunctionSequence functions = functions(data, dataLoss, penalty, change);
+            FunctionSequence functions = functions(data, dataLoss, penalty, change, batchFraction,
+                    architecture.dropout() > 0);
             L1Penalty l1Penalty = null;
             if (l1 > 0) {
                 l1Penalty = std == null ? L1Penalty.of(l1, model) : std.scaledL1(L1Penalty.of(l1, model));
@@ -146,6 +185,7 @@ public final class TrainCommand {
             Minimizer minimizer = new Minimizer(optimizer, criteria(choice, functions.isStochastic()));
             jsc.setJobGroup(JOB_GROUP, "Downhill train: initial point", false);
             TrainingReport report = report(data, objective, choice, lipschitz, validation);
+            report.data().put("model", architecture.describe() + " (" + model.numParameters() + " parameters)");
             report.data().put("preconditioner", pre.description);
             long startNanos = System.nanoTime();
             Minimizer.Result result;
@@ -158,13 +198,24 @@ public final class TrainCommand {
                 if (held != null) {
                     progress.validationMetric(held.metricName(), () -> lastMetric[0]);
                 }
-                double[] zero = new double[model.numParameters()];
-                double[] x0 = change == null ? zero : change.fromUser(zero);
+                // A linear model starts at theta = 0; a network at its seeded initialization, drawn in the
+                // coordinates the optimizer sees (standardized inputs), where He and Glorot scales are meant.
+                double[] x0;
+                if (!settings.isNone("initial-model")) { // warm start: the given model, in the user's coordinates
+                    double[] theta0 = InitialModel.parameters(settings.get("initial-model"), architecture, objective,
+                            labels.classLabels(), jsc.hadoopConfiguration());
+                    x0 = change == null ? theta0.clone() : change.fromUser(theta0);
+                    out.println("initial model: " + settings.get("initial-model"));
+                } else if (architecture.type() == Architecture.Type.LINEAR) {
+                    x0 = change == null ? new double[model.numParameters()]
+                            : change.fromUser(new double[model.numParameters()]);
+                } else {
+                    x0 = model.initialParameters(settings.getLong("seed"));
+                }
                 OptimizerState state = checkpoints.startOrResume(() -> minimizer.start(functions, x0), optimizer,
                         report::iteration);
                 dataLoss.takeTiming(); // the first iteration's split should not include the starting pass
                 result = minimizer.run(functions, state, checkpoints.around(progress), validator);
-                checkpoints.finish(result.state());
             }
             if (result.reason() == StopReason.DIVERGED && result.state().iteration() == 0) {
                 // Not the step: f is already non-finite at the start (all parameters 0), so the data overflows.
@@ -180,6 +231,16 @@ public final class TrainCommand {
             double stationarity = useBest ? best.stationarity() : result.gradientNorm();
             double[] x = useBest ? best.x() : result.state().x();
             double[] theta = change == null ? x.clone() : change.toUser(x);
+            if (architecture.type() != Architecture.Type.LINEAR || functions.isStochastic()) {
+                // model.json's objective and gradient norm are f's at exactly the saved parameters, in the user's
+                // coordinates, without dropout: one full pass (a mini-batch or dropout value is not f).
+                jsc.setJobGroup(JOB_GROUP, "Downhill train: objective at the saved parameters", false);
+                double[] g = new double[theta.length];
+                value = new RegularizedObjective(dataLoss, penalty).valueAndGradient(theta, g);
+                stationarity = dev.downhill.core.linalg.Vectors.norm2(g);
+                out.printf(Locale.ROOT, "saved parameters: objective %.15g, ||grad f|| = %.3e (full pass, user"
+                        + " coordinates%s)%n", value, stationarity, architecture.dropout() > 0 ? ", no dropout" : "");
+            }
 
             report.outcome().put("stop reason", result.reason().label()
                     + (result.detail() == null ? "" : " (" + result.detail() + ")"));
@@ -196,9 +257,9 @@ public final class TrainCommand {
             report.outcome().put("distributed passes", String.valueOf(result.state().evaluations() + pre.passes
                     + (validator == null ? 0 : result.state().iteration() + 1)));
             report.outcome().put("training time", ProgressReporter.duration((System.nanoTime() - startNanos) / 1e9));
-            String reportPath = report.write(settings.require("output"), jsc.hadoopConfiguration());
             if (result.reason() == StopReason.DIVERGED) {
-                throw diverged(result, jsc, objective, l2, data, k, choice, change);
+                report.write(settings.require("output"), jsc.hadoopConfiguration());
+                throw diverged(result, jsc, objective, l2, data, k, choice, change, architecture);
             }
             out.printf(Locale.ROOT, "stopped after %d iterations: %s%s (||grad f|| = %.3e); objective %.15g%n",
                     result.state().iteration(), result.reason().label(),
@@ -208,9 +269,17 @@ public final class TrainCommand {
                 out.printf(Locale.ROOT, "model: iteration %d, the best validation loss (%.12g)%n", best.iteration(),
                         best.validationLoss());
             }
-            out.println("report written to " + reportPath);
+            // The report and the final checkpoint; with finishLater, after the caller has written the model.
+            OptimizerState last = result.state();
+            afterModel = conf -> {
+                out.println("report written to " + report.write(settings.require("output"), conf));
+                checkpoints.finish(last);
+            };
+            if (!finishLater) {
+                finishAfterModel(jsc);
+            }
             return new TrainingResult(objective, l2, data.numFeatures, k, labels.classLabels(), theta, iterations,
-                    value, stationarity, result.reason(), choice.step, choice.name, l1);
+                    value, stationarity, result.reason(), choice.step, choice.name, l1, architecture);
         } finally {
             if (extraValidation != null) {
                 extraValidation.blocks.unpersist(false);
@@ -220,24 +289,44 @@ public final class TrainCommand {
 
     /** The full objective every iteration, or the objective on iteration t's mini-batch. */
     private FunctionSequence functions(TrainingData data, SparkDataLoss dataLoss, L2Penalty penalty,
-                                       ChangeOfVariables change) {
-        double fraction = settings.getDouble("batch-fraction");
+                                       ChangeOfVariables change, double fraction, boolean dropout) {
+        long seed = settings.getLong("seed");
         if (fraction >= 1) {
+            if (dropout) { // the full batch, with iteration t's dropout masks
+                return new FunctionSequence() {
+                    @Override
+                    public DifferentiableFunction at(long iteration) {
+                        DifferentiableFunction f = new RegularizedObjective(dataLoss.training(null, iteration, seed),
+                                penalty);
+                        return change == null ? f : change.scaled(f);
+                    }
+
+                    @Override
+                    public boolean isStochastic() {
+                        return true;
+                    }
+                };
+            }
             DifferentiableFunction f = new RegularizedObjective(dataLoss, penalty);
             return FunctionSequence.of(change == null ? f : change.scaled(f));
         }
         int perEpoch = MiniBatchSampler.batchesPerEpoch(fraction);
         long blocks = java.util.Arrays.stream(data.blocksPerPartition).sum();
         if (perEpoch > blocks) {
+            boolean auto = settings.isAuto("block-rows");
             throw new SettingsException(String.format(Locale.ROOT, "--batch-fraction %s asks for %d mini-batches per"
-                    + " epoch, but the data packs into only %d blocks (a batch is a set of whole blocks). Use a"
-                    + " larger fraction or a smaller --block-rows.", settings.get("batch-fraction"), perEpoch, blocks));
+                    + " epoch, but the %d rows to train on pack into only %d blocks (a batch is a set of whole"
+                    + " blocks; %s). Use a --batch-fraction of at least 1/%d%s.", String.valueOf(fraction),
+                    perEpoch, data.rows(), blocks, auto ? "blocks were made as small as the rows allow"
+                    : "of at most --block-rows " + settings.get("block-rows") + " rows", blocks,
+                    auto ? "" : ", or leave --block-rows auto to size blocks to the batches"));
         }
         MiniBatchSampler sampler = new MiniBatchSampler(settings.getLong("seed"), perEpoch, data.blocksPerPartition);
         return new FunctionSequence() {
             @Override
             public DifferentiableFunction at(long iteration) {
-                DifferentiableFunction f = new RegularizedObjective(dataLoss.batch(sampler, iteration), penalty);
+                DifferentiableFunction f = new RegularizedObjective(dropout ? dataLoss.training(sampler, iteration, seed)
+                        : dataLoss.batch(sampler, iteration), penalty);
                 return change == null ? f : change.scaled(f);
             }
 
@@ -322,7 +411,8 @@ public final class TrainCommand {
 
     /** Keeps the best parameters seen in OUTPUT/last-good-model.json and says what happened and what to try. */
     private DivergedException diverged(Minimizer.Result result, JavaSparkContext jsc, Objective objective, double l2,
-                                       TrainingData data, int k, OptimizerChoice choice, ChangeOfVariables change)
+                                       TrainingData data, int k, OptimizerChoice choice, ChangeOfVariables change,
+                                       Architecture architecture)
             throws IOException {
         Minimizer.Best best = result.best();
         String kept = "";
@@ -330,8 +420,8 @@ public final class TrainCommand {
             double[] theta = change == null ? best.x() : change.toUser(best.x());
             TrainingResult lastGood = new TrainingResult(objective, l2, data.numFeatures, k,
                     data.labels.classLabels(), theta, best.iteration(), best.objective(), best.stationarity(),
-                    StopReason.DIVERGED, choice.step, choice.name, settings.getDouble("l1"));
-            String path = ModelFile.write(settings.require("output"), LAST_GOOD, ModelFile.toJson(lastGood),
+                    StopReason.DIVERGED, choice.step, choice.name, settings.getDouble("l1"), architecture);
+            String path = ModelFile.save(settings.require("output"), LAST_GOOD, lastGood,
                     jsc.hadoopConfiguration());
             kept = String.format(Locale.ROOT, " The best parameters seen (iteration %d, objective %.12g) are"
                     + " in %s; no model.json was written.", best.iteration(), best.objective(), path);
@@ -358,7 +448,13 @@ public final class TrainCommand {
         o.numFeatures = settings.isAuto("num-features") ? 0 : settings.getInt("num-features");
         o.numClasses = settings.isAuto("num-classes") ? null : settings.getInt("num-classes");
         o.binaryLabels = LabelEncoding.BinaryLabels.fromSetting(settings.get("binary-labels"));
-        o.blockRows = settings.getInt("block-rows");
+        o.blockRows = ModelSettings.blockRows(settings, true);
+        // With block-rows auto, blocks shrink on small data so that every mini-batch gets one (issue 16); an
+        // auto fraction (networks) asks for batches of many blocks already.
+        double batchFraction = settings.isAuto("batch-fraction") ? 1 : settings.getDouble("batch-fraction");
+        o.minBlocks = batchFraction < 1 && settings.isAuto("block-rows")
+                ? MiniBatchSampler.batchesPerEpoch(batchFraction) : 0;
+        o.blockLayout = ModelSettings.blockLayout(settings);
         o.precision = "float32".equals(settings.get("feature-precision")) ? FeaturePrecision.FLOAT32
                 : FeaturePrecision.FLOAT64;
         o.skipBadRecords = "skip".equals(settings.get("on-bad-record"));

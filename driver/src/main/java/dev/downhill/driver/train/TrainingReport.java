@@ -1,7 +1,7 @@
 package dev.downhill.driver.train;
 
+import dev.downhill.driver.io.OutputFiles;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
@@ -57,22 +56,18 @@ public final class TrainingReport {
         this.badRecords = describe;
     }
 
-    /** Writes loss.png and report.html into {@code outputDir}; returns the report's path. */
+    /**
+     * Writes loss.png and report.html into {@code outputDir} (each through a temporary file renamed once complete,
+     * without checksum side files); returns the report's path.
+     */
     public String write(String outputDir, Configuration conf) throws IOException {
         Path dir = new Path(outputDir);
-        FileSystem fs = dir.getFileSystem(conf);
-        fs.mkdirs(dir);
         byte[] png = plot();
         if (png != null) {
-            try (OutputStream out = fs.create(new Path(dir, PLOT), true)) {
-                out.write(png);
-            }
+            OutputFiles.write(new Path(dir, PLOT), png, conf);
         }
-        Path html = new Path(dir, HTML);
-        try (OutputStream out = fs.create(html, true)) {
-            out.write(html(png != null).getBytes(StandardCharsets.UTF_8));
-        }
-        return fs.makeQualified(html).toString();
+        return OutputFiles.write(new Path(dir, HTML), html(png != null).getBytes(StandardCharsets.UTF_8), conf)
+                .toString();
     }
 
     /** The PNG, or null when there is nothing to draw (no iteration with a positive, finite value). */

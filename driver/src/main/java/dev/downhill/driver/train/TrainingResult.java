@@ -1,6 +1,7 @@
 package dev.downhill.driver.train;
 
 import dev.downhill.core.loss.Objective;
+import dev.downhill.core.model.Architecture;
 import dev.downhill.core.optim.StopReason;
 
 /** What training produced: the parameters and how the run ended. */
@@ -20,6 +21,8 @@ public final class TrainingResult {
     /** The update rule that trained it, e.g. "lbfgs". */
     public final String optimizer;
     public final double l1;
+    /** What the model is; the parameters are laid out as its tensors. */
+    public final Architecture architecture;
 
     public TrainingResult(Objective objective, double l2, int numFeatures, int numOutputs, double[] classLabels,
                           double[] parameters, long iterations, double objectiveValue, double gradientNorm,
@@ -31,6 +34,19 @@ public final class TrainingResult {
     public TrainingResult(Objective objective, double l2, int numFeatures, int numOutputs, double[] classLabels,
                           double[] parameters, long iterations, double objectiveValue, double gradientNorm,
                           StopReason stopReason, double step, String optimizer, double l1) {
+        this(objective, l2, numFeatures, numOutputs, classLabels, parameters, iterations, objectiveValue, gradientNorm,
+                stopReason, step, optimizer, l1, Architecture.linear(numFeatures, numOutputs));
+    }
+
+    public TrainingResult(Objective objective, double l2, int numFeatures, int numOutputs, double[] classLabels,
+                          double[] parameters, long iterations, double objectiveValue, double gradientNorm,
+                          StopReason stopReason, double step, String optimizer, double l1, Architecture architecture) {
+        if (architecture.inputs() != numFeatures || architecture.outputs() != numOutputs
+                || architecture.numParameters() != parameters.length) {
+            throw new IllegalArgumentException("architecture " + architecture + " does not match " + numFeatures
+                    + " features, " + numOutputs + " outputs and " + parameters.length + " parameters");
+        }
+        this.architecture = architecture;
         this.objective = objective;
         this.l2 = l2;
         this.numFeatures = numFeatures;

@@ -49,8 +49,8 @@ class DownhillBuilderTest {
                 .contains("--objective 'logit' is not valid"));
         assertTrue(assertThrows(SettingsException.class, () -> Downhill.builder().set("max-iters", "3"))
                 .getMessage().contains("did you mean --max-iter"));
-        assertTrue(assertThrows(SettingsException.class, () -> Downhill.builder().set("model", "m")).getMessage()
-                .contains("--model does not apply to train"));
+        assertTrue(assertThrows(SettingsException.class, () -> Downhill.builder().set("output-format", "csv"))
+                .getMessage().contains("--output-format does not apply to train"));
         assertTrue(assertThrows(SettingsException.class, () -> Downhill.builder().set("master", "local"))
                 .getMessage().contains("the caller's Spark session"));
         assertTrue(assertThrows(SettingsException.class, () -> Downhill.builder().l2(0.1).build()).getMessage()

@@ -4,10 +4,13 @@ import static dev.downhill.driver.checkpoint.DownhillRuns.inProcess;
 import static dev.downhill.driver.checkpoint.DownhillRuns.train;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.downhill.driver.ExitCode;
 import dev.downhill.driver.TestData;
+import dev.downhill.driver.io.OutputLock;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -89,14 +92,32 @@ class HdfsTest {
 
     @Test
     void modelMetricsAndCheckpointsAreWrittenToHdfs() throws IOException {
-        assertEquals(List.of("checkpoint-0000000015.ckpt", "checkpoint-0000000020.ckpt", "checkpoint-0000000024.ckpt"),
-                checkpoints("/runs/whole"));
+        assertEquals(List.of("checkpoint-0000000024.ckpt"), checkpoints("/runs/whole"),
+                "a finished run keeps its last");
         var model = new ObjectMapper().readTree(uninterrupted);
         assertEquals(ITERATIONS, model.get("iterations").asInt());
         assertEquals("max-iterations", model.get("stopReason").asText());
         String metrics = new String(read("/runs/whole/metrics.jsonl"), StandardCharsets.UTF_8);
         assertEquals(ITERATIONS, metrics.lines().count());
         assertTrue(hdfs.exists(new org.apache.hadoop.fs.Path(root + "/runs/whole/report.html")));
+    }
+
+    /** The output lock on HDFS: created with overwrite off, released at the end, refusing a second run. */
+    @Test
+    void theOutputLockWorksOnHdfs() throws IOException {
+        assertFalse(hdfs.exists(new org.apache.hadoop.fs.Path(root + "/runs/whole/" + OutputLock.NAME)),
+                "a finished run removed its lock");
+        org.apache.hadoop.fs.Path lock = new org.apache.hadoop.fs.Path(root + "/runs/held/" + OutputLock.NAME);
+        try (OutputStream out = hdfs.create(lock, false)) {
+            out.write("host=other-host\npid=4242\nstarted=2026-12-07T00:01:02Z\ntoken=t\n"
+                    .getBytes(StandardCharsets.UTF_8));
+        }
+        DownhillRuns.Run r = inProcess(train(input, root + "/runs/held", "--max-iter", "3"));
+        assertEquals(ExitCode.BAD_SETTINGS, r.code(), r.all());
+        assertTrue(r.err().contains("--output " + root + "/runs/held is in use by another train run (host"
+                + " other-host, pid 4242, started 2026-12-07T00:01:02Z"), r.err());
+        assertTrue(hdfs.exists(lock), "the other run's lock is left alone");
+        assertFalse(hdfs.exists(new org.apache.hadoop.fs.Path(root + "/runs/held/model.json")));
     }
 
     @Test
@@ -119,8 +140,16 @@ class HdfsTest {
 
     @Test
     void aDamagedNewestCheckpointOnHdfsIsSkippedAndThePreviousUsed() throws IOException {
-        assertEquals(0, inProcess(train(input, root + "/runs/damaged", "--max-iter", "15", "--checkpoint-every", "5"))
+        // A killed run leaves its newest 3; a finished one keeps only its last, so keep iteration 10's aside.
+        assertEquals(0, inProcess(train(input, root + "/runs/damaged", "--max-iter", "10", "--checkpoint-every", "5"))
                 .code());
+        byte[] previous = read("/runs/damaged/checkpoints/checkpoint-0000000010.ckpt");
+        assertEquals(0, inProcess(train(input, root + "/runs/damaged", "--max-iter", "15", "--checkpoint-every", "5",
+                "--resume")).code());
+        try (OutputStream out = hdfs.create(new org.apache.hadoop.fs.Path(root
+                + "/runs/damaged/checkpoints/checkpoint-0000000010.ckpt"), true)) {
+            out.write(previous);
+        }
         String newest = "/runs/damaged/checkpoints/checkpoint-0000000015.ckpt";
         byte[] b = read(newest);
         try (OutputStream out = hdfs.create(new org.apache.hadoop.fs.Path(root + newest), true)) {

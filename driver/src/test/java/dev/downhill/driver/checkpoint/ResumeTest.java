@@ -58,8 +58,8 @@ class ResumeTest {
         Path out = dir.resolve("stopped-early");
         DownhillRuns.Run first = inProcess(train(input, out.toString(), "--max-iter", "17"));
         assertEquals(0, first.code(), first.all());
-        assertEquals(List.of("checkpoint-0000000010.ckpt", "checkpoint-0000000017.ckpt"), checkpoints(out),
-                "every 10 iterations and at the end");
+        assertEquals(List.of("checkpoint-0000000017.ckpt"), checkpoints(out),
+                "every 10 iterations and at the end; a finished run keeps only the final one");
         assertNotEquals(new String(uninterrupted), Files.readString(out.resolve("model.json")));
 
         DownhillRuns.Run resumed = inProcess(train(input, out.toString(), "--max-iter", String.valueOf(ITERATIONS),
@@ -68,8 +68,7 @@ class ResumeTest {
         assertTrue(resumed.out().contains("resuming from ") && resumed.out().contains("checkpoint-0000000017.ckpt"
                 + " (iteration 17, objective "), resumed.out());
         assertArrayEquals(uninterrupted, Files.readAllBytes(out.resolve("model.json")));
-        assertEquals(List.of("checkpoint-0000000020.ckpt", "checkpoint-0000000030.ckpt", "checkpoint-0000000040.ckpt"),
-                checkpoints(out), "the newest 3");
+        assertEquals(List.of("checkpoint-0000000040.ckpt"), checkpoints(out), "what --resume needs");
 
         // metrics.jsonl continues: one record per iteration, 1..40, each once.
         List<String> lines = Files.readAllLines(out.resolve("metrics.jsonl"));
@@ -94,7 +93,12 @@ class ResumeTest {
     @Test
     void aDamagedNewestCheckpointIsSkippedWithAWarningAndThePreviousOneIsUsed() throws IOException {
         Path out = dir.resolve("damaged");
-        assertEquals(0, inProcess(train(input, out.toString(), "--max-iter", "25")).code());
+        // A run killed after iteration 25 leaves the newest 3; a finished one keeps only its last, so keep 20 aside.
+        assertEquals(0, inProcess(train(input, out.toString(), "--max-iter", "20")).code());
+        Path previous = out.resolve("checkpoints/checkpoint-0000000020.ckpt");
+        byte[] kept = Files.readAllBytes(previous);
+        assertEquals(0, inProcess(train(input, out.toString(), "--max-iter", "25", "--resume")).code());
+        Files.write(previous, kept);
         Path newest = out.resolve("checkpoints/checkpoint-0000000025.ckpt");
         byte[] b = Files.readAllBytes(newest);
         b[b.length - 100] ^= 0x01;
@@ -151,12 +155,16 @@ class ResumeTest {
     void aFreshRunReplacesTheCheckpointsOfAnEarlierRun() throws IOException {
         Path out = dir.resolve("fresh-over-old");
         assertEquals(0, inProcess(train(input, out.toString(), "--max-iter", "30", "--l2", "0.1")).code());
-        assertEquals(3, checkpoints(out).size());
+        assertEquals(List.of("checkpoint-0000000030.ckpt"), checkpoints(out));
+        // A killed run's checkpoints without its model (a finished run's folder needs --overwrite).
+        Files.delete(out.resolve("model.json"));
+        Files.copy(out.resolve("checkpoints/checkpoint-0000000030.ckpt"),
+                out.resolve("checkpoints/checkpoint-0000000040.ckpt"));
         DownhillRuns.Run fresh = inProcess(train(input, out.toString(), "--max-iter", "12"));
         assertEquals(0, fresh.code(), fresh.all());
         assertTrue(fresh.out().contains("holds checkpoints of an earlier run; this run starts from the beginning"),
                 fresh.out());
-        assertEquals(List.of("checkpoint-0000000010.ckpt", "checkpoint-0000000012.ckpt"), checkpoints(out));
+        assertEquals(List.of("checkpoint-0000000012.ckpt"), checkpoints(out));
         assertEquals(12, Files.readAllLines(out.resolve("metrics.jsonl")).size());
     }
 

@@ -102,6 +102,18 @@ class DataFrameLoadingTest {
         return out;
     }
 
+    /** Every block's row keys, in block and row order. */
+    private static List<Long> rowKeys(TrainingData data) {
+        List<Long> out = new ArrayList<>();
+        for (DataBlock b : data.blocks.collect()) {
+            assertTrue(b.hasRowKeys(), "a block without row keys");
+            for (int i = 0; i < b.numRows(); i++) {
+                out.add(b.rowKey(i));
+            }
+        }
+        return out;
+    }
+
     @Test
     void theLayoutDependsOnTheRowsAndPartitionCountOnly() {
         TestData t = TestData.binary(300, 4, 3);
@@ -125,6 +137,9 @@ class DataFrameLoadingTest {
                 assertArrayEquals(ca.get(i), cb.get(i), "row " + i);
             }
             assertEquals(a.smoothness.meanAugmentedSquaredNormOrNaN(), b.smoothness.meanAugmentedSquaredNormOrNaN());
+            // Every block carries its rows' keys (what seeds dropout masks), the same however the input was split.
+            assertEquals(rowKeys(a), rowKeys(b));
+            assertEquals(rows.size(), rowKeys(a).size());
             // Without --partitions, an in-memory DataFrame gets 2.
             TrainingData c = TrainingDataLoader.load(one, options(0));
             assertEquals(2, c.partitions);

@@ -398,7 +398,7 @@ class SettingsTest {
             assertFalse(s.commands().isEmpty(), s.key() + " is read by no command");
             assertTrue(Settings.COMMANDS.containsAll(s.commands()), s.key() + ": " + s.commands());
         }
-        assertEquals(List.of("evaluate", "predict"), setting("model").commands());
+        assertEquals(List.of("train", "evaluate", "predict"), setting("model").commands());
         assertEquals(List.of("predict"), setting("output-format").commands());
         assertEquals(List.of("train"), setting("objective").commands());
     }
@@ -410,8 +410,13 @@ class SettingsTest {
         assertContains(e.getMessage(), "--objective does not apply to evaluate", "only train reads it",
                 "downhill evaluate --help");
         assertContains(assertThrows(SettingsException.class,
-                () -> Settings.parse("train", List.of("--model", "m"))).getMessage(),
-                "--model does not apply to train", "only evaluate and predict read it");
+                () -> Settings.parse("train", List.of("--output-format", "csv"))).getMessage(),
+                "--output-format does not apply to train", "only predict reads it");
+        // train reads --model as the family; a folder there is refused by name.
+        Settings folder = parse("--input", "a", "--objective", "logistic", "--output", "o", "--model", "m");
+        assertContains(assertThrows(SettingsException.class,
+                () -> dev.downhill.driver.train.TrainCommand.validate(folder)).getMessage(),
+                "--model m is not a model family", "linear or mlp");
         // Unknown keys still get suggestions, and the help named is the command's.
         assertContains(assertThrows(SettingsException.class,
                 () -> Settings.parse("predict", List.of("--modle", "m"))).getMessage(),
@@ -444,7 +449,7 @@ class SettingsTest {
                 assertTrue(help.substring(others).replace("\n", " ").contains("--" + s.key()), s.key());
             }
         }
-        assertContains(Settings.renderProperties().replace("\n# ", " "), "Read by evaluate and predict.",
+        assertContains(Settings.renderProperties().replace("\n# ", " "), "Read by predict.",
                 "Read by train, evaluate and predict.");
     }
 

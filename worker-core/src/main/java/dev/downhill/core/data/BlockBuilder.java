@@ -11,6 +11,10 @@ import java.util.Arrays;
  * rounded to the nearest float when the block is built.
  *
  * <p>Rows are appended in sparse form to growing primitive arrays; no per-row objects are kept.
+ *
+ * <p>Each row may carry a key (its stable identity in the input, from which dropout masks are seeded); a
+ * block gets keys when every one of its rows has one, and a block that mixes keyed and unkeyed rows is refused.
+ * Without keys, {@link DataBlock#rowKey} falls back to the row's index in the block.
  */
 public final class BlockBuilder {
     private final int numFeatures;
@@ -25,6 +29,8 @@ public final class BlockBuilder {
     private int[] indices = new int[256];
     private double[] values = new double[256];
     private int nnz;
+    private long[] keys = new long[64];
+    private int keyedRows;
 
     /** Values stored as float64. */
     public BlockBuilder(int numFeatures) {
@@ -54,6 +60,18 @@ public final class BlockBuilder {
      * Explicit zeros are dropped. Only the first {@code count} entries of the arrays are read.
      */
     public void addSparseRow(double label, double weight, int[] rowIndices, double[] rowValues, int count) {
+        addSparseRow(label, weight, rowIndices, rowValues, count, false, 0L);
+    }
+
+    /** {@link #addSparseRow(double, double, int[], double[], int)} for a row with the key {@code rowKey}. */
+    public void addSparseRow(double label, double weight, int[] rowIndices, double[] rowValues, int count,
+                             long rowKey) {
+        addSparseRow(label, weight, rowIndices, rowValues, count, true, rowKey);
+    }
+
+    private void addSparseRow(double label, double weight, int[] rowIndices, double[] rowValues, int count,
+                              boolean keyed, long rowKey) {
+        checkKeyed(keyed);
         if (count > rowIndices.length || count > rowValues.length) {
             throw new IllegalArgumentException("count " + count + " exceeds the row arrays");
         }
@@ -79,11 +97,21 @@ public final class BlockBuilder {
                 nnz++;
             }
         }
-        finishRow(label, weight);
+        finishRow(label, weight, keyed, rowKey);
     }
 
     /** Adds a row given as all numFeatures values. */
     public void addDenseRow(double label, double weight, double[] row) {
+        addDenseRow(label, weight, row, false, 0L);
+    }
+
+    /** {@link #addDenseRow(double, double, double[])} for a row with the key {@code rowKey}. */
+    public void addDenseRow(double label, double weight, double[] row, long rowKey) {
+        addDenseRow(label, weight, row, true, rowKey);
+    }
+
+    private void addDenseRow(double label, double weight, double[] row, boolean keyed, long rowKey) {
+        checkKeyed(keyed);
         if (row.length != numFeatures) {
             throw new IllegalArgumentException("dense row has " + row.length + " values, expected " + numFeatures);
         }
@@ -99,7 +127,7 @@ public final class BlockBuilder {
                 nnz++;
             }
         }
-        finishRow(label, weight);
+        finishRow(label, weight, keyed, rowKey);
     }
 
     /** A finite value too large for a float would become infinite: refused rather than silently changed. */
@@ -110,7 +138,19 @@ public final class BlockBuilder {
         }
     }
 
-    private void finishRow(double label, double weight) {
+    /** A block's rows are all keyed or all unkeyed (checked before the row is written). */
+    private void checkKeyed(boolean keyed) {
+        if (numRows > 0 && keyed != (keyedRows == numRows)) {
+            throw new IllegalArgumentException("a block's rows must all have row keys or none: row " + numRows
+                    + (keyed ? " has one, the rows before it have none" : " has none, the rows before it have one"));
+        }
+    }
+
+    private void finishRow(double label, double weight, boolean keyed, long rowKey) {
+        if (keyed) {
+            keys[numRows] = rowKey;
+            keyedRows++;
+        }
         labels[numRows] = label;
         weights[numRows] = weight;
         allUnitWeights &= weight == 1.0;
@@ -152,8 +192,12 @@ public final class BlockBuilder {
             block = new SparseBlock(numRows, numFeatures, blockLabels, blockWeights,
                     Arrays.copyOf(rowStart, numRows + 1), Arrays.copyOf(indices, nnz), Arrays.copyOf(values, nnz));
         }
+        if (keyedRows > 0) {
+            block.setRowKeys(Arrays.copyOf(keys, numRows));
+        }
         numRows = 0;
         nnz = 0;
+        keyedRows = 0;
         allUnitWeights = true;
         return block;
     }
@@ -164,6 +208,7 @@ public final class BlockBuilder {
             labels = Arrays.copyOf(labels, n);
             weights = Arrays.copyOf(weights, n);
             rowStart = Arrays.copyOf(rowStart, n + 1);
+            keys = Arrays.copyOf(keys, n);
         }
     }
 

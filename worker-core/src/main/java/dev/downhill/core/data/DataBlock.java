@@ -104,7 +104,11 @@ public abstract class DataBlock implements Serializable {
         }
     }
 
-    /** The row's key in the input (what seeds its dropout mask); the row's index in the block if none was set. */
+    /**
+     * The row's key in the input (what seeds its dropout mask). Without keys (blocks built in tests or by
+     * callers that pass none) it falls back to the row's index in the block, which is stable only as long as
+     * the blocks are.
+     */
     public final long rowKey(int row) {
         return rowKeys == null ? row : rowKeys[row];
     }
@@ -165,7 +169,8 @@ public abstract class DataBlock implements Serializable {
     /** Bytes held by the primitive arrays of this block (what caching it costs, less object headers). */
     public abstract long payloadBytes();
 
+    /** Bytes of the labels, the weights and the row keys (those held by every layout). */
     protected final long labelAndWeightBytes() {
-        return 8L * numRows * (weights == null ? 1 : 2);
+        return 8L * numRows * ((weights == null ? 1 : 2) + (rowKeys == null ? 0 : 1));
     }
 }

@@ -196,6 +196,11 @@ public final class Architecture implements Serializable {
         return new Architecture(type, inputs, hidden, activation, negativeSlope, k, dropout);
     }
 
+    /** The same architecture with another dropout probability (dropout changes training, not the shapes). */
+    public Architecture withDropout(double p) {
+        return new Architecture(type, inputs, hidden, activation, negativeSlope, outputs, p);
+    }
+
     /** The model this describes: the one place a family is chosen. */
     public Model build() {
         switch (type) {

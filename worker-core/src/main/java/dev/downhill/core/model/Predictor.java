@@ -5,8 +5,9 @@ import dev.downhill.core.loss.Loss;
 import dev.downhill.core.loss.Objective;
 
 /**
- * What a trained linear model says about a block of rows. The outputs z = W x + b come from
- * {@link LinearModel#forward}; the scores and the prediction then depend on the objective:
+ * What a trained model says about a block of rows. The outputs z come from the model's forward pass in
+ * inference mode ({@link Model#forward}: z = W x + b for a linear model, the network's last layer for an MLP);
+ * the scores and the prediction then depend on the objective:
  * <ul>
  *   <li>logistic: one score, the probability of class 1, p = sigma(z) = 1 / (1 + exp(-z)), evaluated as
  *       1 / (1 + e) for z >= 0 and e / (1 + e) for z < 0 with e = exp(-|z|): exp never overflows, and a tiny
@@ -27,7 +28,7 @@ import dev.downhill.core.loss.Objective;
  */
 public final class Predictor {
     private final Objective objective;
-    private final LinearModel model;
+    private final Model model;
     private final double[] params;
     private final int numClasses;
     private final int numScores;
@@ -38,10 +39,22 @@ public final class Predictor {
     private int rows;
 
     /**
+     * A linear model's predictor.
+     *
      * @param numClasses 2 for logistic and hinge, K for softmax, 0 for least squares
      * @param params     laid out as in {@link LinearModel}
      */
     public Predictor(Objective objective, int numFeatures, int numClasses, double[] params) {
+        this(objective, Architecture.linear(numFeatures, objective.numOutputs(numClasses)), numClasses, params);
+    }
+
+    /**
+     * The predictor of any model the architecture describes.
+     *
+     * @param numClasses 2 for logistic and hinge, K for softmax, 0 for least squares
+     * @param params     laid out as the architecture's {@link Architecture#tensors()}
+     */
+    public Predictor(Objective objective, Architecture architecture, int numClasses, double[] params) {
         int expectedClasses = objective == Objective.LEAST_SQUARES ? 0
                 : objective == Objective.SOFTMAX ? Math.max(numClasses, 2) : 2;
         if (numClasses != expectedClasses) {
@@ -50,10 +63,14 @@ public final class Predictor {
         }
         this.objective = objective;
         this.numClasses = numClasses;
-        this.model = new LinearModel(numFeatures, objective.numOutputs(numClasses));
+        if (architecture.outputs() != objective.numOutputs(numClasses)) {
+            throw new IllegalArgumentException("a " + objective.cliName() + " model of " + numClasses + " classes has "
+                    + objective.numOutputs(numClasses) + " outputs, the architecture " + architecture.outputs());
+        }
+        this.model = architecture.build();
         if (params.length != model.numParameters()) {
-            throw new IllegalArgumentException("a " + objective.cliName() + " model of " + numFeatures
-                    + " features has " + model.numParameters() + " parameters, got " + params.length);
+            throw new IllegalArgumentException("a " + objective.cliName() + " model " + architecture.describe()
+                    + " has " + model.numParameters() + " parameters, got " + params.length);
         }
         this.params = params.clone();
         this.numScores = model.numOutputs();

@@ -25,6 +25,19 @@ public final class LossEvaluator {
         this.activations = model.newActivations(1);
     }
 
+    /**
+     * Marks the following passes as training passes of iteration {@code iteration}: models with dropout draw
+     * their masks from (seed, iteration, row key). Passes are inference passes (no dropout) until this is called.
+     */
+    public void training(long seed, long iteration) {
+        activations.training(seed, iteration);
+    }
+
+    /** Marks the following passes as inference passes (no dropout): the default. */
+    public void inference() {
+        activations.inference();
+    }
+
     /** Adds the block's weighted loss and gradient at {@code params}. */
     public void accumulate(DataBlock block, double[] params, GradientAccumulator into) {
         final int n = block.numRows();

@@ -1,6 +1,7 @@
 package dev.downhill.core.objective;
 
 import dev.downhill.core.model.LinearModel;
+import dev.downhill.core.model.Model;
 
 /**
  * Feature standardization as a change of variables, never as a change of data or objective. For a
@@ -18,6 +19,11 @@ import dev.downhill.core.model.LinearModel;
  * maps to the minimizer of f. Every transform is O(K d) on the driver. Centering (m != 0) is optional; it
  * improves conditioning when features have large means. An L1 penalty c |w_{k,j}| becomes c s_j |u_{k,j}|,
  * still separable ({@link #scaledL1}).
+ *
+ * <p>For a network the same map applies to its first affine layer (K its width, weights [K, d] at the start of
+ * the flat vector, then its K biases, as {@link dev.downhill.core.model.Architecture} lays them out); the deeper
+ * layers' parameters map to themselves. toUser therefore folds the standardization into the first layer, so a
+ * saved network takes the user's raw features.
  */
 public final class Standardization implements ChangeOfVariables {
     private final int d;
@@ -27,9 +33,9 @@ public final class Standardization implements ChangeOfVariables {
     private final double[] sigma;
 
     /** @param mean feature means, or null for scaling only; @param sigma feature standard deviations */
-    public Standardization(LinearModel model, double[] mean, double[] sigma) {
+    public Standardization(Model model, double[] mean, double[] sigma) {
         this.d = model.numFeatures();
-        this.k = model.numOutputs();
+        this.k = model.architecture().layerSizes()[1];
         if (sigma.length != d || (mean != null && mean.length != d)) {
             throw new IllegalArgumentException("need " + d + " means and standard deviations");
         }
@@ -73,7 +79,7 @@ public final class Standardization implements ChangeOfVariables {
     /** theta = A u. */
     @Override
     public double[] toUser(double[] u) {
-        double[] theta = new double[u.length];
+        double[] theta = u.clone(); // layers past the first map to themselves
         for (int c = 0; c < k; c++) {
             double shift = 0;
             for (int j = 0; j < d; j++) {
@@ -89,7 +95,7 @@ public final class Standardization implements ChangeOfVariables {
     /** u = A^{-1} theta. */
     @Override
     public double[] fromUser(double[] theta) {
-        double[] u = new double[theta.length];
+        double[] u = theta.clone();
         for (int c = 0; c < k; c++) {
             double shift = 0;
             for (int j = 0; j < d; j++) {
@@ -115,7 +121,10 @@ public final class Standardization implements ChangeOfVariables {
 
     /** The L1 penalty on user weights, written in scaled coordinates: weights c_j s_j. */
     public L1Penalty scaledL1(L1Penalty user) {
-        double[] c = new double[(d + 1) * k];
+        double[] c = new double[user.dimension()];
+        for (int i = (d + 1) * k; i < c.length; i++) {
+            c[i] = user.weight(i);
+        }
         for (int o = 0; o < k; o++) {
             for (int j = 0; j < d; j++) {
                 c[o * d + j] = user.weight(o * d + j) * scale[j];

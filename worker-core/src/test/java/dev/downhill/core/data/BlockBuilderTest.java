@@ -253,4 +253,66 @@ class BlockBuilderTest {
         assertThrows(IllegalArgumentException.class,
                 () -> new SparseBlock(2, 3, new double[2], null, new int[] {0, 1, 2}, new int[] {0}, new double[] {1}));
     }
+
+    @Test
+    void rowKeysAreCarriedIntoEveryLayoutAndCountedInPayloadBytes() {
+        for (FeaturePrecision precision : FeaturePrecision.values()) {
+            for (boolean dense : new boolean[] {true, false}) {
+                BlockBuilder keyed = new BlockBuilder(50, precision);
+                BlockBuilder plain = new BlockBuilder(50, precision);
+                for (int i = 0; i < 4; i++) {
+                    double[] row = new double[50];
+                    for (int j = 0; j < 50; j++) {
+                        row[j] = dense || j == i ? 1.0 + j : 0.0;
+                    }
+                    keyed.addDenseRow(i, 1.0, row, 1000L + 7 * i);
+                    plain.addDenseRow(i, 1.0, row);
+                }
+                DataBlock withKeys = keyed.build();
+                DataBlock without = plain.build();
+                assertEquals(dense, withKeys.isDense());
+                assertTrue(withKeys.hasRowKeys());
+                assertFalse(without.hasRowKeys());
+                for (int i = 0; i < 4; i++) {
+                    assertEquals(1000L + 7 * i, withKeys.rowKey(i));
+                    assertEquals(i, without.rowKey(i), "without keys: the index in the block");
+                }
+                assertEquals(without.payloadBytes() + 8L * 4, withKeys.payloadBytes());
+            }
+        }
+    }
+
+    @Test
+    void sparseRowsTakeKeysAndTheBuilderStartsEachBlockAfresh() {
+        BlockBuilder builder = new BlockBuilder(10);
+        builder.addSparseRow(1, 1, new int[] {2}, new double[] {3.0}, 1, -5L);
+        builder.addSparseRow(0, 1, new int[] {4}, new double[] {1.0}, 1, Long.MAX_VALUE);
+        DataBlock first = builder.build();
+        assertEquals(-5L, first.rowKey(0));
+        assertEquals(Long.MAX_VALUE, first.rowKey(1));
+        builder.addSparseRow(1, 1, new int[] {2}, new double[] {3.0}, 1);
+        DataBlock second = builder.build();
+        assertFalse(second.hasRowKeys(), "keys do not leak into the next block");
+        // 70 keyed rows: the key array grows with the others.
+        for (int i = 0; i < 70; i++) {
+            builder.addSparseRow(0, 1, new int[] {i % 10}, new double[] {1.0}, 1, 3L * i);
+        }
+        DataBlock grown = builder.build();
+        for (int i = 0; i < 70; i++) {
+            assertEquals(3L * i, grown.rowKey(i));
+        }
+    }
+
+    @Test
+    void aBlockMixingKeyedAndUnkeyedRowsIsRefused() {
+        BlockBuilder builder = new BlockBuilder(3);
+        builder.addDenseRow(0, 1, new double[3], 1L);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> builder.addDenseRow(0, 1, new double[3]));
+        assertTrue(e.getMessage().contains("row keys"), e.getMessage());
+        assertEquals(1, builder.numRows(), "the refused row was not added");
+        BlockBuilder other = new BlockBuilder(3);
+        other.addSparseRow(0, 1, new int[0], new double[0], 0);
+        assertThrows(IllegalArgumentException.class, () -> other.addSparseRow(0, 1, new int[0], new double[0], 0, 9L));
+    }
 }
