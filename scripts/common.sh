@@ -15,7 +15,7 @@ downhill_jar() {
     local cp="$DOWNHILL_HOME/driver/target/local-classpath.txt"
     if [[ ! -f $jar || ! -f $cp || -n $(find "$DOWNHILL_HOME/pom.xml" "$DOWNHILL_HOME/worker-core" \
             "$DOWNHILL_HOME/driver/pom.xml" "$DOWNHILL_HOME/driver/src/main" -newer "$jar" -type f \
-            \( -name '*.java' -o -name 'pom.xml' -o -path '*/resources/*' \) 2>/dev/null | head -n 1) ]]; then
+            \( -name '*.java' -o -name '*.proto' -o -name 'pom.xml' -o -path '*/resources/*' \) 2>/dev/null | head -n 1) ]]; then
         if [[ -n ${DOWNHILL_NO_BUILD:-} ]]; then
             # Tests run the scripts from inside a Maven build: building again there would race with it.
             echo "downhill: $jar is missing or older than the sources, and DOWNHILL_NO_BUILD is set" >&2

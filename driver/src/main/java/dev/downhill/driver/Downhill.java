@@ -2,6 +2,7 @@ package dev.downhill.driver;
 
 import dev.downhill.driver.checkpoint.ResumeRefusedException;
 import dev.downhill.driver.evaluate.EvaluateCommand;
+import dev.downhill.driver.export.ExportCommand;
 import dev.downhill.driver.io.BadInputException;
 import dev.downhill.driver.io.OutputException;
 import dev.downhill.driver.io.OutputFolder;
@@ -47,6 +48,7 @@ public final class Downhill {
             "  evaluate  score a model on labeled data: --model DIR --input PATH [--output FILE]",
             "            (metrics as a table, and as JSON in FILE, default DIR/evaluation.json)",
             "  predict   apply a model to data: --model DIR --input PATH --output DIR [--output-format csv|parquet]",
+            "  export    write a model as ONNX: --model DIR --format onnx --output FILE (no Spark)",
             "  config    print every setting with its default (the text of conf/downhill.properties)",
             "  help      this text; 'downhill COMMAND --help' lists the settings a command reads",
             "");
@@ -59,7 +61,10 @@ public final class Downhill {
                     + " (default DIR/evaluation.json).",
             Settings.PREDICT, "usage: downhill predict --model DIR --input PATH --output DIR"
                     + " [--output-format csv|parquet] [--key value ...]\n"
-                    + "Writes label (when the input has labels), prediction and score for every input row.");
+                    + "Writes label (when the input has labels), prediction and score for every input row.",
+            Settings.EXPORT, "usage: downhill export --model DIR --format onnx --output FILE\n"
+                    + "Writes the model as an ONNX graph (opset " + dev.downhill.driver.export.OnnxExport.OPSET
+                    + "): input features float64 [N, d], output the scores predict writes.");
 
     /** Runs a command and returns its exit code; never calls System.exit. */
     public static int run(String[] args, PrintStream out, PrintStream err) {
@@ -81,11 +86,12 @@ public final class Downhill {
             case Settings.TRAIN:
             case Settings.EVALUATE:
             case Settings.PREDICT:
+            case Settings.EXPORT:
                 if (rest.contains("--help") || rest.contains("-h")) {
                     out.print(COMMAND_USAGE.get(command) + "\n\nsettings:\n" + Settings.renderHelp(command));
                     return ExitCode.OK;
                 }
-                return execute(command, rest, out, err);
+                return Settings.EXPORT.equals(command) ? export(rest, out, err) : execute(command, rest, out, err);
             default:
                 err.println("downhill: error: unknown command '" + command + "'.");
                 err.print(USAGE);
@@ -169,6 +175,27 @@ public final class Downhill {
             if (spark != null && ownSession) {
                 spark.stop();
             }
+        }
+    }
+
+    /** export: no Spark, only Hadoop's FileSystem API to read the model and write the file. */
+    private static int export(List<String> args, PrintStream out, PrintStream err) {
+        Settings settings;
+        Configuration conf = new Configuration();
+        try {
+            settings = Settings.parse(Settings.EXPORT, args);
+            ExportCommand.validate(settings);
+            ExportCommand.checkOutput(settings, conf);
+            new ExportCommand(settings, out).run(conf);
+            return ExitCode.OK;
+        } catch (SettingsException | IllegalArgumentException e) {
+            err.println("downhill: error: " + e.getMessage());
+            return ExitCode.BAD_SETTINGS;
+        } catch (OutputException e) {
+            err.println("downhill: error: " + e.getMessage());
+            return e.exitCode();
+        } catch (Throwable t) {
+            return report(t, err);
         }
     }
 

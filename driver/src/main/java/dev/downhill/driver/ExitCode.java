@@ -13,7 +13,7 @@ public final class ExitCode {
      */
     public static final int BAD_SETTINGS = 2;
     /**
-     * Input data that cannot be used (the message names file, line and text), or for evaluate and predict a
+     * Input data that cannot be used (the message names file, line and text), or for evaluate, predict and export a
      * model folder that is missing or holds no valid model.json (the message names it).
      */
     public static final int BAD_INPUT = 3;

@@ -6,6 +6,7 @@ import dev.downhill.core.metrics.MetricsAccumulator;
 import dev.downhill.core.metrics.RocArea;
 import dev.downhill.core.model.Predictor;
 import dev.downhill.driver.io.BadInputException;
+import dev.downhill.driver.io.FeatureNames;
 import dev.downhill.driver.io.InputFiles;
 import dev.downhill.driver.io.RowBlocks;
 import dev.downhill.driver.io.RowReader;
@@ -95,6 +96,8 @@ public final class EvaluateCommand {
         o.acceptedLabels = classLabels;
         InputFiles files = InputFiles.resolve(o.input, jsc.hadoopConfiguration());
         String format = RowReader.resolveFormat(o.format, files);
+        // Columns in another order than the model's would be scored with the wrong weights: refuse them.
+        FeatureNames.check(model.featureNames, modelPath, FeatureNames.of(jsc, files, format, o), files.input());
         JavaRDD<DataBlock> blocks = RowReader.read(jsc, files, format, o)
                 .mapPartitions(rows -> new RowBlocks(rows, d, blockRows, classLabels))
                 .persist(StorageLevel.MEMORY_ONLY());

@@ -27,6 +27,8 @@ public final class CsvParser implements Serializable {
     private final int requiredFeatures;
     /** What sets requiredFeatures, as messages name it. */
     private final String featureLimit;
+    /** Columns whose text each row carries along (predict --keep-columns), or null. */
+    private int[] keepColumns;
 
     public CsvParser(char delimiter, int labelColumn, int weightColumn, Header header) {
         this(delimiter, labelColumn, weightColumn, header, 0, null);
@@ -40,6 +42,12 @@ public final class CsvParser implements Serializable {
         this.header = header;
         this.requiredFeatures = requiredFeatures;
         this.featureLimit = featureLimit;
+    }
+
+    /** This parser, making each row carry the text of these columns (0-based) along. */
+    public CsvParser keeping(int[] columns) {
+        this.keepColumns = columns == null ? null : columns.clone();
+        return this;
     }
 
     /**
@@ -89,7 +97,46 @@ public final class CsvParser implements Serializable {
                 values[v++] = complain.finiteNumber(fields.get(c).trim(), "column " + c);
             }
         }
-        return new ParsedRow(label, weight, null, values, line);
+        if (keepColumns == null) {
+            return new ParsedRow(label, weight, null, values, line);
+        }
+        String[] kept = new String[keepColumns.length];
+        for (int i = 0; i < kept.length; i++) {
+            if (keepColumns[i] >= fields.size()) {
+                throw complain.about("too few columns", "it has " + fields.size() + " column(s), but --keep-columns"
+                        + " asks for column " + keepColumns[i]);
+            }
+            kept[i] = fields.get(keepColumns[i]).trim();
+        }
+        return new ParsedRow(label, weight, null, values, line, kept);
+    }
+
+    /**
+     * A file's first line as a header, split into its fields: null when the header setting says this line is data
+     * (false, or auto with a number in it) or the line is blank.
+     */
+    public List<String> headerFields(String firstLine) {
+        if (firstLine == null || firstLine.trim().isEmpty() || header == Header.FALSE) {
+            return null;
+        }
+        List<String> fields = split(firstLine, (category, reason) -> new BadInputException(category, reason));
+        if (header == Header.AUTO && !noNumbers(fields)) {
+            return null;
+        }
+        List<String> trimmed = new ArrayList<>();
+        fields.forEach(f -> trimmed.add(f.trim()));
+        return trimmed;
+    }
+
+    /** The feature columns' names in a header's fields: every field but the label and weight columns. */
+    public List<String> featureNames(List<String> headerFields) {
+        List<String> names = new ArrayList<>();
+        for (int c = 0; c < headerFields.size(); c++) {
+            if (c != labelColumn && c != weightColumn) {
+                names.add(headerFields.get(c));
+            }
+        }
+        return names;
     }
 
     private static boolean noNumbers(List<String> fields) {

@@ -67,11 +67,23 @@ public final class DataFrameRows {
     private final JavaPairRDD<Long, ParsedRow> rows;
     private final int numFeatures;
     private final RowLocator locator;
+    /** The features' names, or null (see {@link #featureNames()}). */
+    private String[] featureNames;
 
     private DataFrameRows(JavaPairRDD<Long, ParsedRow> rows, int numFeatures, RowLocator locator) {
         this.rows = rows;
         this.numFeatures = numFeatures;
         this.locator = locator;
+    }
+
+    private DataFrameRows named(String[] names) {
+        this.featureNames = names;
+        return this;
+    }
+
+    /** The features' names: the --feature-columns, or the vector column's attribute names; null without names. */
+    public String[] featureNames() {
+        return featureNames == null ? null : featureNames.clone();
     }
 
     /** The converted rows, keyed, in input order (not yet shuffled). */
@@ -123,7 +135,7 @@ public final class DataFrameRows {
                     long key = RowKey.of(file, rowIndex);
                     return new Tuple2<>(key, converter.convert(r, path + " row " + (rowIndex + 1), rowIndex + 1));
                 });
-        return new DataFrameRows(rows, c.numFeatures, new ParquetLocator(paths));
+        return new DataFrameRows(rows, c.numFeatures, new ParquetLocator(paths)).named(c.featureNames);
     }
 
     /**
@@ -156,7 +168,7 @@ public final class DataFrameRows {
                     ParsedRow row = converter.convert(r, null, -1);
                     return new Tuple2<>(contentKey(row), row);
                 });
-        return new DataFrameRows(rows, c.numFeatures, new ContentLocator(rows));
+        return new DataFrameRows(rows, c.numFeatures, new ContentLocator(rows)).named(c.featureNames);
     }
 
     /**
@@ -274,6 +286,8 @@ public final class DataFrameRows {
         final double[] acceptedLabels;
         final boolean skipBad;
         final String modelFile;
+        /** The features' names: --feature-columns, or a vector column's attribute names; null if unnamed. */
+        String[] featureNames;
 
         private Columns(String source, boolean labeled, boolean weighted, Converter.Features kind, int numFeatures,
                         String numFeaturesSource, RowReader.Options o) {
@@ -322,6 +336,7 @@ public final class DataFrameRows {
                 c = new Columns(source, label != null, weight != null, Converter.Features.COLUMNS, d,
                         "--feature-columns", o);
                 c.names.addAll(features);
+                c.featureNames = features.toArray(new String[0]);
             } else {
                 String name = featuresField(schema, o.featuresField, source);
                 DataType type = schema.apply(name).dataType();
@@ -345,6 +360,7 @@ public final class DataFrameRows {
                 }
                 c = new Columns(source, label != null, weight != null, kind, d, from, o);
                 c.names.add(name);
+                c.featureNames = kind == Converter.Features.VECTOR ? attributeNames(schema.apply(name), d) : null;
             }
             if (weight != null) {
                 c.names.add(0, weight);
@@ -353,6 +369,23 @@ public final class DataFrameRows {
                 c.names.add(0, label);
             }
             return c;
+        }
+
+        /** The names VectorAssembler records for a vector column's d slots, when every slot has one; else null. */
+        private static String[] attributeNames(org.apache.spark.sql.types.StructField field, int d) {
+            AttributeGroup group = AttributeGroup.fromStructField(field);
+            if (group.size() != d || group.attributes().isEmpty()) {
+                return null;
+            }
+            org.apache.spark.ml.attribute.Attribute[] attributes = group.attributes().get();
+            String[] names = new String[d];
+            for (int j = 0; j < d; j++) {
+                if (attributes[j].name().isEmpty()) {
+                    return null;
+                }
+                names[j] = attributes[j].name().get();
+            }
+            return names;
         }
 
         private static String numFeaturesGiven(RowReader.Options o) {

@@ -18,7 +18,8 @@ import java.util.TreeMap;
  * </ul>
  * A label that does not fit is a {@link BadInputException} naming the first offending row; with
  * on-bad-record=skip such rows are counted ({@link #rejectedRows}) and left out instead. Problems no row
- * can be blamed for (labels that mix -1 and 0, an empty class, one class) are errors either way.
+ * can be blamed for (labels that mix -1 and 0, an empty class, one class: "all 500 rows have label 1")
+ * are errors either way, for every classifier alike.
  */
 public final class LabelEncoding implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -167,6 +168,12 @@ public final class LabelEncoding implements Serializable {
         if (rejected == s.rows) {
             throw new BadInputException("no row has a label " + name + " accepts (" + accepted + "); first: " + example);
         }
+        long negatives = plusMinus ? s.minusOnes : s.zeros;
+        if (negatives == 0 || s.ones == 0) {
+            // One class: the loss falls toward 0 as the intercept grows without bound, so there is no model to train.
+            throw oneClass(negatives == 0 ? s.ones : negatives, negatives == 0 ? "1" : plusMinus ? "-1" : "0",
+                    rejected, name + " labels must be " + accepted);
+        }
         if (plusMinus) {
             return new LabelEncoding(-1.0, 2.0, new double[] {-1.0, 1.0},
                     "labels -1/+1 are read as 0/1 (the model records classLabels [-1, 1])", rejected, example,
@@ -239,8 +246,9 @@ public final class LabelEncoding implements Serializable {
     private static LabelEncoding checkedClasses(InputSummary s, int shift, int k, String note, long rejected,
                                                 String example, long exampleKey) {
         if (k < 2) {
-            throw new BadInputException("softmax needs at least 2 classes, but every label is "
-                    + s.classCounts.firstKey() + ".");
+            long only = s.classCounts.firstKey();
+            throw oneClass(s.classCounts.get(only), fmt(only), rejected, "softmax labels are classes 0..K-1"
+                    + " (or 1..K), K >= 2");
         }
         List<Long> empty = new ArrayList<>();
         for (long c = shift; c < shift + k && empty.size() < 10; c++) {
@@ -258,6 +266,14 @@ public final class LabelEncoding implements Serializable {
             labels[c] = c + shift;
         }
         return new LabelEncoding(shift, 1.0, labels, note, rejected, example, exampleKey);
+    }
+
+    /** Data with one class: a classifier has nothing to separate (the loss has no minimizer). */
+    private static BadInputException oneClass(long rows, String label, long rejected, String accepted) {
+        return new BadInputException("all " + rows + " rows" + (rejected > 0 ? " trained on" : "") + " have label "
+                + label + ": a classifier needs at least two classes (" + accepted + ")"
+                + (rejected > 0 ? "; " + rejected + " other row(s) were left out for labels that do not fit" : "")
+                + ". Check --label-column and the input; for regression use --objective least-squares.");
     }
 
     /** Rows per accepted label, for the data summary; empty for regression. */

@@ -21,13 +21,21 @@ public final class ParsedRow implements Serializable {
     public final String badCategory;
     /** The full message for a bad record, else null. */
     public final String badMessage;
+    /** Input columns carried through as text (predict --keep-columns), else null. */
+    public final String[] kept;
 
     public ParsedRow(double label, double weight, int[] indices, double[] values, long line) {
-        this(label, weight, indices, values, line, null, null);
+        this(label, weight, indices, values, line, null, null, null);
+    }
+
+    /** A row carrying some of its input columns' text along. */
+    public ParsedRow(double label, double weight, int[] indices, double[] values, long line, String[] kept) {
+        this(label, weight, indices, values, line, null, null, kept);
     }
 
     private ParsedRow(double label, double weight, int[] indices, double[] values, long line, String badCategory,
-                      String badMessage) {
+                      String badMessage, String[] kept) {
+        this.kept = kept;
         this.label = label;
         this.weight = weight;
         this.indices = indices;
@@ -39,7 +47,7 @@ public final class ParsedRow implements Serializable {
 
     /** A record that failed to parse, carried along so it is counted exactly once, in file order. */
     public static ParsedRow bad(BadInputException e, long line) {
-        return new ParsedRow(Double.NaN, 0.0, new int[0], new double[0], line, e.category(), e.getMessage());
+        return new ParsedRow(Double.NaN, 0.0, new int[0], new double[0], line, e.category(), e.getMessage(), null);
     }
 
     /**

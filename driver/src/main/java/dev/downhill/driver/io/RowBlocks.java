@@ -20,6 +20,8 @@ public final class RowBlocks implements Iterator<DataBlock> {
     private final int blockRows;
     /** Label to class index (labels + 0.0, so -0.0 finds 0.0), or null to keep labels as they are. */
     private final Map<Double, Integer> classOf;
+    /** The carried input columns of each row of the block last built (rows without them: null). */
+    private final java.util.List<String[]> kept = new java.util.ArrayList<>();
 
     /** @param classLabels the model's label of each class, or null to keep labels as they are */
     public RowBlocks(Iterator<Tuple2<Long, ParsedRow>> rows, int numFeatures, int blockRows, double[] classLabels) {
@@ -46,12 +48,19 @@ public final class RowBlocks implements Iterator<DataBlock> {
         if (!rows.hasNext()) {
             throw new NoSuchElementException();
         }
+        kept.clear();
         while (rows.hasNext() && builder.numRows() < blockRows) {
             Tuple2<Long, ParsedRow> keyed = rows.next();
             ParsedRow r = keyed._2();
+            kept.add(r.kept);
             r.addTo(builder, classOf == null ? r.label : classIndex(r.label), keyed._1());
         }
         return builder.build();
+    }
+
+    /** The input columns row {@code row} of the block last returned carries (predict --keep-columns), or null. */
+    public String[] kept(int row) {
+        return kept.get(row);
     }
 
     private int classIndex(double label) {

@@ -67,6 +67,8 @@ public final class RowReader {
          * them is refused rather than silently ignoring them.
          */
         public String columnNamesForParquet;
+        /** CSV: columns (0-based) whose text each row carries along (predict --keep-columns), or null. */
+        public int[] keepColumns;
 
         /** Reads data for a trained model with {@code numFeatures} features, stored in {@code modelFile}. */
         public void fitModel(int modelNumFeatures, String file) {
@@ -147,7 +149,7 @@ public final class RowReader {
         if ("csv".equals(format)) {
             CsvParser csv = new CsvParser(o.csvDelimiter, o.labeled ? o.labelColumn : -1, o.weightColumn, o.csvHeader,
                     forModel ? o.numFeatures : 0, forModel ? "the model was trained on " + o.numFeatures
-                    + " features (numFeatures in " + o.modelFile + ")" : null);
+                    + " features (numFeatures in " + o.modelFile + ")" : null).keeping(o.keepColumns);
             parser = csv::parse;
         } else {
             LibsvmParser libsvm = new LibsvmParser(o.numFeatures, o.labeled, forModel ? "the " + o.numFeatures

@@ -32,6 +32,12 @@ public final class TrainingData {
     /** The features' covariance when wanted and small enough to collect while loading, else null. */
     public final FeatureCovariance covariance;
 
+    /**
+     * The features' names, one per feature, where the input has them (a CSV header, --feature-columns, a vector
+     * column's attributes), else null. Set by the loader.
+     */
+    public String[] featureNames;
+
     /** Rows held out for validation, packed and cached like the training blocks. */
     public static final class Validation {
         public final JavaRDD<DataBlock> blocks;
@@ -68,9 +74,11 @@ public final class TrainingData {
 
     /** The same data with another validation set (from --validation PATH). */
     public TrainingData withValidation(Validation v) {
-        return new TrainingData(blocks, files, format, numFeatures, labels, summary, smoothness, partitions, numBlocks,
-                denseBlocks, payloadBytes, badRecords, blocksPerPartition, v, moments, covarianceWanted,
-                covariance);
+        TrainingData copy = new TrainingData(blocks, files, format, numFeatures, labels, summary, smoothness,
+                partitions, numBlocks, denseBlocks, payloadBytes, badRecords, blocksPerPartition, v, moments,
+                covarianceWanted, covariance);
+        copy.featureNames = featureNames;
+        return copy;
     }
 
     /** Rows trained on: those packed into blocks (bad records and misfit labels left out). */

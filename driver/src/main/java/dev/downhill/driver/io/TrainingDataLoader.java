@@ -95,12 +95,26 @@ public final class TrainingDataLoader {
             DataFrameRows parquet = readingInput(o.input, () -> DataFrameRows.parquet(jsc, files, o));
             JavaPairRDD<Long, ParsedRow> rows = parquet.rows()
                     .repartitionAndSortWithinPartitions(new RowPartitioner(partitions));
-            return build(jsc, rows, o, o.input, files, format, partitions, parquet.locator(), parquet.numFeatures());
+            return named(build(jsc, rows, o, o.input, files, format, partitions, parquet.locator(),
+                    parquet.numFeatures()), parquet.featureNames(), o.input);
         }
         JavaPairRDD<Long, ParsedRow> rows = RowReader.read(jsc, files, format, o)
                 .repartitionAndSortWithinPartitions(new RowPartitioner(partitions));
-        return build(jsc, rows, o, o.input, files, format, partitions,
+        TrainingData data = build(jsc, rows, o, o.input, files, format, partitions,
                 new RowLocator(files.paths(), jsc.hadoopConfiguration()), 0);
+        return "csv".equals(format) ? named(data, FeatureNames.of(jsc, files, format, o), "the header of "
+                + files.paths().get(0)) : data;
+    }
+
+    /** Records the input's feature names (null: none) in the data, refusing a count that is not d. */
+    private static TrainingData named(TrainingData data, String[] names, String source) {
+        if (names != null && names.length != data.numFeatures) {
+            data.release();
+            throw new BadInputException(source + " names " + names.length + " feature columns, but the rows have "
+                    + data.numFeatures + ": " + java.util.Arrays.toString(names) + ".");
+        }
+        data.featureNames = names;
+        return data;
     }
 
     /**
@@ -118,7 +132,8 @@ public final class TrainingDataLoader {
         JavaPairRDD<Long, ParsedRow> rows = source.rows()
                 .repartitionAndSortWithinPartitions(new RowPartitioner(partitions))
                 .mapPartitionsToPair(DataFrameRows::orderTies, true);
-        return build(jsc, rows, o, input, files, "dataframe", partitions, source.locator(), source.numFeatures());
+        return named(build(jsc, rows, o, input, files, "dataframe", partitions, source.locator(),
+                source.numFeatures()), source.featureNames(), input);
     }
 
     /**

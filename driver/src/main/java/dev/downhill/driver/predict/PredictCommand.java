@@ -2,6 +2,8 @@ package dev.downhill.driver.predict;
 
 import dev.downhill.core.loss.Objective;
 import dev.downhill.core.model.Predictor;
+import dev.downhill.driver.io.BadInputException;
+import dev.downhill.driver.io.FeatureNames;
 import dev.downhill.driver.io.InputFiles;
 import dev.downhill.driver.io.RowBlocks;
 import dev.downhill.driver.io.RowReader;
@@ -30,7 +32,8 @@ import org.apache.spark.util.LongAccumulator;
 
 /**
  * {@code predict}: applies a trained model to data and writes one output row per input row, in input order
- * within each part file: label (when the input has labels), prediction (in the data's labels), and score(s),
+ * within each part file: the input columns --keep-columns names (CSV, copied as text), label (when the input has
+ * labels), prediction (in the data's labels), and score(s),
  * as CSV with a header line or as Parquet, a folder of part files written by Spark's DataFrameWriter. The rows
  * are read as train reads them, never shuffled: each task parses its input split, packs block-rows rows at a
  * time, runs worker-core's {@link Predictor} on the block and hands the rows to the writer.
@@ -51,6 +54,9 @@ public final class PredictCommand {
         InputSettings.validate(s);
         s.require("model");
         s.require("output");
+        if (s.isGiven("keep-columns")) {
+            keepList(s.get("keep-columns"));
+        }
     }
 
     /**
@@ -73,7 +79,15 @@ public final class PredictCommand {
 
     /** The columns: label (if labeled), prediction, then score, score_LABEL per softmax class, or a score array. */
     static StructType schema(TrainingResult model, boolean labeled, boolean scoreArray) {
+        return schema(model, labeled, scoreArray, List.of());
+    }
+
+    /** The same, after the input columns kept (as text). */
+    static StructType schema(TrainingResult model, boolean labeled, boolean scoreArray, List<String> kept) {
         List<StructField> fields = new ArrayList<>();
+        for (String name : kept) {
+            fields.add(DataTypes.createStructField(name, DataTypes.StringType, false));
+        }
         if (labeled) {
             fields.add(DataTypes.createStructField("label", DataTypes.DoubleType, false));
         }
@@ -89,6 +103,66 @@ public final class PredictCommand {
             }
         }
         return DataTypes.createStructType(fields);
+    }
+
+    /**
+     * Resolves --keep-columns (CSV only) into the input columns' 0-based numbers, set on {@code o}, and returns the
+     * output names of the kept columns: the header's names (or column_N without a header), with "input_" in
+     * front of any that would clash with the prediction columns. Empty without the setting.
+     */
+    static List<String> keepColumns(Settings s, InputFiles files, String format, RowReader.Options o,
+                                    Configuration conf, TrainingResult model, boolean scoreArray) {
+        if (!s.isGiven("keep-columns")) {
+            return List.of();
+        }
+        if (!"csv".equals(format)) {
+            throw new BadInputException("--keep-columns applies to CSV input, but " + files.input() + " is read as "
+                    + format + ". (For Parquet or a DataFrame, join the predictions to the input on a key column"
+                    + " instead.)");
+        }
+        List<String> header = FeatureNames.csvHeader(files, o, conf);
+        List<String> wanted = keepList(s.get("keep-columns"));
+        int[] columns = new int[wanted.size()];
+        List<String> names = new ArrayList<>();
+        java.util.Set<String> taken = new java.util.HashSet<>();
+        for (StructField f : schema(model, o.labeled, scoreArray).fields()) {
+            taken.add(f.name());
+        }
+        for (int i = 0; i < columns.length; i++) {
+            String w = wanted.get(i);
+            int c = header == null ? -1 : header.indexOf(w);
+            if (c < 0 && w.chars().allMatch(Character::isDigit)) {
+                c = Integer.parseInt(w);
+                if (header != null && c >= header.size()) {
+                    throw new BadInputException("--keep-columns asks for column " + c + ", but " + files.paths().get(0)
+                            + " has " + header.size() + " columns (0.." + (header.size() - 1) + ").");
+                }
+            } else if (c < 0) {
+                throw new BadInputException("--keep-columns names column '" + w + "', but " + (header == null
+                        ? files.paths().get(0) + " has no header line to find it in: give 0-based column numbers"
+                        : "the header of " + files.paths().get(0) + " has no such column: " + header) + ".");
+            }
+            columns[i] = c;
+            String name = header != null ? header.get(c) : "column_" + c;
+            names.add(taken.contains(name) ? "input_" + name : name);
+            taken.add(names.get(i));
+        }
+        o.keepColumns = columns;
+        return names;
+    }
+
+    /** "a, b,3" as [a, b, 3]; an empty entry or a column named twice is refused. */
+    static List<String> keepList(String value) {
+        List<String> list = new ArrayList<>();
+        for (String part : value.split(",", -1)) {
+            String name = part.trim();
+            if (name.isEmpty() || list.contains(name)) {
+                throw new SettingsException("--keep-columns '" + value + "' is not valid: expected column names or"
+                        + " 0-based numbers separated by commas, none empty and none twice.");
+            }
+            list.add(name);
+        }
+        return list;
     }
 
     private static String labelText(double v) {
@@ -112,7 +186,11 @@ public final class PredictCommand {
         o.fitModel(model.numFeatures, modelPath);
         InputFiles files = InputFiles.resolve(o.input, conf);
         String format = RowReader.resolveFormat(o.format, files);
+        // Columns in another order than the model's would be scored with the wrong weights: refuse them.
+        FeatureNames.check(model.featureNames, modelPath, FeatureNames.of(jsc, files, format, o), files.input());
 
+        List<String> keptNames = keepColumns(settings, files, format, o, conf, model, scoreArray);
+        int keptCount = keptNames.size();
         Objective objective = model.objective;
         int d = model.numFeatures;
         int numClasses = model.classLabels == null ? 0 : model.classLabels.length;
@@ -126,15 +204,16 @@ public final class PredictCommand {
         try {
             JavaRDD<Row> rows = RowReader.read(jsc, files, format, o).mapPartitions(it -> {
                 Predictor predictor = new Predictor(objective, architecture, numClasses, params.value());
-                return new PredictedRows(new RowBlocks(it, d, blockRows, null), predictor, classLabels, labeled,
-                        scoreArray, count);
+                RowBlocks blocks = new RowBlocks(it, d, blockRows, null);
+                return new PredictedRows(blocks, predictor, classLabels, labeled, scoreArray, count)
+                        .keeping(keptCount, blocks::kept);
             });
             String output = settings.require("output");
             Path target = new Path(output);
             FileSystem fs = target.getFileSystem(conf);
             boolean existedBefore = fs.exists(target);
             try {
-                spark.createDataFrame(rows, schema(model, labeled, scoreArray))
+                spark.createDataFrame(rows, schema(model, labeled, scoreArray, keptNames))
                         .write()
                         .mode(SaveMode.ErrorIfExists)
                         .format(outputFormat)

@@ -9,8 +9,8 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.util.LongAccumulator;
 
 /**
- * The output rows of one partition, made block by block as they are written: (label when the input has
- * labels, prediction, scores). The prediction speaks the data's labels: class k is written as the model's
+ * The output rows of one partition, made block by block as they are written: (the input columns kept, label when
+ * the input has labels, prediction, scores). The prediction speaks the data's labels: class k is written as the model's
  * classLabels[k] (so -1/+1 data gets -1/+1 predictions); least squares writes its value. Scores are the
  * logistic probability of the positive class, the hinge decision value, the least-squares value, or the K
  * softmax probabilities (K columns, or one array when {@code scoreArray}).
@@ -25,6 +25,9 @@ final class PredictedRows implements Iterator<Row> {
     private final LongAccumulator count;
     private DataBlock block;
     private int row;
+    /** Input columns copied before the predictions (--keep-columns): how many, and each row's, by row of block. */
+    private int keptColumns;
+    private java.util.function.IntFunction<String[]> kept;
 
     PredictedRows(Iterator<DataBlock> blocks, Predictor predictor, double[] classLabels, boolean labeled,
                   boolean scoreArray, LongAccumulator count) {
@@ -34,6 +37,13 @@ final class PredictedRows implements Iterator<Row> {
         this.classLabels = classLabels;
         this.labeled = labeled;
         this.scoreArray = scoreArray;
+    }
+
+    /** Starts every row with {@code columns} input columns, {@code kept(i)} of row i of the current block. */
+    PredictedRows keeping(int columns, java.util.function.IntFunction<String[]> keptOfRow) {
+        this.keptColumns = columns;
+        this.kept = keptOfRow;
+        return this;
     }
 
     @Override
@@ -54,8 +64,13 @@ final class PredictedRows implements Iterator<Row> {
         int i = row++;
         count.add(1);
         int k = predictor.numScores();
-        Object[] values = new Object[(labeled ? 1 : 0) + 1 + (scoreArray ? 1 : k)];
+        Object[] values = new Object[keptColumns + (labeled ? 1 : 0) + 1 + (scoreArray ? 1 : k)];
         int c = 0;
+        if (keptColumns > 0) {
+            String[] carried = kept.apply(i);
+            System.arraycopy(carried, 0, values, 0, keptColumns);
+            c = keptColumns;
+        }
         if (labeled) {
             values[c++] = block.label(i);
         }

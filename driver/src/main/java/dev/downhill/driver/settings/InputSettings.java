@@ -14,6 +14,10 @@ public final class InputSettings {
     /** Checks what parsing alone cannot, before Spark starts. */
     public static void validate(Settings s) {
         s.require("input");
+        if ("onnx".equals(s.get("format"))) {
+            throw new SettingsException("--format onnx is a model format, written by export; data is read as"
+                    + " auto|libsvm|csv|parquet.");
+        }
         String delimiter = s.get("csv-delimiter");
         if (!"tab".equals(delimiter) && delimiter.length() != 1) {
             throw new SettingsException("--csv-delimiter '" + delimiter + "' is not valid: expected one character"

@@ -29,8 +29,9 @@ public final class Settings {
     public static final String TRAIN = "train";
     public static final String EVALUATE = "evaluate";
     public static final String PREDICT = "predict";
+    public static final String EXPORT = "export";
     /** The commands that read settings. */
-    public static final List<String> COMMANDS = List.of(TRAIN, EVALUATE, PREDICT);
+    public static final List<String> COMMANDS = List.of(TRAIN, EVALUATE, PREDICT, EXPORT);
 
     /** Every setting, in the order help and the properties file list them, with the commands that read it. */
     public static final List<Setting> ALL = List.of(
@@ -41,7 +42,8 @@ public final class Settings {
             Setting.string("model", null,
                     "evaluate and predict: the model folder train wrote (it holds model.json), on any Hadoop path;"
                             + " required. train: the model family, linear (the default) or mlp (a multi-layer"
-                            + " perceptron: --hidden, --activation, --dropout).").readBy(TRAIN, EVALUATE, PREDICT),
+                            + " perceptron: --hidden, --activation, --dropout). export: the model folder to"
+                            + " export.").readBy(TRAIN, EVALUATE, PREDICT, EXPORT),
             Setting.string("hidden", NONE,
                     "--model mlp: the hidden layers' widths from the input on, e.g. 256,128. Required by mlp.")
                     .readBy(TRAIN),
@@ -62,8 +64,9 @@ public final class Settings {
                     .readBy(TRAIN),
             Setting.choice("format", AUTO,
                     "Input format. auto: csv for names ending in .csv or .csv.gz, parquet for names ending in"
-                            + " .parquet, libsvm otherwise.",
-                    AUTO, "libsvm", "csv", "parquet").readBy(TRAIN, EVALUATE, PREDICT),
+                            + " .parquet, libsvm otherwise. export: the model format written, onnx (the only one;"
+                            + " auto means onnx).",
+                    AUTO, "libsvm", "csv", "parquet", "onnx").readBy(TRAIN, EVALUATE, PREDICT, EXPORT),
             Setting.choice("objective", null,
                     "What to minimize (see the README for each formula). Required. (evaluate and predict take it"
                             + " from the model.)",
@@ -162,12 +165,17 @@ public final class Settings {
                     "train: the output folder; the model goes to OUTPUT/model.json (required). evaluate: the file"
                             + " the JSON report is written to (default: MODEL/evaluation.json). predict: the folder"
                             + " the prediction files are written to (required; it must not exist yet). Any Hadoop"
-                            + " path.").readBy(TRAIN, EVALUATE, PREDICT),
+                            + " path. export: the file written (required; an existing one only with --overwrite).")
+                    .readBy(TRAIN, EVALUATE, PREDICT, EXPORT),
             Setting.choice("output-format", "csv",
                     "predict: the format of the prediction files. csv: a header line, then label (when the input"
                             + " has labels), prediction, and score (softmax: one score_LABEL column per class)."
                             + " parquet: the same columns, softmax scores as one array column.",
                     "csv", "parquet").readBy(PREDICT),
+            Setting.string("keep-columns", null,
+                    "predict, CSV input: input columns copied (as text) into each output row before the"
+                            + " predictions, by header name or 0-based number, comma separated (id,3).")
+                    .readBy(PREDICT),
             Setting.string("master", "local[*]",
                     "Spark master when not run under spark-submit (spark-submit's --master wins otherwise).")
                     .readBy(TRAIN, EVALUATE, PREDICT),
@@ -253,12 +261,13 @@ public final class Settings {
                             + " files (model.json, model.safetensors, last-good-model.json/.safetensors,"
                             + " evaluation.json, metrics.jsonl, report.html, loss.png, checkpoints), never other"
                             + " files. Without it (or --resume) such a folder is refused. Given alone, --overwrite"
-                            + " means true.")
-                    .readBy(TRAIN),
+                            + " means true. export: replace an existing --output file (never a folder).")
+                    .readBy(TRAIN, EXPORT),
             // ---- end of checkpoint settings ----
             Setting.string("config", null,
                     "A properties file of settings (key=value, keys without --); the command line overrides it."
-                            + " scripts/downhill passes conf/downhill.properties.").readBy(TRAIN, EVALUATE, PREDICT)
+                            + " scripts/downhill passes conf/downhill.properties.")
+                    .readBy(TRAIN, EVALUATE, PREDICT, EXPORT)
     );
 
     private static final Map<String, Setting> BY_KEY = ALL.stream()

@@ -34,7 +34,9 @@ import org.apache.hadoop.security.AccessControlException;
  * "inputs", "hidden", "activation", "outputs", plus "negativeSlope" for leaky-relu and "dropout" when used),
  * parameters (the name of the safetensors file beside it), weights (d numbers, or K arrays of d for softmax) and
  * intercepts (1 number, or K) for linear models only, iterations, objectiveValue, gradientNorm, stopReason, step,
- * optimizer.
+ * optimizer; with validation also selectedBy, validationLoss, lastIteration, lastObjectiveValue, lastGradientNorm
+ * (the kept iterate is not the last); warning (e.g. no minimizer); featureNames (d texts) where the input named
+ * them.
  *
  * <p>Every model's parameters are also written to {@code model.safetensors} ({@link SafeTensors}) before
  * model.json, so a reader that finds model.json finds its parameters. A network's parameters are only there:
@@ -75,6 +77,22 @@ public final class ModelFile {
             root.put("step", r.step);
         }
         root.put("optimizer", r.optimizer);
+        if (r.runEnd != null) {
+            root.put("selectedBy", r.runEnd.selectedBy());
+            root.put("validationLoss", r.runEnd.validationLoss());
+            root.put("lastIteration", r.runEnd.lastIteration());
+            root.put("lastObjectiveValue", r.runEnd.lastObjectiveValue());
+            root.put("lastGradientNorm", r.runEnd.lastGradientNorm());
+        }
+        if (r.warning != null) {
+            root.put("warning", r.warning);
+        }
+        if (r.featureNames != null) {
+            ArrayNode names = root.putArray("featureNames");
+            for (String name : r.featureNames) {
+                names.add(name);
+            }
+        }
         return root;
     }
 
@@ -295,11 +313,11 @@ public final class ModelFile {
                             + flat[i] + ").");
                 }
             }
-            return new TrainingResult(objective, root.path("l2").asDouble(0.0), d, k, classLabels, flat,
+            return runFields(new TrainingResult(objective, root.path("l2").asDouble(0.0), d, k, classLabels, flat,
                     root.path("iterations").asLong(0), root.path("objectiveValue").asDouble(Double.NaN),
                     root.path("gradientNorm").asDouble(Double.NaN), stopReason(root),
                     root.path("step").asDouble(Double.NaN), root.path("optimizer").asText("gd"),
-                    root.path("l1").asDouble(0.0), architecture);
+                    root.path("l1").asDouble(0.0), architecture), root, d, where);
         }
         if ((d + 1L) * k > Integer.MAX_VALUE - 8) {
             throw invalid(where, d + " features x " + k + " outputs are too many parameters");
@@ -318,10 +336,35 @@ public final class ModelFile {
             }
             System.arraycopy(numbers(root.get("intercepts"), k, "intercepts", where), 0, p, k * d, k);
         }
-        return new TrainingResult(objective, root.path("l2").asDouble(0.0), d, k, classLabels, p,
+        return runFields(new TrainingResult(objective, root.path("l2").asDouble(0.0), d, k, classLabels, p,
                 root.path("iterations").asLong(0), root.path("objectiveValue").asDouble(Double.NaN),
                 root.path("gradientNorm").asDouble(Double.NaN), stopReason(root), root.path("step").asDouble(Double.NaN),
-                root.path("optimizer").asText("gd"), root.path("l1").asDouble(0.0));
+                root.path("optimizer").asText("gd"), root.path("l1").asDouble(0.0)), root, d, where);
+    }
+
+    /** Reads featureNames, the validation fields and the warning into {@code result}, each where present. */
+    private static TrainingResult runFields(TrainingResult result, JsonNode root, int d, String where) {
+        JsonNode names = root.get("featureNames");
+        if (names != null && !names.isNull()) {
+            if (!names.isArray() || names.size() != d) {
+                throw invalid(where, "'featureNames' must be an array of " + d + " texts (one per feature)");
+            }
+            result.featureNames = new String[d];
+            for (int j = 0; j < d; j++) {
+                if (!names.get(j).isTextual()) {
+                    throw invalid(where, "featureNames[" + j + "] must be text, not " + names.get(j));
+                }
+                result.featureNames[j] = names.get(j).asText();
+            }
+        }
+        if (root.has("lastIteration")) {
+            result.runEnd = new TrainingResult.RunEnd(root.path("lastIteration").asLong(),
+                    root.path("lastObjectiveValue").asDouble(Double.NaN),
+                    root.path("lastGradientNorm").asDouble(Double.NaN), root.path("selectedBy").asText(null),
+                    root.path("validationLoss").asDouble(Double.NaN));
+        }
+        result.warning = root.path("warning").asText(null);
+        return result;
     }
 
     private static StopReason stopReason(JsonNode root) {

@@ -12,13 +12,23 @@ import me.tongfei.progressbar.ProgressBarStyle;
  * Where the per-iteration progress goes. Plain lines by default, and always where the output is kept (a log,
  * a file, a pipe, a driver under a cluster deploy): printable text and newlines only, never a control
  * character. In an interactive terminal, one live bar (me.tongfei:progressbar) redrawn in place with a
- * carriage return, showing iteration/limit, elapsed time, ETA, f and ||grad f||; it is closed, leaving its
+ * carriage return, showing iteration/expected iterations (from the convergence rate; indefinite until there is an
+ * estimate), elapsed time, ETA, f and ||grad f||; it is closed, leaving its
  * last state on its line, when training ends.
  */
 abstract class ProgressDisplay implements AutoCloseable {
 
-    /** Shows one finished iteration; {@code line} is the plain progress line, printed when {@code lineDue}. */
-    abstract void iteration(long iteration, String line, boolean lineDue, double objective, double gradientNorm);
+    /**
+     * Shows one finished iteration; {@code line} is the plain progress line, printed when {@code lineDue};
+     * {@code expectedTotal} the iterations the run is expected to take from its convergence rate, or -1 if unknown.
+     */
+    abstract void iteration(long iteration, String line, boolean lineDue, double objective, double gradientNorm,
+                            long expectedTotal);
+
+    /** The same without an estimate of the iterations to go. */
+    final void iteration(long iteration, String line, boolean lineDue, double objective, double gradientNorm) {
+        iteration(iteration, line, lineDue, objective, gradientNorm, -1);
+    }
 
     @Override
     public abstract void close();
@@ -96,7 +106,8 @@ abstract class ProgressDisplay implements AutoCloseable {
         }
 
         @Override
-        void iteration(long iteration, String line, boolean lineDue, double objective, double gradientNorm) {
+        void iteration(long iteration, String line, boolean lineDue, double objective, double gradientNorm,
+                       long expectedTotal) {
             if (lineDue) {
                 out.println(line);
             }
@@ -112,14 +123,22 @@ abstract class ProgressDisplay implements AutoCloseable {
     static final class Bar extends ProgressDisplay {
         private final ProgressBar bar;
         private final Console console;
+        private final long maxIter;
+        private long last;
         private boolean closed;
 
+        /**
+         * The bar's length is the run's expected iterations, from the convergence rate, never --max-iter alone (a
+         * run that converges in 20 iterations of 1000 would show 2% and an ETA of minutes): without an estimate
+         * it is indefinite, and at the end it is the iterations run, so it closes full.
+         */
         Bar(PrintStream out, long maxIter, int width) {
+            this.maxIter = maxIter;
             // A consumer with the width given, so the library never probes the terminal itself.
             this.console = new Console(out, Math.max(40, width - 1));
             this.bar = new ProgressBarBuilder()
                     .setTaskName("Downhill train")
-                    .setInitialMax(maxIter)
+                    .setInitialMax(-1)
                     .setStyle(ProgressBarStyle.ASCII)
                     .setUpdateIntervalMillis(200)
                     .setConsumer(console)
@@ -142,7 +161,10 @@ abstract class ProgressDisplay implements AutoCloseable {
         }
 
         @Override
-        void iteration(long iteration, String line, boolean lineDue, double objective, double gradientNorm) {
+        void iteration(long iteration, String line, boolean lineDue, double objective, double gradientNorm,
+                       long expectedTotal) {
+            last = iteration;
+            bar.maxHint(iteration >= maxIter ? maxIter : expectedTotal < 0 ? -1 : Math.max(iteration, expectedTotal));
             bar.stepTo(iteration);
             bar.setExtraMessage(String.format(Locale.ROOT, "f %.10g |grad| %.3e", objective, gradientNorm));
         }
@@ -151,6 +173,10 @@ abstract class ProgressDisplay implements AutoCloseable {
         public synchronized void close() {
             if (!closed) {
                 closed = true;
+                if (last > 0) {
+                    bar.maxHint(last); // the run is over: its iterations are the whole bar
+                    bar.stepTo(last);
+                }
                 bar.close();
                 if (!console.closed) {
                     // Closed before its first scheduled redraw, the library draws once and leaves the line open.

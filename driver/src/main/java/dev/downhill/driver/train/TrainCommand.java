@@ -29,6 +29,7 @@ import dev.downhill.driver.settings.InputSettings;
 import dev.downhill.driver.settings.Settings;
 import dev.downhill.driver.settings.SettingsException;
 import dev.downhill.driver.spark.SparkDataLoss;
+import dev.downhill.driver.spark.TrainingSetPass;
 import dev.downhill.driver.spark.ValidationPass;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -241,13 +242,43 @@ public final class TrainCommand {
                 out.printf(Locale.ROOT, "saved parameters: objective %.15g, ||grad f|| = %.3e (full pass, user"
                         + " coordinates%s)%n", value, stationarity, architecture.dropout() > 0 ? ", no dropout" : "");
             }
+            // One more pass over the training rows: the model's metrics, and whether the objective has a minimizer.
+            TrainingSetPass.Result fit = null;
+            String noMinimizer = null;
+            if (result.reason() != StopReason.DIVERGED) {
+                jsc.setJobGroup(JOB_GROUP, "Downhill train: training-set metrics", false);
+                fit = TrainingSetPass.run(jsc, data.blocks, objective, architecture, numClasses, theta);
+                boolean linear = architecture.type() == Architecture.Type.LINEAR;
+                noMinimizer = ModelSummary.noMinimizer(objective, l2, l1, fit, data.rows(),
+                        ModelSummary.weightNorm(theta, linear ? data.numFeatures * k : theta.length), iterations,
+                        linear);
+                report.model().putAll(prefixed("training ", ModelSummary.metrics(fit.metrics())));
+                if (linear) {
+                    report.largestWeights(ModelSummary.largestWeights(theta, data.numFeatures, k,
+                            labels.classLabels(), data.featureNames, "libsvm".equals(data.format)));
+                }
+            }
+            if (held != null && useBest && result.reason() != StopReason.DIVERGED) {
+                report.model().put("validation loss", TrainingReport.number(best.validationLoss()));
+                report.model().put("validation " + held.metricName(),
+                        TrainingReport.number(held.evaluate(theta).metric()));
+            }
+            StopReason reason = noMinimizer != null ? StopReason.NO_MINIMIZER : result.reason();
+            String detail = noMinimizer != null ? "the iterations stopped on " + result.reason().label()
+                    : result.detail();
+            report.settings().put("master", jsc.master()); // the one Spark used (spark-submit's, say), not the default
+            if (noMinimizer != null) {
+                report.outcome().put("warning", noMinimizer);
+            }
 
-            report.outcome().put("stop reason", result.reason().label()
-                    + (result.detail() == null ? "" : " (" + result.detail() + ")"));
+            report.outcome().put("stop reason", reason.label() + (detail == null ? "" : " (" + detail + ")"));
             report.outcome().put("iterations", String.valueOf(result.state().iteration()));
             if (useBest) {
                 report.outcome().put("model from iteration", best.iteration() + " (best validation loss "
                         + TrainingReport.number(best.validationLoss()) + ")");
+                report.outcome().put("last iterate", "iteration " + result.state().iteration() + ", objective "
+                        + TrainingReport.number(result.objective()) + ", ||grad f|| "
+                        + TrainingReport.number(result.gradientNorm()));
             }
             report.outcome().put("objective f", TrainingReport.number(value));
             report.outcome().put(l1 > 0 ? "||minimum-norm subgradient||" : "||grad f||",
@@ -256,18 +287,26 @@ public final class TrainCommand {
             // change of variables needed a pass of its own).
             report.outcome().put("distributed passes", String.valueOf(result.state().evaluations() + pre.passes
                     + (validator == null ? 0 : result.state().iteration() + 1)));
+            if (fit != null) {
+                report.outcome().put("passes after training", (held != null && useBest ? 2 : 1) + " (the model's"
+                        + " metrics)");
+            }
             report.outcome().put("training time", ProgressReporter.duration((System.nanoTime() - startNanos) / 1e9));
             if (result.reason() == StopReason.DIVERGED) {
                 report.write(settings.require("output"), jsc.hadoopConfiguration());
                 throw diverged(result, jsc, objective, l2, data, k, choice, change, architecture);
             }
+            if (noMinimizer != null) {
+                out.println("downhill: warning: " + noMinimizer);
+            }
             out.printf(Locale.ROOT, "stopped after %d iterations: %s%s (||grad f|| = %.3e); objective %.15g%n",
-                    result.state().iteration(), result.reason().label(),
-                    result.detail() == null ? "" : " (" + result.detail() + ")", result.gradientNorm(),
-                    result.objective());
-            if (useBest && best.iteration() != result.state().iteration()) {
-                out.printf(Locale.ROOT, "model: iteration %d, the best validation loss (%.12g)%n", best.iteration(),
-                        best.validationLoss());
+                    result.state().iteration(), reason.label(), detail == null ? "" : " (" + detail + ")",
+                    result.gradientNorm(), result.objective());
+            if (useBest) {
+                // Say which iterate the model is, and its own figures: the line above is the last iterate's.
+                out.printf(Locale.ROOT, "model: iteration %d, selected by the best validation loss (%.12g):"
+                        + " objective %.15g, ||grad f|| = %.3e%n", best.iteration(), best.validationLoss(), value,
+                        stationarity);
             }
             // The report and the final checkpoint; with finishLater, after the caller has written the model.
             OptimizerState last = result.state();
@@ -278,13 +317,26 @@ public final class TrainCommand {
             if (!finishLater) {
                 finishAfterModel(jsc);
             }
-            return new TrainingResult(objective, l2, data.numFeatures, k, labels.classLabels(), theta, iterations,
-                    value, stationarity, result.reason(), choice.step, choice.name, l1, architecture);
+            TrainingResult trained = new TrainingResult(objective, l2, data.numFeatures, k, labels.classLabels(),
+                    theta, iterations, value, stationarity, reason, choice.step, choice.name, l1, architecture);
+            trained.featureNames = data.featureNames;
+            trained.warning = noMinimizer;
+            if (useBest) {
+                trained.runEnd = new TrainingResult.RunEnd(result.state().iteration(), result.objective(),
+                        result.gradientNorm(), "best validation loss", best.validationLoss());
+            }
+            return trained;
         } finally {
             if (extraValidation != null) {
                 extraValidation.blocks.unpersist(false);
             }
         }
+    }
+
+    private static Map<String, String> prefixed(String prefix, Map<String, String> m) {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        m.forEach((key, v) -> out.put(prefix + key, v));
+        return out;
     }
 
     /** The full objective every iteration, or the objective on iteration t's mini-batch. */

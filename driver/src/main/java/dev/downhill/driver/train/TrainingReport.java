@@ -17,8 +17,9 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
  * How training went, for a person: OUTPUT/loss.png (the objective f, f - min f and ||grad f|| against the
- * iteration, on a log scale, drawn by XChart, headless) and OUTPUT/report.html (the outcome, the data summary, every
- * setting, and the plot). Both are written through Hadoop's FileSystem API.
+ * iteration, on a log scale, drawn by XChart, headless) and OUTPUT/report.html (the outcome, the model's metrics
+ * and largest weights, the data summary, every setting as the run used it, and the plot). Both are written
+ * through Hadoop's FileSystem API.
  */
 public final class TrainingReport {
     public static final String HTML = "report.html";
@@ -29,6 +30,9 @@ public final class TrainingReport {
     private final Map<String, String> data = new LinkedHashMap<>();
     private final Map<String, String> settings = new LinkedHashMap<>();
     private String badRecords;
+    /** The model's metrics: on the training rows, and on the validation rows when there are some. */
+    private final Map<String, String> model = new LinkedHashMap<>();
+    private List<ModelSummary.Weight> weights = List.of();
 
     /** Records one iteration: its number, the objective and ||grad f||. */
     public void iteration(long iteration, double objective, double gradientNorm) {
@@ -50,6 +54,16 @@ public final class TrainingReport {
 
     public Map<String, String> settings() {
         return settings;
+    }
+
+    /** The model's metrics, filled at the end of training. */
+    public Map<String, String> model() {
+        return model;
+    }
+
+    /** The model's largest weights, largest |w| first. */
+    void largestWeights(List<ModelSummary.Weight> largest) {
+        this.weights = List.copyOf(largest);
     }
 
     public void badRecords(String describe) {
@@ -162,12 +176,28 @@ public final class TrainingReport {
         } else {
             sb.append("<h2>Objective and gradient norm</h2>\n<p>No iteration to draw.</p>\n");
         }
+        if (!model.isEmpty()) {
+            table(sb, "Model", model);
+        }
+        if (!weights.isEmpty()) {
+            boolean classes = weights.get(0).output() != null;
+            sb.append("<h2>Largest weights</h2>\n<table>\n<tr><th>feature</th>")
+                    .append(classes ? "<th>class</th>" : "").append("<th>weight</th></tr>\n");
+            for (ModelSummary.Weight w : weights) {
+                sb.append("<tr><td>").append(escape(w.feature())).append("</td>")
+                        .append(classes ? "<td>" + escape(w.output()) + "</td>" : "")
+                        .append("<td>").append(number(w.value())).append("</td></tr>\n");
+            }
+            sb.append("</table>\n");
+        }
         table(sb, "Data", data);
         if (badRecords != null) {
             sb.append("<h2>Bad records skipped</h2>\n<pre>").append(escape(badRecords)).append("</pre>\n");
         }
         table(sb, "Settings", settings);
-        sb.append("<h2>Iterations</h2>\n<p>").append(history.size())
+        // The history starts with the starting point (iteration 0), which is not an iteration.
+        long iterations = history.isEmpty() ? 0 : (long) history.get(history.size() - 1)[0];
+        sb.append("<h2>Iterations</h2>\n<p>").append(iterations)
                 .append(" iterations; every figure per iteration is in <code>metrics.jsonl</code>.</p>\n");
         return sb.append("</body></html>\n").toString();
     }

@@ -23,6 +23,21 @@ public final class TrainingResult {
     public final double l1;
     /** What the model is; the parameters are laid out as its tensors. */
     public final Architecture architecture;
+    /** The input's feature names (CSV header, --feature-columns, a vector column's attributes), or null. */
+    public String[] featureNames;
+    /** How the run ended when the model is not its last iterate (kept by validation), else null. */
+    public RunEnd runEnd;
+    /** Why the model is not an optimum though the run stopped cleanly (separable data without L2), or null. */
+    public String warning;
+
+    /**
+     * The run's last iterate, when the model is another one: the iterate kept was {@code selectedBy} (the best
+     * validation loss, {@code validationLoss}); the model's own iterations, objective and gradient norm are the
+     * kept iterate's.
+     */
+    public record RunEnd(long lastIteration, double lastObjectiveValue, double lastGradientNorm, String selectedBy,
+                         double validationLoss) {
+    }
 
     public TrainingResult(Objective objective, double l2, int numFeatures, int numOutputs, double[] classLabels,
                           double[] parameters, long iterations, double objectiveValue, double gradientNorm,

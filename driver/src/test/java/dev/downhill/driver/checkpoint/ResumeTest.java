@@ -79,7 +79,8 @@ class ResumeTest {
         // The report covers the whole run, not only the resumed part.
         String html = Files.readString(out.resolve("report.html"));
         assertTrue(html.contains("<th>iterations</th><td>40</td>"), html);
-        assertTrue(html.contains("41 iterations; every figure"), "points 0..40 are plotted: " + html);
+        // The start and iterations 1..40 are plotted: 40 iterations (the report said 41 before issue 16).
+        assertTrue(html.contains("<p>40 iterations; every figure"), "the whole run is counted: " + html);
 
         // Resuming a finished run takes no step and writes the same model again.
         DownhillRuns.Run again = inProcess(train(input, out.toString(), "--max-iter", String.valueOf(ITERATIONS),

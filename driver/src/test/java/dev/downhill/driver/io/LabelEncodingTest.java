@@ -108,9 +108,8 @@ class LabelEncodingTest {
     }
 
     @Test
-    void onlyOnesIsStillBinary() {
-        // One class present is the data's problem to show in the loss, not a label error for logistic.
-        labels(1, 1, 1);
+    void bothClassesPresentIsBinary() {
+        labels(1, 1, 0);
         assertArrayEquals(new double[] {0, 1}, decide(Objective.LOGISTIC).classLabels());
     }
 
@@ -225,14 +224,34 @@ class LabelEncodingTest {
     @Test
     void singleClassIsAnError() {
         labels(0, 0, 0);
-        assertContains(failure(Objective.SOFTMAX, null), "at least 2 classes", "every label is 0");
+        assertContains(failure(Objective.SOFTMAX, null), "all 3 rows have label 0", "at least two classes");
     }
 
     @Test
     void singleClassOneIsAnErrorToo() {
         // Labels 1 only would be shifted to a single class 0.
         labels(1, 1);
-        assertContains(failure(Objective.SOFTMAX, null), "at least 2 classes", "every label is 1");
+        assertContains(failure(Objective.SOFTMAX, null), "all 2 rows have label 1", "at least two classes");
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Objective.class, names = {"LOGISTIC", "HINGE"})
+    void singleClassIsAnErrorForBinaryObjectivesToo(Objective o) {
+        // Before, these trained to an intercept of about +-21.5 and said they converged.
+        labels(1, 1, 1, 1);
+        assertContains(failure(o, null), "all 4 rows have label 1", "at least two classes");
+        summary.add(RowKey.of(1, 0), new ParsedRow(7, 1.0, new int[0], new double[0], 1));
+        String skipped = assertThrows(BadInputException.class, () -> LabelEncoding.decide(o, summary, null,
+                BinaryLabels.AUTO, true, new RowLocator(PATHS))).getMessage();
+        assertContains(skipped, "all 4 rows trained on have label 1", "1 other row(s) were left out");
+    }
+
+    @Test
+    void singleClassMinusOneIsNamedAsTheDataWritesIt() {
+        labels(-1, -1);
+        assertContains(failure(Objective.LOGISTIC, null), "all 2 rows have label -1");
+        LabelEncodingTest zeros = new LabelEncodingTest().labels(0, 0, 0);
+        assertContains(zeros.failure(Objective.HINGE, null), "all 3 rows have label 0");
     }
 
     // ---- least squares ----

@@ -398,7 +398,7 @@ class SettingsTest {
             assertFalse(s.commands().isEmpty(), s.key() + " is read by no command");
             assertTrue(Settings.COMMANDS.containsAll(s.commands()), s.key() + ": " + s.commands());
         }
-        assertEquals(List.of("train", "evaluate", "predict"), setting("model").commands());
+        assertEquals(List.of("train", "evaluate", "predict", "export"), setting("model").commands());
         assertEquals(List.of("predict"), setting("output-format").commands());
         assertEquals(List.of("train"), setting("objective").commands());
     }

@@ -66,4 +66,42 @@ class ProgressDisplayTest {
             assertEquals(1, drawn.split(System.lineSeparator(), -1).length - 1, "exactly one line: " + drawn);
         }
     }
+
+    /** (iteration, log of the smallest stationarity so far) for iterations from..to of g_k = g0 * q^k. */
+    private static java.util.List<double[]> geometric(double g0, double q, int from, int to) {
+        java.util.List<double[]> points = new java.util.ArrayList<>();
+        for (int k = from; k <= to; k++) {
+            points.add(new double[] {k, Math.log(g0 * Math.pow(q, k))});
+        }
+        return points;
+    }
+
+    @Test
+    void theIterationsToGoFollowTheConvergenceRateNotTheLimit() {
+        // Halving every iteration from 1 to the target 1e-9: log2(1e9) = 29.9 iterations in all.
+        assertEquals(25, ProgressReporter.remainingIterations(geometric(1, 0.5, 1, 5), 1e-9, 995));
+        assertEquals(5, ProgressReporter.remainingIterations(geometric(1, 0.5, 16, 25), 1e-9, 975));
+        // Never beyond the iteration limit, and 0 once there.
+        assertEquals(7, ProgressReporter.remainingIterations(geometric(1, 0.5, 1, 5), 1e-9, 7));
+        assertEquals(0, ProgressReporter.remainingIterations(geometric(1, 0.5, 1, 40), 1e-9, 960));
+        // No estimate: too few iterations seen, or no fall (a plateau).
+        assertEquals(-1, ProgressReporter.remainingIterations(geometric(1, 0.5, 1, 2), 1e-9, 998));
+        assertEquals(-1, ProgressReporter.remainingIterations(geometric(1, 1.0, 1, 10), 1e-9, 990));
+        // No gradient test (--tol and --rel-tol 0): the run goes to the limit, which is then the estimate.
+        assertEquals(990, ProgressReporter.remainingIterations(geometric(1, 0.5, 1, 10), 0.0, 990));
+    }
+
+    @Test
+    void theBarIsIndefiniteUntilThereIsAnEstimateAndEndsFull() {
+        ByteArrayOutputStream bar = new ByteArrayOutputStream();
+        ProgressDisplay b = new ProgressDisplay.Bar(new PrintStream(bar, true, StandardCharsets.UTF_8), 1000, 100);
+        b.iteration(1, "unused", true, 0.5, 0.1, -1);
+        b.iteration(2, "unused", true, 0.4, 0.05, 30);
+        b.iteration(12, "unused", true, 0.3, 0.01, 20);
+        b.close();
+        String drawn = bar.toString(StandardCharsets.UTF_8);
+        assertFalse(drawn.contains("/1000"), "the iteration limit is not the bar's length: " + drawn);
+        String last = drawn.substring(drawn.lastIndexOf('\r') + 1);
+        assertTrue(last.contains("12/12") && last.contains("100%"), last);
+    }
 }

@@ -19,7 +19,8 @@ public final class Minimizer {
     /** A rise smaller than this, relative to |f|, is rounding noise, not a rise. */
     static final double RISE_TOLERANCE = 1e-12;
 
-    static final String START = "stop.startStationarity";
+    /** The state's scalar holding the stationarity at the start (what the relative tolerance scales). */
+    public static final String START = "stop.startStationarity";
     static final String RISES = "stop.rises";
     static final String HISTORY = "stop.history";
     static final String BEST_X = "stop.best.x";

@@ -15,7 +15,12 @@ public enum StopReason {
     /** The validation loss did not improve for {@code patience} iterations; the best iterate is kept. */
     EARLY_STOPPING("early-stopping"),
     /** f or grad f became NaN or infinite, or f kept rising. */
-    DIVERGED("diverged");
+    DIVERGED("diverged"),
+    /**
+     * Never the minimizer's own verdict: the caller found, after the run, that the objective has no minimizer
+     * (a classifier without a penalty on linearly separable data), whatever test stopped the iterations.
+     */
+    NO_MINIMIZER("no-minimizer");
 
     private final String label;
 
