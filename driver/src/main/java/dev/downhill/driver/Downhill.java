@@ -1,5 +1,6 @@
 package dev.downhill.driver;
 
+import dev.downhill.core.custom.CustomModelException;
 import dev.downhill.driver.checkpoint.ResumeRefusedException;
 import dev.downhill.driver.evaluate.EvaluateCommand;
 import dev.downhill.driver.export.ExportCommand;
@@ -12,6 +13,8 @@ import dev.downhill.driver.settings.SettingsException;
 import dev.downhill.driver.spark.DownhillSpark;
 import dev.downhill.driver.spark.DriverMemory;
 import dev.downhill.driver.train.DivergedException;
+import dev.downhill.driver.train.GradientCheckException;
+import dev.downhill.driver.train.ModelJars;
 import dev.downhill.driver.train.ModelFile;
 import dev.downhill.driver.train.TrainCommand;
 import dev.downhill.driver.train.TrainingResult;
@@ -105,8 +108,10 @@ public final class Downhill {
         // Hadoop settings are there. Released however the command ends (the lock also on Ctrl-C).
         OutputFolder.TrainOutput trainOutput = null;
         boolean outputChecked = false;
+        ModelJars jars = null;
         try {
             settings = Settings.parse(command, args);
+            jars = ModelJars.install(settings); // --jars: a --model-class model's classes, before it is looked up
             switch (command) {
                 case Settings.TRAIN:
                     TrainCommand.validate(settings);
@@ -126,12 +131,15 @@ public final class Downhill {
                 outputChecked = true;
             }
         } catch (SettingsException | IllegalArgumentException e) {
+            closeJars(jars);
             err.println("downhill: error: " + e.getMessage());
             return ExitCode.BAD_SETTINGS;
         } catch (OutputException e) {
+            closeJars(jars);
             err.println("downhill: error: " + e.getMessage());
             return e.exitCode();
         } catch (IOException e) {
+            closeJars(jars);
             err.println("downhill: error: --output cannot be checked: " + e.getMessage());
             return ExitCode.BAD_SETTINGS;
         }
@@ -141,6 +149,7 @@ public final class Downhill {
             spark = DownhillSpark.start("Downhill " + command, settings.get("master"),
                     args.contains("--master") || args.stream().anyMatch(a -> a.startsWith("--master=")));
             JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+            jars.addTo(jsc);
             if (!outputChecked) {
                 trainOutput = checkOutput(command, settings, jsc.hadoopConfiguration(), out);
             }
@@ -175,6 +184,14 @@ public final class Downhill {
             if (spark != null && ownSession) {
                 spark.stop();
             }
+            closeJars(jars);
+        }
+    }
+
+    /** Restores the context class loader --jars replaced (null: none was installed). */
+    private static void closeJars(ModelJars jars) {
+        if (jars != null) {
+            jars.close();
         }
     }
 
@@ -182,8 +199,10 @@ public final class Downhill {
     private static int export(List<String> args, PrintStream out, PrintStream err) {
         Settings settings;
         Configuration conf = new Configuration();
+        ModelJars jars = null;
         try {
             settings = Settings.parse(Settings.EXPORT, args);
+            jars = ModelJars.install(settings); // a --model-class model's class, so it is refused by name
             ExportCommand.validate(settings);
             ExportCommand.checkOutput(settings, conf);
             new ExportCommand(settings, out).run(conf);
@@ -196,6 +215,8 @@ public final class Downhill {
             return e.exitCode();
         } catch (Throwable t) {
             return report(t, err);
+        } finally {
+            closeJars(jars);
         }
     }
 
@@ -237,6 +258,14 @@ public final class Downhill {
             if (c instanceof DivergedException) {
                 err.println("downhill: error: " + c.getMessage());
                 return ExitCode.DIVERGED;
+            }
+            if (c instanceof CustomModelException m) {
+                err.println("downhill: error: " + c.getMessage());
+                return m.kind() == CustomModelException.Kind.THREW_ON_DATA ? ExitCode.BAD_INPUT : ExitCode.BAD_SETTINGS;
+            }
+            if (c instanceof GradientCheckException) {
+                err.println("downhill: error: " + c.getMessage());
+                return ExitCode.BAD_SETTINGS;
             }
             if (c instanceof OutputException o) {
                 err.println("downhill: error: " + c.getMessage());

@@ -9,7 +9,8 @@ public final class ExitCode {
     public static final int INTERNAL = 1;
     /**
      * Unknown, missing or invalid settings, found before Spark starts; or found unusable once the data or
-     * the cluster are seen (a --batch-fraction the data cannot split into, a master that does not answer).
+     * the cluster are seen (a --batch-fraction the data cannot split into, a master that does not answer),
+     * a --model-class that cannot be used, or a failed gradient check (--check-gradient).
      */
     public static final int BAD_SETTINGS = 2;
     /**

@@ -285,6 +285,29 @@ public final class Downhill {
             return set("dropout", p);
         }
 
+        /** {@code --initial-model}: start from a saved model folder's (or safetensors file's) parameters. */
+        public Builder initialModel(String path) {
+            return set("initial-model", path);
+        }
+
+        /**
+         * {@code --model-class}: your own model, a {@code dev.downhill.core.custom.CustomModel} subclass. In the Java
+         * API the class comes from the application's class path (ship its jar with spark-submit --jars).
+         */
+        public Builder modelClass(String className) {
+            return set("model-class", className);
+        }
+
+        /** {@code --jars}: the command line's model jars; the Java API reads classes from its own class path. */
+        public Builder jars(String jars) {
+            return set("jars", jars);
+        }
+
+        /** {@code --check-gradient}: auto, on or off. */
+        public Builder checkGradient(String mode) {
+            return set("check-gradient", mode);
+        }
+
         /** {@code --l2}: lambda of (lambda/2)||w||^2. */
         public Builder l2(double lambda) {
             return set("l2", lambda);

@@ -104,6 +104,11 @@ public final class OnnxExport {
      */
     public static ModelProto toModel(Objective objective, Architecture architecture, double[] classLabels,
                                      double[] params, String producerVersion) {
+        if (architecture.type() == Architecture.Type.CUSTOM) {
+            throw new IllegalArgumentException("model class " + architecture.className() + " (--model-class) has no"
+                    + " ONNX form: its forward pass and any user-defined operations are Java code; export writes"
+                    + " linear models and MLPs.");
+        }
         if (params.length != architecture.numParameters()) {
             throw new IllegalArgumentException(architecture.describe() + " has " + architecture.numParameters()
                     + " parameters, got " + params.length);

@@ -58,6 +58,20 @@ public final class Settings {
                             + " shapes, instead of zeros (linear) or the seeded initialization (networks). The"
                             + " architecture and features must match. --resume continues a run; this only sets"
                             + " where a new run starts.").readBy(TRAIN),
+            Setting.string("model-class", NONE,
+                    "Your own model: the public class (a dev.downhill.core.custom.CustomModel with a constructor"
+                            + " (int inputs, int outputs)) to train instead of --model, e.g. com.example.SwishNet;"
+                            + " found in --jars. Its gradient is checked before training (--check-gradient).")
+                    .readBy(TRAIN),
+            Setting.string("jars", NONE,
+                    "Jar files (comma-separated local paths) holding a --model-class model: added to the classpath"
+                            + " here and shipped to the executors. evaluate and predict of a custom model need the"
+                            + " same jars (export reads them to refuse such a model clearly).")
+                    .readBy(TRAIN, EVALUATE, PREDICT, EXPORT),
+            Setting.choice("check-gradient", AUTO,
+                    "Compare the model's gradient with central differences on a sample of rows and parameters"
+                            + " before training; a mismatch stops the run (exit 2) naming the parameter. auto: on"
+                            + " for --model-class, off for the built-in models.", AUTO, "on", "off").readBy(TRAIN),
             Setting.real("dropout", "0.0", 0.0, false, 0.999999,
                     "--model mlp: the probability of zeroing each hidden unit while training (inverted dropout;"
                             + " masks from seed, iteration and row, never from the partitioning). 0: off.")

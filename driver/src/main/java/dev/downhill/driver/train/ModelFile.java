@@ -31,7 +31,8 @@ import org.apache.hadoop.security.AccessControlException;
  *
  * <p>Fields: formatVersion, objective, l2, numFeatures, numClasses (0 for least squares), classLabels
  * (the data's label of each class; absent for least squares), l1, architecture ({"type": "linear"|"mlp",
- * "inputs", "hidden", "activation", "outputs", plus "negativeSlope" for leaky-relu and "dropout" when used),
+ * "inputs", "hidden", "activation", "outputs", plus "negativeSlope" for leaky-relu and "dropout" when used; or
+ * {"type": "custom", "class", "inputs", "outputs"} for a --model-class model, whose class load must find),
  * parameters (the name of the safetensors file beside it), weights (d numbers, or K arrays of d for softmax) and
  * intercepts (1 number, or K) for linear models only, iterations, objectiveValue, gradientNorm, stopReason, step,
  * optimizer; with validation also selectedBy, validationLoss, lastIteration, lastObjectiveValue, lastGradientNorm
@@ -100,6 +101,12 @@ public final class ModelFile {
     public static ObjectNode architectureJson(Architecture a) {
         ObjectNode n = JSON.createObjectNode();
         n.put("type", a.type().cliName());
+        if (a.type() == Architecture.Type.CUSTOM) { // {"type": "custom", "class", "inputs", "outputs"}
+            n.put("class", a.className());
+            n.put("inputs", a.inputs());
+            n.put("outputs", a.outputs());
+            return n;
+        }
         n.put("inputs", a.inputs());
         ArrayNode hidden = n.putArray("hidden");
         for (int h : a.hidden()) {
@@ -228,7 +235,8 @@ public final class ModelFile {
             try (InputStream in = fs.open(file)) {
                 node = JSON.readTree(in);
             }
-            if (node != null && node.isObject() && "mlp".equals(node.path("architecture").path("type").asText())) {
+            String type = node == null ? "" : node.path("architecture").path("type").asText();
+            if (node != null && node.isObject() && ("mlp".equals(type) || "custom".equals(type))) {
                 Path tensors = new Path(dir, parametersName(NAME));
                 if (!fs.exists(tensors)) {
                     throw new BadInputException("model " + file + " is a network whose parameters belong in "
@@ -301,7 +309,7 @@ public final class ModelFile {
         }
         int k = objective.numOutputs(numClasses);
         Architecture architecture = architecture(root.get("architecture"), d, k, where);
-        if (architecture.type() == Architecture.Type.MLP) {
+        if (architecture.type() != Architecture.Type.LINEAR) {
             if (tensors == null) {
                 throw invalid(where, "it is a network, and its parameters are read from its safetensors file");
             }
@@ -400,6 +408,13 @@ public final class ModelFile {
         }
         if (type == Architecture.Type.LINEAR) {
             return Architecture.linear(d, k);
+        }
+        if (type == Architecture.Type.CUSTOM) { // the class is built (and must be found) when its tensors are read
+            JsonNode c = n.get("class");
+            if (c == null || !c.isTextual() || c.asText().isBlank()) {
+                throw invalid(where, "a custom architecture needs 'class', the model's class name");
+            }
+            return Architecture.custom(c.asText(), d, k);
         }
         JsonNode h = n.get("hidden");
         if (h == null || !h.isArray() || h.size() == 0) {

@@ -25,9 +25,15 @@ public final class ModelSettings {
 
     private ModelSettings() {}
 
-    /** train --model: linear unless mlp is given. */
+    /** train --model: linear unless mlp is given; custom with --model-class. */
     public static Architecture.Type family(Settings s) {
         String m = s.get("model");
+        if (!s.isNone("model-class")) {
+            if (m != null && !"custom".equalsIgnoreCase(m.trim())) {
+                throw new SettingsException("give --model-class (your own model) or --model " + m + ", not both.");
+            }
+            return Architecture.Type.CUSTOM;
+        }
         if (m == null) {
             return Architecture.Type.LINEAR;
         }
@@ -39,13 +45,36 @@ public final class ModelSettings {
         }
     }
 
+    /** Networks: mlp, and a --model-class model (trained with the same defaults). */
     public static boolean isNetwork(Settings s) {
-        return family(s) == Architecture.Type.MLP;
+        Architecture.Type t = family(s);
+        return t == Architecture.Type.MLP || t == Architecture.Type.CUSTOM;
+    }
+
+    /** Whether --check-gradient (auto: for --model-class only) asks for the gradient check before training. */
+    public static boolean checkGradient(Settings s) {
+        String v = s.get("check-gradient");
+        return "on".equals(v) || (Settings.AUTO.equals(v) && family(s) == Architecture.Type.CUSTOM);
+    }
+
+    /**
+     * --model-class: the class is found (in --jars or on the classpath) and checked to be a CustomModel with the
+     * constructor (int, int), without building it (its sizes come from the data).
+     */
+    static void validateCustom(Settings s) {
+        if (!s.isNone("hidden") || !s.isAuto("activation") || s.getDouble("dropout") > 0) {
+            throw new SettingsException("--hidden, --activation and --dropout apply to --model mlp; a --model-class"
+                    + " model declares its own layers.");
+        }
+        dev.downhill.core.custom.CustomModel.load(s.get("model-class").trim());
     }
 
     /** Checks the family's settings before Spark starts; every error names the setting. */
     public static void validate(Settings s, Objective objective) {
         boolean network = isNetwork(s);
+        if (family(s) == Architecture.Type.CUSTOM) {
+            validateCustom(s);
+        }
         if (!network) {
             if (!s.isNone("hidden")) {
                 throw new SettingsException("--hidden applies to --model mlp only (the model is linear); add"
@@ -59,11 +88,14 @@ public final class ModelSettings {
             }
             return;
         }
-        int[] widths = hidden(s);
-        activation(s);
-        checkHiddenFits(widths, Runtime.getRuntime().maxMemory());
+        if (family(s) == Architecture.Type.MLP) {
+            int[] widths = hidden(s);
+            activation(s);
+            checkHiddenFits(widths, Runtime.getRuntime().maxMemory());
+        }
         if (objective == Objective.HINGE) {
-            throw new SettingsException("--model mlp trains softmax, logistic and least-squares; hinge is for"
+            throw new SettingsException("networks (--model mlp, --model-class) train softmax, logistic and"
+                    + " least-squares; hinge is for"
                     + " linear models.");
         }
         String optimizer = s.get("optimizer");
@@ -121,6 +153,9 @@ public final class ModelSettings {
 
     /** The architecture train builds for d features and k outputs. */
     public static Architecture architecture(Settings s, int numFeatures, int numOutputs) {
+        if (family(s) == Architecture.Type.CUSTOM) {
+            return Architecture.custom(s.get("model-class").trim(), numFeatures, numOutputs);
+        }
         if (!isNetwork(s)) {
             return Architecture.linear(numFeatures, numOutputs);
         }

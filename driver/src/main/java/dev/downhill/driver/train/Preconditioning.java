@@ -77,6 +77,10 @@ final class Preconditioning {
     static Preconditioning choose(Settings s, JavaSparkContext jsc, TrainingData data, Model model,
                                   Objective objective, double l2) {
         boolean linear = model instanceof LinearModel;
+        if (model.architecture().type() == dev.downhill.core.model.Architecture.Type.CUSTOM) {
+            // Standardization folds into a first affine layer; a user's model has no layout to fold it into.
+            return new Preconditioning(null, "none (a --model-class model sees the raw features)", 0, false);
+        }
         if (!s.getBoolean("standardize")) {
             return new Preconditioning(null, "none (--standardize false)", 0);
         }

@@ -130,6 +130,7 @@ public final class TrainCommand {
         Architecture architecture = ModelSettings.architecture(settings, data.numFeatures, k);
         ModelSettings.checkFits(architecture, settings, data.rows(), jsc.getConf());
         Model model = architecture.build();
+        GradientCheckStep.run(settings, jsc, data, model, objective.loss(numClasses), out); // --check-gradient
         double batchFraction = ModelSettings.batchFraction(settings, data.rows());
         Loss loss = objective.loss(numClasses);
         double lipschitz = data.smoothness.lipschitz(objective, l2);
@@ -250,7 +251,9 @@ public final class TrainCommand {
                 jsc.setJobGroup(JOB_GROUP, "Downhill train: training-set metrics", false);
                 fit = TrainingSetPass.run(jsc, data.blocks, objective, architecture, numClasses, theta);
                 boolean linear = architecture.type() == Architecture.Type.LINEAR;
-                noMinimizer = ModelSummary.noMinimizer(objective, l2, l1, fit, data.rows(),
+                // A user's model need not scale its margins with any parameters: no claim about its minimizer.
+                noMinimizer = architecture.type() == Architecture.Type.CUSTOM ? null
+                        : ModelSummary.noMinimizer(objective, l2, l1, fit, data.rows(),
                         ModelSummary.weightNorm(theta, linear ? data.numFeatures * k : theta.length), iterations,
                         linear);
                 report.model().putAll(prefixed("training ", ModelSummary.metrics(fit.metrics())));

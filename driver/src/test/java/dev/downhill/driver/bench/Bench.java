@@ -101,6 +101,10 @@ public final class Bench {
         });
         try {
             header();
+            if (o.sections.contains("mlp")) {
+                progress("warm-up", "Downhill's matrix kernels, before any Spark ML code (see MlpBench)");
+                json.put("kernelWarmupSeconds", MlpBench.warmUpKernels());
+            }
             warmUpSpark();
             if (o.sections.contains("dense")) {
                 comparison("dense", SyntheticData.dense(o.seed, o.denseFeatures));
@@ -116,6 +120,9 @@ public final class Bench {
             }
             if (o.sections.contains("optimizers")) {
                 json.put("optimizers", OptimizerRace.run(spark, jsc, log, o.race, o.seed, partitions, o.blockRows, out));
+            }
+            if (o.sections.contains("mlp")) {
+                mlp();
             }
             printTargets();
             double runtime = (System.nanoTime() - started) / 1e9;
@@ -426,6 +433,17 @@ public final class Bench {
         json.put("overhead", section);
         target("overhead", "Downhill seconds per iteration on " + o.overheadRows + " rows", r.secondsPerIteration,
                 0.025, "", false);
+    }
+
+    private void mlp() throws Exception {
+        Map<String, Object> section = MlpBench.run(spark, jsc, log, o.mlp, o.seed, partitions, o.blockRows, out);
+        json.put("mlp", section);
+        Map<?, ?> ratios = (Map<?, ?>) section.get("ratios");
+        Object speed = ratios.get("downhill/mlpc");
+        target("mlp", "Downhill/MLPC time per L-BFGS iteration", speed == null ? Double.NaN : (Double) speed,
+                1.0 / 3, "(>= 3x faster)", true);
+        target("mlp", "limit rate / forward+backward pass rate", 1.0 / (Double) ratios.get("kernelPass/limit"),
+                1.0 / 0.6, "(pass >= 60% of it)", false);
     }
 
     private void target(String section, String what, double measured, double limit, String note, boolean speedUp) {

@@ -10,7 +10,7 @@ import java.util.Set;
 final class BenchOptions {
     static final List<String> SECTIONS = List.of("dense", "sparse", "scaling", "overhead");
     /** Sections run only when --sections names them: optimizers (OptimizerRace) takes minutes. */
-    static final List<String> OPTIONAL_SECTIONS = List.of("optimizers");
+    static final List<String> OPTIONAL_SECTIONS = List.of("optimizers", "mlp");
     static final List<String> SYSTEMS = List.of("downhill", "mllib-gd", "ml-lr", "raw-loop", "core-loop");
 
     long rows = 1_000_000;
@@ -37,6 +37,8 @@ final class BenchOptions {
     boolean help;
     /** The optimizers section's options (--race-*). */
     RaceOptions race;
+    /** The mlp section's options (--mlp-*). */
+    MlpBench.Options mlp = new MlpBench.Options();
 
     static final String USAGE = String.join("\n",
             "usage: scripts/bench [options]",
@@ -56,7 +58,8 @@ final class BenchOptions {
             "                          each, so the JIT has compiled Spark's job path (default 1000)",
             "  --feature-precision P   float64 (default) or float32: how Downhill and core-loop store features",
             "                          (the targets are defined with float64)",
-            "  --sections LIST         any of dense,sparse,scaling,overhead (default all)",
+            "  --sections LIST         any of dense,sparse,scaling,overhead (default all), and optimizers, mlp",
+            "                          (run only when named)",
             "  --systems LIST          any of downhill,mllib-gd,ml-lr,raw-loop,core-loop (default all;",
             "                          scaling and overhead time Downhill only). core-loop: worker-core's",
             "                          LossEvaluator over the same blocks on 1 and 2 threads without Spark",
@@ -66,6 +69,16 @@ final class BenchOptions {
             "  --master URL            Spark master (default local[2])",
             "  --json PATH             also write every figure as JSON to PATH",
             "  --help                  this text",
+            "",
+            "mlp section (MultilayerPerceptronClassifier against train --model mlp, the kernels' FLOP rate and the",
+            "machine's dense multiply rate):",
+            "  --mlp-rows N            rows of image-like data (default 60000)",
+            "  --mlp-side S            images are S x S pixels, S^2 features (default 28)",
+            "  --mlp-hidden H          hidden sigmoid units (default 128)",
+            "  --mlp-iterations N      timed L-BFGS iterations of each system (default 10)",
+            "  --mlp-warmup N          iterations before them, not timed (default 3)",
+            "  --mlp-limit-rounds N    timed rounds of the limit's products (default 3)",
+            "  --mlp-dir PATH          keep the CSV and train's output here (default: a temporary folder)",
             "",
             RaceOptions.USAGE);
 
@@ -123,6 +136,13 @@ final class BenchOptions {
                 case "seed" -> o.seed = parseLong(key, value);
                 case "master" -> o.master = value;
                 case "json" -> o.json = value;
+                case "mlp-rows" -> o.mlp.rows = positiveLong(key, value);
+                case "mlp-side" -> o.mlp.side = positiveInt(key, value);
+                case "mlp-hidden" -> o.mlp.hidden = positiveInt(key, value);
+                case "mlp-iterations" -> o.mlp.iterations = positiveInt(key, value);
+                case "mlp-warmup" -> o.mlp.warmup = nonNegativeInt(key, value);
+                case "mlp-limit-rounds" -> o.mlp.limitRounds = positiveInt(key, value);
+                case "mlp-dir" -> o.mlp.dir = value;
                 default -> {
                     if (!key.startsWith("race-")) {
                         throw new IllegalArgumentException("unknown option --" + key);

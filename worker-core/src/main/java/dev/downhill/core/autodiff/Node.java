@@ -31,6 +31,12 @@ public final class Node {
     double[] gradient = EMPTY;
     /** Per-op scratch kept from forward for backward (dropout's mask, gelu's Phi(x)). */
     double[] aux = EMPTY;
+    /** A user-defined operation's code, its inputs, and its buffers (null for built-in operations). */
+    Operation operation;
+    Node[] inputs;
+    Operation.Buffers buffers;
+    /** A user-defined operation's per-input gradient scratch, reused block after block. */
+    double[][] inputScratch;
 
     Node() {}
 

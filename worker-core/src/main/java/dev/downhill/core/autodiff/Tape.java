@@ -70,6 +70,7 @@ public final class Tape {
     static final int ADD = 10;
     static final int MULTIPLY = 11;
     static final int DROPOUT = 12;
+    static final int CUSTOM = 13;
 
     private static final double SQRT_HALF = 0.7071067811865476;
     /** 1 / sqrt(2 pi). */
@@ -131,6 +132,8 @@ public final class Tape {
         n.scalar = 0.0;
         n.requiresGradient = requiresGradient;
         n.gradientSet = false;
+        n.operation = null;
+        n.inputs = null;
         n.value = Node.grow(n.value, Math.multiplyExact(rows, cols));
         return n;
     }
@@ -381,6 +384,156 @@ public final class Tape {
         return Math.max(x, 0.0) + Math.log1p(Math.exp(-Math.abs(x)));
     }
 
+    /**
+     * A row of parameters repeated for every row of the block: Y = 1 p^T, p the [cols] vector at {@code offset}
+     * (the gradient of p is the column sums of dF/dY). Lets an {@link Operation} or {@link #multiply} read
+     * parameters, for instance a learned per-unit scale.
+     */
+    public Node row(int offset, int cols) {
+        requireBegun();
+        if (cols < 1) {
+            throw new IllegalArgumentException("a parameter row needs at least one column, got " + cols);
+        }
+        checkParams(offset, cols);
+        Node n = record(BIAS, cols, null, null, true);
+        n.biasOffset = offset;
+        java.util.Arrays.fill(n.value, 0, rows * cols, 0.0);
+        addBiasRows(n.value, params, offset, rows, cols);
+        return n;
+    }
+
+    /**
+     * A user-defined operation applied to nodes of this block: records it and runs its
+     * {@link Operation#forward}; the backward pass runs its {@link Operation#vectorJacobianProduct}.
+     */
+    public Node apply(Operation op, Node... inputs) {
+        if (inputs.length == 0) {
+            throw new IllegalArgumentException("operation '" + op.name() + "' needs at least one input node");
+        }
+        int[] cols = new int[inputs.length];
+        boolean requiresGradient = false;
+        for (int i = 0; i < inputs.length; i++) {
+            requireOwn(inputs[i]);
+            cols[i] = inputs[i].cols;
+            requiresGradient |= inputs[i].requiresGradient;
+        }
+        int outCols = op.outputColumns(cols);
+        if (outCols < 1) {
+            throw new IllegalArgumentException("operation '" + op.name() + "' gives " + outCols
+                    + " output columns for inputs of " + java.util.Arrays.toString(cols) + " columns");
+        }
+        Node n = record(CUSTOM, outCols, null, null, requiresGradient);
+        n.operation = op;
+        n.inputs = inputs.clone();
+        if (n.buffers == null) {
+            n.buffers = new Operation.Buffers();
+        }
+        Operation.Buffers b = n.buffers;
+        b.rows = rows;
+        b.inputs = n.inputs;
+        b.output = n;
+        b.inputGradients = null;
+        b.outputGradient = null;
+        op.forward(b);
+        return n;
+    }
+
+    /** What {@link #checkOperations} found for one user-defined operation on the tape. */
+    public record OperationCheck(String name, int position, double relativeError, double analytic,
+                                 double numeric) {}
+
+    /**
+     * Checks every user-defined operation recorded on the current block: with a seeded random adjoint G and
+     * direction V (entries uniform in [-1, 1]), compares the vector-Jacobian product, sum_i &lt;(dY/dX_i)^T G,
+     * V_i&gt;, with the central difference (phi(t) - phi(-t)) / 2t of phi(t) = &lt;G, f(X + t V)&gt;, t = 1e-6
+     * max(1, max |X|). The relative error is |a - n| / max(|a|, |n|, 1e-8 (1 + sum |G . Y|)). The tape itself is
+     * left as it was (the differences run on copies).
+     */
+    public List<OperationCheck> checkOperations(long seed) {
+        List<OperationCheck> out = new ArrayList<>();
+        for (int p = 0; p < size; p++) {
+            Node n = pool.get(p);
+            if (n.op != CUSTOM) {
+                continue;
+            }
+            SeededRandom rng = SeededRandom.of(seed, p);
+            int outLen = rows * n.cols;
+            double[] g = new double[outLen];
+            for (int i = 0; i < outLen; i++) {
+                g[i] = 2 * rng.nextDouble() - 1;
+            }
+            int m = n.inputs.length;
+            double[][] v = new double[m][];
+            double[][] grads = new double[m][];
+            double xMax = 1.0;
+            for (int i = 0; i < m; i++) {
+                int len = rows * n.inputs[i].cols;
+                v[i] = new double[len];
+                grads[i] = new double[len];
+                for (int j = 0; j < len; j++) {
+                    v[i][j] = 2 * rng.nextDouble() - 1;
+                    xMax = Math.max(xMax, Math.abs(n.inputs[i].value[j]));
+                }
+            }
+            Operation.Buffers b = new Operation.Buffers();
+            b.rows = rows;
+            b.inputs = n.inputs;
+            b.output = n;
+            b.outputGradient = g;
+            b.inputGradients = grads;
+            n.operation.vectorJacobianProduct(b);
+            double analytic = 0.0;
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < v[i].length; j++) {
+                    analytic += grads[i][j] * v[i][j];
+                }
+            }
+            double t = 1e-6 * xMax;
+            double up = directional(n, g, v, t);
+            double down = directional(n, g, v, -t);
+            double numeric = (up - down) / (2 * t);
+            double scale = 0.0;
+            for (int i = 0; i < outLen; i++) {
+                scale += Math.abs(g[i] * n.value[i]);
+            }
+            double err = Math.abs(analytic - numeric)
+                    / Math.max(Math.max(Math.abs(analytic), Math.abs(numeric)), 1e-8 * (1 + scale));
+            out.add(new OperationCheck(n.operation.name(), p, Double.isNaN(err) ? Double.POSITIVE_INFINITY : err,
+                    analytic, numeric));
+        }
+        return out;
+    }
+
+    /** &lt;G, f(X + t V)&gt; for a user-defined operation's node, on copies of its inputs. */
+    private double directional(Node n, double[] g, double[][] v, double t) {
+        Node[] shifted = new Node[n.inputs.length];
+        for (int i = 0; i < shifted.length; i++) {
+            Node x = n.inputs[i];
+            Node c = new Node();
+            c.rows = rows;
+            c.cols = x.cols;
+            c.value = new double[rows * x.cols];
+            for (int j = 0; j < c.value.length; j++) {
+                c.value[j] = x.value[j] + t * v[i][j];
+            }
+            shifted[i] = c;
+        }
+        Node y = new Node();
+        y.rows = rows;
+        y.cols = n.cols;
+        y.value = new double[rows * n.cols];
+        Operation.Buffers b = new Operation.Buffers();
+        b.rows = rows;
+        b.inputs = shifted;
+        b.output = y;
+        n.operation.forward(b);
+        double sum = 0.0;
+        for (int i = 0; i < g.length; i++) {
+            sum += g[i] * y.value[i];
+        }
+        return sum;
+    }
+
     /** A + B, element-wise (same shape). */
     public Node add(Node a, Node b) {
         Node n = binary(ADD, a, b);
@@ -578,8 +731,45 @@ public final class Tape {
             case DROPOUT:
                 scaleInto(a, dy, n.aux, len);
                 return;
+            case CUSTOM:
+                customBackward(n, dy);
+                return;
             default:
                 elementwise(n, dy, len);
+        }
+    }
+
+    /** A user-defined operation's product into zero-filled scratch, then added into its inputs' adjoints. */
+    private void customBackward(Node n, double[] dy) {
+        Node[] in = n.inputs;
+        if (n.inputScratch == null || n.inputScratch.length != in.length) {
+            n.inputScratch = new double[in.length][];
+        }
+        double[][] grads = new double[in.length][];
+        for (int i = 0; i < in.length; i++) {
+            if (in[i].requiresGradient) {
+                int len = rows * in[i].cols;
+                n.inputScratch[i] = Node.grow(n.inputScratch[i] == null ? new double[0] : n.inputScratch[i], len);
+                java.util.Arrays.fill(n.inputScratch[i], 0, len, 0.0);
+                grads[i] = n.inputScratch[i];
+            }
+        }
+        Operation.Buffers b = n.buffers;
+        b.rows = rows;
+        b.inputs = in;
+        b.output = n;
+        b.outputGradient = dy;
+        b.inputGradients = grads;
+        try {
+            n.operation.vectorJacobianProduct(b);
+        } finally {
+            b.outputGradient = null;
+            b.inputGradients = null;
+        }
+        for (int i = 0; i < in.length; i++) {
+            if (grads[i] != null) {
+                passThrough(in[i], grads[i], rows * in[i].cols);
+            }
         }
     }
 

@@ -29,6 +29,14 @@ package dev.downhill.core.linalg;
  * 4096 x 784 by 784 x 256): these kernels against netlib's VectorBLAS dgemm, see the bench section {@code mlp}
  * and the commit that introduced them.
  *
+ * <h2>A JIT pitfall (JDK 17's Vector API)</h2>
+ * The SIMD tile is fast only when C2 compiles it with the Vector API intrinsics. Measured here: when
+ * dev.ludovic.netlib's VectorBLAS (Spark ML's pure-Java BLAS, used by MultilayerPerceptronClassifier and other
+ * ml algorithms) has run in the JVM before C2 compiles the tile, C2 fails to intrinsify the tile's stores
+ * ("missing constant: vclass"), boxes its vectors, and the products run 20 to 100 times slower for the life of
+ * that JVM; compiled first, they stay fast after VectorBLAS runs. Results are the same bits either way. An
+ * executor that runs Spark ML jobs before Downhill's (one application doing both) can hit it.
+ *
  * <p>Accuracy: each entry is a recursive sum with products exact inside the fma, so |error| &lt;= gamma_k
  * sum_p |a_ip b_pj| (gamma_k = k u / (1 - k u), u = 2^-53), Higham, Accuracy and Stability of Numerical
  * Algorithms, 2nd ed., section 3.1.

@@ -94,7 +94,8 @@ final class GemmVector {
      */
     private static void kernel(int kc, double[] ap, int aOff, double[] bp, int bOff, double[] c, int cOff, int ldc,
                                boolean load) {
-        DoubleVector c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33, c40, c41, c42, c43, c50, c51, c52, c53;
+        DoubleVector c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23;
+        DoubleVector c30, c31, c32, c33, c40, c41, c42, c43, c50, c51, c52, c53;
         if (load) {
             c00 = DoubleVector.fromArray(S, c, cOff);
             c01 = DoubleVector.fromArray(S, c, cOff + 1 * VL);

@@ -17,6 +17,9 @@ import java.util.Objects;
  * ([out, in]) and then b_i ([out]): PyTorch's {@code nn.Linear} layout, so {@link #tensors()} names
  * {@code layers.i.weight} and {@code layers.i.bias} and a linear model keeps its historic layout (K d
  * weights, then K intercepts).
+ *
+ * <p>A {@link Type#CUSTOM} architecture names a user's {@link dev.downhill.core.custom.CustomModel} class (and
+ * the inputs and outputs it is built for); its tensors and parameter count come from the built model.
  */
 public final class Architecture implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -24,7 +27,9 @@ public final class Architecture implements Serializable {
     /** The model families. */
     public enum Type {
         LINEAR("linear"),
-        MLP("mlp");
+        MLP("mlp"),
+        /** A user's {@link dev.downhill.core.custom.CustomModel} subclass, named by {@link #className()}. */
+        CUSTOM("custom");
 
         private final String cliName;
 
@@ -42,7 +47,7 @@ public final class Architecture implements Serializable {
                     return t;
                 }
             }
-            throw new IllegalArgumentException("unknown model '" + name + "'; expected linear|mlp");
+            throw new IllegalArgumentException("unknown model '" + name + "'; expected linear|mlp|custom");
         }
     }
 
@@ -53,9 +58,18 @@ public final class Architecture implements Serializable {
     private final double negativeSlope;
     private final int outputs;
     private final double dropout;
+    /** The model class of a CUSTOM architecture (null otherwise). */
+    private final String className;
+    /** A CUSTOM architecture's model, built once for its tensors (the class is the user's). */
+    private transient volatile Model built;
 
     private Architecture(Type type, int inputs, int[] hidden, ActivationFunction activation, double negativeSlope,
                          int outputs, double dropout) {
+        this(type, inputs, hidden, activation, negativeSlope, outputs, dropout, null);
+    }
+
+    private Architecture(Type type, int inputs, int[] hidden, ActivationFunction activation, double negativeSlope,
+                         int outputs, double dropout, String className) {
         if (inputs < 0 || outputs < 1) {
             throw new IllegalArgumentException("need inputs >= 0 and outputs >= 1, got " + inputs + " and " + outputs);
         }
@@ -77,7 +91,26 @@ public final class Architecture implements Serializable {
         this.negativeSlope = negativeSlope;
         this.outputs = outputs;
         this.dropout = dropout;
-        numParameters(); // refuses sizes past an int
+        this.className = className;
+        if (type != Type.CUSTOM) {
+            numParameters(); // refuses sizes past an int
+        }
+    }
+
+    /**
+     * A user's model: the public {@link dev.downhill.core.custom.CustomModel} subclass {@code className}, built by
+     * its constructor (inputs, outputs) with the thread's context class loader.
+     */
+    public static Architecture custom(String className, int inputs, int outputs) {
+        if (className == null || className.isBlank()) {
+            throw new IllegalArgumentException("a custom model needs a class name");
+        }
+        return new Architecture(Type.CUSTOM, inputs, new int[0], null, 0.0, outputs, 0.0, className.trim());
+    }
+
+    /** The model class of a custom architecture; null for the built-in families. */
+    public String className() {
+        return className;
     }
 
     /** A linear model: one affine layer from {@code inputs} features to {@code outputs} outputs. */
@@ -145,6 +178,9 @@ public final class Architecture implements Serializable {
     }
 
     public int numParameters() {
+        if (type == Type.CUSTOM) {
+            return build().numParameters();
+        }
         int[] s = layerSizes();
         long n = 0;
         for (int i = 0; i + 1 < s.length; i++) {
@@ -174,6 +210,9 @@ public final class Architecture implements Serializable {
 
     /** layers.i.weight [out, in] (penalized) and layers.i.bias [out] (not), in the flat vector's order. */
     public List<ParameterTensor> tensors() {
+        if (type == Type.CUSTOM) {
+            return build().tensors();
+        }
         int[] s = layerSizes();
         List<ParameterTensor> list = new ArrayList<>();
         int offset = 0;
@@ -188,26 +227,41 @@ public final class Architecture implements Serializable {
 
     /** The same architecture with another input width (a feature count known only once data is read). */
     public Architecture withInputs(int d) {
-        return new Architecture(type, d, hidden, activation, negativeSlope, outputs, dropout);
+        return new Architecture(type, d, hidden, activation, negativeSlope, outputs, dropout, className);
     }
 
     /** The same architecture with another output count. */
     public Architecture withOutputs(int k) {
-        return new Architecture(type, inputs, hidden, activation, negativeSlope, k, dropout);
+        return new Architecture(type, inputs, hidden, activation, negativeSlope, k, dropout, className);
     }
 
     /** The same architecture with another dropout probability (dropout changes training, not the shapes). */
     public Architecture withDropout(double p) {
-        return new Architecture(type, inputs, hidden, activation, negativeSlope, outputs, p);
+        if (type == Type.CUSTOM) {
+            return this; // a custom model has no dropout setting
+        }
+        return new Architecture(type, inputs, hidden, activation, negativeSlope, outputs, p, className);
     }
 
-    /** The model this describes: the one place a family is chosen. */
+    /**
+     * The model this describes: the one place a family is chosen. A custom model is built once per architecture
+     * object (models hold shapes only, so one instance serves every thread); a class that cannot be loaded or
+     * built is a {@link dev.downhill.core.custom.CustomModelException} naming it.
+     */
     public Model build() {
         switch (type) {
             case LINEAR:
                 return new LinearModel(inputs, outputs);
             case MLP:
                 return new MlpModel(this);
+            case CUSTOM: {
+                Model m = built;
+                if (m == null) {
+                    m = dev.downhill.core.custom.CustomModel.instantiate(className, inputs, outputs);
+                    built = m;
+                }
+                return m;
+            }
             default:
                 throw new AssertionError(type);
         }
@@ -216,6 +270,9 @@ public final class Architecture implements Serializable {
     /** A short description for logs: "linear 20 -> 1" or "mlp 784 -> 128 -> 10 (relu)". */
     public String describe() {
         StringBuilder b = new StringBuilder(type.cliName()).append(' ');
+        if (type == Type.CUSTOM) {
+            b.append(className).append(' ');
+        }
         int[] s = layerSizes();
         for (int i = 0; i < s.length; i++) {
             b.append(i == 0 ? "" : " -> ").append(s[i]);
@@ -237,12 +294,14 @@ public final class Architecture implements Serializable {
     public boolean equals(Object o) {
         return o instanceof Architecture a && type == a.type && inputs == a.inputs && Arrays.equals(hidden, a.hidden)
                 && activation == a.activation && Double.compare(negativeSlope, a.negativeSlope) == 0
-                && outputs == a.outputs && Double.compare(dropout, a.dropout) == 0;
+                && outputs == a.outputs && Double.compare(dropout, a.dropout) == 0
+                && Objects.equals(className, a.className);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(type, inputs, Arrays.hashCode(hidden), activation, negativeSlope, outputs, dropout);
+        return Objects.hash(type, inputs, Arrays.hashCode(hidden), activation, negativeSlope, outputs, dropout,
+                className);
     }
 
     @Override
