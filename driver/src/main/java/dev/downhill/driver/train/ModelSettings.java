@@ -310,9 +310,4 @@ public final class ModelSettings {
         return isNetwork(s) ? dev.downhill.core.data.BlockLayout.FOR_MATRIX_PRODUCTS
                 : dev.downhill.core.data.BlockLayout.SMALLEST;
     }
-
-    /** For messages: "mlp --hidden 256,128". */
-    static String describe(int[] hidden) {
-        return Arrays.toString(hidden);
-    }
 }
