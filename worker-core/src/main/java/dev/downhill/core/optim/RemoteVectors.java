@@ -10,9 +10,11 @@ import java.util.List;
  * entries in index order within a slice, so the result does not depend on the schedule.
  *
  * <p>Ownership: every handle returned by {@link #combine} or by a {@link RemoteFunction} belongs to the caller,
- * who calls {@link #release} on it exactly once. The optimizer passes a combined handle to {@link #dots}, to
- * {@link #changesNothing} or to {@link RemoteFunction#evaluate} before it releases any of the handles it was
- * combined from, so a lazy implementation may materialize (and cache) a combination at its first use.
+ * who calls {@link #release} on it exactly once. A combination stays valid after its inputs are released, so a
+ * lazy implementation must materialize a pending combination before it frees an input of it (or combine eagerly).
+ * In practice {@link VectorFreeLBFGS} passes each combination to {@link #dots}, {@link #changesNothing} or
+ * {@link RemoteFunction#evaluate} before it releases its inputs; only {@link VectorFreeMinimizer}'s copy of the
+ * best iterate (a combine with the single coefficient 1) may still be pending when the x it copies is released.
  *
  * <p>Pass cost, "slice pass" meaning one pass over the parameter slices (no data):
  * {@code combine}: none or one map (no values to the driver); {@code dots}: one slice pass returning
