@@ -41,10 +41,15 @@ public final class ParameterSlice {
         return g;
     }
 
-    /** sum_i c_i x_i over the slices x_i of the combined vectors. */
+    /** sum_k c_k x_k over the slices x_k of the combined vectors, per entry ((c_0 x_0) + c_1 x_1) + .... */
     public static double[] linearCombination(double[] coefficients, double[][] slices) {
         double[] out = new double[slices[0].length];
-        for (int k = 0; k < slices.length; k++) {
+        double c0 = coefficients[0];
+        double[] x0 = slices[0];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = c0 * x0[i];
+        }
+        for (int k = 1; k < slices.length; k++) {
             double c = coefficients[k];
             double[] x = slices[k];
             for (int i = 0; i < out.length; i++) {
@@ -52,6 +57,28 @@ public final class ParameterSlice {
             }
         }
         return out;
+    }
+
+    /** sum_i |x_i| over one slice. */
+    public static double norm1(double[] x) {
+        double s = 0.0;
+        for (double v : x) {
+            s += Math.abs(v);
+        }
+        return s;
+    }
+
+    /**
+     * Whether moving from x + t d by up to {@code width} along d changes no entry of the slice beyond rounding:
+     * |width d_j| <= eps |x_j + t d_j|, eps = Math.ulp(1.0) (the line search's give-up test, slice by slice).
+     */
+    public static boolean changesNothing(double[] x, double[] d, double t, double width) {
+        for (int j = 0; j < x.length; j++) {
+            if (Math.abs(width * d[j]) > Math.ulp(1.0) * Math.abs(x[j] + t * d[j])) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** x . y over one slice. */
