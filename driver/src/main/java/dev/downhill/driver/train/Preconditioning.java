@@ -135,7 +135,8 @@ final class Preconditioning {
     /** The most features whitening applies to under these settings; 0 when it does not apply. */
     static int whiteningMaxFeatures(Settings s, Objective objective) {
         String kind = s.get("preconditioner");
-        if (!s.getBoolean("standardize") || "diagonal".equals(kind) || ModelSettings.isNetwork(s)) {
+        if (!s.getBoolean("standardize") || "diagonal".equals(kind) || ModelSettings.isNetwork(s)
+                || "sharded".equals(s.get(ShardedTraining.AGGREGATION))) {
             return 0;
         }
         if ("whiten".equals(kind)) {
