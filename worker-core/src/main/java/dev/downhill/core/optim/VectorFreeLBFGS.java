@@ -13,7 +13,8 @@ import java.util.List;
  *
  * <pre>
  *   delta = e_g
- *   for i = newest .. oldest:  rho_i = 1 / B(y_i, s_i),  alpha_i = rho_i sum_l delta_l B(s_i, l),  delta_{y_i} -= alpha_i
+ *   for i = newest .. oldest:  rho_i = 1 / B(y_i, s_i),  alpha_i = rho_i sum_l delta_l B(s_i, l),
+ *                              delta_{y_i} -= alpha_i
  *   delta *= gamma,  gamma = B(s_newest, y_newest) / B(y_newest, y_newest)
  *   for i = oldest .. newest:  beta = rho_i sum_l delta_l B(y_i, l),  delta_{s_i} += alpha_i - beta
  *   d = -sum_l delta_l b_l                                                   (one combine)
