@@ -201,6 +201,63 @@ class VectorFreeLBFGSTest {
     }
 
     @Test
+    void theFirstStepEqualsTheArrayStepBitForBitThroughZoomAndGiveUp() {
+        // With no history d = -g exactly, so both searches see the same phi: every branch of the shared core
+        // (extrapolation, zoom, give-up at the best point, no decrease) must give the same bits on handles.
+        QuasiNewtonProblems.Data p = QuasiNewtonProblems.regression(5, 400, new double[] {1, 1e-2, 3e-3, 1, 1e2});
+        DifferentiableFunction[] functions = {p.objective(Objective.LEAST_SQUARES, 0, 0.0),
+            QuasiNewtonProblems.binary(12, 500, 6).objective(Objective.LOGISTIC, 2, 0.01)};
+        WolfeLineSearch[] searches = {new WolfeLineSearch(), new WolfeLineSearch(1e-4, 0.9, 2),
+            new WolfeLineSearch(0.3, 0.4, 3), new WolfeLineSearch(0.45, 0.5, 20)};
+        int outcomes = 0;
+        for (DifferentiableFunction f : functions) {
+            for (WolfeLineSearch search : searches) {
+                for (double firstTrial : new double[] {Double.NaN, 1e-6, 3.0, 1e4}) {
+                    LBFGS arrays = Double.isNaN(firstTrial) ? new LBFGS(3, search)
+                            : LBFGS.withFirstTrial(3, firstTrial);
+                    ArrayVectors vectors = new ArrayVectors();
+                    VectorFreeLBFGS<ArrayVectors.Vec> handles = Double.isNaN(firstTrial)
+                            ? new VectorFreeLBFGS<>(vectors, 3, search)
+                            : VectorFreeLBFGS.withFirstTrial(vectors, 3, firstTrial);
+                    OptimizerState a = arrays.initialize(f, new double[f.dimension()]);
+                    ArrayVectors.Function remote = new ArrayVectors.Function(vectors, f);
+                    VectorFreeLBFGS.State<ArrayVectors.Vec> h = handles.initialize(remote,
+                            vectors.of(new double[f.dimension()]));
+                    boolean moved = arrays.step(f, a);
+                    assertEquals(moved, handles.step(remote, h));
+                    outcomes += moved ? 1 : 0;
+                    assertArrayEquals(a.x(), h.x().data(), 0.0);
+                    assertArrayEquals(a.gradient(), h.gradient().data(), 0.0);
+                    assertEquals(a.value(), h.value(), 0.0);
+                    assertEquals(a.lastStepSize(), h.lastStepSize(), 0.0);
+                    assertEquals(a.evaluations(), h.evaluations());
+                    assertEquals(ArrayVectors.held(h).size(), vectors.live(), "no handle leaks from the search");
+                }
+            }
+        }
+        assertTrue(outcomes > 0 && outcomes < functions.length * searches.length * 4, "both outcomes occur");
+    }
+
+    @Test
+    void restrictedLineSearchesRunAsTheTwoLoopMinimizerDoes() {
+        // Few trials and tight constants, so searches end in the zoom or give up more often than by default.
+        QuasiNewtonProblems.Data p = QuasiNewtonProblems.binary(12, 500, 6);
+        RegularizedObjective f = p.objective(Objective.LOGISTIC, 2, 0.01);
+        for (WolfeLineSearch search : new WolfeLineSearch[] {new WolfeLineSearch(1e-4, 0.9, 2),
+            new WolfeLineSearch(0.3, 0.4, 3)}) {
+            StopCriteria criteria = StopCriteria.iterations(300).withGradientTolerance(1e-12);
+            Trace expected = arrays(new LBFGS(4, search), criteria, f);
+            ArrayVectors vectors = new ArrayVectors();
+            Trace actual = handles(new VectorFreeLBFGS<>(vectors, 4, search), vectors, criteria, f);
+            double worst = assertSameRun(expected, actual);
+            System.out.printf("logistic, c1 = %s, c2 = %s, %d trials: %s after %d iterations (%d and %d evaluations);"
+                    + " largest relative objective difference %.2e%n", search.sufficientDecrease(),
+                    search.curvature(), search.maxEvaluations(), actual.reason().label(), actual.iterations(),
+                    expected.evaluations(), actual.evaluations(), worst);
+        }
+    }
+
+    @Test
     void aRestoredCheckpointContinuesWithTheSameBits() throws IOException {
         QuasiNewtonProblems.Data p = QuasiNewtonProblems.binary(7, 300, 5);
         RegularizedObjective f = p.objective(Objective.LOGISTIC, 2, 0.01);
