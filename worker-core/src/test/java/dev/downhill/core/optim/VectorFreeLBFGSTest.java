@@ -258,6 +258,54 @@ class VectorFreeLBFGSTest {
     }
 
     @Test
+    void validationAndEarlyStoppingKeepTheSameBestIterate() {
+        // Few rows for many features, so the training optimum overfits and the validation loss turns up midway.
+        QuasiNewtonProblems.Data all = QuasiNewtonProblems.binary(21, 300, 30);
+        QuasiNewtonProblems.Data train = rows(all, 0, 60);
+        QuasiNewtonProblems.Data held = rows(all, 60, 300);
+        RegularizedObjective f = train.objective(Objective.LOGISTIC, 2, 1e-4);
+        RegularizedObjective validation = held.objective(Objective.LOGISTIC, 2, 0.0);
+        StopCriteria criteria = StopCriteria.iterations(200).withPatience(4);
+        List<Double> expectedLosses = new ArrayList<>();
+        Minimizer.Result expected = new Minimizer(new LBFGS(5), criteria).run(FunctionSequence.of(f),
+                new LBFGS(5).initialize(f, new double[f.dimension()]),
+                (state, report) -> expectedLosses.add(report.validationLoss()), validation::value);
+
+        ArrayVectors vectors = new ArrayVectors();
+        VectorFreeLBFGS<ArrayVectors.Vec> optimizer = new VectorFreeLBFGS<>(vectors, 5);
+        ArrayVectors.Function remote = new ArrayVectors.Function(vectors, f);
+        List<Double> losses = new ArrayList<>();
+        VectorFreeMinimizer.Result<ArrayVectors.Vec> actual = new VectorFreeMinimizer<>(optimizer, criteria).run(
+                remote, optimizer.initialize(remote, vectors.of(new double[f.dimension()])),
+                (state, report) -> losses.add(report.validationLoss()), x -> validation.value(x.data()), null);
+
+        assertEquals(StopReason.EARLY_STOPPING, expected.reason());
+        assertTrue(expected.best().iteration() > 2, "the best iterate is not the start");
+        assertEquals(expected.reason(), actual.reason());
+        assertEquals(expected.detail(), actual.detail());
+        assertEquals(expected.state().iteration(), actual.state().iteration());
+        assertEquals(expectedLosses.size(), losses.size());
+        for (int k = 0; k < losses.size(); k++) {
+            assertEquals(expectedLosses.get(k), losses.get(k), 1e-10 * expectedLosses.get(k));
+        }
+        Minimizer.Best best = expected.best();
+        assertEquals(best.iteration(), actual.bestFigures().iteration());
+        assertEquals(best.validationLoss(), actual.bestFigures().validationLoss(), 1e-10 * best.validationLoss());
+        double bestDifference = relativeDifference(actual.best().data(), best.x());
+        System.out.printf("early stopping after %d iterations, best at %d both; best x relative difference %.2e%n",
+                expected.state().iteration(), best.iteration(), bestDifference);
+        assertTrue(bestDifference < 1e-10, "best x relative difference " + bestDifference);
+        vectors.release(actual.best());
+        actual.state().release(vectors);
+        assertEquals(0, vectors.live(), "every handle released");
+    }
+
+    private static QuasiNewtonProblems.Data rows(QuasiNewtonProblems.Data p, int from, int to) {
+        return new QuasiNewtonProblems.Data(to - from, p.d(), java.util.Arrays.copyOfRange(p.x(), from * p.d(),
+                to * p.d()), java.util.Arrays.copyOfRange(p.y(), from, to));
+    }
+
+    @Test
     void aRestoredCheckpointContinuesWithTheSameBits() throws IOException {
         QuasiNewtonProblems.Data p = QuasiNewtonProblems.binary(7, 300, 5);
         RegularizedObjective f = p.objective(Objective.LOGISTIC, 2, 0.01);
