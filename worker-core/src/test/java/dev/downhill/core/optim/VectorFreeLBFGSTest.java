@@ -128,6 +128,42 @@ class VectorFreeLBFGSTest {
                 + " rejected%n", worst, rejected);
     }
 
+    @Test
+    void directionsEqualTheTwoLoopOnesAlongAnIllConditionedRun() {
+        // The iterates of a real L-BFGS run (condition about 1e9), fed to both histories: pairs from line-search
+        // steps, history full and wrapping. Compared until the array run first resets its history.
+        QuasiNewtonProblems.Data p = QuasiNewtonProblems.regression(5, 400, new double[] {1, 1e-2, 3e-3, 1, 1e2});
+        DifferentiableFunction f = p.objective(Objective.LEAST_SQUARES, 0, 1e-6);
+        for (int m : new int[] {3, 10}) {
+            LBFGS lbfgs = new LBFGS(m);
+            OptimizerState arrays = lbfgs.initialize(f, new double[f.dimension()]);
+            ArrayVectors vectors = new ArrayVectors();
+            VectorFreeLBFGS<ArrayVectors.Vec> vf = new VectorFreeLBFGS<>(vectors, m);
+            VectorFreeLBFGS.State<ArrayVectors.Vec> handles = vf.initialize(new ArrayVectors.Function(vectors, f),
+                    vectors.of(new double[f.dimension()]));
+            double worst = 0;
+            int compared = 0;
+            while (compared < 200) {
+                double[] expected = new double[f.dimension()];
+                lbfgs.direction(arrays, expected);
+                ArrayVectors.Vec d = vf.direction(handles);
+                worst = Math.max(worst, relativeDifference(d.data(), expected));
+                compared++;
+                vectors.release(d);
+                int before = (int) arrays.scalar(LBFGS.PREFIX + "pairs", 0);
+                if (!lbfgs.step(f, arrays) || (before > 0 && arrays.scalar(LBFGS.PREFIX + "pairs", 0) <= 1)) {
+                    break; // no progress, or a reset the handle history was not told about
+                }
+                vf.moveTo(handles, vectors.of(arrays.x()), vectors.of(arrays.gradient()), arrays.value(),
+                        arrays.lastStepSize());
+            }
+            assertTrue(compared >= 60, "compared " + compared + " directions");
+            assertTrue(worst <= 1e-11, "m = " + m + ": relative difference " + worst);
+            System.out.printf("ill-conditioned least squares, m = %d: %d directions compared, largest relative"
+                    + " difference %.2e%n", m, compared, worst);
+        }
+    }
+
     /** Objectives per iteration of a run, and its end. */
     private record Trace(List<Double> objectives, long iterations, long evaluations, StopReason reason,
                          double objective) {
