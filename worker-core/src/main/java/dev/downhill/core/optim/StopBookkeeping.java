@@ -111,7 +111,7 @@ final class StopBookkeeping {
         return Math.abs(oldest - newest) / Math.max(Math.abs(newest), 1e-300);
     }
 
-    /** Records the iterate's figures if it is the best so far (no best yet is "not better" only when not finite). */
+    /** Records the iterate's figures if it is the best so far (a finite first iterate always is). */
     private static boolean recordBest(OptimizerState state, double objective, double stationarity, double validation,
                                       boolean byValidation) {
         if (!Double.isFinite(objective) || !Double.isFinite(stationarity)) {

