@@ -37,6 +37,7 @@ public final class ShardedDataLoss {
     public static final Class<?>[] KRYO_CLASSES = {
         Pulled.class, Partial.class, SliceResult.class, SliceInput.class,
         PullPlan.Request.class, PullPlan.SliceRequests.class, PullPlan.LocalPartition.class,
+        ShardedMoments.Piece.class,
     };
 
     private final PullPlan plan;

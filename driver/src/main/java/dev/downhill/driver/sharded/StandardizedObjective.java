@@ -1,16 +1,12 @@
 package dev.downhill.driver.sharded;
 
-import dev.downhill.core.objective.Standardization;
 import dev.downhill.core.objective.StandardizationSlice;
 import dev.downhill.core.optim.RemoteFunction;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.function.IntToDoubleFunction;
 import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.api.java.JavaSparkContext;
 
 /**
- * g(u) = f(A u) for a sharded linear model, A the diagonal {@link Standardization} (the tree path's change of
+ * g(u) = f(A u) for a sharded linear model, A the diagonal {@code Standardization} (the tree path's change of
  * variables, so both optimize the same function): per evaluation a slice pass for the K intercept shifts, the
  * map to theta = A u, the evaluation of f, a slice pass for the K intercept derivatives, and the map to
  * A^T grad f ({@link StandardizationSlice}), whose dot products come in the same pass as its computation.
@@ -23,30 +19,15 @@ public final class StandardizedObjective implements RemoteFunction<ShardedVector
     private final int numFeatures;
     private final int numOutputs;
 
-    public StandardizedObjective(JavaSparkContext jsc, ShardedDataLoss loss, ShardedVectors vectors,
-                                 Standardization standardization, int numFeatures, int numOutputs) {
+    /** With the scales and centers on the executors ({@link ShardedMoments#scaleAndMean}). */
+    public StandardizedObjective(ShardedDataLoss loss, ShardedVectors vectors, ShardedVector[] scaleAndMean,
+                                 int numFeatures, int numOutputs) {
         this.loss = loss;
         this.vectors = vectors;
         this.numFeatures = numFeatures;
         this.numOutputs = numOutputs;
-        SliceLayout layout = loss.layout();
-        this.scale = aligned(jsc, layout, numFeatures, numOutputs, standardization::scale);
-        this.mean = aligned(jsc, layout, numFeatures, numOutputs, standardization::mean);
-    }
-
-    /** A vector holding, at each weight entry (c, j), the feature's value; 0 at the intercepts. */
-    static ShardedVector aligned(JavaSparkContext jsc, SliceLayout layout, int d, int k, IntToDoubleFunction f) {
-        List<double[]> parts = new ArrayList<>(layout.numSlices());
-        long weights = (long) k * d;
-        for (int s = 0; s < layout.numSlices(); s++) {
-            double[] part = new double[layout.length(s)];
-            for (int i = 0; i < part.length; i++) {
-                long g = (long) layout.start(s) + i;
-                part[i] = g < weights ? f.applyAsDouble((int) (g % d)) : 0.0;
-            }
-            parts.add(part);
-        }
-        return ShardedVector.persist(layout, jsc.parallelize(parts, layout.numSlices()), 0);
+        this.scale = scaleAndMean[0];
+        this.mean = scaleAndMean[1];
     }
 
     @Override
@@ -54,18 +35,7 @@ public final class StandardizedObjective implements RemoteFunction<ShardedVector
         SliceLayout layout = loss.layout();
         int d = numFeatures;
         int k = numOutputs;
-        double[] shift = OrderedCollect.sumInOrder(ShardedVector.zip(List.of(u, scale, mean))
-                .mapPartitionsWithIndex((s, it) -> {
-                    double[][] x = it.next();
-                    return PullPlan.single(StandardizationSlice.shiftPartials(x[0], x[1], x[2], layout.start(s), d,
-                            k));
-                }, true), k);
-        vectors.computed(List.of(u));
-        ShardedVector theta = ShardedVector.persist(layout, ShardedVector.zip(List.of(u, scale))
-                .mapPartitionsWithIndex((s, it) -> {
-                    double[][] x = it.next();
-                    return PullPlan.single(StandardizationSlice.toUser(x[0], x[1], layout.start(s), d, k, shift));
-                }, true), u.depth + 1);
+        ShardedVector theta = toUser(u);
         ShardedDataLoss.Evaluation e = loss.valueAndGradient(theta);
         theta.release();
         double[] interceptGradient = intercepts(e.gradient, d, k);
@@ -83,6 +53,26 @@ public final class StandardizedObjective implements RemoteFunction<ShardedVector
         }
         e.gradient.release();
         return new Evaluation<>(e.value, scaled, dots);
+    }
+
+    /** theta = A u: a slice pass for the K intercept shifts, then a map (cached, computed by the next job). */
+    public ShardedVector toUser(ShardedVector u) {
+        SliceLayout layout = loss.layout();
+        int d = numFeatures;
+        int k = numOutputs;
+        double[] shift = OrderedCollect.sumInOrder(ShardedVector.zip(List.of(u, scale, mean))
+                .mapPartitionsWithIndex((s, it) -> {
+                    double[][] x = it.next();
+                    return PullPlan.single(StandardizationSlice.shiftPartials(x[0], x[1], x[2], layout.start(s), d,
+                            k));
+                }, true), k);
+        vectors.computed(List.of(u));
+        ShardedVector theta = ShardedVector.persist(layout, ShardedVector.zip(List.of(u, scale))
+                .mapPartitionsWithIndex((s, it) -> {
+                    double[][] x = it.next();
+                    return PullPlan.single(StandardizationSlice.toUser(x[0], x[1], layout.start(s), d, k, shift));
+                }, true), u.depth + 1);
+        return theta;
     }
 
     /** df/db_c for each output: the last K entries, from the slices that hold them. */

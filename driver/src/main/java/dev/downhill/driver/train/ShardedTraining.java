@@ -5,7 +5,6 @@ import dev.downhill.core.loss.Objective;
 import dev.downhill.core.model.Architecture;
 import dev.downhill.core.model.LinearModel;
 import dev.downhill.core.objective.L2Penalty;
-import dev.downhill.core.objective.Standardization;
 import dev.downhill.core.optim.IterationListener;
 import dev.downhill.core.optim.Minimizer;
 import dev.downhill.core.optim.OptimizerState;
@@ -19,6 +18,7 @@ import dev.downhill.driver.settings.Settings;
 import dev.downhill.driver.settings.SettingsException;
 import dev.downhill.driver.sharded.PullPlan;
 import dev.downhill.driver.sharded.ShardedDataLoss;
+import dev.downhill.driver.sharded.ShardedMoments;
 import dev.downhill.driver.sharded.ShardedObjective;
 import dev.downhill.driver.sharded.ShardedVector;
 import dev.downhill.driver.sharded.ShardedVectors;
@@ -27,7 +27,6 @@ import dev.downhill.driver.sharded.StandardizedObjective;
 import dev.downhill.driver.spark.SparkDataLoss;
 import dev.downhill.driver.checkpoint.CheckpointingRun;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.hadoop.fs.Path;
@@ -58,19 +57,19 @@ final class ShardedTraining {
     /** What the run prints and reports as its aggregation. */
     final String description;
 
-    private ShardedTraining(String description, JavaSparkContext jsc, PullPlan plan, ShardedDataLoss loss, Standardization std,
-                            LinearModel model, double startCurvature, int memory) {
+    private ShardedTraining(String description, JavaSparkContext jsc, PullPlan plan, ShardedDataLoss loss,
+                            boolean standardize, LinearModel model, double startCurvature, int memory) {
         this.description = description;
         this.jsc = jsc;
         this.plan = plan;
         this.loss = loss;
-        if (std == null) {
+        if (standardize) {
+            this.standardized = new StandardizedObjective(loss, vectors, ShardedMoments.scaleAndMean(plan),
+                    model.numFeatures(), model.numOutputs());
+            this.function = standardized;
+        } else {
             this.standardized = null;
             this.function = new ShardedObjective(loss, vectors);
-        } else {
-            this.standardized = new StandardizedObjective(jsc, loss, vectors, std, model.numFeatures(),
-                    model.numOutputs());
-            this.function = standardized;
         }
         // lbfgs's first trial as OptimizerChoice gives it: the inverse of the start curvature when known
         this.optimizer = Double.isNaN(startCurvature) ? new VectorFreeLBFGS<>(vectors, memory)
@@ -148,17 +147,12 @@ final class ShardedTraining {
         return Math.max(1, Math.min(wanted, parameters));
     }
 
-    /** The sharded run for this model and data, or null when train takes the tree path. */
-    static ShardedTraining choose(Settings s, JavaSparkContext jsc, TrainingData data, LinearModel model, Loss loss,
-                                  double l2, Objective objective, Preconditioning pre, int numClasses,
-                                  PrintStream out) { // out: kept for messages the choice may print
-        if (!chosen(s, objective, model.numParameters())) {
-            return null;
-        }
-        if (pre.change != null && !(pre.change instanceof Standardization)) {
-            throw new SettingsException("--aggregation sharded needs --preconditioner diagonal (it chose "
-                    + pre.description + ").");
-        }
+    /**
+     * Builds the sharded run (the pull plan, and with --standardize the moments: a pass each) for a model train
+     * chose to shard ({@link #chosen}); {@code pre} comes from {@link Preconditioning#onExecutors}.
+     */
+    static ShardedTraining start(Settings s, JavaSparkContext jsc, TrainingData data, LinearModel model, Loss loss,
+                                 double l2, Objective objective, Preconditioning pre, int numClasses) {
         int slices = shards(s, model.numParameters(), data.partitions);
         SliceLayout layout = new SliceLayout(model.numParameters(), slices);
         jsc.setJobGroup(TrainCommand.JOB_GROUP, "Downhill train: pull plan of " + layout, false);
@@ -166,7 +160,7 @@ final class ShardedTraining {
         ShardedDataLoss dataLoss = new ShardedDataLoss(plan, loss, new L2Penalty(l2, model));
         String description = String.format(Locale.ROOT, "sharded (%d parameters in %d slices on the executors;"
                 + " partial gradients summed per slice in partition order)", model.numParameters(), slices);
-        return new ShardedTraining(description, jsc, plan, dataLoss, (Standardization) pre.change, model,
+        return new ShardedTraining(description, jsc, plan, dataLoss, pre.diagonalOnExecutors, model,
                 pre.startCurvature(objective, numClasses), s.getInt("lbfgs-memory"));
     }
 
@@ -177,8 +171,9 @@ final class ShardedTraining {
 
     /**
      * Runs vector-free L-BFGS from u = 0 (theta = 0 in the user's coordinates, as the tree path starts) until the
-     * criteria stop it, telling {@code progress} of each iteration. The final iterate is brought to the driver for
-     * the model file (the one d-sized array of the sharded path); every handle and cache is released.
+     * criteria stop it, telling {@code progress} of each iteration. The final iterate, in the user's coordinates,
+     * is brought to the driver for the model file (the sharded path's d-sized arrays are there, at the end); every
+     * handle and cache is released. The change of variables is done: the caller must not apply one again.
      */
     Minimizer.Result run(StopCriteria criteria, IterationListener progress, CheckpointingRun.HistorySink start,
                          String output) throws IOException {
@@ -197,8 +192,13 @@ final class ShardedTraining {
             r = new VectorFreeMinimizer<>(optimizer, criteria).run(function, state,
                     (st, report) -> progress.iterationDone(st.small(), report), null, null);
             OptimizerState small = r.state().small();
-            double[] x = r.state().x().toArray();
-            double[] g = r.state().gradient().toArray();
+            // the model in the user's coordinates (theta = A u, on the executors), then to the driver
+            ShardedVector theta = standardized == null ? null : standardized.toUser(r.state().x());
+            double[] x = (theta == null ? r.state().x() : theta).toArray();
+            if (theta != null) {
+                theta.release();
+            }
+            double[] g = new double[x.length]; // not used: a sharded run writes no checkpoint
             OptimizerState arrays = new OptimizerState(x, small.value(), g);
             arrays.setIteration(small.iteration());
             arrays.addEvaluations(small.evaluations() - arrays.evaluations());

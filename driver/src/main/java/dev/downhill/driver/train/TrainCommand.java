@@ -144,7 +144,10 @@ public final class TrainCommand {
         }
         // Standardization and whitening are changes of variables theta = A u: the optimizer works on u, the data
         // and the objective stay the user's (see ChangeOfVariables). The 1/L bound is the problem's in u.
-        Preconditioning pre = Preconditioning.choose(settings, jsc, data, model, objective, l2);
+        boolean sharding = model instanceof LinearModel
+                && ShardedTraining.chosen(settings, objective, model.numParameters());
+        Preconditioning pre = sharding ? Preconditioning.onExecutors(settings)
+                : Preconditioning.choose(settings, jsc, data, model, objective, l2);
         ChangeOfVariables change = pre.change;
         Standardization std = pre.change instanceof Standardization st ? st : null;
         if (change != null) {
@@ -152,8 +155,8 @@ public final class TrainCommand {
         }
         OptimizerChoice choice = OptimizerChoice.resolve(settings, objective, lipschitz, batchFraction);
         // --aggregation sharded (#14): the parameters stay on the executors; null on the tree path
-        ShardedTraining sharded = model instanceof LinearModel linear ? ShardedTraining.choose(settings, jsc, data,
-                linear, loss, l2, objective, pre, numClasses, out) : null;
+        ShardedTraining sharded = sharding ? ShardedTraining.start(settings, jsc, data, (LinearModel) model, loss, l2,
+                objective, pre, numClasses) : null;
         TrainingData.Validation extraValidation = loadValidation(jsc, data, objective);
         TrainingData.Validation validation = extraValidation != null ? extraValidation : data.validation;
         try {
@@ -532,7 +535,8 @@ public final class TrainCommand {
                 : FeaturePrecision.FLOAT64;
         o.skipBadRecords = "skip".equals(settings.get("on-bad-record"));
         o.maxBadFraction = settings.getDouble("max-bad-fraction");
-        o.featureMoments = settings.getBoolean("standardize");
+        // a sharded run takes its moments per slice on the executors, never d-sized on the driver
+        o.featureMoments = settings.getBoolean("standardize") && !"sharded".equals(settings.get("aggregation"));
         o.covarianceMaxFeatures = Preconditioning.whiteningMaxFeatures(settings, o.objective);
         o.parametersOnExecutors = ShardedTraining.possible(settings, o.objective);
         o.covarianceMaxRowValues = Preconditioning.whiteningMaxRowValues(settings);

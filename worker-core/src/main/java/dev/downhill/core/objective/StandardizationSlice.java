@@ -50,4 +50,30 @@ public final class StandardizationSlice {
         }
         return out;
     }
+
+    /**
+     * The scale s_j and center m_j of each weight entry of a slice from its features' sums S_j and Q_j over rows
+     * of total weight V ({@link dev.downhill.core.data.FeatureMoments}: m_j = S_j / V, sigma_j = sqrt(max(Q_j / V -
+     * m_j^2, 0))), with {@link Standardization}'s rules (s_j = 1 where sigma_j is zero or unreliable); intercept
+     * entries get 0. Returns {scale, mean}.
+     */
+    public static double[][] scaleAndMean(double[] sum, double[] sumSquares, double weightSum, long offset, int d,
+                                          int k) {
+        double[] scale = new double[sum.length];
+        double[] mean = new double[sum.length];
+        long weights = (long) k * d;
+        for (int i = 0; i < sum.length; i++) {
+            if (offset + i >= weights) {
+                continue;
+            }
+            double m = weightSum > 0 ? sum[i] / weightSum : 0;
+            double sigma = weightSum > 0 ? Math.sqrt(Math.max(sumSquares[i] / weightSum - m * m, 0.0)) : 0;
+            m = Double.isFinite(m) ? m : 0.0;
+            sigma = Double.isFinite(sigma) ? sigma : 0.0;
+            boolean reliable = sigma > 0 && sigma * sigma > Standardization.UNRELIABLE * m * m;
+            scale[i] = reliable && Double.isFinite(1.0 / sigma) ? 1.0 / sigma : 1.0;
+            mean[i] = m;
+        }
+        return new double[][] {scale, mean};
+    }
 }
