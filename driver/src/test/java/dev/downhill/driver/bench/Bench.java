@@ -124,6 +124,9 @@ public final class Bench {
             if (o.sections.contains("mlp")) {
                 mlp();
             }
+            if (o.sections.contains("scale")) {
+                json.put("scale", ScaleBench.run(jsc, o.scale, o.seed, partitions, o.blockRows, out));
+            }
             printTargets();
             double runtime = (System.nanoTime() - started) / 1e9;
             json.put("targets", targets);

@@ -10,7 +10,7 @@ import java.util.Set;
 final class BenchOptions {
     static final List<String> SECTIONS = List.of("dense", "sparse", "scaling", "overhead");
     /** Sections run only when --sections names them: optimizers (OptimizerRace) takes minutes. */
-    static final List<String> OPTIONAL_SECTIONS = List.of("optimizers", "mlp");
+    static final List<String> OPTIONAL_SECTIONS = List.of("optimizers", "mlp", "scale");
     static final List<String> SYSTEMS = List.of("downhill", "mllib-gd", "ml-lr", "raw-loop", "core-loop");
 
     long rows = 1_000_000;
@@ -39,6 +39,8 @@ final class BenchOptions {
     RaceOptions race;
     /** The mlp section's options (--mlp-*). */
     MlpBench.Options mlp = new MlpBench.Options();
+    /** The scale section's options (--scale-*). */
+    ScaleBench.Options scale = new ScaleBench.Options();
 
     static final String USAGE = String.join("\n",
             "usage: scripts/bench [options]",
@@ -58,7 +60,7 @@ final class BenchOptions {
             "                          each, so the JIT has compiled Spark's job path (default 1000)",
             "  --feature-precision P   float64 (default) or float32: how Downhill and core-loop store features",
             "                          (the targets are defined with float64)",
-            "  --sections LIST         any of dense,sparse,scaling,overhead (default all), and optimizers, mlp",
+            "  --sections LIST         any of dense,sparse,scaling,overhead (default all), and optimizers, mlp, scale",
             "                          (run only when named)",
             "  --systems LIST          any of downhill,mllib-gd,ml-lr,raw-loop,core-loop (default all;",
             "                          scaling and overhead time Downhill only). core-loop: worker-core's",
@@ -72,6 +74,11 @@ final class BenchOptions {
             "",
             "mlp section (MultilayerPerceptronClassifier against train --model mlp, the kernels' FLOP rate and the",
             "machine's dense multiply rate):",
+            "  --scale-log2-features L scale: log2 of the feature counts (default 20,22; the issue's run: 25,26)",
+            "  --scale-rows N          scale: rows of the hashed sparse data (default 200000)",
+            "  --scale-nnz K           scale: non-zeros drawn per row, skewed like text (default 30)",
+            "  --scale-iterations N    scale: L-BFGS iterations per run (default 5)",
+            "  --scale-shards S        scale: slices of the sharded runs (default one per 2^20 parameters)",
             "  --mlp-rows N            rows of image-like data (default 60000)",
             "  --mlp-side S            images are S x S pixels, S^2 features (default 28)",
             "  --mlp-hidden H          hidden sigmoid units (default 128)",
@@ -136,6 +143,16 @@ final class BenchOptions {
                 case "seed" -> o.seed = parseLong(key, value);
                 case "master" -> o.master = value;
                 case "json" -> o.json = value;
+                case "scale-log2-features" -> {
+                    o.scale.log2Features = new ArrayList<>();
+                    for (String v : value.split(",")) {
+                        o.scale.log2Features.add(positiveInt(key, v.trim()));
+                    }
+                }
+                case "scale-rows" -> o.scale.rows = positiveLong(key, value);
+                case "scale-nnz" -> o.scale.nnz = positiveInt(key, value);
+                case "scale-iterations" -> o.scale.iterations = positiveInt(key, value);
+                case "scale-shards" -> o.scale.shards = positiveInt(key, value);
                 case "mlp-rows" -> o.mlp.rows = positiveLong(key, value);
                 case "mlp-side" -> o.mlp.side = positiveInt(key, value);
                 case "mlp-hidden" -> o.mlp.hidden = positiveInt(key, value);
