@@ -11,7 +11,8 @@ final class BenchOptions {
     static final List<String> SECTIONS = List.of("dense", "sparse", "scaling", "overhead");
     /** Sections run only when --sections names them: optimizers (OptimizerRace) takes minutes. */
     static final List<String> OPTIONAL_SECTIONS = List.of("optimizers", "mlp");
-    static final List<String> SYSTEMS = List.of("downhill", "mllib-gd", "ml-lr", "raw-loop", "core-loop");
+    static final List<String> SYSTEMS = List.of("downhill", "mllib-gd", "ml-lr", "raw-loop", "core-loop",
+            "memory-sweep");
 
     long rows = 1_000_000;
     int denseFeatures = 100;
@@ -60,9 +61,10 @@ final class BenchOptions {
             "                          (the targets are defined with float64)",
             "  --sections LIST         any of dense,sparse,scaling,overhead (default all), and optimizers, mlp",
             "                          (run only when named)",
-            "  --systems LIST          any of downhill,mllib-gd,ml-lr,raw-loop,core-loop (default all;",
-            "                          scaling and overhead time Downhill only). core-loop: worker-core's",
-            "                          LossEvaluator over the same blocks on 1 and 2 threads without Spark",
+            "  --systems LIST          any of downhill,mllib-gd,ml-lr,raw-loop,core-loop,memory-sweep (default",
+            "                          all; scaling and overhead time Downhill and the sweep only). core-loop:",
+            "                          worker-core's LossEvaluator over the same blocks on 1 and 2 threads",
+            "                          without Spark; memory-sweep: reading the cached arrays once on 2 threads",
             "  --scaling-rows LIST     row counts of the scaling section (default rows/8,rows/4,rows/2,rows)",
             "  --overhead-rows N       rows of the overhead section (default 1000)",
             "  --seed S                data seed (default 42)",
