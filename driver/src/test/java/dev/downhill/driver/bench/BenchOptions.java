@@ -20,7 +20,7 @@ final class BenchOptions {
     int nnz = 20;
     int iterations = 10;
     int warmup = 5;
-    /** 0: two per core of the master. */
+    /** 0: one per core of the master (two for the optimizers and mlp sections). */
     int partitions;
     int blockRows = 4096;
     /** Untimed Downhill jobs on small data before any section (at most 20 ms each). */
@@ -53,7 +53,8 @@ final class BenchOptions {
             "  --nnz K                 non-zeros per sparse row (default 20)",
             "  --iterations N          timed iterations per measurement; medians over them (default 10)",
             "  --warmup N              untimed iterations first (default 5)",
-            "  --partitions P          partitions of every cached data set (default 2 per core of --master)",
+            "  --partitions P          partitions of every cached data set (default 1 per core of --master;",
+            "                          2 per core in the optimizers and mlp sections)",
             "  --block-rows N          rows per Downhill block (default 4096, as in production)",
             "  --spark-warmup N        untimed Downhill jobs on 2000 rows before any section, at most 20 ms",
             "                          each, so the JIT has compiled Spark's job path (default 1000)",
