@@ -45,23 +45,16 @@ public final class DenseBlock extends DataBlock {
     public void multiplyRows(int from, int to, double[] w, int wOffset, double bias, double[] z, int zOffset,
                              int zStride) {
         checkRows(from, to, w.length, wOffset, z.length, zOffset, zStride);
-        final int d = numFeatures;
-        for (int i = from; i < to; i++) {
-            z[zOffset + (i - from) * zStride] = Kernels.dot(values, i * d, w, wOffset, d) + bias;
-        }
+        Kernels.dotRows(values, from * numFeatures, numFeatures, to - from, w, wOffset, numFeatures, bias, z, zOffset,
+                zStride);
     }
 
     @Override
     public void transposeMultiplyAddRows(int from, int to, double[] a, int aOffset, int aStride, double[] g,
                                          int gOffset) {
         checkRows(from, to, g.length, gOffset, a.length, aOffset, aStride);
-        final int d = numFeatures;
-        for (int i = from; i < to; i++) {
-            final double ai = a[aOffset + (i - from) * aStride];
-            if (ai != 0.0) {
-                Kernels.axpy(ai, values, i * d, g, gOffset, d);
-            }
-        }
+        Kernels.axpyRows(a, aOffset, aStride, values, from * numFeatures, numFeatures, to - from, g, gOffset,
+                numFeatures);
     }
 
     /** Through {@link Gemm#multiplyTransposed}: the same bits as a CSR block of the same data (see Gemm). */
