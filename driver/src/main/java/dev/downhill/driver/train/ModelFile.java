@@ -67,8 +67,8 @@ public final class ModelFile {
             }
         }
         root.set("architecture", architectureJson(r.architecture));
-        if (r.architecture.type() == Architecture.Type.LINEAR) {
-            linearWeights(root, r);
+        if (r.architecture.type() == Architecture.Type.LINEAR && r.parameters != null) {
+            linearWeights(root, r); // a sharded model lists its shard files instead
         }
         root.put("iterations", r.iterations);
         root.put("objectiveValue", r.objectiveValue);
@@ -136,6 +136,9 @@ public final class ModelFile {
      * to a temporary name and renamed; returns the full path of the JSON document.
      */
     public static String save(String outputDir, String name, TrainingResult r, Configuration conf) throws IOException {
+        if (r.shardedParameters != null) { // written by the executors, slice by slice
+            return ShardedModelFile.save(outputDir, name, r, conf);
+        }
         Path dir = new Path(outputDir);
         String tensorsName = parametersName(name);
         Map<String, String> meta = new LinkedHashMap<>();
@@ -219,6 +222,7 @@ public final class ModelFile {
         JsonNode node;
         SafeTensors.Contents contents = null;
         String tensorsWhere = null;
+        double[] shardedParameters = null;
         try {
             // Past any .crc side file (written by older versions): a hand-edited model must still load.
             FileSystem fs = OutputFiles.plain(dir, conf);
@@ -246,6 +250,9 @@ public final class ModelFile {
                     contents = SafeTensors.read(in, fs.makeQualified(tensors).toString());
                 }
                 tensorsWhere = fs.makeQualified(tensors).toString();
+            } else if (node != null && node.isObject() && node.has(ShardedModelFile.FIELD)) {
+                shardedParameters = ShardedModelFile.assemble(node, dir, fs, linearParameters(node, file),
+                        file.toString());
             }
         } catch (JsonProcessingException e) {
             throw new BadInputException("model " + file + " is not valid JSON: " + e.getOriginalMessage(), e);
@@ -254,7 +261,23 @@ public final class ModelFile {
         } catch (IOException e) {
             throw new BadInputException("cannot read model " + file + ": " + e.getMessage(), e);
         }
-        return fromJson(node, file.toString(), contents, tensorsWhere);
+        return fromJson(node, file.toString(), contents, tensorsWhere, shardedParameters);
+    }
+
+    /** (d + 1) K for a linear model document, checked enough to size its array. */
+    private static int linearParameters(JsonNode root, Path file) {
+        int d = positiveInt(root, "numFeatures", file.toString());
+        int k;
+        try {
+            k = Objective.fromName(text(root, "objective", file.toString()))
+                    .numOutputs(root.path("numClasses").asInt(0));
+        } catch (IllegalArgumentException e) {
+            throw invalid(file.toString(), e.getMessage());
+        }
+        if ((d + 1L) * k > Integer.MAX_VALUE - 8) {
+            throw invalid(file.toString(), d + " features x " + k + " outputs are too many parameters");
+        }
+        return (d + 1) * k;
     }
 
     /** The full path of MODEL_DIR/model.json, as messages and reports name it. */
@@ -270,6 +293,12 @@ public final class ModelFile {
 
     /** As above, with a network's parameters from its safetensors file (null for linear models). */
     static TrainingResult fromJson(JsonNode root, String where, SafeTensors.Contents tensors, String tensorsWhere) {
+        return fromJson(root, where, tensors, tensorsWhere, null);
+    }
+
+    /** As above; a sharded linear model's parameters come assembled from its shards ({@code sharded}). */
+    static TrainingResult fromJson(JsonNode root, String where, SafeTensors.Contents tensors, String tensorsWhere,
+                                   double[] sharded) {
         if (root == null || !root.isObject()) {
             throw invalid(where, "it is not a JSON object");
         }
@@ -332,7 +361,12 @@ public final class ModelFile {
         }
         double[] p = new double[(d + 1) * k];
         JsonNode weights = root.get("weights");
-        if (k == 1) {
+        if (sharded != null) {
+            if (sharded.length != p.length) {
+                throw invalid(where, "its shards hold " + sharded.length + " parameters, not " + p.length);
+            }
+            p = sharded;
+        } else if (k == 1) {
             System.arraycopy(numbers(weights, d, "weights", where), 0, p, 0, d);
             p[d] = number(root.get("intercepts"), "intercepts", where);
         } else {

@@ -169,14 +169,17 @@ final class ShardedTraining {
         return loss.takeTiming();
     }
 
+    /** The run's end: its figures (with empty x and gradient arrays) and theta on the executors. */
+    record Outcome(Minimizer.Result result, ShardedVector theta) {}
+
     /**
      * Runs vector-free L-BFGS from u = 0 (theta = 0 in the user's coordinates, as the tree path starts) until the
      * criteria stop it, telling {@code progress} of each iteration. The final iterate, in the user's coordinates,
-     * is brought to the driver for the model file (the sharded path's d-sized arrays are there, at the end); every
-     * handle and cache is released. The change of variables is done: the caller must not apply one again.
+     * stays on the executors (the caller releases it once the model is written); every other handle and cache is
+     * released. The change of variables is done: the caller must not apply one again.
      */
-    Minimizer.Result run(StopCriteria criteria, IterationListener progress, CheckpointingRun.HistorySink start,
-                         String output) throws IOException {
+    Outcome run(StopCriteria criteria, IterationListener progress, CheckpointingRun.HistorySink start,
+                String output) throws IOException {
         VectorFreeLBFGS.State<ShardedVector> state = null;
         VectorFreeMinimizer.Result<ShardedVector> r = null;
         // Deep lineages are cut by checkpoints to files under the output folder (read back if an executor dies).
@@ -192,21 +195,21 @@ final class ShardedTraining {
             r = new VectorFreeMinimizer<>(optimizer, criteria).run(function, state,
                     (st, report) -> progress.iterationDone(st.small(), report), null, null);
             OptimizerState small = r.state().small();
-            // the model in the user's coordinates (theta = A u, on the executors), then to the driver
-            ShardedVector theta = standardized == null ? null : standardized.toUser(r.state().x());
-            double[] x = (theta == null ? r.state().x() : theta).toArray();
-            if (theta != null) {
-                theta.release();
-            }
-            double[] g = new double[x.length]; // not used: a sharded run writes no checkpoint
-            OptimizerState arrays = new OptimizerState(x, small.value(), g);
-            arrays.setIteration(small.iteration());
-            arrays.addEvaluations(small.evaluations() - arrays.evaluations());
-            arrays.setLastStepSize(small.lastStepSize());
+            // the model in the user's coordinates (theta = A u), or a copy of u that outlives the state's release
+            ShardedVector theta = standardized == null
+                    ? ShardedVector.combine(new double[] {1.0}, java.util.List.of(r.state().x()))
+                    : standardized.toUser(r.state().x());
+            theta.materialize();
+            // no d-sized arrays on the driver: the figures only
+            OptimizerState figures = new OptimizerState(new double[0], small.value(), new double[0]);
+            figures.setIteration(small.iteration());
+            figures.addEvaluations(small.evaluations() - figures.evaluations());
+            figures.setLastStepSize(small.lastStepSize());
             for (Map.Entry<String, Double> e : small.scalars().entrySet()) {
-                arrays.putScalar(e.getKey(), e.getValue());
+                figures.putScalar(e.getKey(), e.getValue());
             }
-            return Minimizer.result(arrays, r.reason(), r.gradientNorm(), r.objective(), r.detail());
+            return new Outcome(Minimizer.result(figures, r.reason(), r.gradientNorm(), r.objective(), r.detail()),
+                    theta);
         } finally {
             if (r != null) {
                 r.state().release(vectors);

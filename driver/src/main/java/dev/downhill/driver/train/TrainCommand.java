@@ -29,6 +29,7 @@ import dev.downhill.driver.io.TrainingDataLoader;
 import dev.downhill.driver.settings.InputSettings;
 import dev.downhill.driver.settings.Settings;
 import dev.downhill.driver.settings.SettingsException;
+import dev.downhill.driver.sharded.ShardedVector;
 import dev.downhill.driver.spark.SparkDataLoss;
 import dev.downhill.driver.spark.TrainingSetPass;
 import dev.downhill.driver.spark.ValidationPass;
@@ -204,6 +205,7 @@ public final class TrainCommand {
             report.data().put("aggregation", sharded == null ? "tree" : sharded.description);
             long startNanos = System.nanoTime();
             Minimizer.Result result;
+            ShardedVector shardedTheta = null; // a sharded run's model, on the executors
             // Checkpoints (#5): restored on --resume; written every --checkpoint-every iterations and at the end.
             CheckpointingRun checkpoints = CheckpointingRun.open(settings, data, jsc.hadoopConfiguration(), out);
             try (MetricsLog metrics = MetricsLog.continueAfter(settings.require("output"), jsc.hadoopConfiguration(),
@@ -215,8 +217,10 @@ public final class TrainCommand {
                     progress.validationMetric(held.metricName(), () -> lastMetric[0]);
                 }
                 if (sharded != null) { // vector-free L-BFGS on the executors' slices, the same stop rules
-                    result = sharded.run(criteria(choice, false), progress, report::iteration,
+                    ShardedTraining.Outcome end = sharded.run(criteria(choice, false), progress, report::iteration,
                             settings.require("output"));
+                    result = end.result();
+                    shardedTheta = end.theta();
                 } else {
                     // A linear model starts at theta = 0; a network at its seeded initialization, drawn in the
                     // coordinates the optimizer sees (standardized inputs), where He and Glorot scales are meant.
@@ -265,7 +269,11 @@ public final class TrainCommand {
             // One more pass over the training rows: the model's metrics, and whether the objective has a minimizer.
             TrainingSetPass.Result fit = null;
             String noMinimizer = null;
-            if (result.reason() != StopReason.DIVERGED) {
+            if (shardedTheta != null) {
+                // The metrics pass and the largest weights need theta on the driver: not done for sharded runs yet.
+                report.model().put("training metrics", "not computed (--aggregation sharded keeps the model on the"
+                        + " executors; run evaluate on the training data)");
+            } else if (result.reason() != StopReason.DIVERGED) {
                 jsc.setJobGroup(JOB_GROUP, "Downhill train: training-set metrics", false);
                 fit = TrainingSetPass.run(jsc, data.blocks, objective, architecture, numClasses, theta);
                 boolean linear = architecture.type() == Architecture.Type.LINEAR;
@@ -316,6 +324,9 @@ public final class TrainCommand {
             report.outcome().put("training time", ProgressReporter.duration((System.nanoTime() - startNanos) / 1e9));
             if (result.reason() == StopReason.DIVERGED) {
                 report.write(settings.require("output"), jsc.hadoopConfiguration());
+                if (shardedTheta != null) {
+                    shardedTheta.release();
+                }
                 throw diverged(result, jsc, objective, l2, data, k, choice, change, architecture);
             }
             if (noMinimizer != null) {
@@ -342,8 +353,9 @@ public final class TrainCommand {
                 finishAfterModel(jsc);
             }
             TrainingResult trained = new TrainingResult(objective, l2, data.numFeatures, k, labels.classLabels(),
-                    theta, iterations, value, stationarity, reason, choice.step, choice.name, l1, architecture);
+                    shardedTheta != null ? null : theta, iterations, value, stationarity, reason, choice.step, choice.name, l1, architecture);
             trained.featureNames = data.featureNames;
+            trained.shardedParameters = shardedTheta;
             trained.warning = noMinimizer;
             if (useBest) {
                 trained.runEnd = new TrainingResult.RunEnd(result.state().iteration(), result.objective(),

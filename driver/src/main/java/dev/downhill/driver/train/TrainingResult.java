@@ -29,6 +29,11 @@ public final class TrainingResult {
     public RunEnd runEnd;
     /** Why the model is not an optimum though the run stopped cleanly (separable data without L2), or null. */
     public String warning;
+    /**
+     * A sharded run's parameters, on the executors (then {@link #parameters} is null): the model file is written
+     * from them by the executors ({@link ShardedModelFile}).
+     */
+    public dev.downhill.driver.sharded.ShardedVector shardedParameters;
 
     /**
      * The run's last iterate, when the model is another one: the iterate kept was {@code selectedBy} (the best
@@ -57,7 +62,7 @@ public final class TrainingResult {
                           double[] parameters, long iterations, double objectiveValue, double gradientNorm,
                           StopReason stopReason, double step, String optimizer, double l1, Architecture architecture) {
         if (architecture.inputs() != numFeatures || architecture.outputs() != numOutputs
-                || architecture.numParameters() != parameters.length) {
+                || parameters != null && architecture.numParameters() != parameters.length) {
             throw new IllegalArgumentException("architecture " + architecture + " does not match " + numFeatures
                     + " features, " + numOutputs + " outputs and " + parameters.length + " parameters");
         }

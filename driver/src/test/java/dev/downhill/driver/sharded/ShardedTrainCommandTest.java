@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.downhill.driver.Downhill;
+import dev.downhill.driver.train.SafeTensors;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -85,11 +86,62 @@ class ShardedTrainCommandTest {
 
     static double[] weights(Path output) throws IOException {
         JsonNode m = new ObjectMapper().readTree(output.resolve("model.json").toFile());
+        if (m.has("shards")) {
+            return shardedWeights(output, m);
+        }
         JsonNode w = m.get("weights");
         List<Double> all = new ArrayList<>();
         collect(w, all);
         collect(m.get("intercepts"), all);
         return all.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    /**
+     * A sharded model's parameters, as a reader would assemble them: the shard files model.json lists, each
+     * tensor in file order, concatenated; the layout is checked on the way (no weights in model.json, no
+     * model.safetensors, the part files' ranges contiguous and matching their metadata).
+     */
+    static double[] shardedWeights(Path output, JsonNode m) throws IOException {
+        assertTrue(m.get("weights") == null && m.get("intercepts") == null, "weights inline in a sharded model");
+        assertTrue(!Files.exists(output.resolve("model.safetensors")), "model.safetensors written by the driver");
+        List<Double> all = new ArrayList<>();
+        int next = 0;
+        for (JsonNode shard : m.get("shards")) {
+            Path file = output.resolve(shard.get("file").asText());
+            assertTrue(file.getParent().getFileName().toString().equals("model-shards"), file.toString());
+            assertEquals(Files.size(file), shard.get("bytes").asLong(), file.toString());
+            assertEquals(next, shard.get("start").asInt());
+            SafeTensors.Contents c;
+            try (java.io.InputStream in = Files.newInputStream(file)) {
+                c = SafeTensors.read(in, file.toString());
+            }
+            assertEquals(String.valueOf(next), c.metadata.get("start"));
+            for (double[] v : c.values.values()) {
+                for (double x : v) {
+                    all.add(x);
+                }
+            }
+            next = shard.get("end").asInt();
+            assertEquals(String.valueOf(next), c.metadata.get("end"));
+            assertEquals(next, all.size(), file.toString());
+        }
+        return all.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    static List<String> predictionLines(Path out) throws IOException {
+        List<String> lines = new ArrayList<>();
+        try (java.util.stream.Stream<Path> files = Files.list(out)) {
+            for (Path p : files.filter(f -> f.getFileName().toString().startsWith("part-")).sorted().toList()) {
+                List<String> part = Files.readAllLines(p);
+                lines.addAll(part.subList(1, part.size())); // each part has a header
+            }
+        }
+        return lines;
+    }
+
+    private static JsonNode m(Path file) throws IOException {
+        return new ObjectMapper().readTree(file.resolve(file.toString().endsWith(".json") ? "" : "model.json")
+                .toFile());
     }
 
     private static void collect(JsonNode n, List<Double> into) {
@@ -134,6 +186,35 @@ class ShardedTrainCommandTest {
                 diff = Math.max(diff, Math.abs(wa[i] - wb[i]));
             }
             assertTrue(diff < 1e-8, "models differ by " + diff);
+            assertEquals(4, m(dir.resolve("sharded" + standardize)).get("shards").size());
+            // evaluate and predict score the sharded model as the tree one, to the models' difference
+            for (String which : new String[] {"tree", "sharded"}) {
+                Path model = dir.resolve(which + standardize);
+                Run e = run(List.of("evaluate", "--model", model.toString(), "--input", input.toString(), "--output",
+                        dir.resolve(which + standardize + "-eval.json").toString(), "--master", "local[2]"));
+                assertEquals(0, e.code(), e.err());
+                Run p = run(List.of("predict", "--model", model.toString(), "--input", input.toString(), "--output",
+                        dir.resolve(which + standardize + "-predicted").toString(), "--master", "local[2]"));
+                assertEquals(0, p.code(), p.err());
+            }
+            JsonNode ea = m(dir.resolve("tree" + standardize + "-eval.json")).get("metrics");
+            JsonNode eb = m(dir.resolve("sharded" + standardize + "-eval.json")).get("metrics");
+            assertEquals(ea.size(), eb.size());
+            assertTrue(ea.size() >= 2, ea.toString());
+            ea.fieldNames().forEachRemaining(key -> assertEquals(ea.get(key).asDouble(), eb.get(key).asDouble(),
+                    1e-7 * Math.max(1, Math.abs(ea.get(key).asDouble())), key));
+            List<String> pa = predictionLines(dir.resolve("tree" + standardize + "-predicted"));
+            List<String> pb = predictionLines(dir.resolve("sharded" + standardize + "-predicted"));
+            assertEquals(600, pa.size());
+            assertEquals(pa.size(), pb.size());
+            for (int i = 0; i < pa.size(); i++) {
+                String[] ca = pa.get(i).split(",");
+                String[] cb = pb.get(i).split(",");
+                assertEquals(ca.length, cb.length);
+                for (int c = 0; c < ca.length; c++) {
+                    assertEquals(Double.parseDouble(ca[c]), Double.parseDouble(cb[c]), 1e-7, "row " + i);
+                }
+            }
             System.out.printf("--standardize %s: %d iterations, objective max relative difference %.3g, final %.15g"
                     + " vs %.15g, model max difference %.3g%n", standardize, a.size(), worst, b.get(b.size() - 1),
                     a.get(a.size() - 1), diff);

@@ -1,0 +1,210 @@
+package dev.downhill.driver.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.downhill.core.model.ParameterTensor;
+import dev.downhill.driver.io.BadInputException;
+import dev.downhill.driver.io.OutputFiles;
+import dev.downhill.driver.sharded.ShardedVector;
+import dev.downhill.driver.sharded.SliceLayout;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * A sharded run's model (--aggregation sharded, issue #14): each executor writes its slice of the parameters
+ * theta = (W row-major K x d, then b) to {@code model-shards/part-SSSSS-of-NNNNN.safetensors} through Hadoop's
+ * FileSystem ({@link OutputFiles#write}: a temporary name, synced, renamed), and the driver writes model.json with
+ * the shard list (file, flat range [start, end), bytes) instead of the weights. The driver never holds theta.
+ *
+ * <p>A shard holds {@code layers.0.weight}, the part of its range inside W ([1, n] for one output, so
+ * concatenating along dim 1 gives nn.Linear's [1, d]; the flat row-major range [n] for K outputs), and
+ * {@code layers.0.bias}, the part inside b, when it reaches past W. Its metadata gives start, end,
+ * numFeatures and numOutputs.
+ */
+public final class ShardedModelFile {
+    /** The folder beside model.json that holds the shards. */
+    public static final String FOLDER = "model-shards";
+    /** model.json's field listing the shards. */
+    public static final String FIELD = "shards";
+
+    private ShardedModelFile() {}
+
+    /** The shard file name of slice s of n. */
+    static String name(int s, int n) {
+        return String.format(Locale.ROOT, "%s/part-%05d-of-%05d.safetensors", FOLDER, s, n);
+    }
+
+    /** Writes the shards (on the executors) then model.json; releases the parameters; returns model.json's path. */
+    static String save(String outputDir, String name, TrainingResult r, Configuration conf) throws IOException {
+        ShardedVector theta = r.shardedParameters;
+        SliceLayout layout = theta.layout();
+        int n = layout.numSlices();
+        int d = r.numFeatures;
+        int k = r.numOutputs;
+        String dir = new Path(outputDir).toString();
+        String objective = r.objective.cliName();
+        String architecture = ModelFile.architectureJson(r.architecture).toString();
+        WireConf wire = new WireConf(conf);
+        List<Long> sizes;
+        try {
+            sizes = theta.slices().mapPartitionsWithIndex((s, it) -> {
+                double[] slice = it.next();
+                int start = layout.start(s);
+                List<ParameterTensor> tensors = tensors(start, slice.length, d, k);
+                Map<String, String> meta = new LinkedHashMap<>();
+                meta.put("format", "pt");
+                meta.put("producer", "downhill");
+                meta.put("architecture", architecture);
+                meta.put("objective", objective);
+                meta.put("start", Integer.toString(start));
+                meta.put("end", Integer.toString(start + slice.length));
+                meta.put("numFeatures", Integer.toString(d));
+                meta.put("numOutputs", Integer.toString(k));
+                Configuration c = wire.get();
+                Path file = OutputFiles.write(new Path(dir, name(s, n)), 8L * slice.length, out -> {
+                    OutputStream buffered = new java.io.BufferedOutputStream(out, 1 << 16);
+                    SafeTensors.write(buffered, tensors, slice, meta);
+                    buffered.flush();
+                }, c);
+                long bytes = file.getFileSystem(c).getFileStatus(file).getLen();
+                return Collections.singletonList(bytes).iterator();
+            }, true).collect();
+        } finally {
+            theta.release();
+        }
+        ObjectNode doc = ModelFile.toJson(r);
+        ArrayNode shards = doc.putArray(FIELD);
+        for (int s = 0; s < n; s++) {
+            ObjectNode e = shards.addObject();
+            e.put("file", name(s, n));
+            e.put("start", layout.start(s));
+            e.put("end", layout.start(s + 1));
+            e.put("bytes", sizes.get(s));
+        }
+        return ModelFile.write(outputDir, name, doc, conf);
+    }
+
+    /** The tensors of the flat range [start, start + length): its part of W, then its part of b. */
+    static List<ParameterTensor> tensors(int start, int length, int d, int k) {
+        List<ParameterTensor> out = new ArrayList<>(2);
+        long weights = (long) k * d;
+        int end = start + length;
+        int inW = (int) Math.max(0, Math.min(end, weights) - start);
+        if (inW > 0) {
+            out.add(new ParameterTensor("layers.0.weight", k == 1 ? new int[] {1, inW} : new int[] {inW}, 0, true));
+        }
+        if (inW < length) {
+            out.add(new ParameterTensor("layers.0.bias", new int[] {length - inW}, inW, false));
+        }
+        return out;
+    }
+
+    /**
+     * The parameters of a sharded model document, read from its shard files into one array on the driver (when
+     * it fits in half the heap; scoring from the shards without assembling them is not done yet).
+     */
+    static double[] assemble(JsonNode root, Path dir, FileSystem fs, int numParameters, String where)
+            throws IOException {
+        long bytes = 8L * numParameters;
+        long room = Runtime.getRuntime().maxMemory() / 2;
+        if (bytes > room) {
+            throw new BadInputException(String.format(Locale.ROOT, "model %s is sharded (%d parameters, %s); this"
+                    + " Downhill scores a sharded model by assembling it on the driver, which has room for %s (half"
+                    + " its heap). Give the driver more memory (--driver-memory).", where, numParameters,
+                    OutputFiles.bytes(bytes), OutputFiles.bytes(room)));
+        }
+        JsonNode shards = root.get(FIELD);
+        if (shards == null || !shards.isArray() || shards.isEmpty()) {
+            throw new BadInputException("model " + where + ": '" + FIELD + "' must be a non-empty array");
+        }
+        double[] p = new double[numParameters];
+        int next = 0;
+        for (JsonNode e : shards) {
+            int start = e.path("start").asInt(-1);
+            int end = e.path("end").asInt(-1);
+            String file = e.path("file").asText("");
+            if (start != next || end <= start || end > numParameters || file.isEmpty()) {
+                throw new BadInputException("model " + where + ": shard " + e + " does not continue the ranges at "
+                        + next + " within " + numParameters + " parameters");
+            }
+            Path path = new Path(dir, file);
+            if (!fs.exists(path)) {
+                throw new BadInputException("model " + where + " lists shard " + fs.makeQualified(path)
+                        + ", which does not exist.");
+            }
+            SafeTensors.Contents c;
+            String shardWhere = fs.makeQualified(path).toString();
+            try (InputStream in = new java.io.BufferedInputStream(fs.open(path), 1 << 16)) {
+                c = SafeTensors.read(in, shardWhere);
+            }
+            int at = start;
+            for (double[] v : c.values.values()) {
+                if (at + v.length > end) {
+                    throw new BadInputException("model parameters " + shardWhere + " hold more than its range ["
+                            + start + ", " + end + ")");
+                }
+                for (double x : v) {
+                    if (!Double.isFinite(x)) {
+                        throw new BadInputException("model parameters " + shardWhere + " hold a non-finite value ("
+                                + x + ").");
+                    }
+                }
+                System.arraycopy(v, 0, p, at, v.length);
+                at += v.length;
+            }
+            if (at != end) {
+                throw new BadInputException("model parameters " + shardWhere + " hold " + (at - start)
+                        + " values for the range [" + start + ", " + end + ")");
+            }
+            next = end;
+        }
+        if (next != numParameters) {
+            throw new BadInputException("model " + where + ": the shards cover " + next + " of " + numParameters
+                    + " parameters");
+        }
+        return p;
+    }
+
+    /** Hadoop's Configuration for the executors (it is Writable, not Serializable). */
+    private static final class WireConf implements Serializable {
+        private static final long serialVersionUID = 1L;
+        private final byte[] bytes;
+
+        WireConf(Configuration conf) {
+            try {
+                ByteArrayOutputStream b = new ByteArrayOutputStream();
+                try (DataOutputStream out = new DataOutputStream(b)) {
+                    conf.write(out);
+                }
+                bytes = b.toByteArray();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        Configuration get() throws IOException {
+            Configuration c = new Configuration(false);
+            try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+                c.readFields(in);
+            }
+            return c;
+        }
+    }
+}
