@@ -4,6 +4,8 @@ import dev.downhill.core.loss.Objective;
 import dev.downhill.core.metrics.ClassificationCounts;
 import dev.downhill.core.metrics.MetricsAccumulator;
 import dev.downhill.core.metrics.RegressionErrors;
+import dev.downhill.driver.sharded.ShardedVector;
+import dev.downhill.driver.sharded.SliceLayout;
 import dev.downhill.driver.spark.TrainingSetPass;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -87,24 +89,58 @@ final class ModelSummary {
      */
     static List<Weight> largestWeights(double[] theta, int numFeatures, int outputs, double[] classLabels,
                                        String[] featureNames, boolean libsvm) {
-        List<Integer> order = new ArrayList<>();
+        List<double[]> all = new ArrayList<>();
         for (int i = 0; i < numFeatures * outputs; i++) {
-            order.add(i);
+            all.add(new double[] {i, theta[i]});
         }
-        order.sort((a, b) -> {
-            int byValue = Double.compare(Math.abs(theta[b]), Math.abs(theta[a]));
-            return byValue != 0 ? byValue : Integer.compare(a, b);
+        return named(top(all), numFeatures, outputs, classLabels, featureNames, libsvm);
+    }
+
+    /**
+     * The same for a sharded model ({@code --aggregation sharded}): each slice's {@link #TOP_WEIGHTS} candidates,
+     * taken on the executors and ranked on the driver (the largest of all are among them), never theta itself.
+     */
+    static List<Weight> largestWeights(ShardedVector theta, int numFeatures, int outputs, double[] classLabels,
+                                       String[] featureNames, boolean libsvm) {
+        SliceLayout layout = theta.layout();
+        long weights = (long) numFeatures * outputs;
+        List<double[]> candidates = theta.slices().mapPartitionsWithIndex((s, it) -> {
+            double[] slice = it.next();
+            int start = layout.start(s);
+            List<double[]> kept = new ArrayList<>();
+            for (int i = 0; i < slice.length && start + i < weights; i++) {
+                kept.add(new double[] {start + i, slice[i]});
+                if (kept.size() > 4 * TOP_WEIGHTS) {
+                    kept = top(kept);
+                }
+            }
+            return top(kept).iterator();
+        }, true).collect();
+        return named(top(new ArrayList<>(candidates)), numFeatures, outputs, classLabels, featureNames, libsvm);
+    }
+
+    /** The {@link #TOP_WEIGHTS} pairs {index, w} largest in |w|, ties to the lower index. */
+    private static List<double[]> top(List<double[]> pairs) {
+        pairs.sort((a, b) -> {
+            int byValue = Double.compare(Math.abs(b[1]), Math.abs(a[1]));
+            return byValue != 0 ? byValue : Double.compare(a[0], b[0]);
         });
-        List<Weight> top = new ArrayList<>();
-        for (int i : order.subList(0, Math.min(TOP_WEIGHTS, order.size()))) {
+        return new ArrayList<>(pairs.subList(0, Math.min(TOP_WEIGHTS, pairs.size())));
+    }
+
+    private static List<Weight> named(List<double[]> top, int numFeatures, int outputs, double[] classLabels,
+                                      String[] featureNames, boolean libsvm) {
+        List<Weight> out = new ArrayList<>();
+        for (double[] pair : top) {
+            int i = (int) pair[0];
             int j = i % numFeatures;
             int c = i / numFeatures;
             String name = featureNames != null ? featureNames[j] : libsvm ? "index " + (j + 1) : "feature " + j;
             String output = outputs == 1 ? null : "class " + (classLabels == null ? String.valueOf(c)
                     : label(classLabels[c]));
-            top.add(new Weight(name, output, theta[i]));
+            out.add(new Weight(name, output, pair[1]));
         }
-        return top;
+        return out;
     }
 
     private static String label(double v) {

@@ -270,9 +270,15 @@ public final class TrainCommand {
             TrainingSetPass.Result fit = null;
             String noMinimizer = null;
             if (shardedTheta != null) {
-                // The metrics pass and the largest weights need theta on the driver: not done for sharded runs yet.
+                // The metrics pass needs theta on the driver: not done for sharded runs yet. The largest weights
+                // come from a top list per slice.
                 report.model().put("training metrics", "not computed (--aggregation sharded keeps the model on the"
                         + " executors; run evaluate on the training data)");
+                if (result.reason() != StopReason.DIVERGED) {
+                    jsc.setJobGroup(JOB_GROUP, "Downhill train: largest weights", false);
+                    report.largestWeights(ModelSummary.largestWeights(shardedTheta, data.numFeatures, k,
+                            labels.classLabels(), data.featureNames, "libsvm".equals(data.format)));
+                }
             } else if (result.reason() != StopReason.DIVERGED) {
                 jsc.setJobGroup(JOB_GROUP, "Downhill train: training-set metrics", false);
                 fit = TrainingSetPass.run(jsc, data.blocks, objective, architecture, numClasses, theta);

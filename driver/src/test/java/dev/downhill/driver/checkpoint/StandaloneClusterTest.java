@@ -115,7 +115,10 @@ class StandaloneClusterTest {
             Path localSharded = dir.resolve("local-sharded");
             DownhillRuns.Run rs = DownhillRuns.inProcess(train(input, localSharded.toString(), shardedArgs));
             assertEquals(0, rs.code(), rs.all());
-            for (String file : List.of("model.json", "model.safetensors")) {
+            // the executors wrote the model's slices (issue #14): model.json lists them, the driver wrote no weights
+            assertFalse(Files.exists(sharded.resolve("model.safetensors")), "model.safetensors on the sharded path");
+            for (String file : List.of("model.json", "model-shards/part-00000-of-00003.safetensors",
+                    "model-shards/part-00001-of-00003.safetensors", "model-shards/part-00002-of-00003.safetensors")) {
                 assertArrayEquals(Files.readAllBytes(localSharded.resolve(file)),
                         Files.readAllBytes(sharded.resolve(file)), file);
             }
