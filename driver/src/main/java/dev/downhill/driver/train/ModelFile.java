@@ -41,7 +41,9 @@ import org.apache.hadoop.security.AccessControlException;
  *
  * <p>Every model's parameters are also written to {@code model.safetensors} ({@link SafeTensors}) before
  * model.json, so a reader that finds model.json finds its parameters. A network's parameters are only there:
- * they never pass through the driver as text.
+ * they never pass through the driver as text. A sharded run's model (--aggregation sharded) has no weights,
+ * intercepts or model.safetensors: its executors write model-shards/*.safetensors and model.json lists them
+ * under "shards" ({@link ShardedModelFile}).
  */
 public final class ModelFile {
     public static final int FORMAT_VERSION = 1;
