@@ -359,7 +359,8 @@ public final class TrainCommand {
                 finishAfterModel(jsc);
             }
             TrainingResult trained = new TrainingResult(objective, l2, data.numFeatures, k, labels.classLabels(),
-                    shardedTheta != null ? null : theta, iterations, value, stationarity, reason, choice.step, choice.name, l1, architecture);
+                    shardedTheta != null ? null : theta, iterations, value, stationarity, reason, choice.step,
+                    choice.name, l1, architecture);
             trained.featureNames = data.featureNames;
             trained.shardedParameters = shardedTheta;
             trained.warning = noMinimizer;
