@@ -27,7 +27,7 @@ import org.apache.hadoop.fs.RawLocalFileSystem;
  *   <li>train ({@link #prepareTrain}): --output must be a folder (or not exist yet) under folders, writable;
  *       it is locked for the run ({@link OutputLock}); a folder already holding a model.json is refused
  *       unless --resume (continue that run) or --overwrite (first remove the earlier run's files, only those
- *       Downhill names: {@link #TRAIN_FILES} and the checkpoints).</li>
+ *       Downhill names: {@link #TRAIN_FILES}, the checkpoints and a sharded model's model-shards).</li>
  *   <li>evaluate ({@link #checkEvaluateOutput}): the report goes to a file; inside a model folder only to
  *       evaluation.json; an existing file is replaced only when it is an evaluation report.</li>
  *   <li>predict ({@link #checkNewFolder}): a path that does not exist yet, under folders, writable.</li>
@@ -43,6 +43,9 @@ public final class OutputFolder {
     public static final List<String> TRAIN_FILES = List.of(MODEL, "model.safetensors", "last-good-model.json",
             "last-good-model.safetensors", EVALUATION, "metrics.jsonl", "report.html", "loss.png");
     private static final String CHECKPOINTS = "checkpoints";
+    /** A sharded run's model slices (--aggregation sharded), written by the executors. */
+    private static final String MODEL_SHARDS = "model-shards";
+    private static final Pattern MODEL_SHARD = Pattern.compile("\\.?part-\\d{5,}-of-\\d{5,}\\.safetensors(\\.tmp)?");
     private static final Pattern CHECKPOINT = Pattern.compile("\\.?checkpoint-\\d{10,}\\.ckpt(\\.tmp)?");
 
     private OutputFolder() {}
@@ -178,6 +181,24 @@ public final class OutputFolder {
         }
         if (count > 0) {
             removed.add(count + " checkpoint" + (count == 1 ? "" : "s"));
+        }
+        Path shards = new Path(folder, MODEL_SHARDS);
+        int shardCount = 0;
+        try {
+            for (FileStatus s : fs.listStatus(shards)) {
+                if (s.isFile() && MODEL_SHARD.matcher(s.getPath().getName()).matches()
+                        && fs.delete(s.getPath(), false)) {
+                    shardCount++;
+                }
+            }
+            if (fs.listStatus(shards).length == 0) {
+                fs.delete(shards, false);
+            }
+        } catch (FileNotFoundException e) {
+            // no model shards
+        }
+        if (shardCount > 0) {
+            removed.add(shardCount + " model shard" + (shardCount == 1 ? "" : "s"));
         }
         return removed;
     }

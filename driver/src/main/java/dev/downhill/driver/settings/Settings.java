@@ -286,8 +286,8 @@ public final class Settings {
             Setting.bool("overwrite", "false",
                     "Train into an --output folder that already holds a model.json: first remove the earlier run's"
                             + " files (model.json, model.safetensors, last-good-model.json/.safetensors,"
-                            + " evaluation.json, metrics.jsonl, report.html, loss.png, checkpoints), never other"
-                            + " files. Without it (or --resume) such a folder is refused. Given alone, --overwrite"
+                            + " evaluation.json, metrics.jsonl, report.html, loss.png, checkpoints, model-shards),"
+                            + " never other files. Without it (or --resume) such a folder is refused. Given alone, --overwrite"
                             + " means true. export: replace an existing --output file (never a folder).")
                     .readBy(TRAIN, EXPORT),
             // ---- end of checkpoint settings ----

@@ -222,6 +222,23 @@ class ShardedTrainCommandTest {
     }
 
     @Test
+    void overwriteRemovesTheEarlierRunsShards() throws IOException {
+        Path input = libsvm(dir.resolve("few.libsvm"), 80, 30, 6);
+        Path out = dir.resolve("again");
+        Run first = run(train(input, out, "--aggregation", "sharded", "--shards", "5", "--max-iter", "3"));
+        assertEquals(0, first.code(), first.err());
+        assertEquals(5, Files.list(out.resolve("model-shards")).count());
+        Run second = run(train(input, out, "--aggregation", "sharded", "--shards", "2", "--max-iter", "3",
+                "--overwrite"));
+        assertEquals(0, second.code(), second.err());
+        try (java.util.stream.Stream<Path> files = Files.list(out.resolve("model-shards"))) {
+            assertEquals(List.of("part-00000-of-00002.safetensors", "part-00001-of-00002.safetensors"),
+                    files.map(f -> f.getFileName().toString()).sorted().toList());
+        }
+        assertEquals(31, weights(out).length);
+    }
+
+    @Test
     void unsupportedSettingsAreRefusedNamingTheSetting() throws IOException {
         Path input = libsvm(dir.resolve("small.libsvm"), 50, 20, 4);
         String[][] cases = {
