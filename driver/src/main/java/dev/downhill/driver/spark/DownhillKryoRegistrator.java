@@ -58,6 +58,9 @@ public final class DownhillKryoRegistrator implements KryoRegistrator {
         TrainingSetPass.Partial[].class,
         // predict --keep-columns: the input columns a parsed row carries
         String[].class,
+        // --aggregation sharded: pulled slices, partial gradients and slice results through shuffles and caches
+        double[][].class,
+        int[][].class,
     };
 
     /**
@@ -108,6 +111,9 @@ public final class DownhillKryoRegistrator implements KryoRegistrator {
             } catch (ClassNotFoundException e) {
                 // not in this Spark version: its files cannot hold that type either
             }
+        }
+        for (Class<?> c : dev.downhill.driver.sharded.ShardedDataLoss.KRYO_CLASSES) {
+            kryo.register(c);
         }
     }
 }

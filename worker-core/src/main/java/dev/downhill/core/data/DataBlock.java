@@ -135,6 +135,68 @@ public abstract class DataBlock implements Serializable {
         }
     }
 
+    /**
+     * The sorted distinct features this block stores a value for (every feature for a dense layout): the
+     * parameters a linear model reads on it, what a sharded run pulls to the block's partition.
+     */
+    public int[] storedFeatures() {
+        return allFeatures();
+    }
+
+    /**
+     * The same rows over local columns: feature {@code columns[c]} becomes column c, so a model of
+     * {@code columns.length} features runs on a compact parameter array holding only those features. The
+     * columns are sorted and hold every stored feature; products keep their order within a row, so each
+     * dot and each gradient entry has the same bits as on this block. A dense block takes only the identity.
+     */
+    public DataBlock withColumns(int[] columns) {
+        if (columns.length == numFeatures) {
+            return this; // sorted, distinct and within [0, d): the identity
+        }
+        throw new IllegalArgumentException("a dense block keeps all " + numFeatures + " columns, not "
+                + columns.length);
+    }
+
+    /** Each stored index mapped to its position in {@code columns} (sorted; holds every index). */
+    protected static int[] localIndices(int[] indices, int[] columns) {
+        int[] out = new int[indices.length];
+        for (int p = 0; p < indices.length; p++) {
+            int c = java.util.Arrays.binarySearch(columns, indices[p]);
+            if (c < 0) {
+                throw new IllegalArgumentException("feature " + indices[p] + " is not among the columns");
+            }
+            out[p] = c;
+        }
+        return out;
+    }
+
+    /** The sorted distinct entries of {@code indices}. */
+    protected static int[] distinctSorted(int[] indices) {
+        int[] sorted = indices.clone();
+        java.util.Arrays.sort(sorted);
+        int n = 0;
+        for (int i = 0; i < sorted.length; i++) {
+            if (n == 0 || sorted[n - 1] != sorted[i]) {
+                sorted[n++] = sorted[i];
+            }
+        }
+        return java.util.Arrays.copyOf(sorted, n);
+    }
+
+    /** Every feature 0 .. d - 1: what a dense layout stores. */
+    protected final int[] allFeatures() {
+        int[] all = new int[numFeatures];
+        for (int j = 0; j < numFeatures; j++) {
+            all[j] = j;
+        }
+        return all;
+    }
+
+    /** The row keys, for a re-packed copy of this block. */
+    protected final long[] rowKeys() {
+        return rowKeys;
+    }
+
     /** ||x_row||^2. */
     public abstract double squaredNorm(int row);
 

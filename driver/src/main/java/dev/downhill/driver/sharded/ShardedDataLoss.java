@@ -1,0 +1,272 @@
+package dev.downhill.driver.sharded;
+
+import dev.downhill.core.data.DataBlock;
+import dev.downhill.core.loss.Loss;
+import dev.downhill.core.model.LinearModel;
+import dev.downhill.core.objective.GradientAccumulator;
+import dev.downhill.core.objective.L2Penalty;
+import dev.downhill.core.objective.LossEvaluator;
+import dev.downhill.core.objective.ParameterSlice;
+import dev.downhill.driver.sharded.PullPlan.LocalPartition;
+import dev.downhill.driver.sharded.PullPlan.SliceRequests;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.spark.api.java.JavaRDD;
+import scala.Tuple2;
+
+/**
+ * The objective f(theta) = (1/N) sum_i v_i l_i + (lambda/2) ||w||^2 of a linear model whose parameters stay
+ * sharded on the executors ({@link ShardedVector}); one evaluation is one Spark job of three stages:
+ * <ol>
+ *   <li>pull: slice s sends each partition the entries it reads ({@link PullPlan}), shuffled by partition;</li>
+ *   <li>each data partition gathers its compact parameter array (slices in order), folds its blocks with
+ *       worker-core's {@link LossEvaluator} as the tree path does, and cuts its partial gradient sum into
+ *       slices, shuffled by slice with its scalars (loss, weight and row sums) to every slice;</li>
+ *   <li>reduce-scatter: slice s adds the partials in partition-id order 0, 1, ..., P - 1 and finishes its
+ *       slice of the objective's gradient ({@link ParameterSlice#objectiveGradient}) on the executor.</li>
+ * </ol>
+ * Only scalars reach the driver. Each gradient entry and the loss sum are the tree path's
+ * ({@code SparkDataLoss} with one merge level) to the bit: the same products in the same order, then the
+ * partitions' sums in id order. The L2 value adds per-slice sums, so it may differ in the last bit.
+ */
+public final class ShardedDataLoss {
+    /** The classes a sharded run shuffles or caches, registered with Kryo after the others (append only). */
+    public static final Class<?>[] KRYO_CLASSES = {
+        Pulled.class, Partial.class, SliceResult.class, SliceInput.class,
+        PullPlan.Request.class, PullPlan.SliceRequests.class, PullPlan.LocalPartition.class,
+    };
+
+    private final PullPlan plan;
+    private final Loss loss;
+    private final L2Penalty penalty;
+
+    public ShardedDataLoss(PullPlan plan, Loss loss, L2Penalty penalty) {
+        this.plan = plan;
+        this.loss = loss;
+        this.penalty = penalty;
+    }
+
+    public SliceLayout layout() {
+        return plan.layout;
+    }
+
+    /** One evaluation's scalars and, when asked for, its gradient (held on the executors). */
+    public static final class Evaluation {
+        public final double value;
+        public final double lossSum;
+        public final double weightSum;
+        public final long rowCount;
+        /** The objective's gradient, or null for a value-only evaluation. */
+        public final ShardedVector gradient;
+
+        Evaluation(double value, double lossSum, double weightSum, long rowCount, ShardedVector gradient) {
+            this.value = value;
+            this.lossSum = lossSum;
+            this.weightSum = weightSum;
+            this.rowCount = rowCount;
+            this.gradient = gradient;
+        }
+
+        /** The mean data loss (1/N) sum_i v_i l_i. */
+        public double meanLoss() {
+            return lossSum / weightSum;
+        }
+    }
+
+    /** A slice's entries on their way to a data partition. */
+    static final class Pulled implements Serializable {
+        private static final long serialVersionUID = 1L;
+        final int slice;
+        final double[] values;
+
+        Pulled(int slice, double[] values) {
+            this.slice = slice;
+            this.values = values;
+        }
+    }
+
+    /** A data partition's scalars and its piece of one slice's gradient sum (null when none). */
+    static final class Partial implements Serializable {
+        private static final long serialVersionUID = 1L;
+        final int partition;
+        final double lossSum;
+        final double weightSum;
+        final long rowCount;
+        final double[] gradientPiece;
+
+        Partial(int partition, double lossSum, double weightSum, long rowCount, double[] gradientPiece) {
+            this.partition = partition;
+            this.lossSum = lossSum;
+            this.weightSum = weightSum;
+            this.rowCount = rowCount;
+            this.gradientPiece = gradientPiece;
+        }
+    }
+
+    /** A slice's result: the total scalars, its sum of penalized squares and its gradient slice. */
+    static final class SliceResult implements Serializable {
+        private static final long serialVersionUID = 1L;
+        final double lossSum;
+        final double weightSum;
+        final long rowCount;
+        final double penaltySquares;
+        final double[] gradient;
+
+        SliceResult(double lossSum, double weightSum, long rowCount, double penaltySquares, double[] gradient) {
+            this.lossSum = lossSum;
+            this.weightSum = weightSum;
+            this.rowCount = rowCount;
+            this.penaltySquares = penaltySquares;
+            this.gradient = gradient;
+        }
+
+        double[] scalars() {
+            return new double[] {lossSum, weightSum, rowCount, penaltySquares};
+        }
+    }
+
+    /** A slice's requests beside its parameters. */
+    static final class SliceInput implements Serializable {
+        private static final long serialVersionUID = 1L;
+        final SliceRequests requests;
+        final double[] theta;
+
+        SliceInput(SliceRequests requests, double[] theta) {
+            this.requests = requests;
+            this.theta = theta;
+        }
+    }
+
+    /** The objective's value and gradient at theta; the gradient is cached until the caller releases it. */
+    public Evaluation valueAndGradient(ShardedVector theta) {
+        return evaluate(theta, true);
+    }
+
+    /** The objective's value at theta. */
+    public double value(ShardedVector theta) {
+        return evaluate(theta, false).value;
+    }
+
+    Evaluation evaluate(ShardedVector theta, boolean withGradient) {
+        if (!theta.layout().equals(plan.layout)) {
+            throw new IllegalArgumentException(theta.layout() + " for a plan of " + plan.layout);
+        }
+        final SliceLayout layout = plan.layout;
+        final int numOutputs = plan.numOutputs;
+        final Loss loss = this.loss;
+        final L2Penalty penalty = this.penalty;
+        JavaRDD<SliceInput> inputs = plan.requests.zipPartitions(theta.slices(),
+                (r, v) -> PullPlan.single(new SliceInput(r.next(), v.next())));
+        // 1. pull: slice s -> partitions, by partition id
+        JavaRDD<Tuple2<Integer, Pulled>> pulledBySlice = inputs.flatMap(in -> {
+            List<Tuple2<Integer, Pulled>> out = new ArrayList<>(in.requests.partitions.length);
+            for (int i = 0; i < in.requests.partitions.length; i++) {
+                out.add(new Tuple2<>(in.requests.partitions[i], new Pulled(in.requests.slice,
+                        ParameterSlice.gather(in.theta, in.requests.offsets[i]))));
+            }
+            return out.iterator();
+        });
+        int numPartitions = plan.numPartitions();
+        JavaRDD<Tuple2<Integer, Partial>> partials = plan.local.zipPartitions(
+                pulledBySlice.mapToPair(t -> t).partitionBy(new KeyPartitioner(numPartitions)),
+                (localIt, pulledIt) -> fold(localIt.next(), pulledIt, numOutputs, loss, withGradient, layout));
+        // 3. reduce-scatter: partitions -> slice s, summed in partition order
+        JavaRDD<SliceResult> results = inputs.zipPartitions(
+                partials.mapToPair(t -> t).partitionBy(new KeyPartitioner(layout.numSlices())),
+                (inIt, partialIt) -> PullPlan.single(reduce(inIt.next(), partialIt, withGradient, penalty, layout)))
+                .persist(ShardedVector.STORAGE);
+        List<double[]> scalars = OrderedCollect.inOrder(results.map(SliceResult::scalars));
+        double[] squares = new double[scalars.size()];
+        for (int s = 0; s < squares.length; s++) {
+            squares[s] = scalars.get(s)[3];
+        }
+        double[] first = scalars.get(0); // every slice summed the same scalars in the same order
+        double value = ParameterSlice.objectiveValue(first[0], first[1], penalty, squares);
+        ShardedVector gradient = null;
+        if (withGradient) {
+            gradient = new ShardedVector(layout, results.map(r -> r.gradient), results);
+        } else {
+            results.unpersist(false);
+        }
+        return new Evaluation(value, first[0], first[1], (long) first[2], gradient);
+    }
+
+    /** Step 2 for one data partition: its loss and gradient pieces at the pulled parameters. */
+    private static Iterator<Tuple2<Integer, Partial>> fold(LocalPartition lp, Iterator<Tuple2<Integer, Pulled>> pulled,
+                                                           int numOutputs, Loss loss, boolean withGradient,
+                                                           SliceLayout layout) {
+        List<Pulled> pieces = new ArrayList<>(lp.slices.length);
+        pulled.forEachRemaining(t -> pieces.add(t._2()));
+        pieces.sort((a, b) -> Integer.compare(a.slice, b.slice));
+        LinearModel model = new LinearModel(lp.columns.length, numOutputs);
+        double[] theta = new double[model.numParameters()];
+        if (pieces.size() != lp.slices.length) {
+            throw new IllegalStateException("partition " + lp.partition + " pulled " + pieces.size() + " slices of "
+                    + lp.slices.length);
+        }
+        for (int i = 0; i < pieces.size(); i++) {
+            Pulled p = pieces.get(i);
+            if (p.slice != lp.slices[i] || p.values.length != lp.chunkStart[i + 1] - lp.chunkStart[i]) {
+                throw new IllegalStateException("partition " + lp.partition + " pulled slice " + p.slice
+                        + " out of plan");
+            }
+            System.arraycopy(p.values, 0, theta, lp.chunkStart[i], p.values.length);
+        }
+        LossEvaluator evaluator = new LossEvaluator(model, loss);
+        GradientAccumulator acc = new GradientAccumulator(model.numParameters());
+        for (DataBlock block : lp.blocks) {
+            if (withGradient) {
+                evaluator.accumulate(block, theta, acc);
+            } else {
+                evaluator.accumulateValue(block, theta, acc);
+            }
+        }
+        double[] sum = acc.gradientSumOrNull();
+        List<Tuple2<Integer, Partial>> out = new ArrayList<>(layout.numSlices());
+        int i = 0;
+        for (int s = 0; s < layout.numSlices(); s++) {
+            double[] piece = null;
+            if (i < lp.slices.length && lp.slices[i] == s) {
+                if (sum != null) {
+                    piece = java.util.Arrays.copyOfRange(sum, lp.chunkStart[i], lp.chunkStart[i + 1]);
+                }
+                i++;
+            }
+            out.add(new Tuple2<>(s, new Partial(lp.partition, acc.lossSum(), acc.weightSum(), acc.rowCount(), piece)));
+        }
+        return out.iterator();
+    }
+
+    /** Step 3 for one slice: the partials added in partition order, then the objective's gradient slice. */
+    private static SliceResult reduce(SliceInput in, Iterator<Tuple2<Integer, Partial>> partialIt,
+                                      boolean withGradient, L2Penalty penalty, SliceLayout layout) {
+        List<Partial> partials = new ArrayList<>();
+        partialIt.forEachRemaining(t -> partials.add(t._2()));
+        partials.sort((a, b) -> Integer.compare(a.partition, b.partition));
+        double lossSum = 0.0;
+        double weightSum = 0.0;
+        long rows = 0;
+        double[] sum = withGradient ? new double[in.theta.length] : null;
+        for (Partial p : partials) {
+            lossSum += p.lossSum;
+            weightSum += p.weightSum;
+            rows += p.rowCount;
+            if (sum != null && p.gradientPiece != null) {
+                ParameterSlice.addScattered(sum, in.requests.offsetsOf(p.partition), p.gradientPiece);
+            }
+        }
+        long offset = layout.start(in.requests.slice);
+        double[] gradient = sum == null || !(weightSum > 0) ? null
+                : ParameterSlice.objectiveGradient(sum, weightSum, penalty, in.theta, offset);
+        return new SliceResult(lossSum, weightSum, rows, penalty.sumOfSquares(in.theta, offset), gradient);
+    }
+
+    /** Reads a partition to the end: a job that only computes (and caches) it. */
+    static <T> void drain(Iterator<T> it) {
+        while (it.hasNext()) {
+            it.next();
+        }
+    }
+}
