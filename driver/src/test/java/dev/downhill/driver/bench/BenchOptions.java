@@ -10,7 +10,7 @@ import java.util.Set;
 final class BenchOptions {
     static final List<String> SECTIONS = List.of("dense", "sparse", "scaling", "overhead");
     /** Sections run only when --sections names them: optimizers (OptimizerRace) takes minutes. */
-    static final List<String> OPTIONAL_SECTIONS = List.of("optimizers", "mlp");
+    static final List<String> OPTIONAL_SECTIONS = List.of("optimizers", "mlp", "scale");
     static final List<String> SYSTEMS = List.of("downhill", "mllib-gd", "ml-lr", "raw-loop", "core-loop");
 
     long rows = 1_000_000;
@@ -39,6 +39,8 @@ final class BenchOptions {
     RaceOptions race;
     /** The mlp section's options (--mlp-*). */
     MlpBench.Options mlp = new MlpBench.Options();
+    /** The scale section's options (--scale-*). */
+    ScaleBench.Options scale = new ScaleBench.Options();
 
     static final String USAGE = String.join("\n",
             "usage: scripts/bench [options]",
@@ -58,8 +60,8 @@ final class BenchOptions {
             "                          each, so the JIT has compiled Spark's job path (default 1000)",
             "  --feature-precision P   float64 (default) or float32: how Downhill and core-loop store features",
             "                          (the targets are defined with float64)",
-            "  --sections LIST         any of dense,sparse,scaling,overhead (default all), and optimizers, mlp",
-            "                          (run only when named)",
+            "  --sections LIST         any of dense,sparse,scaling,overhead (default all), and optimizers, mlp,",
+            "                          scale (run only when named)",
             "  --systems LIST          any of downhill,mllib-gd,ml-lr,raw-loop,core-loop (default all;",
             "                          scaling and overhead time Downhill only). core-loop: worker-core's",
             "                          LossEvaluator over the same blocks on 1 and 2 threads without Spark",
@@ -79,6 +81,8 @@ final class BenchOptions {
             "  --mlp-warmup N          iterations before them, not timed (default 3)",
             "  --mlp-limit-rounds N    timed rounds of the limit's products (default 3)",
             "  --mlp-dir PATH          keep the CSV and train's output here (default: a temporary folder)",
+            "",
+            ScaleBench.USAGE,
             "",
             RaceOptions.USAGE);
 
@@ -144,6 +148,15 @@ final class BenchOptions {
                 case "mlp-limit-rounds" -> o.mlp.limitRounds = positiveInt(key, value);
                 case "mlp-dir" -> o.mlp.dir = value;
                 default -> {
+                    if (key.startsWith("scale-")) {
+                        try {
+                            if (ScaleBench.parse(o.scale, key, value)) {
+                                continue;
+                            }
+                        } catch (RuntimeException e) {
+                            throw new IllegalArgumentException("--" + key + ": '" + value + "' is not valid");
+                        }
+                    }
                     if (!key.startsWith("race-")) {
                         throw new IllegalArgumentException("unknown option --" + key);
                     }
