@@ -23,7 +23,7 @@ import java.util.Locale;
  * </ul>
  * Written as LIBSVM (1-based increasing indices) to a folder of part files.
  */
-final class HashedTextData {
+public final class HashedTextData {
     static final double ZIPF_EXPONENT = 1.1;
     static final long VOCABULARY = 50_000_000L;
     static final int TRUE_MODEL_ONE_IN = 20;
@@ -37,7 +37,7 @@ final class HashedTextData {
     private final long mask;
     private final double weightScale;
 
-    HashedTextData(long seed, int log2Features, int minTokens, int maxTokens) {
+    public HashedTextData(long seed, int log2Features, int minTokens, int maxTokens) {
         if (log2Features < 1 || log2Features > 30 || minTokens < 1 || maxTokens < minTokens) {
             throw new IllegalArgumentException("need 1 <= log2 features <= 30 and 1 <= min <= max tokens");
         }
@@ -110,7 +110,7 @@ final class HashedTextData {
     }
 
     /** Writes rows [0, rows) as LIBSVM into {@code folder} (created), in {@code files} part files; returns it. */
-    Path write(Path folder, long rows, int files) throws IOException {
+    public Path write(Path folder, long rows, int files) throws IOException {
         Files.createDirectories(folder);
         StringBuilder sb = new StringBuilder();
         for (int f = 0; f < files; f++) {
