@@ -52,6 +52,11 @@ public final class TrainingDataLoader {
         public double maxBadFraction = 0.001;
         /** The label encoding to use instead of deciding one (a validation set takes the training data's). */
         public LabelEncoding fixedLabels;
+        /**
+         * The model's parameters may live on the executors (--aggregation sharded or auto): the loader then
+         * refuses only a parameter count no Java array can index, not one the driver's heap could not hold.
+         */
+        public boolean parametersOnExecutors;
         /** Take the feature moments (for standardization) in the pass that fills the cache. */
         public boolean featureMoments;
         /**
@@ -190,7 +195,8 @@ public final class TrainingDataLoader {
             numFeatures = Math.max(1, rows.filter(t -> !t._2().isBad() && kept.accepts(t._2().label))
                     .map(t -> t._2().width()).fold(0, Math::max));
         }
-        checkModelSize(numFeatures, o.objective.numOutputs(labels.numClasses()), summary, rowsAt);
+        checkModelSize(numFeatures, o.objective.numOutputs(labels.numClasses()), summary, rowsAt,
+                o.parametersOnExecutors);
 
         final int d = numFeatures;
         final int blockRows = blockRows(o, summary.rows() - labels.rejectedRows());
@@ -266,10 +272,11 @@ public final class TrainingDataLoader {
     }
 
     /** Refuses a model the driver could not hold, naming the row whose feature index asks for it. */
-    private static void checkModelSize(int numFeatures, int outputs, InputSummary s, RowLocator rows) {
+    private static void checkModelSize(int numFeatures, int outputs, InputSummary s, RowLocator rows,
+                                       boolean onExecutors) {
         long parameters = ((long) numFeatures + 1) * outputs;
         long heap = Runtime.getRuntime().maxMemory();
-        if (parameters > Integer.MAX_VALUE - 8 || parameters * DRIVER_BYTES_PER_PARAMETER > heap) {
+        if (parameters > Integer.MAX_VALUE - 8 || (!onExecutors && parameters * DRIVER_BYTES_PER_PARAMETER > heap)) {
             String where = s.firstMaxWidth == null ? "" : " (the largest feature index is in "
                     + rows.describe(s.firstMaxWidth) + ")";
             throw new BadInputException(String.format(Locale.ROOT, "%d features x %d output(s) make %d parameters,"

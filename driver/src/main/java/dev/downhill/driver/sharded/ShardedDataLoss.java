@@ -8,6 +8,7 @@ import dev.downhill.core.objective.L2Penalty;
 import dev.downhill.core.objective.LossEvaluator;
 import dev.downhill.core.objective.ParameterSlice;
 import dev.downhill.driver.sharded.PullPlan.LocalPartition;
+import dev.downhill.driver.spark.SparkDataLoss;
 import dev.downhill.driver.sharded.PullPlan.SliceRequests;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -36,6 +37,7 @@ public final class ShardedDataLoss {
     public static final Class<?>[] KRYO_CLASSES = {
         Pulled.class, Partial.class, SliceResult.class, SliceInput.class,
         PullPlan.Request.class, PullPlan.SliceRequests.class, PullPlan.LocalPartition.class,
+        ShardedMoments.Piece.class,
     };
 
     private final PullPlan plan;
@@ -48,8 +50,22 @@ public final class ShardedDataLoss {
         this.penalty = penalty;
     }
 
+    /** Time of the evaluations since the last {@link #takeTiming()}. */
+    private long computeNanos;
+    private long passNanos;
+    private int passes;
+
     public SliceLayout layout() {
         return plan.layout;
+    }
+
+    /** The evaluations' time since the previous call (slowest task's compute, wall time), as the tree path's. */
+    public SparkDataLoss.Timing takeTiming() {
+        SparkDataLoss.Timing t = new SparkDataLoss.Timing(computeNanos, passNanos, passes);
+        computeNanos = 0;
+        passNanos = 0;
+        passes = 0;
+        return t;
     }
 
     /** One evaluation's scalars and, when asked for, its gradient (held on the executors). */
@@ -95,8 +111,12 @@ public final class ShardedDataLoss {
         final double weightSum;
         final long rowCount;
         final double[] gradientPiece;
+        /** The partition's task time from its pull to its pieces. */
+        final long computeNanos;
 
-        Partial(int partition, double lossSum, double weightSum, long rowCount, double[] gradientPiece) {
+        Partial(int partition, double lossSum, double weightSum, long rowCount, double[] gradientPiece,
+                long computeNanos) {
+            this.computeNanos = computeNanos;
             this.partition = partition;
             this.lossSum = lossSum;
             this.weightSum = weightSum;
@@ -113,8 +133,12 @@ public final class ShardedDataLoss {
         final long rowCount;
         final double penaltySquares;
         final double[] gradient;
+        /** The slowest data partition's compute time. */
+        final long computeNanos;
 
-        SliceResult(double lossSum, double weightSum, long rowCount, double penaltySquares, double[] gradient) {
+        SliceResult(double lossSum, double weightSum, long rowCount, double penaltySquares, double[] gradient,
+                    long computeNanos) {
+            this.computeNanos = computeNanos;
             this.lossSum = lossSum;
             this.weightSum = weightSum;
             this.rowCount = rowCount;
@@ -123,7 +147,7 @@ public final class ShardedDataLoss {
         }
 
         double[] scalars() {
-            return new double[] {lossSum, weightSum, rowCount, penaltySquares};
+            return new double[] {lossSum, weightSum, rowCount, penaltySquares, computeNanos};
         }
     }
 
@@ -153,6 +177,7 @@ public final class ShardedDataLoss {
         if (!theta.layout().equals(plan.layout)) {
             throw new IllegalArgumentException(theta.layout() + " for a plan of " + plan.layout);
         }
+        long started = System.nanoTime();
         final SliceLayout layout = plan.layout;
         final int numOutputs = plan.numOutputs;
         final Loss loss = this.loss;
@@ -177,16 +202,20 @@ public final class ShardedDataLoss {
                 partials.mapToPair(t -> t).partitionBy(new KeyPartitioner(layout.numSlices())),
                 (inIt, partialIt) -> PullPlan.single(reduce(inIt.next(), partialIt, withGradient, penalty, layout)))
                 .persist(ShardedVector.STORAGE);
+        int depth = ShardedVector.truncateIfDeep(results, theta.depth + 1);
         List<double[]> scalars = OrderedCollect.inOrder(results.map(SliceResult::scalars));
         double[] squares = new double[scalars.size()];
         for (int s = 0; s < squares.length; s++) {
             squares[s] = scalars.get(s)[3];
         }
         double[] first = scalars.get(0); // every slice summed the same scalars in the same order
+        computeNanos += (long) first[4];
+        passNanos += System.nanoTime() - started;
+        passes++;
         double value = ParameterSlice.objectiveValue(first[0], first[1], penalty, squares);
         ShardedVector gradient = null;
         if (withGradient) {
-            gradient = new ShardedVector(layout, results.map(r -> r.gradient), results);
+            gradient = new ShardedVector(layout, results.map(r -> r.gradient), results, depth);
         } else {
             results.unpersist(false);
         }
@@ -197,6 +226,7 @@ public final class ShardedDataLoss {
     private static Iterator<Tuple2<Integer, Partial>> fold(LocalPartition lp, Iterator<Tuple2<Integer, Pulled>> pulled,
                                                            int numOutputs, Loss loss, boolean withGradient,
                                                            SliceLayout layout) {
+        long start = System.nanoTime();
         List<Pulled> pieces = new ArrayList<>(lp.slices.length);
         pulled.forEachRemaining(t -> pieces.add(t._2()));
         pieces.sort((a, b) -> Integer.compare(a.slice, b.slice));
@@ -225,6 +255,7 @@ public final class ShardedDataLoss {
         }
         double[] sum = acc.gradientSumOrNull();
         List<Tuple2<Integer, Partial>> out = new ArrayList<>(layout.numSlices());
+        long nanos = System.nanoTime() - start;
         int i = 0;
         for (int s = 0; s < layout.numSlices(); s++) {
             double[] piece = null;
@@ -234,7 +265,8 @@ public final class ShardedDataLoss {
                 }
                 i++;
             }
-            out.add(new Tuple2<>(s, new Partial(lp.partition, acc.lossSum(), acc.weightSum(), acc.rowCount(), piece)));
+            out.add(new Tuple2<>(s, new Partial(lp.partition, acc.lossSum(), acc.weightSum(), acc.rowCount(), piece,
+                    nanos)));
         }
         return out.iterator();
     }
@@ -248,11 +280,13 @@ public final class ShardedDataLoss {
         double lossSum = 0.0;
         double weightSum = 0.0;
         long rows = 0;
+        long slowest = 0;
         double[] sum = withGradient ? new double[in.theta.length] : null;
         for (Partial p : partials) {
             lossSum += p.lossSum;
             weightSum += p.weightSum;
             rows += p.rowCount;
+            slowest = Math.max(slowest, p.computeNanos);
             if (sum != null && p.gradientPiece != null) {
                 ParameterSlice.addScattered(sum, in.requests.offsetsOf(p.partition), p.gradientPiece);
             }
@@ -260,7 +294,8 @@ public final class ShardedDataLoss {
         long offset = layout.start(in.requests.slice);
         double[] gradient = sum == null || !(weightSum > 0) ? null
                 : ParameterSlice.objectiveGradient(sum, weightSum, penalty, in.theta, offset);
-        return new SliceResult(lossSum, weightSum, rows, penalty.sumOfSquares(in.theta, offset), gradient);
+        return new SliceResult(lossSum, weightSum, rows, penalty.sumOfSquares(in.theta, offset), gradient,
+                slowest);
     }
 
     /** Reads a partition to the end: a job that only computes (and caches) it. */

@@ -19,23 +19,54 @@ public final class ShardedVector {
     /** Cached slices survive memory pressure on disk; a lost executor's slices come back from lineage. */
     static final StorageLevel STORAGE = StorageLevel.MEMORY_AND_DISK();
 
+    /**
+     * Derivations since the last truncated lineage past which a new vector's RDD is checkpointed: each L-BFGS
+     * iteration adds a few, and a lineage that grows without bound makes every task larger and a lost slice
+     * slower to recompute.
+     */
+    static final int MAX_DEPTH = 16;
+
     private final SliceLayout layout;
     private final JavaRDD<double[]> slices;
+    /** Derivations since a checkpointed (or parallelized) RDD. */
+    final int depth;
     /** The persisted RDD these slices are read from (the slices themselves, or a record holding them). */
     private final JavaRDD<?> cached;
 
-    ShardedVector(SliceLayout layout, JavaRDD<double[]> slices, JavaRDD<?> cached) {
+    ShardedVector(SliceLayout layout, JavaRDD<double[]> slices, JavaRDD<?> cached, int depth) {
         if (slices.getNumPartitions() != layout.numSlices()) {
             throw new IllegalArgumentException(slices.getNumPartitions() + " partitions for " + layout);
         }
         this.layout = layout;
         this.slices = slices;
         this.cached = cached;
+        this.depth = depth;
     }
 
-    /** Persists {@code slices} (one array per partition, partition s slice s) and wraps them. */
-    static ShardedVector persist(SliceLayout layout, JavaRDD<double[]> slices) {
-        return new ShardedVector(layout, slices.persist(STORAGE), slices);
+    /**
+     * Persists {@code slices} (one array per partition, partition s slice s), derived {@code depth} times since a
+     * truncated lineage, and wraps them.
+     */
+    static ShardedVector persist(SliceLayout layout, JavaRDD<double[]> slices, int depth) {
+        slices.persist(STORAGE);
+        return new ShardedVector(layout, slices, slices, truncateIfDeep(slices, depth));
+    }
+
+    /**
+     * Marks a persisted RDD for checkpointing when its lineage is {@link #MAX_DEPTH} derivations deep: to the
+     * context's checkpoint folder when it has one (written once by the next job, and read back if an executor is
+     * lost), else to the executors' block stores. Returns the depth the RDD has from now on.
+     */
+    static int truncateIfDeep(JavaRDD<?> rdd, int depth) {
+        if (depth < MAX_DEPTH) {
+            return depth;
+        }
+        if (rdd.context().getCheckpointDir().isDefined()) {
+            rdd.checkpoint();
+        } else {
+            rdd.rdd().localCheckpoint();
+        }
+        return 0;
     }
 
     /** The zero vector, built on the executors. */
@@ -44,7 +75,7 @@ public final class ShardedVector {
         for (int s = 0; s < layout.numSlices(); s++) {
             ids.add(s);
         }
-        return persist(layout, jsc.parallelize(ids, layout.numSlices()).map(s -> new double[layout.length(s)]));
+        return persist(layout, jsc.parallelize(ids, layout.numSlices()).map(s -> new double[layout.length(s)]), 0);
     }
 
     /** A vector from a driver-side array: for tests and models small enough for the driver. */
@@ -56,7 +87,7 @@ public final class ShardedVector {
         for (int s = 0; s < layout.numSlices(); s++) {
             parts.add(java.util.Arrays.copyOfRange(values, layout.start(s), layout.start(s + 1)));
         }
-        return persist(layout, jsc.parallelize(parts, layout.numSlices()));
+        return persist(layout, jsc.parallelize(parts, layout.numSlices()), 0);
     }
 
     public SliceLayout layout() {
@@ -88,7 +119,7 @@ public final class ShardedVector {
         double[] c = coefficients.clone();
         JavaRDD<double[][]> zipped = zip(vectors);
         SliceLayout layout = vectors.get(0).layout;
-        return persist(layout, zipped.map(x -> ParameterSlice.linearCombination(c, x)));
+        return persist(layout, zipped.map(x -> ParameterSlice.linearCombination(c, x)), depth(vectors) + 1);
     }
 
     /**
@@ -120,6 +151,15 @@ public final class ShardedVector {
     /** Drops the cached slices; the vector must not be used afterwards. */
     public void release() {
         cached.unpersist(false);
+    }
+
+    /** The deepest lineage among the vectors. */
+    static int depth(List<ShardedVector> vectors) {
+        int d = 0;
+        for (ShardedVector v : vectors) {
+            d = Math.max(d, v.depth);
+        }
+        return d;
     }
 
     /** The slices of every vector side by side: partition s holds {v_0 slice s, v_1 slice s, ...}. */

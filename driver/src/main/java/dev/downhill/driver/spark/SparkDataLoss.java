@@ -55,7 +55,7 @@ public final class SparkDataLoss implements DataLoss {
         public final long passNanos;
         public final int passes;
 
-        Timing(long computeNanos, long passNanos, int passes) {
+        public Timing(long computeNanos, long passNanos, int passes) {
             this.computeNanos = computeNanos;
             this.passNanos = passNanos;
             this.passes = passes;

@@ -24,7 +24,8 @@ import org.apache.spark.api.java.JavaSparkContext;
 final class ProgressReporter implements IterationListener {
     private final PrintStream out;
     private final MetricsLog metrics;
-    private final SparkDataLoss data;
+    /** The distributed passes' timing since the previous iteration. */
+    private final java.util.function.Supplier<SparkDataLoss.Timing> data;
     private final JavaSparkContext jsc;
     private final long maxIter;
     private final int every;
@@ -46,7 +47,8 @@ final class ProgressReporter implements IterationListener {
     private final DriverHeap heap;
     private final RunFootprint footprint = new RunFootprint();
 
-    ProgressReporter(PrintStream out, MetricsLog metrics, TrainingReport report, SparkDataLoss data,
+    ProgressReporter(PrintStream out, MetricsLog metrics, TrainingReport report,
+                     java.util.function.Supplier<SparkDataLoss.Timing> data,
                      JavaSparkContext jsc, long maxIter, int every) {
         this.report = report;
         this.out = out;
@@ -85,7 +87,7 @@ final class ProgressReporter implements IterationListener {
         if (firstIteration < 0) {
             firstIteration = iteration;
         }
-        SparkDataLoss.Timing t = data.takeTiming();
+        SparkDataLoss.Timing t = data.get();
         long updateNanos = Math.max(0, nanos - t.passNanos);
         double elapsed = (System.nanoTime() - startNanos) / 1e9;
         long done = iteration - firstIteration + 1;
