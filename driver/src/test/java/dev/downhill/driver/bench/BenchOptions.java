@@ -11,7 +11,8 @@ final class BenchOptions {
     static final List<String> SECTIONS = List.of("dense", "sparse", "scaling", "overhead");
     /** Sections run only when --sections names them: optimizers (OptimizerRace) takes minutes. */
     static final List<String> OPTIONAL_SECTIONS = List.of("optimizers", "mlp", "scale");
-    static final List<String> SYSTEMS = List.of("downhill", "mllib-gd", "ml-lr", "raw-loop", "core-loop");
+    static final List<String> SYSTEMS = List.of("downhill", "mllib-gd", "ml-lr", "raw-loop", "core-loop",
+            "memory-sweep");
 
     long rows = 1_000_000;
     int denseFeatures = 100;
@@ -19,7 +20,7 @@ final class BenchOptions {
     int nnz = 20;
     int iterations = 10;
     int warmup = 5;
-    /** 0: two per core of the master. */
+    /** 0: one per core of the master (two for the optimizers and mlp sections). */
     int partitions;
     int blockRows = 4096;
     /** Untimed Downhill jobs on small data before any section (at most 20 ms each). */
@@ -54,7 +55,8 @@ final class BenchOptions {
             "  --nnz K                 non-zeros per sparse row (default 20)",
             "  --iterations N          timed iterations per measurement; medians over them (default 10)",
             "  --warmup N              untimed iterations first (default 5)",
-            "  --partitions P          partitions of every cached data set (default 2 per core of --master)",
+            "  --partitions P          partitions of every cached data set (default 1 per core of --master;",
+            "                          2 per core in the optimizers and mlp sections)",
             "  --block-rows N          rows per Downhill block (default 4096, as in production)",
             "  --spark-warmup N        untimed Downhill jobs on 2000 rows before any section, at most 20 ms",
             "                          each, so the JIT has compiled Spark's job path (default 1000)",
@@ -62,9 +64,10 @@ final class BenchOptions {
             "                          (the targets are defined with float64)",
             "  --sections LIST         any of dense,sparse,scaling,overhead (default all), and optimizers, mlp,",
             "                          scale (run only when named)",
-            "  --systems LIST          any of downhill,mllib-gd,ml-lr,raw-loop,core-loop (default all;",
-            "                          scaling and overhead time Downhill only). core-loop: worker-core's",
-            "                          LossEvaluator over the same blocks on 1 and 2 threads without Spark",
+            "  --systems LIST          any of downhill,mllib-gd,ml-lr,raw-loop,core-loop,memory-sweep (default",
+            "                          all; scaling and overhead time Downhill and the sweep only). core-loop:",
+            "                          worker-core's LossEvaluator over the same blocks on 1 and 2 threads",
+            "                          without Spark; memory-sweep: reading the cached arrays once on 2 threads",
             "  --scaling-rows LIST     row counts of the scaling section (default rows/8,rows/4,rows/2,rows)",
             "  --overhead-rows N       rows of the overhead section (default 1000)",
             "  --seed S                data seed (default 42)",

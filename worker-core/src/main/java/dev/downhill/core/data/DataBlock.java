@@ -76,6 +76,45 @@ public abstract class DataBlock implements Serializable {
     public abstract void transposeMultiplyAdd(double[] a, int aOffset, int aStride, double[] g, int gOffset);
 
     /**
+     * {@link #multiply} for rows [from, to) only: z[zOffset + (i - from) zStride] = x_i . w + bias, each dot as
+     * {@link #dot} computes it, so a block done in row ranges gives the bits of one whole-block product.
+     */
+    public void multiplyRows(int from, int to, double[] w, int wOffset, double bias, double[] z, int zOffset,
+                             int zStride) {
+        checkRows(from, to, w.length, wOffset, z.length, zOffset, zStride);
+        for (int i = from; i < to; i++) {
+            z[zOffset + (i - from) * zStride] = dot(i, w, wOffset) + bias;
+        }
+    }
+
+    /**
+     * {@link #transposeMultiplyAdd} for rows [from, to) only, with a_i = a[aOffset + (i - from) aStride]: rows in
+     * order as {@link #axpy} adds them, rows with a_i = 0 skipped; consecutive ranges in order give the bits
+     * of one whole-block product.
+     */
+    public void transposeMultiplyAddRows(int from, int to, double[] a, int aOffset, int aStride, double[] g,
+                                         int gOffset) {
+        checkRows(from, to, g.length, gOffset, a.length, aOffset, aStride);
+        for (int i = from; i < to; i++) {
+            final double ai = a[aOffset + (i - from) * aStride];
+            if (ai != 0.0) {
+                axpy(i, ai, g, gOffset);
+            }
+        }
+    }
+
+    /** The bounds of a row-range product: rows within the block, w (or g) and the per-row vector big enough. */
+    protected final void checkRows(int from, int to, int wLength, int wOffset, int zLength, int zOffset,
+                                   int zStride) {
+        if (from < 0 || to > numRows || from > to || wOffset < 0 || wOffset > wLength - numFeatures
+                || zOffset < 0 || zStride < 1 || (to > from && zOffset + (long) (to - from - 1) * zStride >= zLength)) {
+            throw new IndexOutOfBoundsException("rows [" + from + ", " + to + ") of a block of " + numRows + " x "
+                    + numFeatures + ": vector of " + wLength + " at " + wOffset + ", rows vector of " + zLength
+                    + " at " + zOffset + " stride " + zStride);
+        }
+    }
+
+    /**
      * The block times a matrix's transpose (the first layer of a network): z[i * outputs + o] = x_i . w_o for
      * every row i and output o, where w_o = w[wOffset + o d .. wOffset + (o + 1) d) (a row-major [outputs, d]
      * weight matrix). No bias is added.
