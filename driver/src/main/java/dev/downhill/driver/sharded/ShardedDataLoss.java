@@ -12,6 +12,7 @@ import dev.downhill.driver.spark.SparkDataLoss;
 import dev.downhill.driver.sharded.PullPlan.SliceRequests;
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
@@ -76,8 +77,15 @@ public final class ShardedDataLoss {
         public final long rowCount;
         /** The objective's gradient, or null for a value-only evaluation. */
         public final ShardedVector gradient;
+        /** grad f . w_i for each vector w_i asked for (computed in the same job). */
+        public final double[] gradientDots;
+        /** df/db_c: the gradient's K intercept entries. */
+        public final double[] interceptGradient;
 
-        Evaluation(double value, double lossSum, double weightSum, long rowCount, ShardedVector gradient) {
+        Evaluation(double value, double lossSum, double weightSum, long rowCount, ShardedVector gradient,
+                   double[] gradientDots, double[] interceptGradient) {
+            this.gradientDots = gradientDots;
+            this.interceptGradient = interceptGradient;
             this.value = value;
             this.lossSum = lossSum;
             this.weightSum = weightSum;
@@ -135,9 +143,12 @@ public final class ShardedDataLoss {
         final double[] gradient;
         /** The slowest data partition's compute time. */
         final long computeNanos;
+        /** This slice's part of grad f . w_i for the vectors asked for, then its intercept entries (K). */
+        final double[] dotsAndIntercepts;
 
         SliceResult(double lossSum, double weightSum, long rowCount, double penaltySquares, double[] gradient,
-                    long computeNanos) {
+                    long computeNanos, double[] dotsAndIntercepts) {
+            this.dotsAndIntercepts = dotsAndIntercepts;
             this.computeNanos = computeNanos;
             this.lossSum = lossSum;
             this.weightSum = weightSum;
@@ -147,43 +158,62 @@ public final class ShardedDataLoss {
         }
 
         double[] scalars() {
-            return new double[] {lossSum, weightSum, rowCount, penaltySquares, computeNanos};
+            double[] out = Arrays.copyOf(new double[] {lossSum, weightSum, rowCount, penaltySquares, computeNanos},
+                    SCALARS + dotsAndIntercepts.length);
+            System.arraycopy(dotsAndIntercepts, 0, out, SCALARS, dotsAndIntercepts.length);
+            return out;
         }
     }
 
-    /** A slice's requests beside its parameters. */
+    /** Scalars per slice result before the dots and intercepts. */
+    static final int SCALARS = 5;
+
+    /** A slice's requests beside its parameters (and the slices of the vectors to dot the gradient with). */
     static final class SliceInput implements Serializable {
         private static final long serialVersionUID = 1L;
         final SliceRequests requests;
         final double[] theta;
+        final double[][] others;
 
-        SliceInput(SliceRequests requests, double[] theta) {
+        SliceInput(SliceRequests requests, double[] theta, double[][] others) {
             this.requests = requests;
             this.theta = theta;
+            this.others = others;
         }
     }
 
     /** The objective's value and gradient at theta; the gradient is cached until the caller releases it. */
     public Evaluation valueAndGradient(ShardedVector theta) {
-        return evaluate(theta, true);
+        return evaluate(theta, true, List.of());
+    }
+
+    /** The same, with grad f . w_i for each of {@code dotWith} computed in the same job. */
+    public Evaluation valueAndGradient(ShardedVector theta, List<ShardedVector> dotWith) {
+        return evaluate(theta, true, dotWith);
     }
 
     /** The objective's value at theta. */
     public double value(ShardedVector theta) {
-        return evaluate(theta, false).value;
+        return evaluate(theta, false, List.of()).value;
     }
 
-    Evaluation evaluate(ShardedVector theta, boolean withGradient) {
+    Evaluation evaluate(ShardedVector theta, boolean withGradient, List<ShardedVector> dotWith) {
         if (!theta.layout().equals(plan.layout)) {
             throw new IllegalArgumentException(theta.layout() + " for a plan of " + plan.layout);
         }
         long started = System.nanoTime();
         final SliceLayout layout = plan.layout;
         final int numOutputs = plan.numOutputs;
+        final int numFeatures = plan.numFeatures;
         final Loss loss = this.loss;
         final L2Penalty penalty = this.penalty;
         JavaRDD<SliceInput> inputs = plan.requests.zipPartitions(theta.slices(),
-                (r, v) -> PullPlan.single(new SliceInput(r.next(), v.next())));
+                (r, v) -> PullPlan.single(new SliceInput(r.next(), v.next(), new double[0][])));
+        JavaRDD<SliceInput> reduceInputs = dotWith.isEmpty() ? inputs : inputs.zipPartitions(
+                ShardedVector.zip(dotWith), (in, w) -> {
+                    SliceInput i = in.next();
+                    return PullPlan.single(new SliceInput(i.requests, i.theta, w.next()));
+                });
         // 1. pull: slice s -> partitions, by partition id
         JavaRDD<Tuple2<Integer, Pulled>> pulledBySlice = inputs.flatMap(in -> {
             List<Tuple2<Integer, Pulled>> out = new ArrayList<>(in.requests.partitions.length);
@@ -198,9 +228,10 @@ public final class ShardedDataLoss {
                 pulledBySlice.mapToPair(t -> t).partitionBy(new KeyPartitioner(numPartitions)),
                 (localIt, pulledIt) -> fold(localIt.next(), pulledIt, numOutputs, loss, withGradient, layout));
         // 3. reduce-scatter: partitions -> slice s, summed in partition order
-        JavaRDD<SliceResult> results = inputs.zipPartitions(
+        JavaRDD<SliceResult> results = reduceInputs.zipPartitions(
                 partials.mapToPair(t -> t).partitionBy(new KeyPartitioner(layout.numSlices())),
-                (inIt, partialIt) -> PullPlan.single(reduce(inIt.next(), partialIt, withGradient, penalty, layout)))
+                (inIt, partialIt) -> PullPlan.single(reduce(inIt.next(), partialIt, withGradient, penalty, layout,
+                        numFeatures, numOutputs)))
                 .persist(ShardedVector.STORAGE);
         int depth = ShardedVector.truncateIfDeep(results, theta.depth + 1);
         List<double[]> scalars = OrderedCollect.inOrder(results.map(SliceResult::scalars));
@@ -209,6 +240,15 @@ public final class ShardedDataLoss {
             squares[s] = scalars.get(s)[3];
         }
         double[] first = scalars.get(0); // every slice summed the same scalars in the same order
+        // grad f . w_i and the intercepts: per-slice parts added in slice order (each intercept from one slice)
+        double[] extra = new double[first.length - SCALARS];
+        for (double[] sc : scalars) {
+            for (int i = 0; i < extra.length; i++) {
+                extra[i] += sc[SCALARS + i];
+            }
+        }
+        double[] dots = Arrays.copyOf(extra, dotWith.size());
+        double[] intercepts = Arrays.copyOfRange(extra, dotWith.size(), extra.length);
         computeNanos += (long) first[4];
         passNanos += System.nanoTime() - started;
         passes++;
@@ -219,7 +259,7 @@ public final class ShardedDataLoss {
         } else {
             results.unpersist(false);
         }
-        return new Evaluation(value, first[0], first[1], (long) first[2], gradient);
+        return new Evaluation(value, first[0], first[1], (long) first[2], gradient, dots, intercepts);
     }
 
     /** Step 2 for one data partition: its loss and gradient pieces at the pulled parameters. */
@@ -273,7 +313,8 @@ public final class ShardedDataLoss {
 
     /** Step 3 for one slice: the partials added in partition order, then the objective's gradient slice. */
     private static SliceResult reduce(SliceInput in, Iterator<Tuple2<Integer, Partial>> partialIt,
-                                      boolean withGradient, L2Penalty penalty, SliceLayout layout) {
+                                      boolean withGradient, L2Penalty penalty, SliceLayout layout, int numFeatures,
+                                      int numOutputs) {
         List<Partial> partials = new ArrayList<>();
         partialIt.forEachRemaining(t -> partials.add(t._2()));
         partials.sort((a, b) -> Integer.compare(a.partition, b.partition));
@@ -294,8 +335,20 @@ public final class ShardedDataLoss {
         long offset = layout.start(in.requests.slice);
         double[] gradient = sum == null || !(weightSum > 0) ? null
                 : ParameterSlice.objectiveGradient(sum, weightSum, penalty, in.theta, offset);
+        double[] extra = new double[in.others.length + numOutputs];
+        if (gradient != null) {
+            for (int i = 0; i < in.others.length; i++) {
+                extra[i] = ParameterSlice.dot(gradient, in.others[i]);
+            }
+            long weights = (long) numOutputs * numFeatures;
+            for (int i = 0; i < gradient.length; i++) {
+                if (offset + i >= weights) {
+                    extra[in.others.length + (int) (offset + i - weights)] = gradient[i];
+                }
+            }
+        }
         return new SliceResult(lossSum, weightSum, rows, penalty.sumOfSquares(in.theta, offset), gradient,
-                slowest);
+                slowest, extra);
     }
 
     /** Reads a partition to the end: a job that only computes (and caches) it. */

@@ -1,12 +1,11 @@
 package dev.downhill.driver.sharded;
 
 import dev.downhill.core.optim.RemoteFunction;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The objective as a {@link RemoteFunction} of sharded handles: one {@link ShardedDataLoss} evaluation (pull,
- * fold, reduce-scatter), then the gradient's dot products with the vectors asked for in one slice pass.
+ * fold, reduce-scatter), whose reduce tasks also take the gradient's dot products with the vectors asked for.
  */
 public final class ShardedObjective implements RemoteFunction<ShardedVector> {
     private final ShardedDataLoss loss;
@@ -25,14 +24,10 @@ public final class ShardedObjective implements RemoteFunction<ShardedVector> {
 
     @Override
     public Evaluation<ShardedVector> evaluate(ShardedVector x, List<ShardedVector> dotWith) {
-        ShardedDataLoss.Evaluation e = loss.valueAndGradient(x);
+        ShardedDataLoss.Evaluation e = loss.valueAndGradient(x, dotWith); // the dots in the same job
         evaluations++;
         vectors.computed(List.of(x));
-        double[] dots = new double[dotWith.size()];
-        if (!dotWith.isEmpty()) {
-            List<ShardedVector> g = new ArrayList<>(List.of(e.gradient));
-            dots = vectors.dots(g, dotWith)[0];
-        }
-        return new Evaluation<>(e.value, e.gradient, dots);
+        vectors.computed(dotWith);
+        return new Evaluation<>(e.value, e.gradient, e.gradientDots);
     }
 }

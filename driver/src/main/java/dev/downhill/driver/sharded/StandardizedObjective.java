@@ -3,12 +3,11 @@ package dev.downhill.driver.sharded;
 import dev.downhill.core.objective.StandardizationSlice;
 import dev.downhill.core.optim.RemoteFunction;
 import java.util.List;
-import org.apache.spark.api.java.JavaRDD;
 
 /**
  * g(u) = f(A u) for a sharded linear model, A the diagonal {@code Standardization} (the tree path's change of
  * variables, so both optimize the same function): per evaluation a slice pass for the K intercept shifts, the
- * map to theta = A u, the evaluation of f, a slice pass for the K intercept derivatives, and the map to
+ * map to theta = A u, the evaluation of f (which also brings the K intercept derivatives), and the map to
  * A^T grad f ({@link StandardizationSlice}), whose dot products come in the same pass as its computation.
  */
 public final class StandardizedObjective implements RemoteFunction<ShardedVector> {
@@ -38,7 +37,7 @@ public final class StandardizedObjective implements RemoteFunction<ShardedVector
         ShardedVector theta = toUser(u);
         ShardedDataLoss.Evaluation e = loss.valueAndGradient(theta);
         theta.release();
-        double[] interceptGradient = intercepts(e.gradient, d, k);
+        double[] interceptGradient = e.interceptGradient;
         ShardedVector scaled = ShardedVector.persist(layout, ShardedVector.zip(List.of(e.gradient, scale, mean))
                 .mapPartitionsWithIndex((s, it) -> {
                     double[][] x = it.next();
@@ -73,24 +72,6 @@ public final class StandardizedObjective implements RemoteFunction<ShardedVector
                     return PullPlan.single(StandardizationSlice.toUser(x[0], x[1], layout.start(s), d, k, shift));
                 }, true), u.depth + 1);
         return theta;
-    }
-
-    /** df/db_c for each output: the last K entries, from the slices that hold them. */
-    static double[] intercepts(ShardedVector g, int d, int k) {
-        SliceLayout layout = g.layout();
-        long weights = (long) k * d;
-        JavaRDD<double[]> parts = g.slices().mapPartitionsWithIndex((s, it) -> {
-            double[] x = it.next();
-            double[] out = new double[k];
-            for (int i = 0; i < x.length; i++) {
-                long gi = (long) layout.start(s) + i;
-                if (gi >= weights) {
-                    out[(int) (gi - weights)] = x[i];
-                }
-            }
-            return PullPlan.single(out);
-        }, true);
-        return OrderedCollect.sumInOrder(parts, k); // each entry comes from exactly one slice: no rounding
     }
 
     /** Releases the cached scale and center vectors. */

@@ -136,7 +136,7 @@ final class ShardedTraining {
             return true;
         }
         return Settings.AUTO.equals(a) && unsupported(s, objective) == null
-                && parameters * TrainingDataLoader.DRIVER_BYTES_PER_PARAMETER > Runtime.getRuntime().maxMemory() / 2;
+                && !TrainingDataLoader.fitsDriverComfortably(parameters);
     }
 
     /** --shards, with auto resolved: one slice per 2^20 parameters, at least one per data partition. */

@@ -111,9 +111,7 @@ public final class Bench {
                 progress("warm-up", "Downhill's matrix kernels, before any Spark ML code (see MlpBench)");
                 json.put("kernelWarmupSeconds", MlpBench.warmUpKernels());
             }
-            if (!o.sections.equals(java.util.Set.of("scale"))) { // scale's runs are child processes
-                warmUpSpark();
-            }
+            warmUpSpark();
             if (o.sections.contains("dense")) {
                 comparison("dense", SyntheticData.dense(o.seed, o.denseFeatures));
             }
@@ -134,7 +132,7 @@ public final class Bench {
                 mlp();
             }
             if (o.sections.contains("scale")) {
-                scale();
+                json.put("scale", ScaleBench.run(jsc, o.scale, o.seed, partitions, o.blockRows, out));
             }
             printTargets();
             double runtime = (System.nanoTime() - started) / 1e9;
@@ -504,17 +502,6 @@ public final class Bench {
                 0.025, "", false);
     }
 
-    private void scale() throws Exception {
-        Map<String, Object> section = ScaleBench.run(o.scale, o.seed, out);
-        json.put("scale", section);
-        if (section.get("shardedOverTreeSecondsPerIteration") instanceof Double ratio) {
-            target("scale", "sharded/tree time per L-BFGS iteration", ratio, 1.5, "2^"
-                    + section.get("treeLog2Features") + " features, both paths", false);
-            target("scale", "sharded vs tree objectives, max relative difference",
-                    (Double) section.get("objectiveMaxRelativeDifference"), 1e-10, "iteration by iteration", false);
-        }
-    }
-
     private void mlp() throws Exception {
         Map<String, Object> section = MlpBench.run(spark, jsc, log, o.mlp, o.seed, otherPartitions, o.blockRows,
                 out);
@@ -558,12 +545,12 @@ public final class Bench {
             double limit = (Double) t.get("atMost");
             boolean speedUp = (Boolean) t.get("speedUp");
             String m = Double.isNaN(measured) ? "not measured"
-                    : String.format(Locale.ROOT, limit < 1e-3 ? "%.3e" : "%.3f", measured)
+                    : String.format(Locale.ROOT, "%.3f", measured)
                             + (!speedUp ? "" : measured <= 1.0
                                     ? String.format(Locale.ROOT, " (%.2fx faster)", 1.0 / measured)
                                     : String.format(Locale.ROOT, " (%.2fx slower)", measured));
-            out.printf(Locale.ROOT, "%-9s %-55s %-24s need <= %s %-18s %s%n", t.get("section"), t.get("what"), m,
-                    String.format(Locale.ROOT, limit < 1e-3 ? "%.0e" : "%.3f", limit), t.get("note"), t.get("pass") == null ? "n/a" : (Boolean) t.get("pass") ? "PASS" : "FAIL");
+            out.printf(Locale.ROOT, "%-9s %-55s %-24s need <= %.3f %-18s %s%n", t.get("section"), t.get("what"), m,
+                    limit, t.get("note"), t.get("pass") == null ? "n/a" : (Boolean) t.get("pass") ? "PASS" : "FAIL");
         }
     }
 
