@@ -154,6 +154,39 @@ final class SparkMlRace {
         return t;
     }
 
+    /**
+     * LogisticRegression with family multinomial: f = mean softmax cross-entropy + (regParam/2)||W||_F^2 over all K
+     * coefficient vectors (intercepts unpenalized), standardization false: Downhill's softmax objective. The
+     * parameters map to Downhill's layout as theta[k d + j] = W[k][j], theta[K d + k] = b_k.
+     */
+    static RaceTrace multinomial(JavaSparkContext jsc, JobLog log, Dataset<Row> df, double l2, int maxIter,
+                                 double fStar, double[] tolerances, boolean verifyClock,
+                                 ToDoubleFunction<double[]> downhillObjective) {
+        IntFunction<LogisticRegression> make = iterations -> new LogisticRegression().setFamily("multinomial")
+                .setRegParam(l2).setElasticNetParam(0.0).setStandardization(false).setFitIntercept(true)
+                .setTol(0.0).setMaxIter(iterations);
+        String settings = String.format(Locale.ROOT, "LogisticRegression: family multinomial, L-BFGS, regParam %s,"
+                + " elasticNetParam 0, standardization false, tol 0, maxIter %d", l2, maxIter);
+        Fit<LogisticRegressionModel> f = fit(jsc, log, "race-ml-multinomial", () -> make.apply(maxIter).fit(df));
+        double[] history = f.model().summary().objectiveHistory();
+        org.apache.spark.ml.linalg.Matrix w = f.model().coefficientMatrix();
+        double[] b = f.model().interceptVector().toArray();
+        int k = w.numRows();
+        int d = w.numCols();
+        double[] theta = new double[(d + 1) * k];
+        for (int c = 0; c < k; c++) {
+            for (int j = 0; j < d; j++) {
+                theta[c * d + j] = w.apply(c, j);
+            }
+            theta[k * d + c] = b[c];
+        }
+        RaceTrace t = trace("ml LogisticRegression multinomial", settings, f, history, 1.0, fStar, tolerances,
+                verifyClock, m -> fit(jsc, log, "race-ml-multinomial-refit", () -> make.apply(m).fit(df)).jobs().size());
+        t.stop = history.length - 1 >= maxIter ? "max-iterations" : "converged (line search or tol 0)";
+        t.recomputedFinal = downhillObjective.applyAsDouble(theta);
+        return t;
+    }
+
     static RaceTrace linearLbfgs(JavaSparkContext jsc, JobLog log, Dataset<Row> df, double l2, double labelStd,
                                  int maxIter, double fStar, double[] tolerances, boolean verifyClock,
                                  ToDoubleFunction<double[]> downhillObjective) {
