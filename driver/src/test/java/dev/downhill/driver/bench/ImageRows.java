@@ -10,13 +10,18 @@ import java.io.Serializable;
  * DCT-II matrix and Z independent normals of standard deviation {@link #AMPLITUDE} / (1 + sqrt(a^2 + b^2)) at
  * frequency (a, b) (amplitude falling as 1/f, as in natural images: Field, J. Opt. Soc. Am. A 4, 1987); the pixel is
  * T clipped to [0, 1] and quantized to 1/1000, so that about half of the pixels are exactly zero (ink on a blank
- * page). The templates are three Gaussian strokes per class at seeded places (like {@link ImageData}'s), shifted
- * down so that the blank part of the page is below zero.
+ * page). The templates are three Gaussian strokes per class at seeded places (like {@link ImageData}'s), the first
+ * two shared by the classes of a pair (2m, 2m + 1), faint against the field and shifted down so that the blank part
+ * of the page is below zero: on 8,000 rows the optimum's objective is about 0.06 and L-BFGS without re-whitening
+ * needs about 140 passes to 1e-9 (on 8,000 MNIST rows: 0.145 and 254; real digits are harder).
  */
 final class ImageRows implements Serializable {
     private static final long serialVersionUID = 1L;
     static final int CLASSES = 10;
-    static final double AMPLITUDE = 0.9;
+    static final double AMPLITUDE = 2.0;
+    /** Template = CONTRAST * strokes - OFFSET: faint strokes under a strong field, so classes overlap. */
+    static final double CONTRAST = 0.5;
+    static final double OFFSET = 0.1;
     private static final long GOLDEN = 0x9e3779b97f4a7c15L;
 
     final long seed;
@@ -45,14 +50,23 @@ final class ImageRows implements Serializable {
         }
         double[][] t = new double[CLASSES][s * s];
         long state = SyntheticData.mix(seed ^ 0x1ea9e5L);
+        double[][] strokes = new double[CLASSES * 3][];
+        for (int q = 0; q < strokes.length; q++) {
+            state += GOLDEN;
+            double cx = s * (0.2 + 0.6 * SyntheticData.unit(SyntheticData.mix(state)));
+            state += GOLDEN;
+            double cy = s * (0.2 + 0.6 * SyntheticData.unit(SyntheticData.mix(state)));
+            state += GOLDEN;
+            double r = s * (0.08 + 0.1 * SyntheticData.unit(SyntheticData.mix(state)));
+            strokes[q] = new double[] {cx, cy, r};
+        }
         for (int k = 0; k < CLASSES; k++) {
             for (int b = 0; b < 3; b++) {
-                state += GOLDEN;
-                double cx = s * (0.2 + 0.6 * SyntheticData.unit(SyntheticData.mix(state)));
-                state += GOLDEN;
-                double cy = s * (0.2 + 0.6 * SyntheticData.unit(SyntheticData.mix(state)));
-                state += GOLDEN;
-                double r = s * (0.08 + 0.1 * SyntheticData.unit(SyntheticData.mix(state)));
+                // Classes 2m and 2m + 1 share their first two strokes: confusable pairs, like 4 and 9.
+                double[] st = strokes[(b < 2 ? (k & ~1) : k) * 3 + b];
+                double cx = st[0];
+                double cy = st[1];
+                double r = st[2];
                 for (int y = 0; y < s; y++) {
                     for (int x = 0; x < s; x++) {
                         double dx = x + 0.5 - cx;
@@ -63,7 +77,7 @@ final class ImageRows implements Serializable {
                 }
             }
             for (int j = 0; j < s * s; j++) {
-                t[k][j] = 1.1 * t[k][j] - 0.25;
+                t[k][j] = CONTRAST * t[k][j] - OFFSET;
             }
         }
         dct = c;

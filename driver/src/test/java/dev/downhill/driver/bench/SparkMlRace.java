@@ -52,9 +52,13 @@ import org.apache.spark.storage.StorageLevel;
 final class SparkMlRace {
     private SparkMlRace() {}
 
-    /** Classes ml's LinearRegression ships that Spark does not register itself (LogisticRegression's are Bench's). */
+    /**
+     * Classes ml's LinearRegression and multinomial LogisticRegression ship that Spark does not register itself
+     * (binomial LogisticRegression's are Bench's).
+     */
     static final String[] KRYO_CLASSES = {
         "org.apache.spark.ml.optim.aggregator.LeastSquaresBlockAggregator",
+        "org.apache.spark.ml.optim.aggregator.MultinomialLogisticBlockAggregator",
         "org.apache.spark.ml.optim.WeightedLeastSquares$Aggregator",
         "org.apache.spark.ml.stat.SummaryBuilderImpl$ComputeL1$",
         "org.apache.spark.ml.stat.SummaryBuilderImpl$ComputeM2$",
