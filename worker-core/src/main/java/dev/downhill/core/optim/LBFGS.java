@@ -115,6 +115,11 @@ public final class LBFGS implements Optimizer {
         for (double vj : v) {
             norm1 += Math.abs(vj);
         }
+        return firstStepFromNorm1(norm1);
+    }
+
+    /** min(1, 1 / norm1), and 1 when norm1 <= 1 or is not finite: the first trial with no history. */
+    static double firstStepFromNorm1(double norm1) {
         return norm1 > 1 && Double.isFinite(norm1) ? 1.0 / norm1 : 1.0;
     }
 }

@@ -98,8 +98,7 @@ final class LbfgsHistory {
             ss += s * s;
             yy += y * y;
         }
-        if (!(sy > CURVATURE_EPSILON * Math.sqrt(ss) * Math.sqrt(yy)) || !Double.isFinite(sy)
-                || !Double.isFinite(ss * yy)) {
+        if (!storesPair(sy, ss, yy)) {
             return false;
         }
         int pairs = size(state);
@@ -113,6 +112,12 @@ final class LbfgsHistory {
         state.putScalar(prefix + "pairs", Math.min(pairs + 1, capacity));
         state.putScalar(prefix + "newest", slot);
         return true;
+    }
+
+    /** The curvature test on s . y, s . s, y . y: whether the pair is stored. */
+    static boolean storesPair(double sy, double ss, double yy) {
+        return sy > CURVATURE_EPSILON * Math.sqrt(ss) * Math.sqrt(yy) && Double.isFinite(sy)
+                && Double.isFinite(ss * yy);
     }
 
     /**

@@ -1,7 +1,6 @@
 package dev.downhill.core.optim;
 
 import dev.downhill.core.objective.DifferentiableFunction;
-import java.util.Arrays;
 
 /**
  * The iteration loop: step the optimizer until one of the {@link StopCriteria} holds (checked before
@@ -136,117 +135,44 @@ public final class Minimizer {
         long startNanos = System.nanoTime();
         double stationarity = optimizer.stationarity(state);
         double objective = optimizer.objective(state);
-        if (Double.isNaN(state.scalar(START, Double.NaN))) {
-            state.putScalar(START, stationarity);
-            state.putScalar(RISES, 0);
-            state.putScalar(SINCE_BEST, 0);
-            pushHistory(state, objective);
+        if (StopBookkeeping.notStarted(state)) {
             double validation = validator == null ? Double.NaN : validator.loss(state.x());
-            recordBest(state, objective, stationarity, validation, validator != null);
+            if (StopBookkeeping.start(state, criteria, objective, stationarity, validation, validator != null)) {
+                keepBestX(state);
+            }
         }
-        double threshold = Math.max(criteria.gradientTolerance(),
-                criteria.relativeGradientTolerance() * state.scalar(START, 0));
         while (true) {
-            if (!Double.isFinite(objective) || !Double.isFinite(stationarity)) {
-                String what = !Double.isFinite(objective) ? "the objective became " + objective
-                        : "the gradient became " + (Double.isNaN(stationarity) ? "NaN" : "infinite");
-                return new Result(state, StopReason.DIVERGED, stationarity, objective, what);
-            }
-            int rises = (int) state.scalar(RISES, 0);
-            if (rises >= criteria.maxRises()) {
-                return new Result(state, StopReason.DIVERGED, stationarity, objective,
-                        "the objective rose " + rises + " iterations in a row");
-            }
-            if (stationarity <= threshold) {
-                return new Result(state, StopReason.GRADIENT_TOLERANCE, stationarity, objective, null);
-            }
-            double change = objectiveChange(state);
-            if (change < criteria.objectiveTolerance()) {
-                return new Result(state, StopReason.OBJECTIVE_TOLERANCE, stationarity, objective, String.format(
-                        java.util.Locale.ROOT, "relative change %.3e over %d iterations", change,
-                        criteria.objectiveWindow()));
-            }
-            if (state.scalar(SINCE_BEST, 0) >= criteria.patience()) {
-                return new Result(state, StopReason.EARLY_STOPPING, stationarity, objective, String.format(
-                        java.util.Locale.ROOT, "no better validation loss for %d iterations; the best was %.12g"
-                                + " at iteration %d", criteria.patience(), state.scalar(BEST_VALIDATION, 0),
-                        (long) state.scalar(BEST_ITERATION, 0)));
-            }
-            if (state.iteration() >= criteria.maxIterations()) {
-                return new Result(state, StopReason.MAX_ITERATIONS, stationarity, objective, null);
-            }
-            if ((System.nanoTime() - startNanos) / 1e9 >= criteria.timeBudgetSeconds()) {
-                return new Result(state, StopReason.TIME_BUDGET, stationarity, objective, null);
+            StopCriteria.Verdict verdict = StopBookkeeping.verdict(state, criteria, objective, stationarity,
+                    (System.nanoTime() - startNanos) / 1e9);
+            if (verdict != null) {
+                return new Result(state, verdict.reason(), stationarity, objective, verdict.detail());
             }
             long start = System.nanoTime();
             double previous = objective;
             if (!optimizer.step(fs.at(state.iteration() + 1), state)) {
                 return new Result(state, StopReason.NO_PROGRESS, stationarity, objective,
-                        "the line search found no decrease");
+                        StopBookkeeping.NO_PROGRESS_DETAIL);
             }
             stationarity = optimizer.stationarity(state);
             objective = optimizer.objective(state);
             long nanos = System.nanoTime() - start;
-            boolean rose = objective - previous > RISE_TOLERANCE * Math.abs(previous);
-            state.putScalar(RISES, rose ? rises + 1 : 0);
-            pushHistory(state, objective);
             double validation = validator == null ? Double.NaN : validator.loss(state.x());
-            recordBest(state, objective, stationarity, validation, validator != null);
+            if (StopBookkeeping.afterIteration(state, criteria, previous, objective, stationarity, validation,
+                    validator != null)) {
+                keepBestX(state);
+            }
             listener.iterationDone(state, new IterationListener.IterationReport(objective, stationarity, validation,
                     nanos));
         }
     }
 
-    private void pushHistory(OptimizerState state, double objective) {
-        double[] h = state.vector(HISTORY);
-        int w = criteria.objectiveWindow() + 1;
-        if (h == null || h.length != w) {
-            double[] fresh = new double[w];
-            Arrays.fill(fresh, Double.NaN);
-            if (h != null) {
-                int keep = Math.min(h.length, w);
-                System.arraycopy(h, h.length - keep, fresh, w - keep, keep);
-            }
-            h = fresh;
-            state.putVector(HISTORY, h);
-        }
-        System.arraycopy(h, 1, h, 0, w - 1);
-        h[w - 1] = objective;
-    }
-
-    /** |f_{k-w} - f_k| / max(|f_k|, 1e-300); infinite until w iterations are recorded. */
-    private static double objectiveChange(OptimizerState state) {
-        double[] h = state.vector(HISTORY);
-        double oldest = h[0];
-        double newest = h[h.length - 1];
-        if (Double.isNaN(oldest)) {
-            return Double.POSITIVE_INFINITY;
-        }
-        return Math.abs(oldest - newest) / Math.max(Math.abs(newest), 1e-300);
-    }
-
-    private static void recordBest(OptimizerState state, double objective, double stationarity, double validation,
-                                   boolean byValidation) {
-        if (!Double.isFinite(objective) || !Double.isFinite(stationarity)) {
-            return;
-        }
+    /** Copies x into the best iterate (one O(d) copy, only when the best improved). */
+    private static void keepBestX(OptimizerState state) {
         double[] bestX = state.vector(BEST_X);
-        boolean better = bestX == null || (byValidation
-                ? validation < state.scalar(BEST_VALIDATION, Double.POSITIVE_INFINITY)
-                : objective < state.scalar(BEST_OBJECTIVE, Double.POSITIVE_INFINITY));
-        if (better) {
-            if (bestX == null) {
-                state.putVector(BEST_X, state.x().clone());
-            } else {
-                System.arraycopy(state.x(), 0, bestX, 0, bestX.length);
-            }
-            state.putScalar(BEST_OBJECTIVE, objective);
-            state.putScalar(BEST_STATIONARITY, stationarity);
-            state.putScalar(BEST_ITERATION, state.iteration());
-            state.putScalar(BEST_VALIDATION, validation);
-            state.putScalar(SINCE_BEST, 0);
+        if (bestX == null) {
+            state.putVector(BEST_X, state.x().clone());
         } else {
-            state.putScalar(SINCE_BEST, state.scalar(SINCE_BEST, 0) + 1);
+            System.arraycopy(state.x(), 0, bestX, 0, bestX.length);
         }
     }
 }

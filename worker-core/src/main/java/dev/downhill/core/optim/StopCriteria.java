@@ -10,6 +10,10 @@ package dev.downhill.core.optim;
  * its test.
  */
 public final class StopCriteria {
+    /** A decision to stop: why, and what happened in words (null where the reason says it all). */
+    public record Verdict(StopReason reason, String detail) {
+    }
+
     private long maxIterations = 1000;
     private double gradientTolerance;
     private double relativeGradientTolerance;

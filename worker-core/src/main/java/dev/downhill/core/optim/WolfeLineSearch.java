@@ -35,7 +35,8 @@ import dev.downhill.core.objective.DifferentiableFunction;
  * {@link Outcome#NO_DECREASE}. A direction with phi'(0) >= 0 (after rounding) is rejected without any
  * evaluation.
  *
- * <p>The object holds only constants; everything a search needs comes as arguments.
+ * <p>The search itself sees only phi ({@link LineFunction}): the array version and vector-free L-BFGS's handle
+ * version run the same code. The object holds only constants; everything a search needs comes as arguments.
  */
 public final class WolfeLineSearch {
     public static final double DEFAULT_SUFFICIENT_DECREASE = 1e-4;
@@ -113,10 +114,33 @@ public final class WolfeLineSearch {
         }
     }
 
-    /** The search's mutable bookkeeping: evaluations spent and the gradient at the best point, if needed. */
+    /**
+     * phi(t) = f(x + t d) and phi'(t) = grad f(x + t d) . d, the one-dimensional function the search works on,
+     * with the point x + t d and its gradient kept by the implementation: a plain array version for
+     * {@link #search(DifferentiableFunction, double[], double, double[], double[], double, double[], double[])}
+     * and a handle version for vector-free L-BFGS, both driven by the same search.
+     */
+    public interface LineFunction {
+        /** phi and phi' at one t. */
+        record Sample(double value, double slope) {
+        }
+
+        /** Evaluates f and grad f at x + t d (one evaluation); that point becomes the current one. */
+        Sample evaluate(double t);
+
+        /** The current point is the best so far with sufficient decrease: keep it (later trials replace current). */
+        void keepCurrent();
+
+        /** Give up at the kept best point, evaluated at step t: it becomes the current one again. */
+        void restoreBest(double t);
+
+        /** Whether moving from x + t d by up to {@code width} along d changes no coordinate beyond rounding. */
+        boolean changesNothing(double t, double width);
+    }
+
+    /** The search's mutable bookkeeping: evaluations spent. */
     private static final class Work {
         int evaluations;
-        double[] bestGradient;
     }
 
     /**
@@ -126,10 +150,23 @@ public final class WolfeLineSearch {
      */
     public Result search(DifferentiableFunction f, double[] x, double value, double[] gradient, double[] direction,
                          double initialStep, double[] xOut, double[] gradientOut) {
+        checkInitialStep(initialStep);
+        return search(new ArrayLine(f, x, direction, xOut, gradientOut), value, dot(gradient, direction),
+                initialStep);
+    }
+
+    private static void checkInitialStep(double initialStep) {
         if (!(initialStep > 0) || Double.isInfinite(initialStep)) {
             throw new IllegalArgumentException("initial step must be positive and finite, got " + initialStep);
         }
-        double slope0 = dot(gradient, direction);
+    }
+
+    /**
+     * Searches phi from t = 0, where phi(0) = {@code value} and phi'(0) = {@code slope0}; {@code initialStep} is
+     * the first trial. On acceptance the line's current point is at the returned step.
+     */
+    public Result search(LineFunction line, double value, double slope0, double initialStep) {
+        checkInitialStep(initialStep);
         if (!(slope0 < 0) || !Double.isFinite(value)) {
             return new Result(Outcome.NOT_A_DESCENT_DIRECTION, 0.0, value, 0);
         }
@@ -139,22 +176,22 @@ public final class WolfeLineSearch {
         double t = initialStep;
         while (true) {
             if (work.evaluations >= maxEvaluations) {
-                return giveUp(x, direction, previous, work, xOut, gradientOut);
+                return giveUp(line, previous, work);
             }
-            Trial trial = evaluate(f, x, direction, t, xOut, gradientOut, work);
+            Trial trial = evaluate(line, t, work);
             if (!trial.finite() || !sufficientDecrease(start, trial)
                     || (previous != start && trial.f >= previous.f)) {
-                return zoom(f, x, direction, start, previous, trial, work, xOut, gradientOut);
+                return zoom(line, start, previous, trial, work);
             }
             if (Math.abs(trial.slope) <= -c2 * slope0) {
                 return new Result(Outcome.STRONG_WOLFE, trial.t, trial.f, work.evaluations);
             }
             if (trial.slope >= 0) {
-                keepGradient(work, gradientOut);
-                return zoom(f, x, direction, start, trial, previous, work, xOut, gradientOut);
+                line.keepCurrent();
+                return zoom(line, start, trial, previous, work);
             }
             // Still going down steeply: t is too short. It becomes the best point; extrapolate beyond it.
-            keepGradient(work, gradientOut);
+            line.keepCurrent();
             double width = trial.t - previous.t;
             double next = cubicMinimizer(previous, trial);
             double low = trial.t + width;
@@ -168,12 +205,11 @@ public final class WolfeLineSearch {
      * Nocedal &amp; Wright Algorithm 3.6. Invariants: lo has sufficient decrease and the lowest f of such
      * points; phi'(lo) (hi - lo) < 0, so the interval holds a strong Wolfe step.
      */
-    private Result zoom(DifferentiableFunction f, double[] x, double[] d, Trial start, Trial lo, Trial hi, Work work,
-                        double[] xOut, double[] gradientOut) {
+    private Result zoom(LineFunction line, Trial start, Trial lo, Trial hi, Work work) {
         while (true) {
             double width = Math.abs(hi.t - lo.t);
             if (work.evaluations >= maxEvaluations || width <= EPSILON * Math.max(lo.t, hi.t)
-                    || movesNothing(x, d, lo.t, width)) {
+                    || line.changesNothing(lo.t, width)) {
                 break;
             }
             if (hi.finite()) {
@@ -183,7 +219,7 @@ public final class WolfeLineSearch {
                 }
             }
             double t = interpolate(lo, hi);
-            Trial trial = evaluate(f, x, d, t, xOut, gradientOut, work);
+            Trial trial = evaluate(line, t, work);
             if (!trial.finite() || !sufficientDecrease(start, trial) || trial.f >= lo.f) {
                 hi = trial;
             } else {
@@ -194,19 +230,18 @@ public final class WolfeLineSearch {
                     hi = lo;
                 }
                 lo = trial;
-                keepGradient(work, gradientOut);
+                line.keepCurrent();
             }
         }
-        return giveUp(x, d, lo, work, xOut, gradientOut);
+        return giveUp(line, lo, work);
     }
 
     /** The best point with sufficient decrease, if it is not the start; else no decrease. */
-    private static Result giveUp(double[] x, double[] d, Trial best, Work work, double[] xOut, double[] gradientOut) {
+    private static Result giveUp(LineFunction line, Trial best, Work work) {
         if (best.t == 0.0) {
             return new Result(Outcome.NO_DECREASE, 0.0, best.f, work.evaluations);
         }
-        step(x, d, best.t, xOut);
-        System.arraycopy(work.bestGradient, 0, gradientOut, 0, gradientOut.length);
+        line.restoreBest(best.t);
         return new Result(Outcome.SUFFICIENT_DECREASE, best.t, best.f, work.evaluations);
     }
 
@@ -219,30 +254,60 @@ public final class WolfeLineSearch {
         return trial.f - start.f <= APPROXIMATE * Math.abs(start.f) && trial.slope <= (2 * c1 - 1) * start.slope;
     }
 
-    private static Trial evaluate(DifferentiableFunction f, double[] x, double[] d, double t, double[] xOut,
-                                  double[] gradientOut, Work work) {
-        step(x, d, t, xOut);
-        double value = f.valueAndGradient(xOut, gradientOut);
+    private static Trial evaluate(LineFunction line, double t, Work work) {
+        LineFunction.Sample sample = line.evaluate(t);
         work.evaluations++;
-        return new Trial(t, value, dot(gradientOut, d));
+        return new Trial(t, sample.value(), sample.slope());
     }
 
-    /** The best point's gradient is kept because later trials overwrite the output array. */
-    private static void keepGradient(Work work, double[] gradient) {
-        if (work.bestGradient == null) {
-            work.bestGradient = new double[gradient.length];
+    /** phi on arrays: trial points and gradients written into the caller's output arrays. */
+    private static final class ArrayLine implements LineFunction {
+        private final DifferentiableFunction f;
+        private final double[] x;
+        private final double[] d;
+        private final double[] xOut;
+        private final double[] gradientOut;
+        /** The best point's gradient, kept because later trials overwrite the output array. */
+        private double[] bestGradient;
+
+        ArrayLine(DifferentiableFunction f, double[] x, double[] d, double[] xOut, double[] gradientOut) {
+            this.f = f;
+            this.x = x;
+            this.d = d;
+            this.xOut = xOut;
+            this.gradientOut = gradientOut;
         }
-        System.arraycopy(gradient, 0, work.bestGradient, 0, gradient.length);
-    }
 
-    /** Whether moving by up to {@code width} along d from x + t d changes no coordinate beyond rounding. */
-    private static boolean movesNothing(double[] x, double[] d, double t, double width) {
-        for (int j = 0; j < x.length; j++) {
-            if (Math.abs(width * d[j]) > EPSILON * Math.abs(x[j] + t * d[j])) {
-                return false;
+        @Override
+        public Sample evaluate(double t) {
+            step(x, d, t, xOut);
+            double value = f.valueAndGradient(xOut, gradientOut);
+            return new Sample(value, dot(gradientOut, d));
+        }
+
+        @Override
+        public void keepCurrent() {
+            if (bestGradient == null) {
+                bestGradient = new double[gradientOut.length];
             }
+            System.arraycopy(gradientOut, 0, bestGradient, 0, gradientOut.length);
         }
-        return true;
+
+        @Override
+        public void restoreBest(double t) {
+            step(x, d, t, xOut);
+            System.arraycopy(bestGradient, 0, gradientOut, 0, gradientOut.length);
+        }
+
+        @Override
+        public boolean changesNothing(double t, double width) {
+            for (int j = 0; j < x.length; j++) {
+                if (Math.abs(width * d[j]) > EPSILON * Math.abs(x[j] + t * d[j])) {
+                    return false;
+                }
+            }
+            return true;
+        }
     }
 
     private static void step(double[] x, double[] d, double t, double[] out) {

@@ -233,6 +233,106 @@ class WolfeLineSearchTest {
         }
     }
 
+    /**
+     * phi over arrays written here, independently of the search's own: it records which trial is current and which
+     * kept, so the {@link WolfeLineSearch.LineFunction} contract can be checked.
+     */
+    private static final class RecordingLine implements WolfeLineSearch.LineFunction {
+        final DifferentiableFunction f;
+        final double[] x;
+        final double[] d;
+        double current = Double.NaN;
+        double kept = Double.NaN;
+        int evaluations;
+
+        RecordingLine(DifferentiableFunction f, double[] x, double[] d) {
+            this.f = f;
+            this.x = x;
+            this.d = d;
+        }
+
+        @Override
+        public Sample evaluate(double t) {
+            evaluations++;
+            current = t;
+            double[] xt = new double[x.length];
+            for (int j = 0; j < x.length; j++) {
+                xt[j] = x[j] + t * d[j];
+            }
+            double[] g = new double[x.length];
+            double value = f.valueAndGradient(xt, g);
+            return new Sample(value, dot(g, d));
+        }
+
+        @Override
+        public void keepCurrent() {
+            kept = current;
+        }
+
+        @Override
+        public void restoreBest(double t) {
+            assertEquals(kept, t, 0.0, "the search gives up at the point it kept");
+            current = kept;
+        }
+
+        @Override
+        public boolean changesNothing(double t, double width) {
+            for (int j = 0; j < x.length; j++) {
+                if (Math.abs(width * d[j]) > Math.ulp(1.0) * Math.abs(x[j] + t * d[j])) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    /**
+     * The search on phi ({@link WolfeLineSearch.LineFunction}, what vector-free L-BFGS drives) and on arrays are one
+     * search: the same outcome, step, value and evaluations, bit for bit, through extrapolation, zoom and give-up;
+     * and on acceptance the line's current point is the returned step.
+     */
+    @Test
+    void theSearchOnPhiIsTheSearchOnArrays() {
+        Random rnd = new Random(7);
+        WolfeLineSearch[] searches = {new WolfeLineSearch(), new WolfeLineSearch(1e-4, 0.9, 2),
+            new WolfeLineSearch(0.3, 0.4, 3), new WolfeLineSearch(0.45, 0.5, 20)};
+        Rosenbrock rosenbrock = new Rosenbrock(4);
+        int[] outcomes = new int[WolfeLineSearch.Outcome.values().length];
+        for (int trial = 0; trial < 200; trial++) {
+            int n = 4;
+            double[] x = new double[n];
+            double[] d = new double[n];
+            for (int j = 0; j < n; j++) {
+                x[j] = 1.5 * rnd.nextGaussian();
+            }
+            double[] g = new double[n];
+            double value = rosenbrock.valueAndGradient(x, g);
+            double scale = Math.pow(10, rnd.nextInt(9) - 5);
+            for (int j = 0; j < n; j++) {
+                d[j] = scale * (-g[j] + 0.5 * rnd.nextGaussian() * Math.abs(g[j]));
+            }
+            WolfeLineSearch search = searches[trial % searches.length];
+            double initial = Math.pow(10, rnd.nextInt(5) - 2);
+            double[] xOut = new double[n];
+            double[] gOut = new double[n];
+            WolfeLineSearch.Result onArrays = search.search(rosenbrock, x, value, g, d, initial, xOut, gOut);
+            RecordingLine line = new RecordingLine(rosenbrock, x, d);
+            WolfeLineSearch.Result onPhi = search.search(line, value, dot(g, d), initial);
+            assertEquals(onArrays, onPhi, "trial " + trial);
+            assertEquals(onPhi.evaluations(), line.evaluations);
+            if (onPhi.accepted()) {
+                assertEquals(onPhi.step(), line.current, 0.0, "the current point is the accepted step");
+                for (int j = 0; j < n; j++) {
+                    assertEquals(x[j] + onPhi.step() * d[j], xOut[j], 0.0);
+                }
+            }
+            outcomes[onPhi.outcome().ordinal()]++;
+        }
+        for (WolfeLineSearch.Outcome o : WolfeLineSearch.Outcome.values()) {
+            assertTrue(outcomes[o.ordinal()] > 0, "no search ended in " + o);
+        }
+    }
+
     @Test
     void rosenbrockAlongTheSteepestDescentAndNewtonLikeDirections() {
         Rosenbrock f = new Rosenbrock(2);
