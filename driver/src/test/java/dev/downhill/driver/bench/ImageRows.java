@@ -130,17 +130,14 @@ final class ImageRows implements Serializable {
         return Math.sqrt(-2.0 * Math.log(u1)) * Math.cos(2.0 * Math.PI * u2);
     }
 
-    /** Row i as a CSV line: label, then the pixels; zeros written as "0". */
+    /** Row i as a libsvm line: label, then the non-zero pixels as index:value (1-based), sparse as images are. */
     String line(long row, StringBuilder sb, double[] x) {
         int label = fill(row, x);
         sb.setLength(0);
         sb.append(label);
-        for (double v : x) {
-            sb.append(',');
-            if (v == 0.0) {
-                sb.append('0');
-            } else {
-                sb.append(v);
+        for (int j = 0; j < x.length; j++) {
+            if (x[j] != 0.0) {
+                sb.append(' ').append(j + 1).append(':').append(x[j]);
             }
         }
         return sb.toString();

@@ -125,12 +125,21 @@ final class OptimizerRace {
         t0 = System.nanoTime();
         TrainingDataLoader.Options lo = new TrainingDataLoader.Options();
         lo.input = input;
-        lo.format = "csv";
+        lo.format = p.format();
+        if (p.images != null) {
+            lo.numFeatures = p.numFeatures; // a pixel never inked in these rows is still a feature
+        }
         lo.csvHeader = CsvParser.Header.FALSE;
         lo.objective = p.objective;
         lo.partitions = partitions;
         lo.blockRows = blockRows;
         lo.featureMoments = true; // as train loads: the standardization moments come with the cache-filling pass
+        // ... and the covariance, where train's default whitens (without it every run fell back to the diagonal).
+        TrainingDataLoader.Options asTrain = TrainCommand.loaderOptions(Settings.parse(Settings.TRAIN, List.of(
+                "--input", input, "--format", p.format(), "--objective", p.objective.cliName(), "--output",
+                dir.resolve("unused").toString())));
+        lo.covarianceMaxFeatures = asTrain.covarianceMaxFeatures;
+        lo.covarianceMaxRowValues = asTrain.covarianceMaxRowValues;
         TrainingData data = TrainingDataLoader.load(jsc, lo);
         double loadSeconds = (System.nanoTime() - t0) / 1e9;
         t0 = System.nanoTime();

@@ -43,7 +43,7 @@ class OptimizerRaceTest {
             JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
             JobLog log = new JobLog();
             jsc.sc().addSparkListener(log);
-            RaceOptions o = RaceOptions.parse(Map.of("race-rows", "3000", "race-features", "6", "race-max-iter", "60",
+            RaceOptions o = RaceOptions.parse(Map.of("race-rows", "3000", "race-features", "6", "race-max-iter", "250",
                     "race-optimizers", "lbfgs,gd", "race-dir", dir.toString()), null);
             assertEquals(List.of("logistic", "least-squares"), o.problems);
             o.problems = List.of("logistic", "least-squares", "softmax-image");

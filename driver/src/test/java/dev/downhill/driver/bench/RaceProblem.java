@@ -107,6 +107,14 @@ final class RaceProblem implements Serializable {
                 spectrum.name().toLowerCase(Locale.ROOT).replace('_', '-'), scaleDecades);
     }
 
+    /**
+     * The text format of the rows: libsvm for the image problem (its zeros left out, as sparse data is stored; a
+     * dense CSV row of 784 values would count as 784 stored values, above what train's auto whitens), else csv.
+     */
+    String format() {
+        return images != null ? "libsvm" : "csv";
+    }
+
     /** The eigenvalues s_k^2 of Cov(t), largest first. */
     double[] covarianceEigenvalues() {
         int d = numFeatures;
