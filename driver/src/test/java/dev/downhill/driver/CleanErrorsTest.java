@@ -308,7 +308,8 @@ class CleanErrorsTest {
 
     /**
      * Was: the message suggested --driver-memory, which scripts/downhill refused as an unknown setting. Now it
-     * names what the launcher that ran takes (scripts/downhill: its own --driver-memory, turned into -Xmx).
+     * names what the launcher that ran takes (scripts/downhill: its own --driver-memory, turned into -Xmx). With
+     * --aggregation auto such a model is sharded instead (the next test); tree still refuses it.
      */
     @Test
     void theOutOfMemoryAdviceNamesTheLaunchersOption() throws Exception {
@@ -316,12 +317,30 @@ class CleanErrorsTest {
         Path stdout = dir.resolve("wide-out.log");
         Path stderr = dir.resolve("wide-err.log");
         Process p = jvm(stdout, stderr, java.util.Map.of("DOWNHILL_LAUNCHER", "scripts/downhill"), List.of("-Xmx600m"),
-                train(input, dir.resolve("wide"), "--master", "local[1]"));
+                train(input, dir.resolve("wide"), "--master", "local[1]", "--aggregation", "tree"));
         assertTrue(p.waitFor(120, TimeUnit.SECONDS), "did not finish in 120 s");
         String err = read(stderr);
         assertEquals(ExitCode.BAD_INPUT, p.exitValue(), err + read(stdout));
         assertTrue(err.contains("5000000 features x 1 output(s) make 5000001 parameters, more than this driver can"
                 + " hold") && err.contains("run scripts/downhill again with --driver-memory 2g"), err);
         assertFalse(err.contains("Exception"), err);
+    }
+
+    /**
+     * --aggregation auto on a model the tree path would not hold comfortably (2M parameters, 384 MB of its driver
+     * copies, on a 600 MB heap): train shards it instead of refusing, and writes the model.
+     */
+    @Test
+    void autoAggregationShardsAModelTheDriverWouldNotHoldComfortably() throws Exception {
+        Path input = Files.writeString(dir.resolve("wider.libsvm"), "1 1:1 2000000:1\n0 2:1\n1 3:1 7:2\n");
+        Path stdout = dir.resolve("wider-out.log");
+        Path stderr = dir.resolve("wider-err.log");
+        Process p = jvm(stdout, stderr, java.util.Map.of("DOWNHILL_LAUNCHER", "scripts/downhill"), List.of("-Xmx600m"),
+                train(input, dir.resolve("wider"), "--master", "local[1]", "--max-iter", "3", "--lbfgs-memory", "2"));
+        assertTrue(p.waitFor(300, TimeUnit.SECONDS), "did not finish in 300 s");
+        String out = read(stdout);
+        assertEquals(0, p.exitValue(), read(stderr) + out);
+        assertTrue(out.contains("aggregation: sharded (2000001 parameters in 2 slices"), out);
+        assertTrue(Files.exists(dir.resolve("wider").resolve("model.json")), out);
     }
 }

@@ -52,6 +52,11 @@ public final class TrainingDataLoader {
         public double maxBadFraction = 0.001;
         /** The label encoding to use instead of deciding one (a validation set takes the training data's). */
         public LabelEncoding fixedLabels;
+        /**
+         * The model's parameters may live on the executors (--aggregation sharded or auto): the loader then
+         * refuses only a parameter count no Java array can index, not one the driver's heap could not hold.
+         */
+        public boolean parametersOnExecutors;
         /** Take the feature moments (for standardization) in the pass that fills the cache. */
         public boolean featureMoments;
         /**
@@ -190,7 +195,8 @@ public final class TrainingDataLoader {
             numFeatures = Math.max(1, rows.filter(t -> !t._2().isBad() && kept.accepts(t._2().label))
                     .map(t -> t._2().width()).fold(0, Math::max));
         }
-        checkModelSize(numFeatures, o.objective.numOutputs(labels.numClasses()), summary, rowsAt);
+        checkModelSize(numFeatures, o.objective.numOutputs(labels.numClasses()), summary, rowsAt,
+                o.parametersOnExecutors);
 
         final int d = numFeatures;
         final int blockRows = blockRows(o, summary.rows() - labels.rejectedRows());
@@ -207,7 +213,10 @@ public final class TrainingDataLoader {
         boolean covarianceWanted = d <= o.covarianceMaxFeatures
                 && summary.meanStoredValues() <= o.covarianceMaxRowValues;
         boolean covariance = covarianceWanted && 8L * d * d * blocks.getNumPartitions() <= COVARIANCE_COLLECT_BYTES;
-        List<BlockStats> perPartition = stats(blocks, o.featureMoments ? d : -1, covariance);
+        // A model that will be sharded takes its moments per slice on the executors, never d-sized here.
+        long parameters = ((long) d + 1) * o.objective.numOutputs(labels.numClasses());
+        boolean moments = o.featureMoments && !(o.parametersOnExecutors && !fitsDriverComfortably(parameters));
+        List<BlockStats> perPartition = stats(blocks, moments ? d : -1, covariance);
         BlockStats stats = perPartition.stream().reduce(new BlockStats(), BlockStats::merge);
         long[] blocksPerPartition = perPartition.stream().mapToLong(b -> b.blocks).toArray();
         TrainingData.Validation validation = null;
@@ -265,16 +274,26 @@ public final class TrainingDataLoader {
         }
     }
 
+    /**
+     * Whether the tree path's driver-side copies of a model ({@link #DRIVER_BYTES_PER_PARAMETER} a parameter)
+     * take at most half this driver's heap: --aggregation auto shards models that do not.
+     */
+    public static boolean fitsDriverComfortably(long parameters) {
+        return parameters * DRIVER_BYTES_PER_PARAMETER <= Runtime.getRuntime().maxMemory() / 2;
+    }
+
     /** Refuses a model the driver could not hold, naming the row whose feature index asks for it. */
-    private static void checkModelSize(int numFeatures, int outputs, InputSummary s, RowLocator rows) {
+    private static void checkModelSize(int numFeatures, int outputs, InputSummary s, RowLocator rows,
+                                       boolean onExecutors) {
         long parameters = ((long) numFeatures + 1) * outputs;
         long heap = Runtime.getRuntime().maxMemory();
-        if (parameters > Integer.MAX_VALUE - 8 || parameters * DRIVER_BYTES_PER_PARAMETER > heap) {
+        if (parameters > Integer.MAX_VALUE - 8 || (!onExecutors && parameters * DRIVER_BYTES_PER_PARAMETER > heap)) {
             String where = s.firstMaxWidth == null ? "" : " (the largest feature index is in "
                     + rows.describe(s.firstMaxWidth) + ")";
             throw new BadInputException(String.format(Locale.ROOT, "%d features x %d output(s) make %d parameters,"
                     + " more than this driver can hold (%.1f GiB heap)%s. If that index is a typo, fix the line;"
-                    + " otherwise set --num-features, or give the driver more memory: %s.",
+                    + " otherwise set --num-features, give the driver more memory: %s, or keep the parameters on"
+                    + " the executors (--aggregation sharded).",
                     numFeatures, outputs, parameters, heap / 1073741824.0, where,
                     dev.downhill.driver.spark.DriverMemory.advice(parameters * DRIVER_BYTES_PER_PARAMETER)));
         }

@@ -178,6 +178,19 @@ public final class Settings {
                             + " below f-tol. 0: off.").readBy(TRAIN),
             Setting.integer("f-window", "10", 1, 1_000_000,
                     "Iterations the f-tol change is measured over.").readBy(TRAIN),
+            Setting.choice("aggregation", AUTO,
+                    "How gradients are summed and where the parameters live. tree: the driver broadcasts the"
+                            + " parameters and merges the partial gradients in a fixed tree (about 192 bytes of"
+                            + " driver heap per parameter). sharded: the parameters and the optimizer's vectors stay"
+                            + " on the executors in --shards slices; partial gradients are summed per slice through"
+                            + " a shuffle, in partition order, and only scalars reach the driver (linear models"
+                            + " with lbfgs, vector-free L-BFGS). auto: sharded when the model would take more than"
+                            + " half the driver's heap on the tree path and the settings allow it, else tree.",
+                    AUTO, "tree", "sharded").readBy(TRAIN),
+            Setting.integer("shards", AUTO, 1, 1_000_000,
+                    "--aggregation sharded: the slices the parameters are split into. auto: one per 2^20"
+                            + " parameters (8 MiB), at least one per data partition (at most one per parameter).")
+                    .orWord(AUTO).readBy(TRAIN),
             Setting.integer("partitions", AUTO, 1, 100_000,
                     "Partitions the rows are spread over. auto: from the input size (one per 32 MiB, at least 2),"
                             + " never from the cluster, so the same data trains identically everywhere.")

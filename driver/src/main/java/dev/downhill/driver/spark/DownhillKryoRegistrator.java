@@ -60,6 +60,9 @@ public final class DownhillKryoRegistrator implements KryoRegistrator {
         TrainingSetPass.Partial[].class,
         // predict --keep-columns: the input columns a parsed row carries
         String[].class,
+        // --aggregation sharded: pulled slices, partial gradients and slice results through shuffles and caches
+        double[][].class,
+        int[][].class,
     };
 
     /**
@@ -110,6 +113,9 @@ public final class DownhillKryoRegistrator implements KryoRegistrator {
             } catch (ClassNotFoundException e) {
                 // not in this Spark version: its files cannot hold that type either
             }
+        }
+        for (Class<?> c : dev.downhill.driver.sharded.ShardedDataLoss.KRYO_CLASSES) {
+            kryo.register(c);
         }
     }
 }

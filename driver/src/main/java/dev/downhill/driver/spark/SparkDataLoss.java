@@ -16,8 +16,8 @@ import org.apache.spark.broadcast.Broadcast;
  * The data loss over cached blocks on a cluster: broadcast the parameters, let each task fold its
  * partition's blocks into one {@link GradientAccumulator} with worker-core's {@link LossEvaluator},
  * aggregate the accumulators in partition order ({@link OrderedAggregation}), and destroy the broadcast.
- * The task function ({@link PartialFold}) holds only the model shape, the loss and the broadcast handle: no
- * d-sized array.
+ * The task function ({@link PartialFold}) holds the model shape, the loss and the broadcast handle, or, for
+ * at most {@link #INLINE_PARAMETERS} parameters, the parameters themselves.
  */
 public final class SparkDataLoss implements DataLoss {
     /** Partials merged per group before the driver; the driver then receives at most max(F, P/F) of them. */
@@ -55,7 +55,7 @@ public final class SparkDataLoss implements DataLoss {
         public final long passNanos;
         public final int passes;
 
-        Timing(long computeNanos, long passNanos, int passes) {
+        public Timing(long computeNanos, long passNanos, int passes) {
             this.computeNanos = computeNanos;
             this.passNanos = passNanos;
             this.passes = passes;
@@ -132,23 +132,34 @@ public final class SparkDataLoss implements DataLoss {
     private GradientAccumulator evaluate(double[] params, boolean withGradient, MiniBatchSampler sampler,
                                          long batch, boolean training, long seed) {
         long start = System.nanoTime();
-        Broadcast<double[]> broadcast = jsc.broadcast(params);
+        boolean inline = params.length <= INLINE_PARAMETERS;
+        Broadcast<double[]> broadcast = inline ? null : jsc.broadcast(params);
         try {
             TimedPartial total = OrderedAggregation.aggregate(blocks,
-                    new PartialFold(model, loss, broadcast, withGradient, sampler, batch, training, seed), fanIn,
-                    TimedPartial::merge);
+                    new PartialFold(model, loss, broadcast, inline ? params.clone() : null, withGradient, sampler,
+                            batch, training, seed), fanIn, TimedPartial::merge);
             computeNanos += total.computeNanos;
             passes++;
             return total.accumulator;
         } finally {
-            broadcast.destroy();
+            if (broadcast != null) {
+                broadcast.destroy();
+            }
             passNanos += System.nanoTime() - start;
         }
     }
 
     /**
+     * Parameter vectors up to this many doubles (64 KiB) travel inside the task function instead of a broadcast
+     * of their own: Spark broadcasts each job's serialized function anyway, so this saves creating, fetching
+     * and destroying a second broadcast every pass. Larger ones are broadcast, so the function stays small.
+     */
+    static final int INLINE_PARAMETERS = 8192;
+
+    /**
      * One task's fold: everything it holds is shipped with each task, so it keeps the model's shape, the
-     * loss, the broadcast handle and the batch choice, never a d-sized array (nor this driver-side object).
+     * loss, the broadcast handle and the batch choice, a parameter array only when it is small (nor this
+     * driver-side object).
      */
     static final class PartialFold implements OrderedAggregation.PartitionFold<DataBlock, TimedPartial> {
         private static final long serialVersionUID = 1L;
@@ -160,7 +171,9 @@ public final class SparkDataLoss implements DataLoss {
         private static final ThreadLocal<double[]> SCRATCH = new ThreadLocal<>();
         private final Model model;
         private final Loss loss;
+        /** The parameters: broadcast, or (small vectors, see {@link #INLINE_PARAMETERS}) inline. */
         private final Broadcast<double[]> params;
+        private final double[] inlineParams;
         private final boolean withGradient;
         private final MiniBatchSampler sampler;
         private final long batch;
@@ -168,8 +181,9 @@ public final class SparkDataLoss implements DataLoss {
         private final boolean training;
         private final long seed;
 
-        PartialFold(Model model, Loss loss, Broadcast<double[]> params, boolean withGradient,
+        PartialFold(Model model, Loss loss, Broadcast<double[]> params, double[] inlineParams, boolean withGradient,
                     MiniBatchSampler sampler, long batch, boolean training, long seed) {
+            this.inlineParams = inlineParams;
             this.training = training;
             this.seed = seed;
             this.model = model;
@@ -183,7 +197,7 @@ public final class SparkDataLoss implements DataLoss {
         @Override
         public TimedPartial apply(int partition, Iterator<DataBlock> it) {
             long taskStart = System.nanoTime();
-            double[] theta = params.value();
+            double[] theta = inlineParams != null ? inlineParams : params.value();
             LossEvaluator evaluator = evaluator(model, loss);
             if (training) {
                 evaluator.training(seed, batch);

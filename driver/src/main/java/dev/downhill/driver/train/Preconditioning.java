@@ -43,12 +43,23 @@ final class Preconditioning {
 
     /** Whether the model is linear: the start-curvature facts below hold for linear models only. */
     private final boolean linear;
+    /**
+     * The diagonal standardization with its scales and centers on the executors (--aggregation sharded): no
+     * change object on the driver; the sharded run builds it from the data ({@code ShardedMoments}).
+     */
+    final boolean diagonalOnExecutors;
 
     private Preconditioning(ChangeOfVariables change, String description, int passes) {
         this(change, description, passes, true);
     }
 
     private Preconditioning(ChangeOfVariables change, String description, int passes, boolean linear) {
+        this(change, description, passes, linear, false);
+    }
+
+    private Preconditioning(ChangeOfVariables change, String description, int passes, boolean linear,
+                            boolean diagonalOnExecutors) {
+        this.diagonalOnExecutors = diagonalOnExecutors;
         this.change = change;
         this.description = description;
         this.passes = passes;
@@ -67,7 +78,8 @@ final class Preconditioning {
         if (change instanceof Whitening) {
             return 1.0;
         }
-        return change instanceof Standardization ? objective.curvatureAtStart(numClasses) : Double.NaN;
+        return change instanceof Standardization || diagonalOnExecutors ? objective.curvatureAtStart(numClasses)
+                : Double.NaN;
     }
 
     /**
@@ -136,6 +148,18 @@ final class Preconditioning {
         return c.whitening(model, l2);
     }
 
+    /**
+     * A sharded run's change of variables: the diagonal standardization with --standardize true, its moments
+     * taken by the run on the executors (one pass), else none.
+     */
+    static Preconditioning onExecutors(Settings s) {
+        if (!s.getBoolean("standardize")) {
+            return new Preconditioning(null, "none (--standardize false)", 0);
+        }
+        return new Preconditioning(null, "diagonal (center and scale each feature; moments summed per slice on the"
+                + " executors)", 1, true, true);
+    }
+
     /** Refuses impossible combinations before Spark starts. */
     static void validate(Settings s, Objective objective) {
         if (!"whiten".equals(s.get("preconditioner"))) {
@@ -158,7 +182,8 @@ final class Preconditioning {
     /** The most features whitening applies to under these settings; 0 when it does not apply. */
     static int whiteningMaxFeatures(Settings s, Objective objective) {
         String kind = s.get("preconditioner");
-        if (!s.getBoolean("standardize") || "diagonal".equals(kind) || ModelSettings.isNetwork(s)) {
+        if (!s.getBoolean("standardize") || "diagonal".equals(kind) || ModelSettings.isNetwork(s)
+                || "sharded".equals(s.get(ShardedTraining.AGGREGATION))) {
             return 0;
         }
         if ("whiten".equals(kind)) {

@@ -22,7 +22,8 @@ import org.apache.spark.api.java.JavaSparkContext;
 final class ProgressReporter implements IterationListener {
     private final PrintStream out;
     private final MetricsLog metrics;
-    private final SparkDataLoss data;
+    /** The distributed passes' timing since the previous iteration. */
+    private final java.util.function.Supplier<SparkDataLoss.Timing> data;
     private final JavaSparkContext jsc;
     private final long maxIter;
     private final int every;
@@ -40,7 +41,8 @@ final class ProgressReporter implements IterationListener {
     private String metricName;
     private java.util.function.DoubleSupplier metric;
 
-    ProgressReporter(PrintStream out, MetricsLog metrics, TrainingReport report, SparkDataLoss data,
+    ProgressReporter(PrintStream out, MetricsLog metrics, TrainingReport report,
+                     java.util.function.Supplier<SparkDataLoss.Timing> data,
                      JavaSparkContext jsc, long maxIter, int every) {
         this.report = report;
         this.out = out;
@@ -72,7 +74,7 @@ final class ProgressReporter implements IterationListener {
         if (firstIteration < 0) {
             firstIteration = iteration;
         }
-        SparkDataLoss.Timing t = data.takeTiming();
+        SparkDataLoss.Timing t = data.get();
         long updateNanos = Math.max(0, nanos - t.passNanos);
         double elapsed = (System.nanoTime() - startNanos) / 1e9;
         long done = iteration - firstIteration + 1;

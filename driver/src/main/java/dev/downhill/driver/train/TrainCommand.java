@@ -109,6 +109,7 @@ public final class TrainCommand {
         ModelSettings.validate(s, objective);
         OptimizerChoice.resolve(s, objective, 1.0); // refuses impossible combinations before Spark starts
         Preconditioning.validate(s, objective);
+        ShardedTraining.validate(s, objective);
     }
 
     public TrainingResult run(JavaSparkContext jsc) throws IOException {
@@ -146,13 +147,19 @@ public final class TrainCommand {
         }
         // Standardization and whitening are changes of variables theta = A u: the optimizer works on u, the data
         // and the objective stay the user's (see ChangeOfVariables). The 1/L bound is the problem's in u.
-        Preconditioning pre = Preconditioning.choose(settings, jsc, data, model, objective, l2);
+        boolean sharding = model instanceof LinearModel
+                && ShardedTraining.chosen(settings, objective, model.numParameters());
+        Preconditioning pre = sharding ? Preconditioning.onExecutors(settings)
+                : Preconditioning.choose(settings, jsc, data, model, objective, l2);
         ChangeOfVariables change = pre.change;
         Standardization std = pre.change instanceof Standardization st ? st : null;
         if (change != null) {
             lipschitz = change.lipschitz(objective.curvatureBound(), l2);
         }
         OptimizerChoice choice = OptimizerChoice.resolve(settings, objective, lipschitz, batchFraction);
+        // --aggregation sharded (#14): the parameters stay on the executors; null on the tree path
+        ShardedTraining sharded = sharding ? ShardedTraining.start(settings, jsc, data, (LinearModel) model, loss, l2,
+                objective, pre, numClasses) : null;
         TrainingData.Validation extraValidation = loadValidation(jsc, data, objective);
         TrainingData.Validation validation = extraValidation != null ? extraValidation : data.validation;
         try {
@@ -162,6 +169,9 @@ public final class TrainCommand {
                     + " epoch)", TrainingReport.number(batchFraction), MiniBatchSampler.batchesPerEpoch(batchFraction))
                     : ""));
             out.println("preconditioner: " + pre.description);
+            if (sharded != null) {
+                out.println("aggregation: " + sharded.description);
+            }
             if (data.badRecords.total() > 0) {
                 out.print(data.badRecords.describe());
             }
@@ -195,80 +205,88 @@ public final class TrainCommand {
             TrainingReport report = report(data, objective, choice, lipschitz, validation);
             report.data().put("model", architecture.describe() + " (" + model.numParameters() + " parameters)");
             report.data().put("preconditioner", pre.description);
+            report.data().put("aggregation", sharded == null ? "tree" : sharded.description);
             long startNanos = System.nanoTime();
             Minimizer.Result result;
             // Checkpoints (#5): restored on --resume; written every --checkpoint-every iterations and at the end.
             CheckpointingRun checkpoints = CheckpointingRun.open(settings, data, jsc.hadoopConfiguration(), out);
             try (MetricsLog metrics = MetricsLog.continueAfter(settings.require("output"), jsc.hadoopConfiguration(),
                     checkpoints.startIteration())) {
-                ProgressReporter progress = new ProgressReporter(out, metrics, report, dataLoss, jsc, maxIter,
+                ProgressReporter progress = new ProgressReporter(out, metrics, report,
+                        sharded != null ? sharded::takeTiming : dataLoss::takeTiming, jsc, maxIter,
                         settings.getInt("progress-every"));
                 if (held != null) {
                     progress.validationMetric(held.metricName(), () -> lastMetric[0]);
                 }
-                // A linear model starts at theta = 0; a network at its seeded initialization, drawn in the
-                // coordinates the optimizer sees (standardized inputs), where He and Glorot scales are meant.
-                double[] x0;
-                if (!settings.isNone("initial-model")) { // warm start: the given model, in the user's coordinates
-                    double[] theta0 = InitialModel.parameters(settings.get("initial-model"), architecture, objective,
-                            labels.classLabels(), jsc.hadoopConfiguration());
-                    x0 = change == null ? theta0.clone() : change.fromUser(theta0);
-                    out.println("initial model: " + settings.get("initial-model"));
-                } else if (architecture.type() == Architecture.Type.LINEAR) {
-                    x0 = change == null ? new double[model.numParameters()]
-                            : change.fromUser(new double[model.numParameters()]);
+                if (sharded != null) { // vector-free L-BFGS on the executors' slices, the same stop rules
+                    result = sharded.run(criteria(choice, false), progress, report::iteration,
+                            settings.require("output"));
                 } else {
-                    x0 = model.initialParameters(settings.getLong("seed"));
-                }
-                OptimizerState state = checkpoints.startOrResume(() -> minimizer.start(functions, x0), optimizer,
-                        report::iteration);
-                dataLoss.takeTiming(); // the first iteration's split should not include the starting pass
-                IterationListener listener = checkpoints.around(progress);
-                int rewhitenAt = pre.rewhitenAt(settings, objective, choice.name, functions.isStochastic());
-                Minimizer.Result first = null;
-                FunctionSequence running = functions;
-                Minimizer rest = minimizer;
-                if (rewhitenAt > 0) {
-                    double[] anchor = CoordinateSwitch.anchor(state);
-                    if (anchor != null) { // resumed after the switch: the same whitening, from the same point
-                        Whitening w = Preconditioning.rewhiten(jsc, data, (LinearModel) model, objective, l2, anchor);
-                        if (w == null) {
-                            throw new IllegalStateException("the checkpoint's re-whitening has no factor now");
-                        }
-                        current[0] = w;
-                    } else if (!CoordinateSwitch.decided(state) && state.iteration() < rewhitenAt
-                            && rewhitenAt < maxIter) {
-                        StopCriteria all = minimizer.criteria();
-                        long phaseStart = System.nanoTime();
-                        first = new Minimizer(optimizer, all.withMaxIterations(rewhitenAt)).run(functions, state,
-                                listener, validator);
-                        if (Double.isFinite(all.timeBudgetSeconds())) { // the budget is the whole run's
-                            double left = all.timeBudgetSeconds() - (System.nanoTime() - phaseStart) / 1e9;
-                            rest = new Minimizer(optimizer, all.withTimeBudget(Math.max(left, 1e-9)));
-                        }
-                        if (first.reason() == StopReason.MAX_ITERATIONS) {
-                            double[] theta = current[0].toUser(state.x());
+                    // A linear model starts at theta = 0; a network at its seeded initialization, drawn in the
+                    // coordinates the optimizer sees (standardized inputs), where He and Glorot scales are meant.
+                    double[] x0;
+                    if (!settings.isNone("initial-model")) { // warm start: the given model, in the user's space
+                        double[] theta0 = InitialModel.parameters(settings.get("initial-model"), architecture,
+                                objective, labels.classLabels(), jsc.hadoopConfiguration());
+                        x0 = change == null ? theta0.clone() : change.fromUser(theta0);
+                        out.println("initial model: " + settings.get("initial-model"));
+                    } else if (architecture.type() == Architecture.Type.LINEAR) {
+                        x0 = change == null ? new double[model.numParameters()]
+                                : change.fromUser(new double[model.numParameters()]);
+                    } else {
+                        x0 = model.initialParameters(settings.getLong("seed"));
+                    }
+                    OptimizerState state = checkpoints.startOrResume(() -> minimizer.start(functions, x0), optimizer,
+                            report::iteration);
+                    dataLoss.takeTiming(); // the first iteration's split should not include the starting pass
+                    IterationListener listener = checkpoints.around(progress);
+                    int rewhitenAt = pre.rewhitenAt(settings, objective, choice.name, functions.isStochastic());
+                    Minimizer.Result first = null;
+                    FunctionSequence running = functions;
+                    Minimizer rest = minimizer;
+                    if (rewhitenAt > 0) {
+                        double[] anchor = CoordinateSwitch.anchor(state);
+                        if (anchor != null) { // resumed after the switch: the same whitening, from the same point
                             Whitening w = Preconditioning.rewhiten(jsc, data, (LinearModel) model, objective, l2,
-                                    theta);
-                            state.addEvaluations(1); // the covariance pass
+                                    anchor);
                             if (w == null) {
-                                CoordinateSwitch.skip(state);
-                            } else {
-                                CoordinateSwitch.apply(state, (Whitening) current[0], w);
-                                current[0] = w;
-                                out.printf(Locale.ROOT, "preconditioner: re-whitened at iteration %d by the"
-                                        + " curvature-weighted covariance (ridge %.0e)%n", state.iteration(),
-                                        w.ridge());
+                                throw new IllegalStateException("the checkpoint's re-whitening has no factor now");
                             }
-                            first = null;
+                            current[0] = w;
+                        } else if (!CoordinateSwitch.decided(state) && state.iteration() < rewhitenAt
+                                && rewhitenAt < maxIter) {
+                            StopCriteria all = minimizer.criteria();
+                            long phaseStart = System.nanoTime();
+                            first = new Minimizer(optimizer, all.withMaxIterations(rewhitenAt)).run(functions, state,
+                                    listener, validator);
+                            if (Double.isFinite(all.timeBudgetSeconds())) { // the budget is the whole run's
+                                double left = all.timeBudgetSeconds() - (System.nanoTime() - phaseStart) / 1e9;
+                                rest = new Minimizer(optimizer, all.withTimeBudget(Math.max(left, 1e-9)));
+                            }
+                            if (first.reason() == StopReason.MAX_ITERATIONS) {
+                                double[] theta = current[0].toUser(state.x());
+                                Whitening w = Preconditioning.rewhiten(jsc, data, (LinearModel) model, objective, l2,
+                                        theta);
+                                state.addEvaluations(1); // the covariance pass
+                                if (w == null) {
+                                    CoordinateSwitch.skip(state);
+                                } else {
+                                    CoordinateSwitch.apply(state, (Whitening) current[0], w);
+                                    current[0] = w;
+                                    out.printf(Locale.ROOT, "preconditioner: re-whitened at iteration %d by the"
+                                            + " curvature-weighted covariance (ridge %.0e)%n", state.iteration(),
+                                            w.ridge());
+                                }
+                                first = null;
+                            }
+                        }
+                        if (current[0] != change) {
+                            running = functions(data, dataLoss, penalty, current[0], batchFraction,
+                                    architecture.dropout() > 0);
                         }
                     }
-                    if (current[0] != change) {
-                        running = functions(data, dataLoss, penalty, current[0], batchFraction,
-                                architecture.dropout() > 0);
-                    }
+                    result = first != null ? first : rest.run(running, state, listener, validator);
                 }
-                result = first != null ? first : rest.run(running, state, listener, validator);
             }
             change = current[0];
             if (result.reason() == StopReason.DIVERGED && result.state().iteration() == 0) {
@@ -367,7 +385,9 @@ public final class TrainCommand {
             OptimizerState last = result.state();
             afterModel = conf -> {
                 out.println("report written to " + report.write(settings.require("output"), conf));
-                checkpoints.finish(last);
+                if (sharded == null) { // a sharded run writes no checkpoints yet
+                    checkpoints.finish(last);
+                }
             };
             if (!finishLater) {
                 finishAfterModel(jsc);
@@ -566,8 +586,10 @@ public final class TrainCommand {
                 : FeaturePrecision.FLOAT64;
         o.skipBadRecords = "skip".equals(settings.get("on-bad-record"));
         o.maxBadFraction = settings.getDouble("max-bad-fraction");
-        o.featureMoments = settings.getBoolean("standardize");
+        // a sharded run takes its moments per slice on the executors, never d-sized on the driver
+        o.featureMoments = settings.getBoolean("standardize") && !"sharded".equals(settings.get("aggregation"));
         o.covarianceMaxFeatures = Preconditioning.whiteningMaxFeatures(settings, o.objective);
+        o.parametersOnExecutors = ShardedTraining.possible(settings, o.objective);
         o.covarianceMaxRowValues = Preconditioning.whiteningMaxRowValues(settings);
         o.holdout = new Holdout(settings.getLong("seed"), settings.isNone("validation")
                 ? settings.getDouble("validation-fraction") : 0);

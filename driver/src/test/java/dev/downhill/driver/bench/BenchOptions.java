@@ -10,8 +10,9 @@ import java.util.Set;
 final class BenchOptions {
     static final List<String> SECTIONS = List.of("dense", "sparse", "scaling", "overhead");
     /** Sections run only when --sections names them: optimizers (OptimizerRace) takes minutes. */
-    static final List<String> OPTIONAL_SECTIONS = List.of("optimizers", "mlp");
-    static final List<String> SYSTEMS = List.of("downhill", "mllib-gd", "ml-lr", "raw-loop", "core-loop");
+    static final List<String> OPTIONAL_SECTIONS = List.of("optimizers", "mlp", "scale");
+    static final List<String> SYSTEMS = List.of("downhill", "mllib-gd", "ml-lr", "raw-loop", "core-loop",
+            "memory-sweep");
 
     long rows = 1_000_000;
     int denseFeatures = 100;
@@ -19,7 +20,7 @@ final class BenchOptions {
     int nnz = 20;
     int iterations = 10;
     int warmup = 5;
-    /** 0: two per core of the master. */
+    /** 0: one per core of the master (two for the optimizers and mlp sections). */
     int partitions;
     int blockRows = 4096;
     /** Untimed Downhill jobs on small data before any section (at most 20 ms each). */
@@ -39,6 +40,8 @@ final class BenchOptions {
     RaceOptions race;
     /** The mlp section's options (--mlp-*). */
     MlpBench.Options mlp = new MlpBench.Options();
+    /** The scale section's options (--scale-*). */
+    ScaleBench.Options scale = new ScaleBench.Options();
 
     static final String USAGE = String.join("\n",
             "usage: scripts/bench [options]",
@@ -52,17 +55,19 @@ final class BenchOptions {
             "  --nnz K                 non-zeros per sparse row (default 20)",
             "  --iterations N          timed iterations per measurement; medians over them (default 10)",
             "  --warmup N              untimed iterations first (default 5)",
-            "  --partitions P          partitions of every cached data set (default 2 per core of --master)",
+            "  --partitions P          partitions of every cached data set (default 1 per core of --master;",
+            "                          2 per core in the optimizers and mlp sections)",
             "  --block-rows N          rows per Downhill block (default 4096, as in production)",
             "  --spark-warmup N        untimed Downhill jobs on 2000 rows before any section, at most 20 ms",
             "                          each, so the JIT has compiled Spark's job path (default 1000)",
             "  --feature-precision P   float64 (default) or float32: how Downhill and core-loop store features",
             "                          (the targets are defined with float64)",
-            "  --sections LIST         any of dense,sparse,scaling,overhead (default all), and optimizers, mlp",
+            "  --sections LIST         any of dense,sparse,scaling,overhead (default all), and optimizers, mlp, scale",
             "                          (run only when named)",
-            "  --systems LIST          any of downhill,mllib-gd,ml-lr,raw-loop,core-loop (default all;",
-            "                          scaling and overhead time Downhill only). core-loop: worker-core's",
-            "                          LossEvaluator over the same blocks on 1 and 2 threads without Spark",
+            "  --systems LIST          any of downhill,mllib-gd,ml-lr,raw-loop,core-loop,memory-sweep (default",
+            "                          all; scaling and overhead time Downhill and the sweep only). core-loop:",
+            "                          worker-core's LossEvaluator over the same blocks on 1 and 2 threads",
+            "                          without Spark; memory-sweep: reading the cached arrays once on 2 threads",
             "  --scaling-rows LIST     row counts of the scaling section (default rows/8,rows/4,rows/2,rows)",
             "  --overhead-rows N       rows of the overhead section (default 1000)",
             "  --seed S                data seed (default 42)",
@@ -72,6 +77,11 @@ final class BenchOptions {
             "",
             "mlp section (MultilayerPerceptronClassifier against train --model mlp, the kernels' FLOP rate and the",
             "machine's dense multiply rate):",
+            "  --scale-log2-features L scale: log2 of the feature counts (default 20,22; the issue's run: 25,26)",
+            "  --scale-rows N          scale: rows of the hashed sparse data (default 200000)",
+            "  --scale-nnz K           scale: non-zeros drawn per row, skewed like text (default 30)",
+            "  --scale-iterations N    scale: L-BFGS iterations per run (default 5)",
+            "  --scale-shards S        scale: slices of the sharded runs (default one per 2^20 parameters)",
             "  --mlp-rows N            rows of image-like data (default 60000)",
             "  --mlp-side S            images are S x S pixels, S^2 features (default 28)",
             "  --mlp-hidden H          hidden sigmoid units (default 128)",
@@ -136,6 +146,16 @@ final class BenchOptions {
                 case "seed" -> o.seed = parseLong(key, value);
                 case "master" -> o.master = value;
                 case "json" -> o.json = value;
+                case "scale-log2-features" -> {
+                    o.scale.log2Features = new ArrayList<>();
+                    for (String v : value.split(",")) {
+                        o.scale.log2Features.add(positiveInt(key, v.trim()));
+                    }
+                }
+                case "scale-rows" -> o.scale.rows = positiveLong(key, value);
+                case "scale-nnz" -> o.scale.nnz = positiveInt(key, value);
+                case "scale-iterations" -> o.scale.iterations = positiveInt(key, value);
+                case "scale-shards" -> o.scale.shards = positiveInt(key, value);
                 case "mlp-rows" -> o.mlp.rows = positiveLong(key, value);
                 case "mlp-side" -> o.mlp.side = positiveInt(key, value);
                 case "mlp-hidden" -> o.mlp.hidden = positiveInt(key, value);

@@ -69,6 +69,16 @@ final class RawLoop {
         }
     }
 
+    /** The packed arrays themselves (double[] and int[]), for {@link MemorySweep}. */
+    List<Object> arrays() {
+        List<Object> a = new ArrayList<>(List.of(values, labels));
+        if (indices != null) {
+            a.add(indices);
+            a.add(rowStart);
+        }
+        return a;
+    }
+
     /** Bytes of the packed arrays: 8 n d + 8 n (dense), 12 nnz + 4 (n + 1) + 8 n (CSR). */
     long packedBytes() {
         return 8L * values.length + 8L * labels.length + (indices == null ? 0 : 4L * indices.length + 4L * rowStart.length);

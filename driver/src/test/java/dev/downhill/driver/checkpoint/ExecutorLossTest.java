@@ -59,6 +59,15 @@ class ExecutorLossTest {
                 "--optimizer", "adam", "--step", "0.01", "--batch-fraction", "0.25", "--block-rows", "50");
     }
 
+    /**
+     * --aggregation sharded: the killed executor's parameter slices, L-BFGS vectors and shuffle outputs come back
+     * from lineage (cut by RDD checkpoints in the output folder), so the model has the same bytes as local[2]'s.
+     */
+    @Test
+    void anExecutorKilledWhileShardedTrainingRunsChangesNoBitOfTheModel() throws Exception {
+        killAnExecutorAndCompare(40, "--optimizer", "lbfgs", "--aggregation", "sharded", "--shards", "3");
+    }
+
     private void killAnExecutorAndCompare(int iterations, String... extra) throws Exception {
         final int ITERATIONS = iterations;
         String input = TestData.binary(1000, 6, 78).writeLibsvm(dir.resolve("train.libsvm"), 0.0).toString();

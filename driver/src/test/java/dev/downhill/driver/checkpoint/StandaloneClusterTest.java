@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A real standalone cluster from {@code scripts/local-cluster} (a master and two workers, JVMs of their
  * own on 127.0.0.1, free ports), trained on with {@code scripts/downhill-submit}: the model file equals,
- * byte for byte, that of local mode; {@code stop} ends exactly the processes {@code start} started. Runs
+ * byte for byte, that of local mode (also with --aggregation sharded, a 1 GiB driver and an executor SIGKILLed
+ * mid-run); {@code stop} ends exactly the processes {@code start} started. Runs
  * after packaging (-Pcluster), since downhill-submit ships the application jar.
  */
 @Tag("cluster")
@@ -93,6 +94,31 @@ class StandaloneClusterTest {
             DownhillRuns.Run r = DownhillRuns.inProcess(train(input, local.toString(), "--max-iter", "30"));
             assertEquals(0, r.code(), r.all());
             assertArrayEquals(Files.readAllBytes(local.resolve("model.json")), Files.readAllBytes(out.resolve("model.json")));
+
+            // --aggregation sharded with a 1 GiB driver, one executor SIGKILLed mid-run: local mode's bytes still
+            Path sharded = dir.resolve("sharded-on-cluster");
+            String[] shardedArgs = {"--max-iter", "30", "--optimizer", "lbfgs", "--aggregation", "sharded", "--shards",
+                "3"};
+            List<String> submitSharded = new ArrayList<>(List.of("--master", url, "--driver-memory", "1g", "--conf",
+                    "spark.executor.memory=512m"));
+            submitSharded.addAll(DownhillRuns.trainOn(input, sharded.toString(), shardedArgs));
+            List<Long> daemons = pids;
+            java.util.concurrent.atomic.AtomicLong killed = new java.util.concurrent.atomic.AtomicLong(-1);
+            Thread killer = new Thread(() -> killAnExecutorAfter(sharded, daemons, 3, killed));
+            killer.setDaemon(true);
+            killer.start();
+            Result shardedRun = script("downhill-submit", submitSharded, 900);
+            killer.join(5000);
+            assertEquals(0, shardedRun.code(), shardedRun.output());
+            assertTrue(shardedRun.output().contains("aggregation: sharded"), shardedRun.output());
+            assertTrue(killed.get() > 0, "no executor was killed mid-run:\n" + shardedRun.output());
+            Path localSharded = dir.resolve("local-sharded");
+            DownhillRuns.Run rs = DownhillRuns.inProcess(train(input, localSharded.toString(), shardedArgs));
+            assertEquals(0, rs.code(), rs.all());
+            for (String file : List.of("model.json", "model.safetensors")) {
+                assertArrayEquals(Files.readAllBytes(localSharded.resolve(file)),
+                        Files.readAllBytes(sharded.resolve(file)), file);
+            }
         } finally {
             Result stopped = script("local-cluster", List.of("stop", "--state", state.toString()), 120);
             assertEquals(0, stopped.code(), stopped.output());
@@ -107,5 +133,30 @@ class StandaloneClusterTest {
         }
         Result status = script("local-cluster", List.of("status", "--state", state.toString()), 60);
         assertEquals(1, status.code(), status.output());
+    }
+
+    /** Once the run has {@code lines} metrics records, SIGKILLs one executor JVM under the workers; records its pid. */
+    private static void killAnExecutorAfter(Path output, List<Long> daemons, int lines,
+                                            java.util.concurrent.atomic.AtomicLong killed) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(600);
+        try {
+            while (System.nanoTime() < deadline) {
+                if (DownhillRuns.metricsLines(output) >= lines) {
+                    for (long pid : daemons) {
+                        Optional<ProcessHandle> executor = ProcessHandle.of(pid).stream()
+                                .flatMap(ProcessHandle::descendants)
+                                .filter(h -> ExecutorLossTest.commandLine(h).contains("CoarseGrainedExecutorBackend"))
+                                .findFirst();
+                        if (executor.isPresent() && executor.get().destroyForcibly()) {
+                            killed.set(executor.get().pid());
+                            return;
+                        }
+                    }
+                }
+                Thread.sleep(20);
+            }
+        } catch (IOException | InterruptedException e) {
+            // no kill: the test's assertion says so
+        }
     }
 }

@@ -326,7 +326,7 @@ class DistributedObjectiveTest {
         org.apache.spark.broadcast.Broadcast<double[]> broadcast = jsc.broadcast(params);
         try {
             SparkDataLoss.PartialFold fold = new SparkDataLoss.PartialFold(model, Objective.LOGISTIC.loss(2), broadcast,
-                    true, null, 0, false, 0L);
+                    null, true, null, 0, false, 0L);
             java.nio.ByteBuffer task = org.apache.spark.SparkEnv.get().closureSerializer().newInstance().serialize(
                     new scala.Tuple2<>(rdd.rdd(), new OrderedAggregation.FoldTask<>(fold)),
                     scala.reflect.ClassTag$.MODULE$.AnyRef());

@@ -76,6 +76,45 @@ public abstract class DataBlock implements Serializable {
     public abstract void transposeMultiplyAdd(double[] a, int aOffset, int aStride, double[] g, int gOffset);
 
     /**
+     * {@link #multiply} for rows [from, to) only: z[zOffset + (i - from) zStride] = x_i . w + bias, each dot as
+     * {@link #dot} computes it, so a block done in row ranges gives the bits of one whole-block product.
+     */
+    public void multiplyRows(int from, int to, double[] w, int wOffset, double bias, double[] z, int zOffset,
+                             int zStride) {
+        checkRows(from, to, w.length, wOffset, z.length, zOffset, zStride);
+        for (int i = from; i < to; i++) {
+            z[zOffset + (i - from) * zStride] = dot(i, w, wOffset) + bias;
+        }
+    }
+
+    /**
+     * {@link #transposeMultiplyAdd} for rows [from, to) only, with a_i = a[aOffset + (i - from) aStride]: rows in
+     * order as {@link #axpy} adds them, rows with a_i = 0 skipped; consecutive ranges in order give the bits
+     * of one whole-block product.
+     */
+    public void transposeMultiplyAddRows(int from, int to, double[] a, int aOffset, int aStride, double[] g,
+                                         int gOffset) {
+        checkRows(from, to, g.length, gOffset, a.length, aOffset, aStride);
+        for (int i = from; i < to; i++) {
+            final double ai = a[aOffset + (i - from) * aStride];
+            if (ai != 0.0) {
+                axpy(i, ai, g, gOffset);
+            }
+        }
+    }
+
+    /** The bounds of a row-range product: rows within the block, w (or g) and the per-row vector big enough. */
+    protected final void checkRows(int from, int to, int wLength, int wOffset, int zLength, int zOffset,
+                                   int zStride) {
+        if (from < 0 || to > numRows || from > to || wOffset < 0 || wOffset > wLength - numFeatures
+                || zOffset < 0 || zStride < 1 || (to > from && zOffset + (long) (to - from - 1) * zStride >= zLength)) {
+            throw new IndexOutOfBoundsException("rows [" + from + ", " + to + ") of a block of " + numRows + " x "
+                    + numFeatures + ": vector of " + wLength + " at " + wOffset + ", rows vector of " + zLength
+                    + " at " + zOffset + " stride " + zStride);
+        }
+    }
+
+    /**
      * The block times a matrix's transpose (the first layer of a network): z[i * outputs + o] = x_i . w_o for
      * every row i and output o, where w_o = w[wOffset + o d .. wOffset + (o + 1) d) (a row-major [outputs, d]
      * weight matrix). No bias is added.
@@ -133,6 +172,68 @@ public abstract class DataBlock implements Serializable {
                     + wLength + " at " + wOffset + ", rows vector of " + zLength + " at " + zOffset + " stride "
                     + zStride);
         }
+    }
+
+    /**
+     * The sorted distinct features this block stores a value for (every feature for a dense layout): the
+     * parameters a linear model reads on it, what a sharded run pulls to the block's partition.
+     */
+    public int[] storedFeatures() {
+        return allFeatures();
+    }
+
+    /**
+     * The same rows over local columns: feature {@code columns[c]} becomes column c, so a model of
+     * {@code columns.length} features runs on a compact parameter array holding only those features. The
+     * columns are sorted and hold every stored feature; products keep their order within a row, so each
+     * dot and each gradient entry has the same bits as on this block. A dense block takes only the identity.
+     */
+    public DataBlock withColumns(int[] columns) {
+        if (columns.length == numFeatures) {
+            return this; // sorted, distinct and within [0, d): the identity
+        }
+        throw new IllegalArgumentException("a dense block keeps all " + numFeatures + " columns, not "
+                + columns.length);
+    }
+
+    /** Each stored index mapped to its position in {@code columns} (sorted; holds every index). */
+    protected static int[] localIndices(int[] indices, int[] columns) {
+        int[] out = new int[indices.length];
+        for (int p = 0; p < indices.length; p++) {
+            int c = java.util.Arrays.binarySearch(columns, indices[p]);
+            if (c < 0) {
+                throw new IllegalArgumentException("feature " + indices[p] + " is not among the columns");
+            }
+            out[p] = c;
+        }
+        return out;
+    }
+
+    /** The sorted distinct entries of {@code indices}. */
+    protected static int[] distinctSorted(int[] indices) {
+        int[] sorted = indices.clone();
+        java.util.Arrays.sort(sorted);
+        int n = 0;
+        for (int i = 0; i < sorted.length; i++) {
+            if (n == 0 || sorted[n - 1] != sorted[i]) {
+                sorted[n++] = sorted[i];
+            }
+        }
+        return java.util.Arrays.copyOf(sorted, n);
+    }
+
+    /** Every feature 0 .. d - 1: what a dense layout stores. */
+    protected final int[] allFeatures() {
+        int[] all = new int[numFeatures];
+        for (int j = 0; j < numFeatures; j++) {
+            all[j] = j;
+        }
+        return all;
+    }
+
+    /** The row keys, for a re-packed copy of this block. */
+    protected final long[] rowKeys() {
+        return rowKeys;
     }
 
     /** ||x_row||^2. */

@@ -44,6 +44,21 @@ public final class FeatureMoments implements Serializable {
         return this;
     }
 
+    /** V = sum_i v_i. */
+    public double weightSum() {
+        return weightSum;
+    }
+
+    /** S_j = sum_i v_i x_ij (the array itself). */
+    public double[] sums() {
+        return sum;
+    }
+
+    /** Q_j = sum_i v_i x_ij^2 (the array itself). */
+    public double[] sumSquares() {
+        return sumSquares;
+    }
+
     public long rows() {
         return rows;
     }

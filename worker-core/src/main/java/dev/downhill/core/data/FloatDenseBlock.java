@@ -35,19 +35,31 @@ public final class FloatDenseBlock extends DataBlock {
 
     @Override
     public void multiply(double[] w, int wOffset, double bias, double[] z, int zOffset, int zStride) {
-        checkProduct(w.length, wOffset, z.length, zOffset, zStride);
-        final int d = numFeatures;
-        for (int i = 0; i < numRows; i++) {
-            z[zOffset + i * zStride] = Kernels.dot(values, i * d, w, wOffset, d) + bias;
-        }
+        multiplyRows(0, numRows, w, wOffset, bias, z, zOffset, zStride);
     }
 
     @Override
     public void transposeMultiplyAdd(double[] a, int aOffset, int aStride, double[] g, int gOffset) {
-        checkProduct(g.length, gOffset, a.length, aOffset, aStride);
+        transposeMultiplyAddRows(0, numRows, a, aOffset, aStride, g, gOffset);
+    }
+
+    @Override
+    public void multiplyRows(int from, int to, double[] w, int wOffset, double bias, double[] z, int zOffset,
+                             int zStride) {
+        checkRows(from, to, w.length, wOffset, z.length, zOffset, zStride);
         final int d = numFeatures;
-        for (int i = 0; i < numRows; i++) {
-            final double ai = a[aOffset + i * aStride];
+        for (int i = from; i < to; i++) {
+            z[zOffset + (i - from) * zStride] = Kernels.dot(values, i * d, w, wOffset, d) + bias;
+        }
+    }
+
+    @Override
+    public void transposeMultiplyAddRows(int from, int to, double[] a, int aOffset, int aStride, double[] g,
+                                         int gOffset) {
+        checkRows(from, to, g.length, gOffset, a.length, aOffset, aStride);
+        final int d = numFeatures;
+        for (int i = from; i < to; i++) {
+            final double ai = a[aOffset + (i - from) * aStride];
             if (ai != 0.0) {
                 Kernels.axpy(ai, values, i * d, g, gOffset, d);
             }

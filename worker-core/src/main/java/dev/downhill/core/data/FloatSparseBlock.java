@@ -132,6 +132,22 @@ public final class FloatSparseBlock extends DataBlock {
     }
 
     @Override
+    public int[] storedFeatures() {
+        return distinctSorted(indices);
+    }
+
+    @Override
+    public DataBlock withColumns(int[] columns) {
+        if (columns.length == numFeatures) {
+            return this; // every feature: the identity
+        }
+        FloatSparseBlock local = new FloatSparseBlock(numRows, columns.length, labels, weights, rowStart,
+                localIndices(indices, columns), values);
+        local.setRowKeys(rowKeys());
+        return local;
+    }
+
+    @Override
     public boolean isDense() {
         return false;
     }

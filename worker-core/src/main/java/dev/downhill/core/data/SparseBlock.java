@@ -129,6 +129,22 @@ public final class SparseBlock extends DataBlock {
     }
 
     @Override
+    public int[] storedFeatures() {
+        return distinctSorted(indices);
+    }
+
+    @Override
+    public DataBlock withColumns(int[] columns) {
+        if (columns.length == numFeatures) {
+            return this; // every feature: the identity
+        }
+        SparseBlock local = new SparseBlock(numRows, columns.length, labels, weights, rowStart,
+                localIndices(indices, columns), values);
+        local.setRowKeys(rowKeys());
+        return local;
+    }
+
+    @Override
     public boolean isDense() {
         return false;
     }

@@ -61,6 +61,47 @@ public final class Kernels {
         }
     }
 
+    /**
+     * z[zOffset + r zStride] = dot(row r, w) + bias for r &lt; rows, row r being the n values at
+     * x[xOffset + r xStride]: each row's dot exactly as {@link #dot} computes it (the SIMD version runs two
+     * rows at once, sharing the loads of w and overlapping their chains of additions).
+     */
+    public static void dotRows(double[] x, int xOffset, int xStride, int rows, double[] w, int wOffset, int n,
+                               double bias, double[] z, int zOffset, int zStride) {
+        if (SIMD) {
+            VectorKernels.dotRows(x, xOffset, xStride, rows, w, wOffset, n, bias, z, zOffset, zStride);
+        } else {
+            for (int r = 0; r < rows; r++) {
+                z[zOffset + r * zStride] = ScalarKernels.dot(x, xOffset + r * xStride, w, wOffset, n) + bias;
+            }
+        }
+    }
+
+    /**
+     * y[yOffset + j] += a_r x[xOffset + r xStride + j] for r = 0, 1, ..., rows - 1 in that order, with
+     * a_r = a[aOffset + r aStride]; rows with a_r = 0 are skipped. Each y_j receives the same additions in
+     * the same order as one {@link #axpy} per row (the SIMD version adds two rows per load and store of y).
+     */
+    public static void axpyRows(double[] a, int aOffset, int aStride, double[] x, int xOffset, int xStride, int rows,
+                                double[] y, int yOffset, int n) {
+        int r = 0;
+        while (r < rows) {
+            final double a0 = a[aOffset + r * aStride];
+            if (a0 == 0.0) {
+                r++;
+                continue;
+            }
+            final int p0 = xOffset + r * xStride;
+            if (SIMD && r + 1 < rows && a[aOffset + (r + 1) * aStride] != 0.0) {
+                VectorKernels.axpy2(a0, p0, a[aOffset + (r + 1) * aStride], p0 + xStride, x, y, yOffset, n);
+                r += 2;
+            } else {
+                axpy(a0, x, p0, y, yOffset, n);
+                r++;
+            }
+        }
+    }
+
     private static boolean vectorApiUsable() {
         if ("false".equalsIgnoreCase(System.getProperty("downhill.simd"))
                 || ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {

@@ -115,6 +115,81 @@ final class VectorKernels {
         }
     }
 
+    /** Two rows at a time of {@link Kernels#dotRows}: each row's operations are those of {@link #dot}. */
+    static void dotRows(double[] x, int xOffset, int xStride, int rows, double[] w, int wOffset, int n, double bias,
+                        double[] z, int zOffset, int zStride) {
+        int r = 0;
+        if (n >= 4) {
+            ScalarKernels.checkRange(w.length, wOffset, n);
+            for (; r + 1 < rows; r += 2) {
+                final int p0 = xOffset + r * xStride;
+                final int p1 = p0 + xStride;
+                ScalarKernels.checkRange(x.length, p0, n);
+                ScalarKernels.checkRange(x.length, p1, n);
+                DoubleVector a0 = DoubleVector.zero(D4);
+                DoubleVector a1 = a0;
+                DoubleVector a2 = a0;
+                DoubleVector a3 = a0;
+                DoubleVector b0 = a0;
+                DoubleVector b1 = a0;
+                DoubleVector b2 = a0;
+                DoubleVector b3 = a0;
+                int i = 0;
+                for (; i <= n - 16; i += 16) {
+                    final int q = wOffset + i;
+                    final DoubleVector w0 = DoubleVector.fromArray(D4, w, q);
+                    final DoubleVector w1 = DoubleVector.fromArray(D4, w, q + 4);
+                    final DoubleVector w2 = DoubleVector.fromArray(D4, w, q + 8);
+                    final DoubleVector w3 = DoubleVector.fromArray(D4, w, q + 12);
+                    a0 = a0.add(DoubleVector.fromArray(D4, x, p0 + i).mul(w0));
+                    b0 = b0.add(DoubleVector.fromArray(D4, x, p1 + i).mul(w0));
+                    a1 = a1.add(DoubleVector.fromArray(D4, x, p0 + i + 4).mul(w1));
+                    b1 = b1.add(DoubleVector.fromArray(D4, x, p1 + i + 4).mul(w1));
+                    a2 = a2.add(DoubleVector.fromArray(D4, x, p0 + i + 8).mul(w2));
+                    b2 = b2.add(DoubleVector.fromArray(D4, x, p1 + i + 8).mul(w2));
+                    a3 = a3.add(DoubleVector.fromArray(D4, x, p0 + i + 12).mul(w3));
+                    b3 = b3.add(DoubleVector.fromArray(D4, x, p1 + i + 12).mul(w3));
+                }
+                for (; i <= n - 4; i += 4) {
+                    final DoubleVector wv = DoubleVector.fromArray(D4, w, wOffset + i);
+                    a0 = a0.add(DoubleVector.fromArray(D4, x, p0 + i).mul(wv));
+                    b0 = b0.add(DoubleVector.fromArray(D4, x, p1 + i).mul(wv));
+                }
+                double s0 = combine(a0, a1, a2, a3);
+                double s1 = combine(b0, b1, b2, b3);
+                for (; i < n; i++) {
+                    s0 += x[p0 + i] * w[wOffset + i];
+                    s1 += x[p1 + i] * w[wOffset + i];
+                }
+                z[zOffset + r * zStride] = s0 + bias;
+                z[zOffset + (r + 1) * zStride] = s1 + bias;
+            }
+        }
+        for (; r < rows; r++) {
+            z[zOffset + r * zStride] = dot(x, xOffset + r * xStride, w, wOffset, n) + bias;
+        }
+    }
+
+    /** y_j = (y_j + a0 x[p0 + j]) + a1 x[p1 + j]: two rows of {@link Kernels#axpyRows} per load and store of y. */
+    static void axpy2(double a0, int p0, double a1, int p1, double[] x, double[] y, int yOffset, int n) {
+        ScalarKernels.checkRange(x.length, p0, n);
+        ScalarKernels.checkRange(x.length, p1, n);
+        ScalarKernels.checkRange(y.length, yOffset, n);
+        final DoubleVector va0 = DoubleVector.broadcast(DP, a0);
+        final DoubleVector va1 = DoubleVector.broadcast(DP, a1);
+        final int bound = DP.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += DP.length()) {
+            DoubleVector.fromArray(DP, y, yOffset + i)
+                    .add(DoubleVector.fromArray(DP, x, p0 + i).mul(va0))
+                    .add(DoubleVector.fromArray(DP, x, p1 + i).mul(va1))
+                    .intoArray(y, yOffset + i);
+        }
+        for (; i < n; i++) {
+            y[yOffset + i] = (y[yOffset + i] + a0 * x[p0 + i]) + a1 * x[p1 + i];
+        }
+    }
+
     /** Four floats from x[p], widened exactly to four doubles. */
     private static DoubleVector widen(float[] x, int p) {
         return (DoubleVector) FloatVector.fromArray(F4, x, p).convertShape(VectorOperators.F2D, D4, 0);

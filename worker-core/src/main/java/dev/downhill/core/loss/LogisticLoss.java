@@ -30,13 +30,15 @@ public final class LogisticLoss implements Loss {
         // |m| = |z| for labels 0/1; e = exp(-|m|) in (0, 1] serves both the loss and sigma(-m).
         double e = Math.exp(-Math.abs(m));
         // dl/dz = -s sigma(-m), which equals sigma(z) - y but keeps full relative accuracy when sigma(z) ~ y.
-        double sigmaMinusM = m >= 0 ? e / (1.0 + e) : 1.0 / (1.0 + e);
+        // Selects rather than branches (the sign of m is a coin flip row to row); x + 0.0 = x and
+        // l + (-m) = -m + l exactly, so these are the bits of the two-branch formulas above.
+        double sigmaMinusM = (m >= 0 ? e : 1.0) / (1.0 + e);
         dz[offset] = -s * sigmaMinusM;
-        return m >= 0 ? Math.log1p(e) : -m + Math.log1p(e);
+        return UnitLog1p.log1p(e) + (m >= 0 ? 0.0 : -m);
     }
 
     /** log(1 + exp(-m)) without overflow for any finite m. */
     static double logOnePlusExpMinus(double m) {
-        return m >= 0 ? Math.log1p(Math.exp(-m)) : -m + Math.log1p(Math.exp(m));
+        return m >= 0 ? UnitLog1p.log1p(Math.exp(-m)) : -m + UnitLog1p.log1p(Math.exp(m));
     }
 }

@@ -98,6 +98,38 @@ public final class LinearModel implements Model {
         }
     }
 
+    /**
+     * {@link #forward} for rows [from, to) of the block: z[(i - from) K + k] = w_k . x_i + b_k, the same bits
+     * as the whole-block pass gives those rows.
+     */
+    public void forwardRows(double[] params, DataBlock block, int from, int to, double[] z) {
+        checkShapes(params, block);
+        final int bias = numOutputs * numFeatures;
+        for (int k = 0; k < numOutputs; k++) {
+            block.multiplyRows(from, to, params, k * numFeatures, params[bias + k], z, k, numOutputs);
+        }
+    }
+
+    /**
+     * {@link #backward} for rows [from, to), outputGradient[(i - from) K + k] holding row i's dl/dz_k. Every
+     * gradient entry receives its rows' terms one by one in row order, so consecutive ranges in order add
+     * exactly what one whole-block pass adds.
+     */
+    public void backwardRows(double[] params, DataBlock block, int from, int to, double[] outputGradient,
+                             double[] paramGradient) {
+        checkShapes(params, block);
+        final int bias = numOutputs * numFeatures;
+        final int rows = to - from;
+        for (int k = 0; k < numOutputs; k++) {
+            block.transposeMultiplyAddRows(from, to, outputGradient, k, numOutputs, paramGradient, k * numFeatures);
+            double gb = paramGradient[bias + k];
+            for (int i = 0; i < rows; i++) {
+                gb += outputGradient[i * numOutputs + k];
+            }
+            paramGradient[bias + k] = gb;
+        }
+    }
+
     private void checkShapes(double[] params, DataBlock block) {
         if (params.length != numParameters()) {
             throw new IllegalArgumentException("expected " + numParameters() + " parameters, got " + params.length);

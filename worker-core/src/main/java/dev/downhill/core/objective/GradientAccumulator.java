@@ -99,6 +99,14 @@ public final class GradientAccumulator implements Serializable {
         return rowCount;
     }
 
+    /**
+     * The gradient sum itself (not a copy), or null when no row added a gradient: what a sharded run cuts
+     * into slices and sends to the executors that sum them.
+     */
+    public double[] gradientSumOrNull() {
+        return gradientSum;
+    }
+
     public boolean hasGradient() {
         return gradientSum != null;
     }

@@ -7,7 +7,8 @@ import dev.downhill.core.model.Model;
  * entries; which entries are penalized is the model's to say (weights yes, intercepts never).
  * It is applied once, on the driver, to the aggregated data term.
  */
-public final class L2Penalty {
+public final class L2Penalty implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
     private final double lambda;
     private final Model model;
 
@@ -44,6 +45,34 @@ public final class L2Penalty {
         for (int j = 0; j < params.length; j++) {
             if (model.isPenalized(j)) {
                 gradient[j] += lambda * params[j];
+            }
+        }
+    }
+
+    /** sum of theta_j^2 over the penalized entries of a slice starting at global index {@code offset}. */
+    public double sumOfSquares(double[] slice, long offset) {
+        double s = 0.0;
+        for (int i = 0; i < slice.length; i++) {
+            if (model.isPenalized(Math.toIntExact(offset + i))) {
+                s += slice[i] * slice[i];
+            }
+        }
+        return s;
+    }
+
+    /** The penalty's value from the sum of penalized squares: (lambda/2) q. */
+    public double valueOfSumOfSquares(double q) {
+        return lambda == 0.0 ? 0.0 : 0.5 * lambda * q;
+    }
+
+    /** gradient += lambda theta on the penalized entries of a slice starting at global index {@code offset}. */
+    public void addGradient(double[] slice, double[] gradient, long offset) {
+        if (lambda == 0.0) {
+            return;
+        }
+        for (int i = 0; i < slice.length; i++) {
+            if (model.isPenalized(Math.toIntExact(offset + i))) {
+                gradient[i] += lambda * slice[i];
             }
         }
     }

@@ -76,6 +76,16 @@ public final class Standardization implements ChangeOfVariables {
         return curvatureBound * trace + lambda * maxScale2;
     }
 
+    /** s_j: the scale of feature j (1 / sigma_j, or 1 where sigma_j is zero or unreliable). */
+    public double scale(int j) {
+        return scale[j];
+    }
+
+    /** m_j: the center of feature j (0 without centering). */
+    public double mean(int j) {
+        return mean[j];
+    }
+
     /** theta = A u. */
     @Override
     public double[] toUser(double[] u) {

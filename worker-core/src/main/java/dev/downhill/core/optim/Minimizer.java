@@ -58,6 +58,15 @@ public final class Minimizer {
     public record Best(double[] x, double objective, double stationarity, long iteration, double validationLoss) {
     }
 
+    /**
+     * An outcome reached by another loop on the same rules ({@link VectorFreeMinimizer}), with its final state
+     * brought into arrays: what train reports and writes.
+     */
+    public static Result result(OptimizerState state, StopReason reason, double stationarity, double objective,
+                                String detail) {
+        return new Result(state, reason, stationarity, objective, detail);
+    }
+
     /** The outcome: final state, why it stopped, and the best iterate seen. */
     public static final class Result {
         private final OptimizerState state;

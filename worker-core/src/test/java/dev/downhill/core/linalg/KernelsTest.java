@@ -121,6 +121,47 @@ class KernelsTest {
     }
 
     @Test
+    void rowKernelsHaveTheBitsOfOneDotOrAxpyPerRow() {
+        Random r = new Random(4);
+        for (int n : LENGTHS) {
+            for (int rows : new int[] {0, 1, 2, 5, 8}) {
+                int stride = n + 3;
+                double[] x = values(r, 2 + rows * stride);
+                double[] w = values(r, n + 1);
+                double bias = r.nextGaussian();
+                double[] expected = new double[2 * rows + 1];
+                for (int i = 0; i < rows; i++) {
+                    expected[1 + 2 * i] = ScalarKernels.dot(x, 2 + i * stride, w, 1, n) + bias;
+                }
+                double[] z = new double[expected.length];
+                VectorKernels.dotRows(x, 2, stride, rows, w, 1, n, bias, z, 1, 2);
+                assertBitsEqual(expected, z);
+                z = new double[expected.length];
+                Kernels.dotRows(x, 2, stride, rows, w, 1, n, bias, z, 1, 2);
+                assertBitsEqual(expected, z);
+
+                // Some a_r zero, so both the paired and the single-row paths run.
+                double[] a = values(r, 1 + 2 * rows);
+                for (int i = 0; i < rows; i++) {
+                    if (r.nextInt(3) == 0) {
+                        a[1 + 2 * i] = 0.0;
+                    }
+                }
+                double[] y0 = values(r, n + 2);
+                double[] y = y0.clone();
+                for (int i = 0; i < rows; i++) {
+                    if (a[1 + 2 * i] != 0.0) {
+                        ScalarKernels.axpy(a[1 + 2 * i], x, 2 + i * stride, y, 2, n);
+                    }
+                }
+                double[] got = y0.clone();
+                Kernels.axpyRows(a, 1, 2, x, 2, stride, rows, got, 2, n);
+                assertBitsEqual(y, got);
+            }
+        }
+    }
+
+    @Test
     void rangesOutsideTheArraysAreRejected() {
         double[] x = new double[10];
         double[] w = new double[10];

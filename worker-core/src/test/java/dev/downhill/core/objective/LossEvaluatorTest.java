@@ -2,6 +2,7 @@ package dev.downhill.core.objective;
 
 import static dev.downhill.core.TestData.classLabels;
 import static dev.downhill.core.TestData.dense;
+import static dev.downhill.core.TestData.floatDense;
 import static dev.downhill.core.TestData.gaussianVector;
 import static dev.downhill.core.TestData.randomMatrix;
 import static dev.downhill.core.TestData.randomWeights;
@@ -126,6 +127,51 @@ class LossEvaluatorTest {
                 fresh.meanGradient(g1);
                 reused.meanGradient(g2);
                 assertEquals(java.util.Arrays.toString(g1), java.util.Arrays.toString(g2));
+            }
+        }
+    }
+
+    @Test
+    void denseBlocksDoneInChunksGiveTheBitsOfWholeBlockPasses() {
+        // LossEvaluator runs a linear model on dense rows a chunk at a time; the reference here is the
+        // model's whole-block forward, the per-row losses and the whole-block backward, as for other blocks.
+        Random rnd = new Random(64);
+        int d = 37;
+        int chunk = LossEvaluator.CHUNK_BYTES / (8 * d);
+        int n = 3 * chunk + 7;
+        for (Objective objective : new Objective[] {Objective.LOGISTIC, Objective.SOFTMAX}) {
+            int k = objective == Objective.SOFTMAX ? 3 : 2;
+            LinearModel model = new LinearModel(d, objective.numOutputs(k));
+            Loss loss = objective.loss(k);
+            double[] x = randomMatrix(rnd, n, d, 1.0);
+            double[] y = classLabels(rnd, n, k);
+            double[] v = randomWeights(rnd, n);
+            double[] theta = gaussianVector(rnd, model.numParameters(), 0.3);
+            for (DataBlock block : List.of(dense(n, d, y, v, x), floatDense(n, d, y, v, x), dense(n, d, y, null, x))) {
+                GradientAccumulator chunked = new GradientAccumulator(model.numParameters());
+                new LossEvaluator(model, loss).accumulate(block, theta, chunked);
+
+                int outputs = model.numOutputs();
+                dev.downhill.core.model.Activations act = model.newActivations(n);
+                model.forward(theta, block, act);
+                double[] dz = new double[n * outputs];
+                double lossSum = 0.0;
+                for (int i = 0; i < n; i++) {
+                    lossSum += block.weight(i) * loss.valueAndDerivative(act.outputs(), i * outputs, block.label(i), dz);
+                    for (int c = 0; c < outputs; c++) {
+                        dz[i * outputs + c] *= block.weight(i);
+                    }
+                }
+                double[] gradient = new double[model.numParameters()];
+                model.backward(theta, block, act, dz, gradient);
+
+                assertEquals(lossSum, chunked.lossSum(), 0.0, objective.cliName());
+                double[] mean = new double[model.numParameters()];
+                chunked.meanGradient(mean);
+                double inv = 1.0 / chunked.weightSum();
+                for (int j = 0; j < gradient.length; j++) {
+                    assertEquals(gradient[j] * inv, mean[j], 0.0, objective.cliName() + " parameter " + j);
+                }
             }
         }
     }

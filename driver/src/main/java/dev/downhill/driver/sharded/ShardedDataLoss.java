@@ -1,0 +1,360 @@
+package dev.downhill.driver.sharded;
+
+import dev.downhill.core.data.DataBlock;
+import dev.downhill.core.loss.Loss;
+import dev.downhill.core.model.LinearModel;
+import dev.downhill.core.objective.GradientAccumulator;
+import dev.downhill.core.objective.L2Penalty;
+import dev.downhill.core.objective.LossEvaluator;
+import dev.downhill.core.objective.ParameterSlice;
+import dev.downhill.driver.sharded.PullPlan.LocalPartition;
+import dev.downhill.driver.spark.SparkDataLoss;
+import dev.downhill.driver.sharded.PullPlan.SliceRequests;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.spark.api.java.JavaRDD;
+import scala.Tuple2;
+
+/**
+ * The objective f(theta) = (1/N) sum_i v_i l_i + (lambda/2) ||w||^2 of a linear model whose parameters stay
+ * sharded on the executors ({@link ShardedVector}); one evaluation is one Spark job of three stages:
+ * <ol>
+ *   <li>pull: slice s sends each partition the entries it reads ({@link PullPlan}), shuffled by partition;</li>
+ *   <li>each data partition gathers its compact parameter array (slices in order), folds its blocks with
+ *       worker-core's {@link LossEvaluator} as the tree path does, and cuts its partial gradient sum into
+ *       slices, shuffled by slice with its scalars (loss, weight and row sums) to every slice;</li>
+ *   <li>reduce-scatter: slice s adds the partials in partition-id order 0, 1, ..., P - 1 and finishes its
+ *       slice of the objective's gradient ({@link ParameterSlice#objectiveGradient}) on the executor.</li>
+ * </ol>
+ * Only scalars reach the driver. Each gradient entry and the loss sum are the tree path's
+ * ({@code SparkDataLoss} with one merge level) to the bit: the same products in the same order, then the
+ * partitions' sums in id order. The L2 value adds per-slice sums, so it may differ in the last bit.
+ */
+public final class ShardedDataLoss {
+    /** The classes a sharded run shuffles or caches, registered with Kryo after the others (append only). */
+    public static final Class<?>[] KRYO_CLASSES = {
+        Pulled.class, Partial.class, SliceResult.class, SliceInput.class,
+        PullPlan.Request.class, PullPlan.SliceRequests.class, PullPlan.LocalPartition.class,
+        ShardedMoments.Piece.class,
+    };
+
+    private final PullPlan plan;
+    private final Loss loss;
+    private final L2Penalty penalty;
+
+    public ShardedDataLoss(PullPlan plan, Loss loss, L2Penalty penalty) {
+        this.plan = plan;
+        this.loss = loss;
+        this.penalty = penalty;
+    }
+
+    /** Time of the evaluations since the last {@link #takeTiming()}. */
+    private long computeNanos;
+    private long passNanos;
+    private int passes;
+
+    public SliceLayout layout() {
+        return plan.layout;
+    }
+
+    /** The evaluations' time since the previous call (slowest task's compute, wall time), as the tree path's. */
+    public SparkDataLoss.Timing takeTiming() {
+        SparkDataLoss.Timing t = new SparkDataLoss.Timing(computeNanos, passNanos, passes);
+        computeNanos = 0;
+        passNanos = 0;
+        passes = 0;
+        return t;
+    }
+
+    /** One evaluation's scalars and, when asked for, its gradient (held on the executors). */
+    public static final class Evaluation {
+        public final double value;
+        public final double lossSum;
+        public final double weightSum;
+        public final long rowCount;
+        /** The objective's gradient, or null for a value-only evaluation. */
+        public final ShardedVector gradient;
+        /** grad f . w_i for each vector w_i asked for (computed in the same job). */
+        public final double[] gradientDots;
+        /** df/db_c: the gradient's K intercept entries. */
+        public final double[] interceptGradient;
+
+        Evaluation(double value, double lossSum, double weightSum, long rowCount, ShardedVector gradient,
+                   double[] gradientDots, double[] interceptGradient) {
+            this.gradientDots = gradientDots;
+            this.interceptGradient = interceptGradient;
+            this.value = value;
+            this.lossSum = lossSum;
+            this.weightSum = weightSum;
+            this.rowCount = rowCount;
+            this.gradient = gradient;
+        }
+
+        /** The mean data loss (1/N) sum_i v_i l_i. */
+        public double meanLoss() {
+            return lossSum / weightSum;
+        }
+    }
+
+    /** A slice's entries on their way to a data partition. */
+    static final class Pulled implements Serializable {
+        private static final long serialVersionUID = 1L;
+        final int slice;
+        final double[] values;
+
+        Pulled(int slice, double[] values) {
+            this.slice = slice;
+            this.values = values;
+        }
+    }
+
+    /** A data partition's scalars and its piece of one slice's gradient sum (null when none). */
+    static final class Partial implements Serializable {
+        private static final long serialVersionUID = 1L;
+        final int partition;
+        final double lossSum;
+        final double weightSum;
+        final long rowCount;
+        final double[] gradientPiece;
+        /** The partition's task time from its pull to its pieces. */
+        final long computeNanos;
+
+        Partial(int partition, double lossSum, double weightSum, long rowCount, double[] gradientPiece,
+                long computeNanos) {
+            this.computeNanos = computeNanos;
+            this.partition = partition;
+            this.lossSum = lossSum;
+            this.weightSum = weightSum;
+            this.rowCount = rowCount;
+            this.gradientPiece = gradientPiece;
+        }
+    }
+
+    /** A slice's result: the total scalars, its sum of penalized squares and its gradient slice. */
+    static final class SliceResult implements Serializable {
+        private static final long serialVersionUID = 1L;
+        final double lossSum;
+        final double weightSum;
+        final long rowCount;
+        final double penaltySquares;
+        final double[] gradient;
+        /** The slowest data partition's compute time. */
+        final long computeNanos;
+        /** This slice's part of grad f . w_i for the vectors asked for, then its intercept entries (K). */
+        final double[] dotsAndIntercepts;
+
+        SliceResult(double lossSum, double weightSum, long rowCount, double penaltySquares, double[] gradient,
+                    long computeNanos, double[] dotsAndIntercepts) {
+            this.dotsAndIntercepts = dotsAndIntercepts;
+            this.computeNanos = computeNanos;
+            this.lossSum = lossSum;
+            this.weightSum = weightSum;
+            this.rowCount = rowCount;
+            this.penaltySquares = penaltySquares;
+            this.gradient = gradient;
+        }
+
+        double[] scalars() {
+            double[] out = Arrays.copyOf(new double[] {lossSum, weightSum, rowCount, penaltySquares, computeNanos},
+                    SCALARS + dotsAndIntercepts.length);
+            System.arraycopy(dotsAndIntercepts, 0, out, SCALARS, dotsAndIntercepts.length);
+            return out;
+        }
+    }
+
+    /** Scalars per slice result before the dots and intercepts. */
+    static final int SCALARS = 5;
+
+    /** A slice's requests beside its parameters (and the slices of the vectors to dot the gradient with). */
+    static final class SliceInput implements Serializable {
+        private static final long serialVersionUID = 1L;
+        final SliceRequests requests;
+        final double[] theta;
+        final double[][] others;
+
+        SliceInput(SliceRequests requests, double[] theta, double[][] others) {
+            this.requests = requests;
+            this.theta = theta;
+            this.others = others;
+        }
+    }
+
+    /** The objective's value and gradient at theta; the gradient is cached until the caller releases it. */
+    public Evaluation valueAndGradient(ShardedVector theta) {
+        return evaluate(theta, true, List.of());
+    }
+
+    /** The same, with grad f . w_i for each of {@code dotWith} computed in the same job. */
+    public Evaluation valueAndGradient(ShardedVector theta, List<ShardedVector> dotWith) {
+        return evaluate(theta, true, dotWith);
+    }
+
+    /** The objective's value at theta. */
+    public double value(ShardedVector theta) {
+        return evaluate(theta, false, List.of()).value;
+    }
+
+    Evaluation evaluate(ShardedVector theta, boolean withGradient, List<ShardedVector> dotWith) {
+        if (!theta.layout().equals(plan.layout)) {
+            throw new IllegalArgumentException(theta.layout() + " for a plan of " + plan.layout);
+        }
+        long started = System.nanoTime();
+        final SliceLayout layout = plan.layout;
+        final int numOutputs = plan.numOutputs;
+        final int numFeatures = plan.numFeatures;
+        final Loss loss = this.loss;
+        final L2Penalty penalty = this.penalty;
+        JavaRDD<SliceInput> inputs = plan.requests.zipPartitions(theta.slices(),
+                (r, v) -> PullPlan.single(new SliceInput(r.next(), v.next(), new double[0][])));
+        JavaRDD<SliceInput> reduceInputs = dotWith.isEmpty() ? inputs : inputs.zipPartitions(
+                ShardedVector.zip(dotWith), (in, w) -> {
+                    SliceInput i = in.next();
+                    return PullPlan.single(new SliceInput(i.requests, i.theta, w.next()));
+                });
+        // 1. pull: slice s -> partitions, by partition id
+        JavaRDD<Tuple2<Integer, Pulled>> pulledBySlice = inputs.flatMap(in -> {
+            List<Tuple2<Integer, Pulled>> out = new ArrayList<>(in.requests.partitions.length);
+            for (int i = 0; i < in.requests.partitions.length; i++) {
+                out.add(new Tuple2<>(in.requests.partitions[i], new Pulled(in.requests.slice,
+                        ParameterSlice.gather(in.theta, in.requests.offsets[i]))));
+            }
+            return out.iterator();
+        });
+        int numPartitions = plan.numPartitions();
+        JavaRDD<Tuple2<Integer, Partial>> partials = plan.local.zipPartitions(
+                pulledBySlice.mapToPair(t -> t).partitionBy(new KeyPartitioner(numPartitions)),
+                (localIt, pulledIt) -> fold(localIt.next(), pulledIt, numOutputs, loss, withGradient, layout));
+        // 3. reduce-scatter: partitions -> slice s, summed in partition order
+        JavaRDD<SliceResult> results = reduceInputs.zipPartitions(
+                partials.mapToPair(t -> t).partitionBy(new KeyPartitioner(layout.numSlices())),
+                (inIt, partialIt) -> PullPlan.single(reduce(inIt.next(), partialIt, withGradient, penalty, layout,
+                        numFeatures, numOutputs)))
+                .persist(ShardedVector.STORAGE);
+        int depth = ShardedVector.truncateIfDeep(results, theta.depth + 1);
+        List<double[]> scalars = OrderedCollect.inOrder(results.map(SliceResult::scalars));
+        double[] squares = new double[scalars.size()];
+        for (int s = 0; s < squares.length; s++) {
+            squares[s] = scalars.get(s)[3];
+        }
+        double[] first = scalars.get(0); // every slice summed the same scalars in the same order
+        // grad f . w_i and the intercepts: per-slice parts added in slice order (each intercept from one slice)
+        double[] extra = new double[first.length - SCALARS];
+        for (double[] sc : scalars) {
+            for (int i = 0; i < extra.length; i++) {
+                extra[i] += sc[SCALARS + i];
+            }
+        }
+        double[] dots = Arrays.copyOf(extra, dotWith.size());
+        double[] intercepts = Arrays.copyOfRange(extra, dotWith.size(), extra.length);
+        computeNanos += (long) first[4];
+        passNanos += System.nanoTime() - started;
+        passes++;
+        double value = ParameterSlice.objectiveValue(first[0], first[1], penalty, squares);
+        ShardedVector gradient = null;
+        if (withGradient) {
+            gradient = new ShardedVector(layout, results.map(r -> r.gradient), results, depth);
+        } else {
+            results.unpersist(false);
+        }
+        return new Evaluation(value, first[0], first[1], (long) first[2], gradient, dots, intercepts);
+    }
+
+    /** Step 2 for one data partition: its loss and gradient pieces at the pulled parameters. */
+    private static Iterator<Tuple2<Integer, Partial>> fold(LocalPartition lp, Iterator<Tuple2<Integer, Pulled>> pulled,
+                                                           int numOutputs, Loss loss, boolean withGradient,
+                                                           SliceLayout layout) {
+        long start = System.nanoTime();
+        List<Pulled> pieces = new ArrayList<>(lp.slices.length);
+        pulled.forEachRemaining(t -> pieces.add(t._2()));
+        pieces.sort((a, b) -> Integer.compare(a.slice, b.slice));
+        LinearModel model = new LinearModel(lp.columns.length, numOutputs);
+        double[] theta = new double[model.numParameters()];
+        if (pieces.size() != lp.slices.length) {
+            throw new IllegalStateException("partition " + lp.partition + " pulled " + pieces.size() + " slices of "
+                    + lp.slices.length);
+        }
+        for (int i = 0; i < pieces.size(); i++) {
+            Pulled p = pieces.get(i);
+            if (p.slice != lp.slices[i] || p.values.length != lp.chunkStart[i + 1] - lp.chunkStart[i]) {
+                throw new IllegalStateException("partition " + lp.partition + " pulled slice " + p.slice
+                        + " out of plan");
+            }
+            System.arraycopy(p.values, 0, theta, lp.chunkStart[i], p.values.length);
+        }
+        LossEvaluator evaluator = new LossEvaluator(model, loss);
+        GradientAccumulator acc = new GradientAccumulator(model.numParameters());
+        for (DataBlock block : lp.blocks) {
+            if (withGradient) {
+                evaluator.accumulate(block, theta, acc);
+            } else {
+                evaluator.accumulateValue(block, theta, acc);
+            }
+        }
+        double[] sum = acc.gradientSumOrNull();
+        List<Tuple2<Integer, Partial>> out = new ArrayList<>(layout.numSlices());
+        long nanos = System.nanoTime() - start;
+        int i = 0;
+        for (int s = 0; s < layout.numSlices(); s++) {
+            double[] piece = null;
+            if (i < lp.slices.length && lp.slices[i] == s) {
+                if (sum != null) {
+                    piece = java.util.Arrays.copyOfRange(sum, lp.chunkStart[i], lp.chunkStart[i + 1]);
+                }
+                i++;
+            }
+            out.add(new Tuple2<>(s, new Partial(lp.partition, acc.lossSum(), acc.weightSum(), acc.rowCount(), piece,
+                    nanos)));
+        }
+        return out.iterator();
+    }
+
+    /** Step 3 for one slice: the partials added in partition order, then the objective's gradient slice. */
+    private static SliceResult reduce(SliceInput in, Iterator<Tuple2<Integer, Partial>> partialIt,
+                                      boolean withGradient, L2Penalty penalty, SliceLayout layout, int numFeatures,
+                                      int numOutputs) {
+        List<Partial> partials = new ArrayList<>();
+        partialIt.forEachRemaining(t -> partials.add(t._2()));
+        partials.sort((a, b) -> Integer.compare(a.partition, b.partition));
+        double lossSum = 0.0;
+        double weightSum = 0.0;
+        long rows = 0;
+        long slowest = 0;
+        double[] sum = withGradient ? new double[in.theta.length] : null;
+        for (Partial p : partials) {
+            lossSum += p.lossSum;
+            weightSum += p.weightSum;
+            rows += p.rowCount;
+            slowest = Math.max(slowest, p.computeNanos);
+            if (sum != null && p.gradientPiece != null) {
+                ParameterSlice.addScattered(sum, in.requests.offsetsOf(p.partition), p.gradientPiece);
+            }
+        }
+        long offset = layout.start(in.requests.slice);
+        double[] gradient = sum == null || !(weightSum > 0) ? null
+                : ParameterSlice.objectiveGradient(sum, weightSum, penalty, in.theta, offset);
+        double[] extra = new double[in.others.length + numOutputs];
+        if (gradient != null) {
+            for (int i = 0; i < in.others.length; i++) {
+                extra[i] = ParameterSlice.dot(gradient, in.others[i]);
+            }
+            long weights = (long) numOutputs * numFeatures;
+            for (int i = 0; i < gradient.length; i++) {
+                if (offset + i >= weights) {
+                    extra[in.others.length + (int) (offset + i - weights)] = gradient[i];
+                }
+            }
+        }
+        return new SliceResult(lossSum, weightSum, rows, penalty.sumOfSquares(in.theta, offset), gradient,
+                slowest, extra);
+    }
+
+    /** Reads a partition to the end: a job that only computes (and caches) it. */
+    static <T> void drain(Iterator<T> it) {
+        while (it.hasNext()) {
+            it.next();
+        }
+    }
+}

@@ -1,0 +1,185 @@
+package dev.downhill.driver.sharded;
+
+import dev.downhill.core.objective.ParameterSlice;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.storage.StorageLevel;
+
+/**
+ * A vector of n parameters kept on the executors: an RDD of S partitions, partition s holding one array, the
+ * entries [start(s), start(s + 1)) of {@link SliceLayout}. Combinations are per-slice maps (no shuffle);
+ * dot products are per-slice partial sums that the driver adds in slice order 0, 1, ..., S - 1, so every
+ * scalar has the same bits on every run and cluster. The driver holds the RDD's handle, never the entries.
+ */
+public final class ShardedVector {
+    /** Cached slices survive memory pressure on disk; a lost executor's slices come back from lineage. */
+    static final StorageLevel STORAGE = StorageLevel.MEMORY_AND_DISK();
+
+    /**
+     * Derivations since the last truncated lineage past which a new vector's RDD is checkpointed: each L-BFGS
+     * iteration adds a few, and a lineage that grows without bound makes every task larger and a lost slice
+     * slower to recompute.
+     */
+    static final int MAX_DEPTH = 16;
+
+    private final SliceLayout layout;
+    private final JavaRDD<double[]> slices;
+    /** Derivations since a checkpointed (or parallelized) RDD. */
+    final int depth;
+    /** The persisted RDD these slices are read from (the slices themselves, or a record holding them). */
+    private final JavaRDD<?> cached;
+
+    ShardedVector(SliceLayout layout, JavaRDD<double[]> slices, JavaRDD<?> cached, int depth) {
+        if (slices.getNumPartitions() != layout.numSlices()) {
+            throw new IllegalArgumentException(slices.getNumPartitions() + " partitions for " + layout);
+        }
+        this.layout = layout;
+        this.slices = slices;
+        this.cached = cached;
+        this.depth = depth;
+    }
+
+    /**
+     * Persists {@code slices} (one array per partition, partition s slice s), derived {@code depth} times since a
+     * truncated lineage, and wraps them.
+     */
+    static ShardedVector persist(SliceLayout layout, JavaRDD<double[]> slices, int depth) {
+        slices.persist(STORAGE);
+        return new ShardedVector(layout, slices, slices, truncateIfDeep(slices, depth));
+    }
+
+    /**
+     * Marks a persisted RDD for checkpointing when its lineage is {@link #MAX_DEPTH} derivations deep: to the
+     * context's checkpoint folder when it has one (written once by the next job, and read back if an executor is
+     * lost), else to the executors' block stores. Returns the depth the RDD has from now on.
+     */
+    static int truncateIfDeep(JavaRDD<?> rdd, int depth) {
+        if (depth < MAX_DEPTH) {
+            return depth;
+        }
+        if (rdd.context().getCheckpointDir().isDefined()) {
+            rdd.checkpoint();
+        } else {
+            rdd.rdd().localCheckpoint();
+        }
+        return 0;
+    }
+
+    /** The zero vector, built on the executors. */
+    public static ShardedVector zeros(JavaSparkContext jsc, SliceLayout layout) {
+        List<Integer> ids = new ArrayList<>(layout.numSlices());
+        for (int s = 0; s < layout.numSlices(); s++) {
+            ids.add(s);
+        }
+        return persist(layout, jsc.parallelize(ids, layout.numSlices()).map(s -> new double[layout.length(s)]), 0);
+    }
+
+    /** A vector from a driver-side array: for tests and models small enough for the driver. */
+    public static ShardedVector of(JavaSparkContext jsc, SliceLayout layout, double[] values) {
+        if (values.length != layout.numParameters()) {
+            throw new IllegalArgumentException(values.length + " values for " + layout);
+        }
+        List<double[]> parts = new ArrayList<>(layout.numSlices());
+        for (int s = 0; s < layout.numSlices(); s++) {
+            parts.add(java.util.Arrays.copyOfRange(values, layout.start(s), layout.start(s + 1)));
+        }
+        return persist(layout, jsc.parallelize(parts, layout.numSlices()), 0);
+    }
+
+    public SliceLayout layout() {
+        return layout;
+    }
+
+    /** The slices: partition s holds slice s. */
+    public JavaRDD<double[]> slices() {
+        return slices;
+    }
+
+    /** Every entry on the driver: for tests and models small enough for the driver. */
+    public double[] toArray() {
+        double[] out = new double[layout.numParameters()];
+        int s = 0;
+        for (double[] slice : OrderedCollect.inOrder(slices)) {
+            System.arraycopy(slice, 0, out, layout.start(s), slice.length);
+            s++;
+        }
+        return out;
+    }
+
+    /** sum_k c_k v_k, computed slice by slice where the slices are ({@link ParameterSlice#linearCombination}). */
+    public static ShardedVector combine(double[] coefficients, List<ShardedVector> vectors) {
+        if (coefficients.length != vectors.size() || vectors.isEmpty()) {
+            throw new IllegalArgumentException(coefficients.length + " coefficients for " + vectors.size()
+                    + " vectors");
+        }
+        double[] c = coefficients.clone();
+        JavaRDD<double[][]> zipped = zip(vectors);
+        SliceLayout layout = vectors.get(0).layout;
+        return persist(layout, zipped.map(x -> ParameterSlice.linearCombination(c, x)), depth(vectors) + 1);
+    }
+
+    /**
+     * The dot products v_a . v_b for each pair (a, b) of {@code pairs} (indices into {@code vectors}): each
+     * slice's partial dots, added on the driver in slice order.
+     */
+    public static double[] dots(List<ShardedVector> vectors, int[][] pairs) {
+        int[][] p = pairs.clone();
+        JavaRDD<double[]> partials = zip(vectors).map(x -> {
+            double[] d = new double[p.length];
+            for (int k = 0; k < p.length; k++) {
+                d[k] = ParameterSlice.dot(x[p[k][0]], x[p[k][1]]);
+            }
+            return d;
+        });
+        return OrderedCollect.sumInOrder(partials, p.length);
+    }
+
+    /** Computes and caches the slices now (a job), so the vectors they came from may be released. */
+    public ShardedVector materialize() {
+        cached.foreachPartition(it -> {
+            while (it.hasNext()) {
+                it.next();
+            }
+        });
+        return this;
+    }
+
+    /** Drops the cached slices; the vector must not be used afterwards. */
+    public void release() {
+        cached.unpersist(false);
+    }
+
+    /** The deepest lineage among the vectors. */
+    static int depth(List<ShardedVector> vectors) {
+        int d = 0;
+        for (ShardedVector v : vectors) {
+            d = Math.max(d, v.depth);
+        }
+        return d;
+    }
+
+    /** The slices of every vector side by side: partition s holds {v_0 slice s, v_1 slice s, ...}. */
+    static JavaRDD<double[][]> zip(List<ShardedVector> vectors) {
+        SliceLayout layout = vectors.get(0).layout;
+        JavaRDD<double[][]> acc = vectors.get(0).slices.map(x -> new double[][] {x});
+        for (int k = 1; k < vectors.size(); k++) {
+            ShardedVector v = vectors.get(k);
+            if (!v.layout.equals(layout)) {
+                throw new IllegalArgumentException("cannot combine " + v.layout + " with " + layout);
+            }
+            acc = acc.zipPartitions(v.slices, ShardedVector::append);
+        }
+        return acc;
+    }
+
+    private static Iterator<double[][]> append(Iterator<double[][]> left, Iterator<double[]> right) {
+        double[][] l = left.next();
+        double[][] out = java.util.Arrays.copyOf(l, l.length + 1);
+        out[l.length] = right.next();
+        return Collections.singletonList(out).iterator();
+    }
+}

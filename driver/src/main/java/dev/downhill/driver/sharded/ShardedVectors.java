@@ -1,0 +1,94 @@
+package dev.downhill.driver.sharded;
+
+import dev.downhill.core.objective.ParameterSlice;
+import dev.downhill.core.optim.RemoteVectors;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.spark.api.java.JavaRDD;
+
+/**
+ * {@link RemoteVectors} over {@link ShardedVector}s: combinations are per-slice maps, persisted and computed by the
+ * next job that reads them; dot products, ||v||_1 and the line search's no-change test are one slice pass each,
+ * whose per-slice partials the driver adds in slice order. A combination not yet computed when one of its inputs
+ * is released is computed first (one job), so releasing never forces a recomputation from further back.
+ */
+public final class ShardedVectors implements RemoteVectors<ShardedVector> {
+    /** Combinations whose slices no job has computed yet (so their inputs must stay cached). */
+    private final Set<ShardedVector> pending = Collections.newSetFromMap(new IdentityHashMap<>());
+
+    @Override
+    public ShardedVector combine(double[] coefficients, List<ShardedVector> vectors) {
+        ShardedVector v = ShardedVector.combine(coefficients, vectors);
+        pending.add(v);
+        return v;
+    }
+
+    @Override
+    public double[][] dots(List<ShardedVector> a, List<ShardedVector> b) {
+        // each distinct vector zipped once
+        Map<ShardedVector, Integer> index = new IdentityHashMap<>();
+        List<ShardedVector> distinct = new ArrayList<>();
+        for (ShardedVector v : concat(a, b)) {
+            if (!index.containsKey(v)) {
+                index.put(v, distinct.size());
+                distinct.add(v);
+            }
+        }
+        int[][] pairs = new int[a.size() * b.size()][];
+        for (int i = 0; i < a.size(); i++) {
+            for (int j = 0; j < b.size(); j++) {
+                pairs[i * b.size() + j] = new int[] {index.get(a.get(i)), index.get(b.get(j))};
+            }
+        }
+        double[] flat = ShardedVector.dots(distinct, pairs);
+        computed(distinct);
+        double[][] out = new double[a.size()][b.size()];
+        for (int i = 0; i < a.size(); i++) {
+            System.arraycopy(flat, i * b.size(), out[i], 0, b.size());
+        }
+        return out;
+    }
+
+    @Override
+    public double norm1(ShardedVector v) {
+        double s = OrderedCollect.sumInOrder(v.slices().map(x -> new double[] {ParameterSlice.norm1(x)}), 1)[0];
+        computed(List.of(v));
+        return s;
+    }
+
+    @Override
+    public boolean changesNothing(ShardedVector x, ShardedVector d, double t, double width) {
+        JavaRDD<double[]> votes = ShardedVector.zip(List.of(x, d))
+                .map(p -> new double[] {ParameterSlice.changesNothing(p[0], p[1], t, width) ? 0 : 1});
+        boolean nothing = OrderedCollect.sumInOrder(votes, 1)[0] == 0;
+        computed(List.of(x, d));
+        return nothing;
+    }
+
+    @Override
+    public void release(ShardedVector v) {
+        pending.remove(v);
+        for (ShardedVector p : pending) {
+            p.materialize();
+        }
+        pending.clear();
+        v.release();
+    }
+
+    /** Marks vectors whose slices a job has just computed (and so cached). */
+    void computed(List<ShardedVector> vectors) {
+        for (ShardedVector v : vectors) {
+            pending.remove(v);
+        }
+    }
+
+    private static List<ShardedVector> concat(List<ShardedVector> a, List<ShardedVector> b) {
+        List<ShardedVector> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
+    }
+}

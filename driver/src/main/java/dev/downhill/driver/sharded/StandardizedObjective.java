@@ -1,0 +1,82 @@
+package dev.downhill.driver.sharded;
+
+import dev.downhill.core.objective.StandardizationSlice;
+import dev.downhill.core.optim.RemoteFunction;
+import java.util.List;
+
+/**
+ * g(u) = f(A u) for a sharded linear model, A the diagonal {@code Standardization} (the tree path's change of
+ * variables, so both optimize the same function): per evaluation a slice pass for the K intercept shifts, the
+ * map to theta = A u, the evaluation of f (which also brings the K intercept derivatives), and the map to
+ * A^T grad f ({@link StandardizationSlice}), whose dot products come in the same pass as its computation.
+ */
+public final class StandardizedObjective implements RemoteFunction<ShardedVector> {
+    private final ShardedDataLoss loss;
+    private final ShardedVectors vectors;
+    private final ShardedVector scale;
+    private final ShardedVector mean;
+    private final int numFeatures;
+    private final int numOutputs;
+
+    /** With the scales and centers on the executors ({@link ShardedMoments#scaleAndMean}). */
+    public StandardizedObjective(ShardedDataLoss loss, ShardedVectors vectors, ShardedVector[] scaleAndMean,
+                                 int numFeatures, int numOutputs) {
+        this.loss = loss;
+        this.vectors = vectors;
+        this.numFeatures = numFeatures;
+        this.numOutputs = numOutputs;
+        this.scale = scaleAndMean[0];
+        this.mean = scaleAndMean[1];
+    }
+
+    @Override
+    public Evaluation<ShardedVector> evaluate(ShardedVector u, List<ShardedVector> dotWith) {
+        SliceLayout layout = loss.layout();
+        int d = numFeatures;
+        int k = numOutputs;
+        ShardedVector theta = toUser(u);
+        ShardedDataLoss.Evaluation e = loss.valueAndGradient(theta);
+        theta.release();
+        double[] interceptGradient = e.interceptGradient;
+        ShardedVector scaled = ShardedVector.persist(layout, ShardedVector.zip(List.of(e.gradient, scale, mean))
+                .mapPartitionsWithIndex((s, it) -> {
+                    double[][] x = it.next();
+                    return PullPlan.single(StandardizationSlice.gradientToScaled(x[0], x[1], x[2], layout.start(s),
+                            d, k, interceptGradient));
+                }, true), e.gradient.depth + 1);
+        double[] dots = new double[0];
+        if (dotWith.isEmpty()) {
+            scaled.materialize(); // before its input is released
+        } else {
+            dots = vectors.dots(List.of(scaled), dotWith)[0];
+        }
+        e.gradient.release();
+        return new Evaluation<>(e.value, scaled, dots);
+    }
+
+    /** theta = A u: a slice pass for the K intercept shifts, then a map (cached, computed by the next job). */
+    public ShardedVector toUser(ShardedVector u) {
+        SliceLayout layout = loss.layout();
+        int d = numFeatures;
+        int k = numOutputs;
+        double[] shift = OrderedCollect.sumInOrder(ShardedVector.zip(List.of(u, scale, mean))
+                .mapPartitionsWithIndex((s, it) -> {
+                    double[][] x = it.next();
+                    return PullPlan.single(StandardizationSlice.shiftPartials(x[0], x[1], x[2], layout.start(s), d,
+                            k));
+                }, true), k);
+        vectors.computed(List.of(u));
+        ShardedVector theta = ShardedVector.persist(layout, ShardedVector.zip(List.of(u, scale))
+                .mapPartitionsWithIndex((s, it) -> {
+                    double[][] x = it.next();
+                    return PullPlan.single(StandardizationSlice.toUser(x[0], x[1], layout.start(s), d, k, shift));
+                }, true), u.depth + 1);
+        return theta;
+    }
+
+    /** Releases the cached scale and center vectors. */
+    public void release() {
+        scale.release();
+        mean.release();
+    }
+}

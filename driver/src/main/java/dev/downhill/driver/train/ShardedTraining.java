@@ -1,0 +1,228 @@
+package dev.downhill.driver.train;
+
+import dev.downhill.core.loss.Loss;
+import dev.downhill.core.loss.Objective;
+import dev.downhill.core.model.Architecture;
+import dev.downhill.core.model.LinearModel;
+import dev.downhill.core.objective.L2Penalty;
+import dev.downhill.core.optim.IterationListener;
+import dev.downhill.core.optim.Minimizer;
+import dev.downhill.core.optim.OptimizerState;
+import dev.downhill.core.optim.RemoteFunction;
+import dev.downhill.core.optim.StopCriteria;
+import dev.downhill.core.optim.VectorFreeLBFGS;
+import dev.downhill.core.optim.VectorFreeMinimizer;
+import dev.downhill.driver.io.TrainingData;
+import dev.downhill.driver.io.TrainingDataLoader;
+import dev.downhill.driver.settings.Settings;
+import dev.downhill.driver.settings.SettingsException;
+import dev.downhill.driver.sharded.PullPlan;
+import dev.downhill.driver.sharded.ShardedDataLoss;
+import dev.downhill.driver.sharded.ShardedMoments;
+import dev.downhill.driver.sharded.ShardedObjective;
+import dev.downhill.driver.sharded.ShardedVector;
+import dev.downhill.driver.sharded.ShardedVectors;
+import dev.downhill.driver.sharded.SliceLayout;
+import dev.downhill.driver.sharded.StandardizedObjective;
+import dev.downhill.driver.spark.SparkDataLoss;
+import dev.downhill.driver.checkpoint.CheckpointingRun;
+import java.io.IOException;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaSparkContext;
+
+/**
+ * train's sharded path (--aggregation sharded, issue #14): the parameters and L-BFGS's vectors live on the
+ * executors as {@link ShardedVector}s, the objective is {@link ShardedDataLoss} (under the tree path's diagonal
+ * standardization when it has one, {@link StandardizedObjective}), and worker-core's vector-free L-BFGS
+ * ({@link VectorFreeLBFGS}, Chen, Dai &amp; Xiao, NIPS 2014) runs on handles with the tree path's stopping rules
+ * ({@link VectorFreeMinimizer}). TrainCommand calls it in one place, where it would run {@link Minimizer}.
+ */
+final class ShardedTraining {
+    static final String AGGREGATION = "aggregation";
+    /** The folder under --output where RDD checkpoints cut the vectors' lineage during the run. */
+    static final String LINEAGE_FOLDER = "checkpoints/sharded-lineage";
+    /** Parameters per slice that --shards auto aims at (8 MiB of float64). */
+    static final int AUTO_SLICE_PARAMETERS = 1 << 20;
+
+    private final JavaSparkContext jsc;
+    private final PullPlan plan;
+    private final ShardedDataLoss loss;
+    private final ShardedVectors vectors = new ShardedVectors();
+    private final RemoteFunction<ShardedVector> function;
+    private final StandardizedObjective standardized;
+    private final VectorFreeLBFGS<ShardedVector> optimizer;
+
+    /** What the run prints and reports as its aggregation. */
+    final String description;
+
+    private ShardedTraining(String description, JavaSparkContext jsc, PullPlan plan, ShardedDataLoss loss,
+                            boolean standardize, LinearModel model, double startCurvature, int memory) {
+        this.description = description;
+        this.jsc = jsc;
+        this.plan = plan;
+        this.loss = loss;
+        if (standardize) {
+            this.standardized = new StandardizedObjective(loss, vectors, ShardedMoments.scaleAndMean(plan),
+                    model.numFeatures(), model.numOutputs());
+            this.function = standardized;
+        } else {
+            this.standardized = null;
+            this.function = new ShardedObjective(loss, vectors);
+        }
+        // lbfgs's first trial as OptimizerChoice gives it: the inverse of the start curvature when known
+        this.optimizer = Double.isNaN(startCurvature) ? new VectorFreeLBFGS<>(vectors, memory)
+                : VectorFreeLBFGS.withFirstTrial(vectors, memory, 1.0 / startCurvature);
+    }
+
+    /** Refuses (exit 2) settings --aggregation sharded does not support, before Spark starts. */
+    static void validate(Settings s, Objective objective) {
+        if (!"sharded".equals(s.get(AGGREGATION))) {
+            if (!s.isAuto("shards") && "tree".equals(s.get(AGGREGATION))) {
+                throw new SettingsException("--shards applies to --aggregation sharded (or auto) only.");
+            }
+            return;
+        }
+        String why = unsupported(s, objective);
+        if (why != null) {
+            throw new SettingsException("--aggregation sharded " + why);
+        }
+    }
+
+    /** Why these settings cannot train with sharded aggregation, or null when they can. */
+    static String unsupported(Settings s, Objective objective) {
+        if (ModelSettings.family(s) != Architecture.Type.LINEAR) {
+            return "trains linear models only, not --model " + s.get("model") + ".";
+        }
+        String optimizer = Settings.AUTO.equals(s.get("optimizer"))
+                ? ModelSettings.defaultOptimizer(s, objective, ModelSettings.batchFraction(s, -1) < 1)
+                : s.get("optimizer");
+        if (!"lbfgs".equals(optimizer)) {
+            return "runs vector-free L-BFGS only: --optimizer " + optimizer + " is not supported"
+                    + (objective.isSmooth() ? "." : " (--objective " + objective.cliName() + " is not smooth).");
+        }
+        if (s.getDouble("l1") > 0) {
+            return "does not support --l1 yet (it would be OWL-QN).";
+        }
+        if ("whiten".equals(s.get("preconditioner"))) {
+            return "does not support --preconditioner whiten (a d x d covariance on the driver); use diagonal.";
+        }
+        if (!s.isNone("validation") || s.getDouble("validation-fraction") > 0) {
+            return "does not support --validation or --validation-fraction yet.";
+        }
+        if (s.getBoolean("resume")) {
+            return "does not support --resume yet (its checkpoints are not written).";
+        }
+        if (!s.isNone("initial-model")) {
+            return "does not support --initial-model yet.";
+        }
+        return null;
+    }
+
+    /** Whether train may choose the sharded path with these settings (so the loader must not refuse a large d). */
+    static boolean possible(Settings s, Objective objective) {
+        String a = s.get(AGGREGATION);
+        return "sharded".equals(a) || (Settings.AUTO.equals(a) && unsupported(s, objective) == null);
+    }
+
+    /**
+     * Whether to train sharded: --aggregation sharded, or auto when the tree path would take more than half the
+     * driver's heap ({@link TrainingDataLoader#DRIVER_BYTES_PER_PARAMETER} a parameter) and the settings allow it.
+     */
+    static boolean chosen(Settings s, Objective objective, long parameters) {
+        String a = s.get(AGGREGATION);
+        if ("sharded".equals(a)) {
+            return true;
+        }
+        return Settings.AUTO.equals(a) && unsupported(s, objective) == null
+                && !TrainingDataLoader.fitsDriverComfortably(parameters);
+    }
+
+    /** --shards, with auto resolved: one slice per 2^20 parameters, at least one per data partition. */
+    static int shards(Settings s, int parameters, int partitions) {
+        int wanted = s.isAuto("shards")
+                ? Math.max(partitions, (parameters + AUTO_SLICE_PARAMETERS - 1) / AUTO_SLICE_PARAMETERS)
+                : s.getInt("shards");
+        return Math.max(1, Math.min(wanted, parameters));
+    }
+
+    /**
+     * Builds the sharded run (the pull plan, and with --standardize the moments: a pass each) for a model train
+     * chose to shard ({@link #chosen}); {@code pre} comes from {@link Preconditioning#onExecutors}.
+     */
+    static ShardedTraining start(Settings s, JavaSparkContext jsc, TrainingData data, LinearModel model, Loss loss,
+                                 double l2, Objective objective, Preconditioning pre, int numClasses) {
+        int slices = shards(s, model.numParameters(), data.partitions);
+        SliceLayout layout = new SliceLayout(model.numParameters(), slices);
+        jsc.setJobGroup(TrainCommand.JOB_GROUP, "Downhill train: pull plan of " + layout, false);
+        PullPlan plan = PullPlan.build(data.blocks, data.numFeatures, model.numOutputs(), layout);
+        ShardedDataLoss dataLoss = new ShardedDataLoss(plan, loss, new L2Penalty(l2, model));
+        String description = String.format(Locale.ROOT, "sharded (%d parameters in %d slices on the executors;"
+                + " partial gradients summed per slice in partition order)", model.numParameters(), slices);
+        return new ShardedTraining(description, jsc, plan, dataLoss, pre.diagonalOnExecutors, model,
+                pre.startCurvature(objective, numClasses), s.getInt("lbfgs-memory"));
+    }
+
+    /** The evaluations' timing since the previous call, for the progress lines. */
+    SparkDataLoss.Timing takeTiming() {
+        return loss.takeTiming();
+    }
+
+    /**
+     * Runs vector-free L-BFGS from u = 0 (theta = 0 in the user's coordinates, as the tree path starts) until the
+     * criteria stop it, telling {@code progress} of each iteration. The final iterate, in the user's coordinates,
+     * is brought to the driver for the model file (the sharded path's d-sized arrays are there, at the end); every
+     * handle and cache is released. The change of variables is done: the caller must not apply one again.
+     */
+    Minimizer.Result run(StopCriteria criteria, IterationListener progress, CheckpointingRun.HistorySink start,
+                         String output) throws IOException {
+        VectorFreeLBFGS.State<ShardedVector> state = null;
+        VectorFreeMinimizer.Result<ShardedVector> r = null;
+        // Deep lineages are cut by checkpoints to files under the output folder (read back if an executor dies).
+        Path lineage = null;
+        if (!jsc.getCheckpointDir().isPresent()) {
+            lineage = new Path(output, LINEAGE_FOLDER);
+            jsc.setCheckpointDir(lineage.toString());
+        }
+        try {
+            state = optimizer.initialize(function, ShardedVector.zeros(jsc, loss.layout()));
+            start.iteration(0, state.value(), state.gradientNorm());
+            loss.takeTiming(); // the first iteration's split should not include the starting pass
+            r = new VectorFreeMinimizer<>(optimizer, criteria).run(function, state,
+                    (st, report) -> progress.iterationDone(st.small(), report), null, null);
+            OptimizerState small = r.state().small();
+            // the model in the user's coordinates (theta = A u, on the executors), then to the driver
+            ShardedVector theta = standardized == null ? null : standardized.toUser(r.state().x());
+            double[] x = (theta == null ? r.state().x() : theta).toArray();
+            if (theta != null) {
+                theta.release();
+            }
+            double[] g = new double[x.length]; // not used: a sharded run writes no checkpoint
+            OptimizerState arrays = new OptimizerState(x, small.value(), g);
+            arrays.setIteration(small.iteration());
+            arrays.addEvaluations(small.evaluations() - arrays.evaluations());
+            arrays.setLastStepSize(small.lastStepSize());
+            for (Map.Entry<String, Double> e : small.scalars().entrySet()) {
+                arrays.putScalar(e.getKey(), e.getValue());
+            }
+            return Minimizer.result(arrays, r.reason(), r.gradientNorm(), r.objective(), r.detail());
+        } finally {
+            if (r != null) {
+                r.state().release(vectors);
+                if (r.best() != null) {
+                    vectors.release(r.best());
+                }
+            } else if (state != null) {
+                state.release(vectors);
+            }
+            if (standardized != null) {
+                standardized.release();
+            }
+            plan.release();
+            if (lineage != null) {
+                lineage.getFileSystem(jsc.hadoopConfiguration()).delete(lineage, true);
+            }
+        }
+    }
+}

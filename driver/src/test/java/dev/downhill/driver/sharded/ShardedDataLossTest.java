@@ -1,0 +1,189 @@
+package dev.downhill.driver.sharded;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.downhill.core.data.BlockBuilder;
+import dev.downhill.core.data.DataBlock;
+import dev.downhill.core.data.FeaturePrecision;
+import dev.downhill.core.data.SparseBlock;
+import dev.downhill.core.loss.Objective;
+import dev.downhill.core.model.LinearModel;
+import dev.downhill.core.objective.L2Penalty;
+import dev.downhill.core.objective.RegularizedObjective;
+import dev.downhill.driver.TestSpark;
+import dev.downhill.driver.spark.SparkDataLoss;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The sharded objective equals the tree path's (SparkDataLoss under RegularizedObjective): the gradient entry by
+ * entry to the bit (same products, partitions summed in id order), the value to the bit without L2 and to 1e-15
+ * with it (the L2 sum runs slice by slice).
+ */
+class ShardedDataLossTest {
+    private static SparkSession spark;
+    private static JavaSparkContext jsc;
+
+    @BeforeAll
+    static void start() {
+        spark = TestSpark.start("ShardedDataLossTest");
+        jsc = TestSpark.context(spark);
+    }
+
+    @AfterAll
+    static void stop() {
+        spark.stop();
+    }
+
+    /** Sparse rows skewed like text: a few frequent features and a long tail, 3..8 non-zeros a row. */
+    static List<DataBlock> sparseBlocks(int d, int numBlocks, int rowsPerBlock, int numClasses,
+                                        FeaturePrecision precision, long seed) {
+        Random r = new Random(seed);
+        List<DataBlock> out = new ArrayList<>();
+        for (int b = 0; b < numBlocks; b++) {
+            BlockBuilder builder = new BlockBuilder(d, precision);
+            for (int i = 0; i < rowsPerBlock; i++) {
+                int nnz = 3 + r.nextInt(6);
+                int[] idx = new int[nnz];
+                for (int t = 0; t < nnz; t++) {
+                    idx[t] = (int) Math.min(d - 1, Math.floor(Math.pow(r.nextDouble(), 3) * d));
+                }
+                idx = Arrays.stream(idx).distinct().sorted().toArray();
+                double[] values = new double[idx.length];
+                for (int t = 0; t < values.length; t++) {
+                    values[t] = r.nextGaussian();
+                }
+                builder.addSparseRow(r.nextInt(numClasses), b % 2 == 0 ? 1.0 : 0.5 + r.nextDouble(), idx, values,
+                        idx.length);
+            }
+            out.add(builder.build());
+        }
+        return out;
+    }
+
+    private static void assertSameObjective(List<DataBlock> blocks, int partitions, int slices, Objective objective,
+                                            int numClasses, double lambda) {
+        int d = blocks.get(0).numFeatures();
+        LinearModel model = new LinearModel(d, objective.numOutputs(numClasses));
+        JavaRDD<DataBlock> rdd = jsc.parallelize(blocks, partitions).cache();
+        L2Penalty penalty = new L2Penalty(lambda, model);
+        RegularizedObjective tree = new RegularizedObjective(
+                new SparkDataLoss(jsc, rdd, model, objective.loss(numClasses)), penalty);
+        SliceLayout layout = new SliceLayout(model.numParameters(), slices);
+        PullPlan plan = PullPlan.build(rdd, d, model.numOutputs(), layout);
+        ShardedDataLoss sharded = new ShardedDataLoss(plan, objective.loss(numClasses), penalty);
+        Random r = new Random(3);
+        for (int trial = 0; trial < 2; trial++) {
+            double[] theta = r.doubles(model.numParameters(), -0.5, 0.5).toArray();
+            double[] expected = new double[theta.length];
+            double value = tree.valueAndGradient(theta, expected);
+            ShardedVector x = ShardedVector.of(jsc, layout, theta);
+            ShardedDataLoss.Evaluation e = sharded.valueAndGradient(x);
+            assertArrayEquals(expected, e.gradient.toArray(), 0.0);
+            assertEquals(value, e.value, lambda == 0 ? 0.0 : 1e-15 * Math.abs(value));
+            assertEquals(tree.value(theta), sharded.value(x), lambda == 0 ? 0.0 : 1e-15 * Math.abs(value));
+            e.gradient.release();
+            x.release();
+        }
+        plan.release();
+        rdd.unpersist(false);
+    }
+
+    @ParameterizedTest(name = "{0}, {1} partitions, {2} slices, l2 {3}")
+    @CsvSource({
+        "LOGISTIC, 4, 3, 0", "LOGISTIC, 4, 7, 0.01", "LOGISTIC, 1, 1, 0", "LOGISTIC, 7, 5, 0.1",
+        "SOFTMAX, 3, 4, 0.01", "LEAST_SQUARES, 5, 2, 0", "HINGE, 3, 3, 0.01",
+    })
+    void sparseEqualsTree(Objective objective, int partitions, int slices, double lambda) {
+        int k = objective == Objective.SOFTMAX ? 3 : 2;
+        List<DataBlock> blocks = sparseBlocks(200, 6, 40, k, FeaturePrecision.FLOAT64, 7);
+        assertTrue(blocks.get(0) instanceof SparseBlock);
+        assertSameObjective(blocks, partitions, slices, objective, k, lambda);
+    }
+
+    @Test
+    void float32SparseEqualsTree() {
+        assertSameObjective(sparseBlocks(120, 4, 30, 2, FeaturePrecision.FLOAT32, 9), 3, 4, Objective.LOGISTIC, 2,
+                0.05);
+    }
+
+    /** Dense rows (and a mixed partition): every partition pulls every parameter. */
+    @Test
+    void denseEqualsTree() {
+        Random r = new Random(5);
+        int d = 9;
+        List<DataBlock> blocks = new ArrayList<>();
+        for (int b = 0; b < 4; b++) {
+            BlockBuilder builder = new BlockBuilder(d);
+            for (int i = 0; i < 25; i++) {
+                double[] row = r.doubles(d, -1, 1).toArray();
+                builder.addDenseRow(r.nextInt(2), 1.0, row);
+            }
+            blocks.add(builder.build());
+        }
+        blocks.addAll(sparseBlocks(d, 2, 20, 2, FeaturePrecision.FLOAT64, 1));
+        assertSameObjective(blocks, 3, 4, Objective.LOGISTIC, 2, 0.02);
+        assertSameObjective(blocks, 2, 10, Objective.LEAST_SQUARES, 2, 0);
+    }
+
+    /** A partition reads only its features' parameters and the intercepts. */
+    @Test
+    void partitionsPullOnlyTheirFeatures() {
+        BlockBuilder a = new BlockBuilder(10);
+        a.addSparseRow(1, 1, new int[] {2, 7}, new double[] {1, 2}, 2);
+        BlockBuilder b = new BlockBuilder(10);
+        b.addSparseRow(0, 1, new int[] {0, 7, 9}, new double[] {1, 2, 3}, 3);
+        JavaRDD<DataBlock> rdd = jsc.parallelize(List.of(a.build(), b.build()), 2);
+        PullPlan plan = PullPlan.build(rdd, 10, 1, new SliceLayout(11, 2));
+        List<PullPlan.LocalPartition> local = plan.local.collect();
+        assertArrayEquals(new int[] {2, 7}, local.get(0).columns);
+        assertArrayEquals(new int[] {0, 7, 9}, local.get(1).columns);
+        List<PullPlan.SliceRequests> requests = plan.requests.collect();
+        // slice 0 holds indices 0..4, slice 1 holds 5..10 (10 is the intercept)
+        assertArrayEquals(new int[] {0, 1}, requests.get(0).partitions);
+        assertArrayEquals(new int[] {2}, requests.get(0).offsetsOf(0));
+        assertArrayEquals(new int[] {0}, requests.get(0).offsetsOf(1));
+        assertArrayEquals(new int[] {2, 5}, requests.get(1).offsetsOf(0));
+        assertArrayEquals(new int[] {2, 4, 5}, requests.get(1).offsetsOf(1));
+        plan.release();
+    }
+
+    @Test
+    void combinationsAndDotsMatchTheArrays() {
+        SliceLayout layout = new SliceLayout(1001, 7);
+        Random r = new Random(2);
+        double[] u = r.doubles(1001).toArray();
+        double[] v = r.doubles(1001).toArray();
+        ShardedVector su = ShardedVector.of(jsc, layout, u);
+        ShardedVector sv = ShardedVector.of(jsc, layout, v);
+        assertArrayEquals(u, su.toArray(), 0.0);
+        double[] w = ShardedVector.combine(new double[] {2, -0.5}, List.of(su, sv)).toArray();
+        double uv = 0;
+        double uu = 0;
+        for (int i = 0; i < u.length; i++) {
+            assertEquals(0.0 + 2 * u[i] + -0.5 * v[i], w[i], 0.0);
+            uv += u[i] * v[i];
+            uu += u[i] * u[i];
+        }
+        double[] dots = ShardedVector.dots(List.of(su, sv), new int[][] {{0, 1}, {0, 0}});
+        assertEquals(uv, dots[0], 1e-13 * Math.abs(uv));
+        assertEquals(uu, dots[1], 1e-13 * uu);
+        assertArrayEquals(new double[1001], ShardedVector.zeros(jsc, layout).toArray(), 0.0);
+        for (int i = 0; i < 1001; i++) {
+            int s = layout.sliceOf(i);
+            assertTrue(layout.start(s) <= i && i < layout.start(s + 1));
+        }
+    }
+}
