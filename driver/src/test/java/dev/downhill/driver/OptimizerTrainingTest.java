@@ -444,6 +444,40 @@ class OptimizerTrainingTest {
                 Files.readAllBytes(dir.resolve("c/model.json"))));
     }
 
+    /**
+     * Re-whitening (--rewhiten-at) takes one pass for the curvature-weighted covariance, merged in partition order:
+     * the model has the same bits on one core as on two, and the pass is counted with the evaluations.
+     */
+    @Test
+    void rewhitenedSoftmaxRunsAreIdenticalWhateverTheCores() throws Exception {
+        TestData t = TestData.multiclass(900, 6, 4, 31);
+        Path input = t.writeLibsvm(dir.resolve("rw.libsvm"), 0.0);
+        String[] extra = {"--l2", "1e-3", "--rewhiten-at", "6", "--max-iter", "25", "--rel-tol", "0", "--f-tol", "0"};
+        TrainCommandLineTest.Run a = run(train(input, "softmax", dir.resolve("rw-a"), extra));
+        assertEquals(0, a.code(), a.err());
+        assertTrue(a.out().contains("re-whitened at iteration 6 by the curvature-weighted covariance"), a.out());
+        List<String> withOneCore = new ArrayList<>(List.of(train(input, "softmax", dir.resolve("rw-b"), extra)));
+        withOneCore.addAll(List.of("--master", "local[1]"));
+        TrainCommandLineTest.Run b = run(withOneCore.toArray(new String[0]));
+        assertEquals(0, b.code(), b.err());
+        assertArrayEquals(Files.readAllBytes(dir.resolve("rw-a/model.json")),
+                Files.readAllBytes(dir.resolve("rw-b/model.json")));
+        List<String> lines = Files.readAllLines(dir.resolve("rw-a/metrics.jsonl"));
+        JsonNode sixth = JSON.readTree(lines.get(5));
+        JsonNode seventh = JSON.readTree(lines.get(6));
+        assertEquals(6, sixth.get("iteration").asInt());
+        // Iteration 7 is L-BFGS's restart (at least one evaluation) after the covariance pass.
+        assertTrue(seventh.get("evaluations").asLong() >= sixth.get("evaluations").asLong() + 2, lines.get(6));
+        // Without it the run is another (and, on this small problem, the objective agrees to its accuracy).
+        List<String> never = new ArrayList<>(List.of(train(input, "softmax", dir.resolve("rw-c"), extra)));
+        never.addAll(List.of("--rewhiten-at", "0"));
+        TrainCommandLineTest.Run c = run(never.toArray(new String[0]));
+        assertEquals(0, c.code(), c.err());
+        assertFalse(c.out().contains("re-whitened"), c.out());
+        assertFalse(java.util.Arrays.equals(Files.readAllBytes(dir.resolve("rw-a/model.json")),
+                Files.readAllBytes(dir.resolve("rw-c/model.json"))));
+    }
+
     @Test
     void validationFractionHoldsOutTheSameRowsAndKeepsTheBestIterate() throws Exception {
         TestData t = TestData.binary(1000, 4, 12);

@@ -154,6 +154,13 @@ public final class Settings {
                             + " each feature), or auto (whiten for smooth objectives without --l1 on full batches"
                             + " with at most 1024 features and 512 stored values per row, else diagonal).",
                     AUTO, "whiten", "diagonal").readBy(TRAIN),
+            Setting.integer("rewhiten-at", "20", 0, Integer.MAX_VALUE,
+                    "When whitened (see --preconditioner) and lbfgs trains a linear logistic or softmax model:"
+                            + " after this many iterations, one more pass takes the features' covariance weighted by"
+                            + " each row's curvature at the current parameters, and L-BFGS restarts in the"
+                            + " coordinates that whiten it (the start's whitening assumes every row is as uncertain"
+                            + " as at 0; near the optimum confident rows have lost their curvature). 0: never.")
+                    .readBy(TRAIN),
             Setting.integer("max-iter", "1000", 0, Integer.MAX_VALUE,
                     "Iteration limit: training stops after this many iterations.").readBy(TRAIN),
             Setting.real("time-budget", NONE, 0.0, true, Double.POSITIVE_INFINITY,

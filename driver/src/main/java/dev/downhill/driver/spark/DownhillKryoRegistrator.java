@@ -53,6 +53,8 @@ public final class DownhillKryoRegistrator implements KryoRegistrator {
         // --preconditioner whiten: the covariance from loading (or its own pass)
         dev.downhill.core.data.FeatureCovariance.class,
         dev.downhill.core.data.FeatureCovariance[].class,
+        dev.downhill.core.objective.CurvatureCovariance.class,
+        dev.downhill.core.objective.CurvatureCovariance[].class,
         // train: the training-set metrics and margins of the model
         TrainingSetPass.Partial.class,
         TrainingSetPass.Partial[].class,

@@ -3,10 +3,16 @@ package dev.downhill.driver.spark;
 import dev.downhill.core.data.DataBlock;
 import dev.downhill.core.data.FeatureCovariance;
 import dev.downhill.core.data.FeatureMoments;
+import dev.downhill.core.loss.Objective;
+import dev.downhill.core.model.LinearModel;
+import dev.downhill.core.objective.CurvatureCovariance;
 import java.util.Collections;
 import org.apache.spark.api.java.JavaRDD;
 
-/** One distributed pass for the feature means and standard deviations (or covariance), merged in partition order. */
+/**
+ * One distributed pass for the feature means and standard deviations (or covariance, or the curvature-weighted
+ * covariance), merged in partition order.
+ */
 public final class FeatureMomentsPass {
     private FeatureMomentsPass() {}
 
@@ -30,5 +36,22 @@ public final class FeatureMomentsPass {
             return Collections.singletonList(c).iterator();
         });
         return OrderedAggregation.aggregate(partials, SparkDataLoss.FAN_IN, FeatureCovariance::merge);
+    }
+
+    /**
+     * The features' covariance weighted by the loss's curvature at {@code theta} ({@link CurvatureCovariance}), one
+     * pass, merged in partition order.
+     */
+    public static CurvatureCovariance curvatureCovariance(JavaRDD<DataBlock> blocks, LinearModel model,
+                                                          Objective objective, double[] theta) {
+        int numFeatures = model.numFeatures();
+        JavaRDD<CurvatureCovariance> partials = blocks.mapPartitions(it -> {
+            CurvatureCovariance c = new CurvatureCovariance(numFeatures);
+            while (it.hasNext()) {
+                c.add(model, objective, theta, it.next());
+            }
+            return Collections.singletonList(c).iterator();
+        });
+        return OrderedAggregation.aggregate(partials, SparkDataLoss.FAN_IN, CurvatureCovariance::merge);
     }
 }

@@ -6,6 +6,7 @@ import dev.downhill.core.loss.Objective;
 import dev.downhill.core.model.LinearModel;
 import dev.downhill.core.model.Model;
 import dev.downhill.core.objective.ChangeOfVariables;
+import dev.downhill.core.objective.CurvatureCovariance;
 import dev.downhill.core.objective.Standardization;
 import dev.downhill.core.objective.Whitening;
 import dev.downhill.driver.io.TrainingData;
@@ -123,6 +124,28 @@ final class Preconditioning {
         return new Preconditioning(new Standardization(model, moments.means(), moments.standardDeviations()),
                 "diagonal (" + (linear ? why : "the network's first layer sees standardized features") + ")",
                 passes, linear);
+    }
+
+    /**
+     * The iteration after which train re-whitens at the current parameters (--rewhiten-at), or 0 when it does not:
+     * only a whitened linear model trained by lbfgs on full batches, and only for a loss whose curvature changes
+     * with the parameters (logistic, softmax; least squares' is constant, so re-whitening would repeat the start's).
+     */
+    int rewhitenAt(Settings s, Objective objective, String optimizer, boolean stochastic) {
+        boolean fits = change instanceof Whitening && linear && "lbfgs".equals(optimizer) && !stochastic
+                && (objective == Objective.LOGISTIC || objective == Objective.SOFTMAX);
+        return fits ? s.getInt("rewhiten-at") : 0;
+    }
+
+    /**
+     * The whitening by the curvature-weighted covariance at the user's parameters {@code theta}: one distributed
+     * pass ({@link CurvatureCovariance}); null when it has no factor or no curvature is left.
+     */
+    static Whitening rewhiten(JavaSparkContext jsc, TrainingData data, LinearModel model, Objective objective,
+                              double l2, double[] theta) {
+        jsc.setJobGroup(TrainCommand.JOB_GROUP, "Downhill train: curvature-weighted covariance", false);
+        CurvatureCovariance c = FeatureMomentsPass.curvatureCovariance(data.blocks, model, objective, theta);
+        return c.whitening(model, l2);
     }
 
     /**

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.downhill.core.optim.IterationListener;
 import dev.downhill.core.optim.IterationListener.IterationReport;
 import dev.downhill.core.optim.OptimizerState;
+import dev.downhill.driver.spark.DriverHeap;
+import dev.downhill.driver.spark.ShuffleBytesListener;
 import dev.downhill.driver.spark.SparkDataLoss;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -40,6 +42,10 @@ final class ProgressReporter implements IterationListener {
     private double smallest = Double.POSITIVE_INFINITY;
     private String metricName;
     private java.util.function.DoubleSupplier metric;
+    /** What the run costs beyond time: bytes moved per iteration, and the driver's heap (issue #14). */
+    private final ShuffleBytesListener bytes;
+    private final DriverHeap heap;
+    private final RunFootprint footprint = new RunFootprint();
 
     ProgressReporter(PrintStream out, MetricsLog metrics, TrainingReport report,
                      java.util.function.Supplier<SparkDataLoss.Timing> data,
@@ -58,6 +64,13 @@ final class ProgressReporter implements IterationListener {
         this.display = ProgressDisplay.choose(out, report.settings().get("progress-bar"),
                 jsc.getConf().get("spark.submit.deployMode", "client"), maxIter);
         metrics.onClose(display::close);
+        this.bytes = ShuffleBytesListener.attach(jsc.sc(), TrainCommand.JOB_GROUP);
+        this.heap = DriverHeap.watch();
+        metrics.onClose(() -> {
+            bytes.detach();
+            heap.close();
+            footprint.describe(report.resources(), heap.livePeakBytes());
+        });
     }
 
     /** Adds the validation metric (accuracy or rmse) of the latest validation pass to lines and records. */
@@ -113,6 +126,13 @@ final class ProgressReporter implements IterationListener {
         r.put("aggregationMillis", t.aggregationNanos() / 1e6);
         r.put("updateMillis", updateNanos / 1e6);
         r.put("elapsedSeconds", elapsed);
+        ShuffleBytesListener.Bytes moved = bytes.take();
+        r.put("shuffleWriteBytes", moved.shuffleWritten());
+        r.put("shuffleReadBytes", moved.shuffleRead());
+        r.put("taskResultBytes", moved.taskResults());
+        r.put("driverHeapPeakBytes", DriverHeap.peakBytes());
+        r.put("driverHeapLivePeakBytes", heap.livePeakBytes());
+        footprint.iteration(nanos, moved);
         if (remaining >= 0) {
             r.put("etaIterations", remaining);
         }

@@ -12,7 +12,10 @@ import dev.downhill.core.objective.L1Penalty;
 import dev.downhill.core.objective.L2Penalty;
 import dev.downhill.core.objective.RegularizedObjective;
 import dev.downhill.core.objective.Standardization;
+import dev.downhill.core.objective.Whitening;
+import dev.downhill.core.optim.CoordinateSwitch;
 import dev.downhill.core.optim.FunctionSequence;
+import dev.downhill.core.optim.IterationListener;
 import dev.downhill.core.optim.Minimizer;
 import dev.downhill.core.optim.Optimizer;
 import dev.downhill.core.optim.OptimizerState;
@@ -177,6 +180,8 @@ public final class TrainCommand {
             L2Penalty penalty = new L2Penalty(l2, model);
             FunctionSequence functions = functions(data, dataLoss, penalty, change, batchFraction,
                     architecture.dropout() > 0);
+            // The coordinates the optimizer works in now: re-whitening (--rewhiten-at) replaces them mid-run.
+            ChangeOfVariables[] current = {change};
             L1Penalty l1Penalty = null;
             if (l1 > 0) {
                 l1Penalty = std == null ? L1Penalty.of(l1, model) : std.scaledL1(L1Penalty.of(l1, model));
@@ -190,9 +195,8 @@ public final class TrainCommand {
                 held = new ValidationPass(jsc, validation.blocks, model, loss, objective, data.numFeatures,
                         numClasses);
                 final ValidationPass pass = held;
-                final ChangeOfVariables s = change;
                 validator = u -> {
-                    ValidationPass.Result r = pass.evaluate(s == null ? u : s.toUser(u));
+                    ValidationPass.Result r = pass.evaluate(current[0] == null ? u : current[0].toUser(u));
                     lastMetric[0] = r.metric();
                     return r.meanLoss();
                 };
@@ -236,12 +240,59 @@ public final class TrainCommand {
                     } else {
                         x0 = model.initialParameters(settings.getLong("seed"));
                     }
-                    OptimizerState state = checkpoints.startOrResume(() -> minimizer.start(functions, x0),
-                            optimizer, report::iteration);
+                    OptimizerState state = checkpoints.startOrResume(() -> minimizer.start(functions, x0), optimizer,
+                            report::iteration);
                     dataLoss.takeTiming(); // the first iteration's split should not include the starting pass
-                    result = minimizer.run(functions, state, checkpoints.around(progress), validator);
+                    IterationListener listener = checkpoints.around(progress);
+                    int rewhitenAt = pre.rewhitenAt(settings, objective, choice.name, functions.isStochastic());
+                    Minimizer.Result first = null;
+                    FunctionSequence running = functions;
+                    Minimizer rest = minimizer;
+                    if (rewhitenAt > 0) {
+                        double[] anchor = CoordinateSwitch.anchor(state);
+                        if (anchor != null) { // resumed after the switch: the same whitening, from the same point
+                            Whitening w = Preconditioning.rewhiten(jsc, data, (LinearModel) model, objective, l2,
+                                    anchor);
+                            if (w == null) {
+                                throw new IllegalStateException("the checkpoint's re-whitening has no factor now");
+                            }
+                            current[0] = w;
+                        } else if (!CoordinateSwitch.decided(state) && state.iteration() < rewhitenAt
+                                && rewhitenAt < maxIter) {
+                            StopCriteria all = minimizer.criteria();
+                            long phaseStart = System.nanoTime();
+                            first = new Minimizer(optimizer, all.withMaxIterations(rewhitenAt)).run(functions, state,
+                                    listener, validator);
+                            if (Double.isFinite(all.timeBudgetSeconds())) { // the budget is the whole run's
+                                double left = all.timeBudgetSeconds() - (System.nanoTime() - phaseStart) / 1e9;
+                                rest = new Minimizer(optimizer, all.withTimeBudget(Math.max(left, 1e-9)));
+                            }
+                            if (first.reason() == StopReason.MAX_ITERATIONS) {
+                                double[] theta = current[0].toUser(state.x());
+                                Whitening w = Preconditioning.rewhiten(jsc, data, (LinearModel) model, objective, l2,
+                                        theta);
+                                state.addEvaluations(1); // the covariance pass
+                                if (w == null) {
+                                    CoordinateSwitch.skip(state);
+                                } else {
+                                    CoordinateSwitch.apply(state, (Whitening) current[0], w);
+                                    current[0] = w;
+                                    out.printf(Locale.ROOT, "preconditioner: re-whitened at iteration %d by the"
+                                            + " curvature-weighted covariance (ridge %.0e)%n", state.iteration(),
+                                            w.ridge());
+                                }
+                                first = null;
+                            }
+                        }
+                        if (current[0] != change) {
+                            running = functions(data, dataLoss, penalty, current[0], batchFraction,
+                                    architecture.dropout() > 0);
+                        }
+                    }
+                    result = first != null ? first : rest.run(running, state, listener, validator);
                 }
             }
+            change = current[0];
             if (result.reason() == StopReason.DIVERGED && result.state().iteration() == 0) {
                 // Not the step: f is already non-finite at the start (all parameters 0), so the data overflows.
                 throw new BadInputException("the objective is " + result.objective() + " at the starting point"

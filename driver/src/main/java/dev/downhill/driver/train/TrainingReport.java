@@ -29,6 +29,8 @@ public final class TrainingReport {
     private final Map<String, String> outcome = new LinkedHashMap<>();
     private final Map<String, String> data = new LinkedHashMap<>();
     private final Map<String, String> settings = new LinkedHashMap<>();
+    /** The driver's heap and the bytes moved per iteration ({@link RunFootprint}). */
+    private final Map<String, String> resources = new LinkedHashMap<>();
     private String badRecords;
     /** The model's metrics: on the training rows, and on the validation rows when there are some. */
     private final Map<String, String> model = new LinkedHashMap<>();
@@ -54,6 +56,11 @@ public final class TrainingReport {
 
     public Map<String, String> settings() {
         return settings;
+    }
+
+    /** The driver's heap and the bytes moved per iteration, filled when training ends. */
+    public Map<String, String> resources() {
+        return resources;
     }
 
     /** The model's metrics, filled at the end of training. */
@@ -175,6 +182,9 @@ public final class TrainingReport {
                     .append("\" alt=\"objective and gradient norm against iteration, log scale\" width=\"900\">\n");
         } else {
             sb.append("<h2>Objective and gradient norm</h2>\n<p>No iteration to draw.</p>\n");
+        }
+        if (!resources.isEmpty()) {
+            table(sb, "Driver heap and bytes moved", resources);
         }
         if (!model.isEmpty()) {
             table(sb, "Model", model);

@@ -131,8 +131,11 @@ public final class Bench {
             if (o.sections.contains("mlp")) {
                 mlp();
             }
+            if (o.sections.contains("scale-local")) {
+                json.put("scale-local", ScaleBench.run(jsc, o.scaleLocal, o.seed, partitions, o.blockRows, out));
+            }
             if (o.sections.contains("scale")) {
-                json.put("scale", ScaleBench.run(jsc, o.scale, o.seed, partitions, o.blockRows, out));
+                json.put("scale", ClusterScaleBench.run(o.scale, o.seed, out));
             }
             printTargets();
             double runtime = (System.nanoTime() - started) / 1e9;

@@ -10,7 +10,7 @@ import java.util.Set;
 final class BenchOptions {
     static final List<String> SECTIONS = List.of("dense", "sparse", "scaling", "overhead");
     /** Sections run only when --sections names them: optimizers (OptimizerRace) takes minutes. */
-    static final List<String> OPTIONAL_SECTIONS = List.of("optimizers", "mlp", "scale");
+    static final List<String> OPTIONAL_SECTIONS = List.of("optimizers", "mlp", "scale", "scale-local");
     static final List<String> SYSTEMS = List.of("downhill", "mllib-gd", "ml-lr", "raw-loop", "core-loop",
             "memory-sweep");
 
@@ -40,8 +40,10 @@ final class BenchOptions {
     RaceOptions race;
     /** The mlp section's options (--mlp-*). */
     MlpBench.Options mlp = new MlpBench.Options();
-    /** The scale section's options (--scale-*). */
-    ScaleBench.Options scale = new ScaleBench.Options();
+    /** The scale section's options (--scale-*): sharded against tree on scripts/local-cluster, 1 GiB drivers. */
+    ClusterScaleBench.Options scale = new ClusterScaleBench.Options();
+    /** The scale-local section's options (--scale-local-*): both paths in this JVM, local mode. */
+    ScaleBench.Options scaleLocal = new ScaleBench.Options();
 
     static final String USAGE = String.join("\n",
             "usage: scripts/bench [options]",
@@ -62,7 +64,8 @@ final class BenchOptions {
             "                          each, so the JIT has compiled Spark's job path (default 1000)",
             "  --feature-precision P   float64 (default) or float32: how Downhill and core-loop store features",
             "                          (the targets are defined with float64)",
-            "  --sections LIST         any of dense,sparse,scaling,overhead (default all), and optimizers, mlp, scale",
+            "  --sections LIST         any of dense,sparse,scaling,overhead (default all), and optimizers, mlp, scale,",
+            "                          scale-local",
             "                          (run only when named)",
             "  --systems LIST          any of downhill,mllib-gd,ml-lr,raw-loop,core-loop,memory-sweep (default",
             "                          all; scaling and overhead time Downhill and the sweep only). core-loop:",
@@ -77,11 +80,13 @@ final class BenchOptions {
             "",
             "mlp section (MultilayerPerceptronClassifier against train --model mlp, the kernels' FLOP rate and the",
             "machine's dense multiply rate):",
-            "  --scale-log2-features L scale: log2 of the feature counts (default 20,22; the issue's run: 25,26)",
-            "  --scale-rows N          scale: rows of the hashed sparse data (default 200000)",
-            "  --scale-nnz K           scale: non-zeros drawn per row, skewed like text (default 30)",
-            "  --scale-iterations N    scale: L-BFGS iterations per run (default 5)",
-            "  --scale-shards S        scale: slices of the sharded runs (default one per 2^20 parameters)",
+            "scale-local section (sharded against tree aggregation in this JVM, local mode):",
+            "  --scale-local-log2-features L  log2 of the feature counts (default 20,22)",
+            "  --scale-local-rows N    rows of the hashed sparse data (default 200000)",
+            "  --scale-local-nnz K     non-zeros drawn per row, skewed like text (default 30)",
+            "  --scale-local-iterations N  L-BFGS iterations per run (default 5)",
+            "  --scale-local-shards S  slices of the sharded runs (default one per 2^20 parameters)",
+            "",
             "  --mlp-rows N            rows of image-like data (default 60000)",
             "  --mlp-side S            images are S x S pixels, S^2 features (default 28)",
             "  --mlp-hidden H          hidden sigmoid units (default 128)",
@@ -90,7 +95,7 @@ final class BenchOptions {
             "  --mlp-limit-rounds N    timed rounds of the limit's products (default 3)",
             "  --mlp-dir PATH          keep the CSV and train's output here (default: a temporary folder)",
             "",
-            RaceOptions.USAGE);
+            RaceOptions.USAGE, "", ClusterScaleBench.USAGE);
 
     static BenchOptions parse(String[] args) {
         BenchOptions o = new BenchOptions();
@@ -146,16 +151,16 @@ final class BenchOptions {
                 case "seed" -> o.seed = parseLong(key, value);
                 case "master" -> o.master = value;
                 case "json" -> o.json = value;
-                case "scale-log2-features" -> {
-                    o.scale.log2Features = new ArrayList<>();
+                case "scale-local-log2-features" -> {
+                    o.scaleLocal.log2Features = new ArrayList<>();
                     for (String v : value.split(",")) {
-                        o.scale.log2Features.add(positiveInt(key, v.trim()));
+                        o.scaleLocal.log2Features.add(positiveInt(key, v.trim()));
                     }
                 }
-                case "scale-rows" -> o.scale.rows = positiveLong(key, value);
-                case "scale-nnz" -> o.scale.nnz = positiveInt(key, value);
-                case "scale-iterations" -> o.scale.iterations = positiveInt(key, value);
-                case "scale-shards" -> o.scale.shards = positiveInt(key, value);
+                case "scale-local-rows" -> o.scaleLocal.rows = positiveLong(key, value);
+                case "scale-local-nnz" -> o.scaleLocal.nnz = positiveInt(key, value);
+                case "scale-local-iterations" -> o.scaleLocal.iterations = positiveInt(key, value);
+                case "scale-local-shards" -> o.scaleLocal.shards = positiveInt(key, value);
                 case "mlp-rows" -> o.mlp.rows = positiveLong(key, value);
                 case "mlp-side" -> o.mlp.side = positiveInt(key, value);
                 case "mlp-hidden" -> o.mlp.hidden = positiveInt(key, value);
@@ -164,6 +169,9 @@ final class BenchOptions {
                 case "mlp-limit-rounds" -> o.mlp.limitRounds = positiveInt(key, value);
                 case "mlp-dir" -> o.mlp.dir = value;
                 default -> {
+                    if (key.startsWith("scale-") && ClusterScaleBench.parse(o.scale, key, value)) {
+                        break;
+                    }
                     if (!key.startsWith("race-")) {
                         throw new IllegalArgumentException("unknown option --" + key);
                     }

@@ -53,7 +53,7 @@ import org.apache.spark.sql.SparkSession;
  * re-evaluated the same way, which checks that the objectives match.
  */
 final class OptimizerRace {
-    static final double[] TOLERANCES = {1e-6, 1e-10};
+    static final double[] TOLERANCES = {1e-6, 1e-9, 1e-10};
     /** The tight lbfgs reference's iteration limit: a cross-check of Newton, which is exact for least squares. */
     static final int TIGHT_MAX_ITER = 1000;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -125,12 +125,21 @@ final class OptimizerRace {
         t0 = System.nanoTime();
         TrainingDataLoader.Options lo = new TrainingDataLoader.Options();
         lo.input = input;
-        lo.format = "csv";
+        lo.format = p.format();
+        if (p.images != null) {
+            lo.numFeatures = p.numFeatures; // a pixel never inked in these rows is still a feature
+        }
         lo.csvHeader = CsvParser.Header.FALSE;
         lo.objective = p.objective;
         lo.partitions = partitions;
         lo.blockRows = blockRows;
         lo.featureMoments = true; // as train loads: the standardization moments come with the cache-filling pass
+        // ... and the covariance, where train's default whitens (without it every run fell back to the diagonal).
+        TrainingDataLoader.Options asTrain = TrainCommand.loaderOptions(Settings.parse(Settings.TRAIN, List.of(
+                "--input", input, "--format", p.format(), "--objective", p.objective.cliName(), "--output",
+                dir.resolve("unused").toString())));
+        lo.covarianceMaxFeatures = asTrain.covarianceMaxFeatures;
+        lo.covarianceMaxRowValues = asTrain.covarianceMaxRowValues;
         TrainingData data = TrainingDataLoader.load(jsc, lo);
         double loadSeconds = (System.nanoTime() - t0) / 1e9;
         t0 = System.nanoTime();
@@ -138,19 +147,35 @@ final class OptimizerRace {
         double frameSeconds = (System.nanoTime() - t0) / 1e9;
         try {
             int d = data.numFeatures;
-            LinearModel model = new LinearModel(d, 1);
-            SparkDataLoss dataLoss = new SparkDataLoss(jsc, data.blocks, model,
-                    p.objective.loss(data.labels.numClasses()));
+            int numClasses = data.labels.numClasses();
+            LinearModel model = new LinearModel(d, p.objective.numOutputs(numClasses));
+            SparkDataLoss dataLoss = new SparkDataLoss(jsc, data.blocks, model, p.objective.loss(numClasses));
             RegularizedObjective objective = new RegularizedObjective(dataLoss, new L2Penalty(p.l2, model));
             ToDoubleFunction<double[]> f = theta -> {
                 jsc.setJobGroup("race-recompute", "race: Downhill's objective at given parameters", false);
                 return objective.value(theta);
             };
 
-            progress(p.name, "reference: Newton");
-            jsc.setJobGroup("race-reference", "race: Newton reference", false);
-            NewtonReference.Solution newton = NewtonReference.solve(data.blocks, d, p.objective, p.l2);
-            double fNewton = f.applyAsDouble(newton.theta());
+            boolean softmax = p.objective == dev.downhill.core.loss.Objective.SOFTMAX;
+            NewtonReference.Solution newton = null;
+            double fNewton;
+            if (softmax) {
+                // Newton's (dK)^2 Hessian is 7,850^2 doubles here: the second reference is lbfgs without
+                // re-whitening, a different path to the same optimum.
+                progress(p.name, "reference: tight lbfgs --rewhiten-at 0");
+                RaceTrace plain = downhill(data, input, p, "lbfgs", TIGHT_MAX_ITER,
+                        dir.resolve("runs/reference-lbfgs-plain"), List.of("--rel-tol", "1e-14", "--f-tol", "1e-15",
+                                "--rewhiten-at", "0"));
+                fNewton = plain.finalObjective();
+                json.put("secondReference", Map.of("system", "tight lbfgs --rewhiten-at 0", "iterations",
+                        plain.finalIteration(), "stop", plain.stop, "objective", fNewton,
+                        "finalGradientNorm", plain.extra.getOrDefault("finalGradientNorm", Double.NaN)));
+            } else {
+                progress(p.name, "reference: Newton");
+                jsc.setJobGroup("race-reference", "race: Newton reference", false);
+                newton = NewtonReference.solve(data.blocks, d, p.objective, p.l2);
+                fNewton = f.applyAsDouble(newton.theta());
+            }
             progress(p.name, "reference: tight lbfgs");
             RaceTrace tight = downhill(data, input, p, "lbfgs", TIGHT_MAX_ITER, dir.resolve("runs/reference-lbfgs"),
                     List.of("--rel-tol", "1e-14", "--f-tol", "1e-15"));
@@ -163,6 +188,13 @@ final class OptimizerRace {
                 progress(p.name, "downhill " + rule);
                 traces.put("downhill " + rule, downhill(data, input, p, rule, o.maxIter,
                         dir.resolve("runs/" + rule), List.of()));
+                if (rule.equals("lbfgs") && p.objective != dev.downhill.core.loss.Objective.LEAST_SQUARES) {
+                    // The default before re-whitening, side by side.
+                    progress(p.name, "downhill lbfgs --rewhiten-at 0");
+                    RaceTrace t = downhill(data, input, p, rule, o.maxIter, dir.resolve("runs/lbfgs-rewhiten-0"),
+                            List.of("--rewhiten-at", "0"));
+                    traces.put(t.system, t);
+                }
             }
             if (o.warmUp && !mlWarm) {
                 progress(p.name, "ml warm-up");
@@ -174,6 +206,11 @@ final class OptimizerRace {
                 progress(p.name, "ml LogisticRegression");
                 RaceTrace t = SparkMlRace.logistic(jsc, log, df, p.l2, o.maxIter, fStar, TOLERANCES, o.verifyClock,
                         f);
+                traces.put(t.system, t);
+            } else if (softmax) {
+                progress(p.name, "ml LogisticRegression multinomial");
+                RaceTrace t = SparkMlRace.multinomial(jsc, log, df, p.l2, o.maxIter, fStar, TOLERANCES,
+                        o.verifyClock, f);
                 traces.put(t.system, t);
             } else {
                 labelStd = SparkMlRace.labelStd(df);
@@ -192,13 +229,20 @@ final class OptimizerRace {
             out.printf(Locale.ROOT, "data: CSV written in %.1f s, loaded by Downhill's loader in %.1f s; ml's DataFrame"
                     + " from the same cached blocks in %.1f s (none of it counted below)%n", writeSeconds, loadSeconds,
                     frameSeconds);
-            out.printf(Locale.ROOT, "f* = %.15g: Newton (exact Hessian, %d iterations, %d passes, %.1f s) %.15g;"
-                            + " tight lbfgs (%d iterations, %s) %.15g; relative difference %.1e%n", fStar,
-                    newton.iterations(), newton.passes(), newton.seconds(), fNewton, tight.finalIteration(), tight.stop,
-                    fTight, agreement);
-            out.printf(Locale.ROOT, "Hessian at the optimum, standardized coordinates: eigenvalues %.2e .. %.2e,"
-                            + " condition number %.2e%n", newton.eigenvalues()[0],
-                    newton.eigenvalues()[newton.eigenvalues().length - 1], newton.condition());
+            if (newton != null) {
+                out.printf(Locale.ROOT, "f* = %.15g: Newton (exact Hessian, %d iterations, %d passes, %.1f s) %.15g;"
+                                + " tight lbfgs (%d iterations, %s) %.15g; relative difference %.1e%n", fStar,
+                        newton.iterations(), newton.passes(), newton.seconds(), fNewton, tight.finalIteration(),
+                        tight.stop, fTight, agreement);
+                out.printf(Locale.ROOT, "Hessian at the optimum, standardized coordinates: eigenvalues %.2e .. %.2e,"
+                                + " condition number %.2e%n", newton.eigenvalues()[0],
+                        newton.eigenvalues()[newton.eigenvalues().length - 1], newton.condition());
+            } else {
+                out.printf(Locale.ROOT, "f* = %.15g: tight lbfgs --rewhiten-at 0 %.15g; tight lbfgs (%d iterations,"
+                                + " %s, final ||grad|| %s in its coordinates) %.15g; relative difference %.1e%n",
+                        fStar, fNewton, tight.finalIteration(), tight.stop, tight.extra.get("finalGradientNorm"),
+                        fTight, agreement);
+            }
             printTable(traces, fStar);
             Map<String, Object> checks = checks(p, traces, fStar, labelStd);
             out.printf(Locale.ROOT, "load average now %s%n", Bench.loadAverage());
@@ -213,18 +257,25 @@ final class OptimizerRace {
             json.put("loadSeconds", loadSeconds);
             json.put("fStar", fStar);
             Map<String, Object> ref = new LinkedHashMap<>();
-            ref.put("newtonObjective", fNewton);
-            ref.put("newtonOwnObjective", newton.objective());
-            ref.put("newtonIterations", newton.iterations());
-            ref.put("newtonPasses", newton.passes());
-            ref.put("newtonSeconds", newton.seconds());
+            if (newton != null) {
+                ref.put("newtonObjective", fNewton);
+                ref.put("newtonOwnObjective", newton.objective());
+                ref.put("newtonIterations", newton.iterations());
+                ref.put("newtonPasses", newton.passes());
+                ref.put("newtonSeconds", newton.seconds());
+            } else {
+                ref.put("plainLbfgsObjective", fNewton);
+            }
             ref.put("tightLbfgsObjective", fTight);
             ref.put("tightLbfgsIterations", tight.finalIteration());
             ref.put("tightLbfgsStop", tight.stop);
+            ref.put("tightLbfgsFinalGradientNorm", tight.extra.get("finalGradientNorm"));
             ref.put("relativeDifference", agreement);
             json.put("reference", ref);
-            json.put("hessianEigenvaluesStandardized", newton.eigenvalues());
-            json.put("conditionNumberStandardized", newton.condition());
+            if (newton != null) {
+                json.put("hessianEigenvaluesStandardized", newton.eigenvalues());
+                json.put("conditionNumberStandardized", newton.condition());
+            }
             if (!Double.isNaN(labelStd)) {
                 json.put("labelStd", labelStd);
             }
@@ -253,7 +304,9 @@ final class OptimizerRace {
                 "--output", output.toUri().toString()));
         args.addAll(extra);
         Settings settings = Settings.parse(Settings.TRAIN, args);
-        RaceTrace t = new RaceTrace("downhill " + rule, "train --optimizer " + rule + " --max-iter " + maxIter
+        String system = "downhill " + rule + (extra.contains("--rewhiten-at") && !extra.contains("--rel-tol")
+                ? " --rewhiten-at " + extra.get(extra.indexOf("--rewhiten-at") + 1) : "");
+        RaceTrace t = new RaceTrace(system, "train --optimizer " + rule + " --max-iter " + maxIter
                 + (extra.isEmpty() ? "" : " " + String.join(" ", extra)) + (rule.equals("lbfgs") && extra.isEmpty()
                 ? " (the default rule)" : "") + ", every other setting at its default");
         PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
@@ -294,6 +347,9 @@ final class OptimizerRace {
                             + r.get("elapsedSeconds").asDouble();
             t.add(r.get("iteration").asLong(), passes, seconds, r.get("objective").asDouble());
         }
+        if (!records.isEmpty()) {
+            t.extra.put("finalGradientNorm", records.get(records.size() - 1).get("gradientNorm").asDouble());
+        }
         t.totalPasses = jobsMatch ? jobs.size() : lastEvaluations;
         t.totalSeconds = jobsMatch ? (jobs.get(jobs.size() - 1).endMillis() - start) / 1e3 : (end - start) / 1e3;
         t.extra.put("callSeconds", (end - start) / 1e3);
@@ -301,10 +357,14 @@ final class OptimizerRace {
     }
 
     private void printTable(Map<String, RaceTrace> traces, double fStar) {
-        out.printf(Locale.ROOT, "%-30s %-22s %-22s %s%n", "", "  ------ to 1e-6 -----", "  ------ to 1e-10 ----",
-                "  ---------------- whole run ----------------");
-        out.printf(Locale.ROOT, "%-30s %8s %7s %5s  %8s %7s %5s  %6s %6s %8s %10s  %s%n", "system", "passes", "s",
-                "iter", "passes", "s", "iter", "iter", "passes", "s", "final gap", "stop");
+        StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "%-30s", ""));
+        StringBuilder cols = new StringBuilder(String.format(Locale.ROOT, "%-30s", "system"));
+        for (double tol : TOLERANCES) {
+            head.append(String.format(Locale.ROOT, " %-22s", "  ------ to " + RaceTrace.label(tol) + " -----"));
+            cols.append(String.format(Locale.ROOT, " %8s %7s %5s ", "passes", "s", "iter"));
+        }
+        out.println(head + "  ---------------- whole run ----------------");
+        out.printf(Locale.ROOT, "%s %6s %6s %8s %10s  %s%n", cols, "iter", "passes", "s", "final gap", "stop");
         for (RaceTrace t : traces.values()) {
             StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-30s", t.system));
             for (double tol : TOLERANCES) {
@@ -349,6 +409,7 @@ final class OptimizerRace {
         }
         RaceTrace dh = traces.get("downhill lbfgs");
         RaceTrace ml = traces.get(p.objective == dev.downhill.core.loss.Objective.LOGISTIC ? "ml LogisticRegression"
+                : p.objective == dev.downhill.core.loss.Objective.SOFTMAX ? "ml LogisticRegression multinomial"
                 : "ml LinearRegression l-bfgs");
         if (dh != null && ml != null) {
             for (double tol : TOLERANCES) {
@@ -369,6 +430,7 @@ final class OptimizerRace {
                 c.put("downhillSeconds", a == null ? null : a.seconds());
                 c.put("mlSeconds", b == null ? null : b.seconds());
                 c.put("downhillNoMorePasses", a != null && (b == null || a.passes() <= b.passes()));
+                c.put("downhillFewerSeconds", a != null && (b == null || a.seconds() < b.seconds()));
                 checks.put("lbfgs vs " + ml.system + " to " + RaceTrace.label(tol), c);
             }
         }

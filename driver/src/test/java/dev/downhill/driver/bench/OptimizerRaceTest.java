@@ -43,9 +43,10 @@ class OptimizerRaceTest {
             JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
             JobLog log = new JobLog();
             jsc.sc().addSparkListener(log);
-            RaceOptions o = RaceOptions.parse(Map.of("race-rows", "3000", "race-features", "6", "race-max-iter", "60",
+            RaceOptions o = RaceOptions.parse(Map.of("race-rows", "3000", "race-features", "6", "race-max-iter", "250",
                     "race-optimizers", "lbfgs,gd", "race-dir", dir.toString()), null);
             assertEquals(List.of("logistic", "least-squares"), o.problems);
+            o.problems = List.of("logistic", "least-squares", "softmax-image");
             o.warmUp = false;
             o.verifyClock = true;
             ByteArrayOutputStream text = new ByteArrayOutputStream();
@@ -58,30 +59,42 @@ class OptimizerRaceTest {
                     .writeValue(Path.of("target", "optimizer-race-test.json").toFile(), Json.clean(section));
 
             Map<String, Object> problems = (Map<String, Object>) section.get("problems");
-            assertEquals(List.of("logistic", "least-squares"), List.copyOf(problems.keySet()));
+            assertEquals(List.of("logistic", "least-squares", "softmax-image"), List.copyOf(problems.keySet()));
             Map<String, List<String>> expectedSystems = Map.of(
-                    "logistic", List.of("downhill lbfgs", "downhill gd", "ml LogisticRegression"),
+                    "logistic", List.of("downhill lbfgs", "downhill lbfgs --rewhiten-at 0", "downhill gd",
+                            "ml LogisticRegression"),
                     "least-squares", List.of("downhill lbfgs", "downhill gd", "ml LinearRegression l-bfgs",
-                            "ml LinearRegression normal"));
+                            "ml LinearRegression normal"),
+                    "softmax-image", List.of("downhill lbfgs", "downhill lbfgs --rewhiten-at 0", "downhill gd",
+                            "ml LogisticRegression multinomial"));
             for (String name : problems.keySet()) {
                 Map<String, Object> p = (Map<String, Object>) problems.get(name);
-                assertTrue(printed.contains("== optimizers: " + name + ": 3,000 rows x 6 features"), printed);
+                boolean softmax = name.equals("softmax-image");
+                assertTrue(printed.contains("== optimizers: " + name + ": 3,000 rows x " + (softmax ? 784 : 6)
+                        + " features"), printed);
                 double fStar = (Double) p.get("fStar");
                 assertTrue(Double.isFinite(fStar) && fStar > 0, name + ": f* " + fStar);
                 Map<String, Object> ref = (Map<String, Object>) p.get("reference");
                 assertTrue((Double) ref.get("relativeDifference") < 1e-11,
-                        name + ": Newton and tight lbfgs disagree: " + ref);
-                // Newton's own objective code agrees with Downhill's at Newton's optimum.
-                assertEquals(0.0, ((Double) ref.get("newtonOwnObjective") - (Double) ref.get("newtonObjective"))
-                        / fStar, 1e-12, name);
-                assertTrue((Double) p.get("conditionNumberStandardized") > 10, name + ": conditioning by construction");
+                        name + ": the two references disagree: " + ref);
+                if (softmax) {
+                    // Two tight lbfgs runs, with and without re-whitening, reach the same optimum.
+                    assertTrue(ref.containsKey("plainLbfgsObjective"), name + ref);
+                    assertTrue((Double) ref.get("tightLbfgsFinalGradientNorm") < 1e-6, name + ref);
+                } else {
+                    // Newton's own objective code agrees with Downhill's at Newton's optimum.
+                    assertEquals(0.0, ((Double) ref.get("newtonOwnObjective") - (Double) ref.get("newtonObjective"))
+                            / fStar, 1e-12, name);
+                    assertTrue((Double) p.get("conditionNumberStandardized") > 10,
+                            name + ": conditioning by construction");
+                }
 
                 Map<String, Object> systems = (Map<String, Object>) p.get("systems");
                 assertEquals(expectedSystems.get(name), List.copyOf(systems.keySet()), name);
                 for (String system : systems.keySet()) {
                     Map<String, Object> s = (Map<String, Object>) systems.get(system);
                     Map<String, Object> reach = (Map<String, Object>) s.get("reach");
-                    assertEquals(List.of("1e-6", "1e-10"), List.copyOf(reach.keySet()), system);
+                    assertEquals(List.of("1e-6", "1e-9", "1e-10"), List.copyOf(reach.keySet()), system);
                     for (Object r : reach.values()) {
                         Map<String, Object> e = (Map<String, Object>) r;
                         if ((Boolean) e.get("reached")) {
@@ -108,7 +121,8 @@ class OptimizerRaceTest {
                 }
 
                 Map<String, Object> checks = (Map<String, Object>) p.get("checks");
-                String ml = name.equals("logistic") ? "ml LogisticRegression" : "ml LinearRegression l-bfgs";
+                String ml = name.equals("logistic") ? "ml LogisticRegression"
+                        : softmax ? "ml LogisticRegression multinomial" : "ml LinearRegression l-bfgs";
                 // ml's passes per iterate come from breeze's log; a second fit with maxIter = k agrees.
                 Map<String, Object> mlRun = (Map<String, Object>) systems.get(ml);
                 assertTrue(((String) mlRun.get("passesFrom")).startsWith("breeze's log line"), name + mlRun);
@@ -118,6 +132,7 @@ class OptimizerRaceTest {
                 double match = (Double) checks.get(ml + ": reported vs recomputed final f, relative");
                 assertTrue(match < 1e-12, name + ": ml's objective is not Downhill's: " + match);
                 assertNotNull(checks.get("lbfgs vs " + ml + " to 1e-10"), name);
+                assertNotNull(checks.get("lbfgs vs " + ml + " to 1e-9"), name);
             }
             assertFalse(printed.contains("NaN"), printed);
         } finally {

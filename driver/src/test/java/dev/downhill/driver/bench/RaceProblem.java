@@ -37,6 +37,10 @@ final class RaceProblem implements Serializable {
     final int scaleDecades;
     final double noise;
     final long seed;
+    /** The softmax problem's rows ({@link ImageRows}); null for the others. */
+    final ImageRows images;
+    /** The softmax problem's images are 28 x 28: 784 features, as the image data. */
+    static final int IMAGE_SIDE = 28;
     /** Row k = s_k Q_k: t = z M. Built on first use in each JVM, never shipped. */
     private transient double[][] mixing;
     private transient double[] beta;
@@ -48,8 +52,10 @@ final class RaceProblem implements Serializable {
 
     RaceProblem(String name, Objective objective, double l2, int numFeatures, double covarianceCondition,
                 Spectrum spectrum, int scaleDecades, double noise, long seed) {
-        if (objective != Objective.LOGISTIC && objective != Objective.LEAST_SQUARES) {
-            throw new IllegalArgumentException("the race has logistic and least-squares problems, not " + objective);
+        if (objective != Objective.LOGISTIC && objective != Objective.LEAST_SQUARES
+                && objective != Objective.SOFTMAX) {
+            throw new IllegalArgumentException("the race has logistic, least-squares and softmax problems, not "
+                    + objective);
         }
         this.name = name;
         this.objective = objective;
@@ -60,15 +66,19 @@ final class RaceProblem implements Serializable {
         this.scaleDecades = scaleDecades;
         this.noise = noise;
         this.seed = seed;
+        this.images = objective == Objective.SOFTMAX ? new ImageRows(seed, IMAGE_SIDE) : null;
     }
 
     /** The problems the race knows, by name. */
-    static final List<String> NAMES = List.of("logistic", "least-squares", "logistic-ill", "least-squares-spread");
+    static final List<String> NAMES = List.of("logistic", "least-squares", "logistic-ill", "least-squares-spread",
+            "softmax-image");
 
     /**
      * logistic: L2 1e-4, geometric spectrum, condition 1e3, features over 2 decades. least-squares: no penalty,
      * near-collinear, condition 1e5, 4 decades, noise 0.5. logistic-ill: L2 1e-6, near-collinear, condition 1e5,
-     * 4 decades. least-squares-spread: least-squares with the geometric spectrum.
+     * 4 decades. least-squares-spread: least-squares with the geometric spectrum. softmax-image: 10 classes of
+     * 28 x 28 correlated image-like rows ({@link ImageRows}: 784 features, about half zeros; --race-features does
+     * not apply), L2 1e-4.
      */
     static RaceProblem named(String name, int numFeatures, long seed) {
         return switch (name) {
@@ -80,14 +90,29 @@ final class RaceProblem implements Serializable {
                     Spectrum.NEAR_COLLINEAR, 4, 0, seed + 2);
             case "least-squares-spread" -> new RaceProblem(name, Objective.LEAST_SQUARES, 0.0, numFeatures, 1e5,
                     Spectrum.GEOMETRIC, 4, 0.5, seed + 3);
+            case "softmax-image" -> new RaceProblem(name, Objective.SOFTMAX, 1e-4, IMAGE_SIDE * IMAGE_SIDE, Double.NaN,
+                    Spectrum.GEOMETRIC, 0, 0, seed + 4);
             default -> throw new IllegalArgumentException("unknown problem '" + name + "', not one of " + NAMES);
         };
     }
 
     String describe() {
+        if (images != null) {
+            return String.format(Locale.ROOT, "softmax, l2 %s; %d classes of %d x %d image-like rows (templates plus"
+                    + " a 1/f random field, clipped at 0: about half zeros, neighbouring pixels correlated)", l2,
+                    ImageRows.CLASSES, IMAGE_SIDE, IMAGE_SIDE);
+        }
         return String.format(Locale.ROOT, "%s, l2 %s; features: Cov condition %.0e by construction (%s spectrum),"
                         + " scales over %d decades", objective.cliName(), l2, covarianceCondition,
                 spectrum.name().toLowerCase(Locale.ROOT).replace('_', '-'), scaleDecades);
+    }
+
+    /**
+     * The text format of the rows: libsvm for the image problem (its zeros left out, as sparse data is stored; a
+     * dense CSV row of 784 values would count as 784 stored values, above what train's auto whitens), else csv.
+     */
+    String format() {
+        return images != null ? "libsvm" : "csv";
     }
 
     /** The eigenvalues s_k^2 of Cov(t), largest first. */
@@ -193,6 +218,9 @@ final class RaceProblem implements Serializable {
 
     /** Row i as one CSV line: label, then the d features. */
     String line(long row, StringBuilder sb, double[] z, long[] q) {
+        if (images != null) {
+            return images.line(row, sb, z);
+        }
         build();
         int d = numFeatures;
         long state = SyntheticData.mix(seed * GOLDEN + SyntheticData.mix(row + 1));

@@ -52,9 +52,13 @@ import org.apache.spark.storage.StorageLevel;
 final class SparkMlRace {
     private SparkMlRace() {}
 
-    /** Classes ml's LinearRegression ships that Spark does not register itself (LogisticRegression's are Bench's). */
+    /**
+     * Classes ml's LinearRegression and multinomial LogisticRegression ship that Spark does not register itself
+     * (binomial LogisticRegression's are Bench's).
+     */
     static final String[] KRYO_CLASSES = {
         "org.apache.spark.ml.optim.aggregator.LeastSquaresBlockAggregator",
+        "org.apache.spark.ml.optim.aggregator.MultinomialLogisticBlockAggregator",
         "org.apache.spark.ml.optim.WeightedLeastSquares$Aggregator",
         "org.apache.spark.ml.stat.SummaryBuilderImpl$ComputeL1$",
         "org.apache.spark.ml.stat.SummaryBuilderImpl$ComputeM2$",
@@ -149,6 +153,39 @@ final class SparkMlRace {
         double[] theta = parameters(f.model().coefficients().toArray(), f.model().intercept());
         RaceTrace t = trace("ml LogisticRegression", settings, f, history, 1.0, fStar, tolerances, verifyClock,
                 k -> fit(jsc, log, "race-ml-logistic-refit", () -> make.apply(k).fit(df)).jobs().size());
+        t.stop = history.length - 1 >= maxIter ? "max-iterations" : "converged (line search or tol 0)";
+        t.recomputedFinal = downhillObjective.applyAsDouble(theta);
+        return t;
+    }
+
+    /**
+     * LogisticRegression with family multinomial: f = mean softmax cross-entropy + (regParam/2)||W||_F^2 over all K
+     * coefficient vectors (intercepts unpenalized), standardization false: Downhill's softmax objective. The
+     * parameters map to Downhill's layout as theta[k d + j] = W[k][j], theta[K d + k] = b_k.
+     */
+    static RaceTrace multinomial(JavaSparkContext jsc, JobLog log, Dataset<Row> df, double l2, int maxIter,
+                                 double fStar, double[] tolerances, boolean verifyClock,
+                                 ToDoubleFunction<double[]> downhillObjective) {
+        IntFunction<LogisticRegression> make = iterations -> new LogisticRegression().setFamily("multinomial")
+                .setRegParam(l2).setElasticNetParam(0.0).setStandardization(false).setFitIntercept(true)
+                .setTol(0.0).setMaxIter(iterations);
+        String settings = String.format(Locale.ROOT, "LogisticRegression: family multinomial, L-BFGS, regParam %s,"
+                + " elasticNetParam 0, standardization false, tol 0, maxIter %d", l2, maxIter);
+        Fit<LogisticRegressionModel> f = fit(jsc, log, "race-ml-multinomial", () -> make.apply(maxIter).fit(df));
+        double[] history = f.model().summary().objectiveHistory();
+        org.apache.spark.ml.linalg.Matrix w = f.model().coefficientMatrix();
+        double[] b = f.model().interceptVector().toArray();
+        int k = w.numRows();
+        int d = w.numCols();
+        double[] theta = new double[(d + 1) * k];
+        for (int c = 0; c < k; c++) {
+            for (int j = 0; j < d; j++) {
+                theta[c * d + j] = w.apply(c, j);
+            }
+            theta[k * d + c] = b[c];
+        }
+        RaceTrace t = trace("ml LogisticRegression multinomial", settings, f, history, 1.0, fStar, tolerances,
+                verifyClock, m -> fit(jsc, log, "race-ml-multinomial-refit", () -> make.apply(m).fit(df)).jobs().size());
         t.stop = history.length - 1 >= maxIter ? "max-iterations" : "converged (line search or tol 0)";
         t.recomputedFinal = downhillObjective.applyAsDouble(theta);
         return t;

@@ -58,6 +58,65 @@ public final class FeatureCovariance implements Serializable {
         combine(blockWeight, blockMean, scratch);
     }
 
+    /**
+     * Adds the block's rows with the weights {@code rowWeights} (one per row, finite and >= 0) in place of the
+     * block's own: V, m and C then weigh row i by rowWeights[i]. Used for the curvature-weighted covariance of
+     * {@code CurvatureCovariance}. Each row is copied dense (O(d)) and multiplied over its non-zeros only.
+     */
+    public void add(DataBlock block, double[] rowWeights) {
+        if (block.numFeatures() != d) {
+            throw new IllegalArgumentException("block has " + block.numFeatures() + " features, not " + d);
+        }
+        int n = block.numRows();
+        if (rowWeights.length < n) {
+            throw new IllegalArgumentException(rowWeights.length + " row weights for " + n + " rows");
+        }
+        double blockWeight = 0;
+        double[] sum = new double[d];
+        double[] row = new double[d];
+        int[] nonZero = new int[d];
+        if (scratch == null) {
+            scratch = new double[d * d];
+        } else {
+            java.util.Arrays.fill(scratch, 0.0);
+        }
+        for (int i = 0; i < n; i++) {
+            double v = rowWeights[i];
+            if (!(v >= 0) || Double.isInfinite(v)) {
+                throw new IllegalArgumentException("row weight " + v + " at row " + i);
+            }
+            if (v == 0) {
+                continue;
+            }
+            blockWeight += v;
+            java.util.Arrays.fill(row, 0.0);
+            block.axpy(i, 1.0, row, 0);
+            int count = 0;
+            for (int j = 0; j < d; j++) {
+                if (row[j] != 0) {
+                    nonZero[count++] = j;
+                }
+            }
+            for (int q = 0; q < count; q++) {
+                int j = nonZero[q];
+                double a = v * row[j];
+                sum[j] += a;
+                for (int r = q; r < count; r++) {
+                    scratch[j * d + nonZero[r]] += a * row[nonZero[r]];
+                }
+            }
+        }
+        if (!(blockWeight > 0)) {
+            return;
+        }
+        double[] blockMean = new double[d];
+        for (int j = 0; j < d; j++) {
+            blockMean[j] = sum[j] / blockWeight;
+        }
+        DataBlock.recenter(scratch, sum, blockWeight, blockMean);
+        combine(blockWeight, blockMean, scratch);
+    }
+
     /** Adds {@code other} into this one and returns this. */
     public FeatureCovariance merge(FeatureCovariance other) {
         if (other.d != d) {
@@ -87,6 +146,11 @@ public final class FeatureCovariance implements Serializable {
             mean[j] += otherWeight / total * e[j];
         }
         weightSum = total;
+    }
+
+    /** V, the total weight of the rows added. */
+    public double weightSum() {
+        return weightSum;
     }
 
     public int numFeatures() {

@@ -184,6 +184,27 @@ public final class Whitening implements ChangeOfVariables {
         return u;
     }
 
+    /**
+     * The inverse of {@link #gradientToScaled}: overwrites a gradient in u with A^{-T} of it, the gradient in the
+     * user's coordinates: g_b = sqrt(c0) g'_b, g_w = D^{1/2} L g'_w + g_b m. Moving a state to another whitening
+     * takes no pass over the data this way (see {@code CoordinateSwitch}).
+     */
+    public void gradientToUser(double[] g) {
+        for (int c = 0; c < k; c++) {
+            int o = c * d;
+            double gb = g[k * d + c] / interceptScale;
+            // Multiply by L from the bottom row up, so every g'_l read is still the input.
+            for (int j = d - 1; j >= 0; j--) {
+                double s = 0;
+                for (int l = 0; l <= j; l++) {
+                    s += chol[j * d + l] * g[o + l];
+                }
+                g[o + j] = s / invSqrtD[j] + gb * mean[j];
+            }
+            g[k * d + c] = gb;
+        }
+    }
+
     @Override
     public void gradientToScaled(double[] g) {
         for (int c = 0; c < k; c++) {

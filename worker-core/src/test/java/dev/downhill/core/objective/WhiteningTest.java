@@ -140,6 +140,24 @@ class WhiteningTest {
     }
 
     @Test
+    void gradientToUserUndoesGradientToScaled() {
+        Random rnd = new Random(7);
+        int n = 60;
+        int d = 5;
+        DataBlock block = TestData.dense(n, d, TestData.realLabels(rnd, n), null, collinearFeatures(rnd, n, d, 0.2));
+        LinearModel model = new LinearModel(d, 3);
+        Whitening w = whitening(model, block, Objective.SOFTMAX.curvatureAtStart(3), 0.01);
+        double[] g = TestData.gaussianVector(rnd, model.numParameters(), 1.0);
+        double[] scaled = g.clone();
+        w.gradientToScaled(scaled);
+        double[] back = scaled.clone();
+        w.gradientToUser(back);
+        for (int i = 0; i < g.length; i++) {
+            assertEquals(g[i], back[i], 1e-9 * Math.max(1, Math.abs(g[i])), "coordinate " + i);
+        }
+    }
+
+    @Test
     void scaledGradientMatchesCentralDifferences() {
         Random rnd = new Random(3);
         int n = 80;

@@ -1,0 +1,127 @@
+package dev.downhill.core.objective;
+
+import dev.downhill.core.data.DataBlock;
+import dev.downhill.core.data.FeatureCovariance;
+import dev.downhill.core.loss.Objective;
+import dev.downhill.core.model.Activations;
+import dev.downhill.core.model.LinearModel;
+import java.io.Serializable;
+
+/**
+ * The features' covariance weighted by the loss's curvature at given parameters theta of a linear model: the
+ * matrix a {@link Whitening} at theta preconditions with. Row i (instance weight v_i, margins z_i) weighs
+ * v_i c_i, with c_i the mean diagonal entry of the loss's Hessian in the margins,
+ * <pre>
+ *   softmax:  c_i = (1/K) sum_k p_ik (1 - p_ik),     logistic:  c_i = s(z_i) (1 - s(z_i)),     squared:  c_i = 1,
+ *   V = sum_i v_i,   W = sum_i v_i c_i,   m = (1/W) sum_i v_i c_i x_i,   C = (1/W) sum_i v_i c_i (x_i - m)(x_i - m)^T,
+ * </pre>
+ * so that (W / V) C + lambda I is the average diagonal class block of the data term's Hessian at theta (exact for
+ * one output; softmax's cross-class terms -p_k p_l x x^T are left out), about the curvature-weighted mean. At
+ * theta = 0, c_i = l''(0) for every row and this is the start's whitening ({@code FeatureCovariance} with
+ * c0 = W / V). Near the optimum most rows are classified with confidence and lose their curvature: whitening
+ * by this matrix instead of the start's is the "iteratively reweighted" (IRLS, Fisher scoring) scaling of the
+ * Hessian (McCullagh &amp; Nelder, Generalized Linear Models, 2nd ed., 1989, section 2.5), used here as the
+ * change of variables of L-BFGS, i.e. its H_0 (Nocedal &amp; Wright, Numerical Optimization, 2nd ed., section 7.2),
+ * where the start's curvature is Boehning's constant bound (Boehning, Ann. Inst. Statist. Math. 44, 1992).
+ *
+ * <p>One pass over the data: a forward pass per block and the weighted outer products over each row's non-zeros
+ * (s^2 / 2 products for s stored values, as the loading pass's covariance). Blocks and partitions combine with
+ * the pairwise update of {@link FeatureCovariance}; callers merge them in a fixed order, so the result has the
+ * same bits for every split of the work.
+ */
+public final class CurvatureCovariance implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    private final FeatureCovariance weighted;
+    private double instanceWeightSum;
+
+    public CurvatureCovariance(int numFeatures) {
+        this.weighted = new FeatureCovariance(numFeatures);
+    }
+
+    /**
+     * c_i for margins z[offset .. offset + k): the mean diagonal second derivative of the objective's loss;
+     * an IllegalArgumentException for a loss without curvature (hinge).
+     */
+    public static double rowCurvature(Objective objective, double[] z, int offset, int k) {
+        switch (objective) {
+            case LEAST_SQUARES:
+                return 1.0;
+            case LOGISTIC: {
+                double p = 1.0 / (1.0 + Math.exp(-z[offset]));
+                return p * (1.0 - p);
+            }
+            case SOFTMAX: {
+                double max = Double.NEGATIVE_INFINITY;
+                for (int c = 0; c < k; c++) {
+                    max = Math.max(max, z[offset + c]);
+                }
+                double sum = 0;
+                for (int c = 0; c < k; c++) {
+                    sum += Math.exp(z[offset + c] - max);
+                }
+                double curvature = 0;
+                for (int c = 0; c < k; c++) {
+                    double p = Math.exp(z[offset + c] - max) / sum;
+                    curvature += p * (1.0 - p);
+                }
+                return curvature / k;
+            }
+            default:
+                throw new IllegalArgumentException(objective.cliName() + " has no curvature to weigh rows by");
+        }
+    }
+
+    /** Adds the block's rows, weighted by v_i c_i at {@code theta}. */
+    public void add(LinearModel model, Objective objective, double[] theta, DataBlock block) {
+        int n = block.numRows();
+        if (n == 0) {
+            return;
+        }
+        int k = model.numOutputs();
+        Activations act = model.newActivations(n);
+        model.forward(theta, block, act);
+        double[] z = act.outputs();
+        double[] rowWeights = new double[n];
+        for (int i = 0; i < n; i++) {
+            double v = block.weight(i);
+            instanceWeightSum += v;
+            rowWeights[i] = v * rowCurvature(objective, z, i * k, k);
+        }
+        weighted.add(block, rowWeights);
+    }
+
+    /** Adds {@code other} into this one and returns this. */
+    public CurvatureCovariance merge(CurvatureCovariance other) {
+        weighted.merge(other.weighted);
+        instanceWeightSum += other.instanceWeightSum;
+        return this;
+    }
+
+    /** W / V, the rows' mean curvature (NaN before any row). */
+    public double meanCurvature() {
+        return weighted.weightSum() / instanceWeightSum;
+    }
+
+    /** m, the curvature-weighted mean of the features. */
+    public double[] mean() {
+        return weighted.mean();
+    }
+
+    /** C, the curvature-weighted covariance, full symmetric row-major d x d. */
+    public double[] covariance() {
+        return weighted.covariance();
+    }
+
+    /**
+     * The whitening by (W / V) C + lambda I about m; null when the rows have no curvature left (W / V not positive
+     * and finite) or {@link Whitening#of} finds no factor: the caller keeps the change of variables it has.
+     */
+    public Whitening whitening(LinearModel model, double lambda) {
+        double c = meanCurvature();
+        if (!(c > 0) || Double.isInfinite(c)) {
+            return null;
+        }
+        return Whitening.of(model, mean(), covariance(), c, lambda);
+    }
+}
