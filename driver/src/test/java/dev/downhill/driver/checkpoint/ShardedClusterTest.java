@@ -2,6 +2,7 @@ package dev.downhill.driver.checkpoint;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -157,6 +158,17 @@ class ShardedClusterTest {
             finish(start("downhill-submit", train(url, "1g", input, alone, "sharded"), aloneLog), aloneLog, 600);
             assertArrayEquals(Files.readAllBytes(alone.resolve("model.json")),
                     Files.readAllBytes(killed.resolve("model.json")), "model bytes with and without the kill");
+            // the weights are in the shard files the executors wrote (issue #14); the driver wrote no model.safetensors
+            assertFalse(Files.exists(killed.resolve("model.safetensors")), "model.safetensors on the sharded path");
+            List<String> shards;
+            try (java.util.stream.Stream<Path> files = Files.list(alone.resolve("model-shards"))) {
+                shards = files.map(f -> f.getFileName().toString()).sorted().toList();
+            }
+            assertFalse(shards.isEmpty(), "no model shards");
+            for (String shard : shards) {
+                assertArrayEquals(Files.readAllBytes(alone.resolve("model-shards").resolve(shard)),
+                        Files.readAllBytes(killed.resolve("model-shards").resolve(shard)), shard);
+            }
         } finally {
             Path stopLog = dir.resolve("stop.log");
             finish(start("local-cluster", List.of("stop", "--state", state.toString()), stopLog), stopLog, 120);
