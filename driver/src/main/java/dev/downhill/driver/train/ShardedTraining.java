@@ -170,7 +170,7 @@ final class ShardedTraining {
     }
 
     /** The run's end: its figures (with empty x and gradient arrays) and theta on the executors. */
-    record Outcome(Minimizer.Result result, ShardedVector theta) {}
+    record Outcome(Minimizer.Result result, ShardedVector theta, Path lineage) {}
 
     /**
      * Runs vector-free L-BFGS from u = 0 (theta = 0 in the user's coordinates, as the tree path starts) until the
@@ -208,8 +208,10 @@ final class ShardedTraining {
             for (Map.Entry<String, Double> e : small.scalars().entrySet()) {
                 figures.putScalar(e.getKey(), e.getValue());
             }
-            return new Outcome(Minimizer.result(figures, r.reason(), r.gradientNorm(), r.objective(), r.detail()),
-                    theta);
+            Outcome end = new Outcome(Minimizer.result(figures, r.reason(), r.gradientNorm(), r.objective(),
+                    r.detail()), theta, lineage);
+            lineage = null; // theta may be checkpointed there: deleted once the model is written
+            return end;
         } finally {
             if (r != null) {
                 r.state().release(vectors);

@@ -210,6 +210,7 @@ public final class TrainCommand {
             long startNanos = System.nanoTime();
             Minimizer.Result result;
             ShardedVector shardedTheta = null; // a sharded run's model, on the executors
+            org.apache.hadoop.fs.Path shardedLineage = null;
             // Checkpoints (#5): restored on --resume; written every --checkpoint-every iterations and at the end.
             CheckpointingRun checkpoints = CheckpointingRun.open(settings, data, jsc.hadoopConfiguration(), out);
             try (MetricsLog metrics = MetricsLog.continueAfter(settings.require("output"), jsc.hadoopConfiguration(),
@@ -225,6 +226,7 @@ public final class TrainCommand {
                             settings.require("output"));
                     result = end.result();
                     shardedTheta = end.theta();
+                    shardedLineage = end.lineage();
                 } else {
                     // A linear model starts at theta = 0; a network at its seeded initialization, drawn in the
                     // coordinates the optimizer sees (standardized inputs), where He and Glorot scales are meant.
@@ -383,6 +385,9 @@ public final class TrainCommand {
                 report.write(settings.require("output"), jsc.hadoopConfiguration());
                 if (shardedTheta != null) {
                     shardedTheta.release();
+                    if (shardedLineage != null) {
+                        shardedLineage.getFileSystem(jsc.hadoopConfiguration()).delete(shardedLineage, true);
+                    }
                 }
                 throw diverged(result, jsc, objective, l2, data, k, choice, change, architecture);
             }
@@ -414,6 +419,7 @@ public final class TrainCommand {
                     choice.name, l1, architecture);
             trained.featureNames = data.featureNames;
             trained.shardedParameters = shardedTheta;
+            trained.shardedLineage = shardedLineage;
             trained.warning = noMinimizer;
             if (useBest) {
                 trained.runEnd = new TrainingResult.RunEnd(result.state().iteration(), result.objective(),

@@ -34,6 +34,8 @@ public final class TrainingResult {
      * from them by the executors ({@link ShardedModelFile}).
      */
     public dev.downhill.driver.sharded.ShardedVector shardedParameters;
+    /** The folder of RDD checkpoints {@link #shardedParameters} may be read back from; deleted once written. */
+    public org.apache.hadoop.fs.Path shardedLineage;
 
     /**
      * The run's last iterate, when the model is another one: the iterate kept was {@code selectedBy} (the best
