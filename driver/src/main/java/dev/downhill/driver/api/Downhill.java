@@ -373,6 +373,21 @@ public final class Downhill {
             return set("lbfgs-memory", pairs);
         }
 
+        /** {@code --rewhiten-at}: the iteration lbfgs re-whitens a logistic or softmax model at (0: never). */
+        public Builder rewhitenAt(int iteration) {
+            return set("rewhiten-at", iteration);
+        }
+
+        /** {@code --aggregation}: tree, sharded (parameters on the executors) or auto. */
+        public Builder aggregation(String mode) {
+            return set("aggregation", mode);
+        }
+
+        /** {@code --shards}: slices of the parameters with --aggregation sharded. */
+        public Builder shards(int slices) {
+            return set("shards", slices);
+        }
+
         /** {@code --batch-fraction}: the share of blocks per mini-batch. */
         public Builder batchFraction(double fraction) {
             return set("batch-fraction", fraction);
