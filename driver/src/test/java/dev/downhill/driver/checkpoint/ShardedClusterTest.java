@@ -124,7 +124,7 @@ class ShardedClusterTest {
             // The tree path's driver holds every vector of the model: twice train's own estimate, since the steps
             // after the iterations (the final checkpoint) need more (the scale bench saw 2^24 fail in 4g there).
             long treeBytes = ((1L << LOG2_FEATURES) + 1) * TrainingDataLoader.DRIVER_BYTES_PER_PARAMETER;
-            String treeHeap = Math.max(1, (2 * treeBytes + (1L << 30) - 1) >> 30) + "g";
+            String treeHeap = Math.max(2, (2 * treeBytes + (1L << 30) - 1) >> 30) + "g"; // 1g ran out at 2^21
             Path tree = dir.resolve("tree");
             Path treeLog = dir.resolve("tree.log");
             finish(start("downhill-submit", train(url, treeHeap, input, tree, "tree"), treeLog), treeLog, 600);
