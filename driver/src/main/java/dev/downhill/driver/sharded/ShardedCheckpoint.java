@@ -1,5 +1,6 @@
 package dev.downhill.driver.sharded;
 
+import dev.downhill.driver.checkpoint.ResumeRefusedException;
 import dev.downhill.driver.io.OutputFiles;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
@@ -155,7 +156,8 @@ public final class ShardedCheckpoint {
      * The vectors {@code names} read back from {@code folder} into cached slices (each executor reads its own;
      * nothing until a job needs them). Each is marked for a lineage checkpoint, so that a lost executor's
      * slices are recomputed from there, not from this checkpoint's files, which a later checkpoint may delete.
-     * A file whose header or checksum does not match fails the job with a message naming it.
+     * A file whose header or checksum does not match fails the job with a {@link ResumeRefusedException} naming
+     * it (exit 5): the executors find the damage, after the driver chose this checkpoint.
      */
     public static List<ShardedVector> read(JavaSparkContext jsc, Path folder, long iteration, List<String> names,
                                            SliceLayout layout, Configuration conf) {
@@ -174,8 +176,7 @@ public final class ShardedCheckpoint {
                 try (InputStream in = OutputFiles.plain(file, c).open(file)) {
                     new DataInputStream(in).readFully(bytes);
                     if (in.read() >= 0) {
-                        throw new IOException("checkpoint slice " + file + " is longer than " + bytes.length
-                                + " bytes");
+                        throw damaged(file + " is longer than " + bytes.length + " bytes");
                     }
                 }
                 return decode(bytes, iteration, s, layout, file.toString());
@@ -185,27 +186,31 @@ public final class ShardedCheckpoint {
     }
 
     /** The entries of a slice file, after checking its magic, header and CRC-32. */
-    static double[] decode(byte[] bytes, long iteration, int s, SliceLayout layout, String where)
-            throws IOException {
+    static double[] decode(byte[] bytes, long iteration, int s, SliceLayout layout, String where) {
         CRC32 crc = new CRC32();
         crc.update(bytes, 0, bytes.length - 4);
         ByteBuffer b = ByteBuffer.wrap(bytes);
         if (b.getInt(bytes.length - 4) != (int) crc.getValue()) {
-            throw new IOException("checkpoint slice " + where + " fails its checksum: the file is damaged");
+            throw damaged(where + " fails its checksum: the file is damaged");
         }
         byte[] magic = new byte[MAGIC.length];
         b.get(magic);
         int length = layout.length(s);
         if (!Arrays.equals(magic, MAGIC) || b.getInt() != VERSION || b.getLong() != iteration || b.getInt() != s
                 || b.getInt() != layout.numSlices() || b.getInt() != layout.numParameters() || b.getInt() != length) {
-            throw new IOException("checkpoint slice " + where + " is not slice " + s + " of " + layout
-                    + " at iteration " + iteration);
+            throw damaged(where + " is not slice " + s + " of " + layout + " at iteration " + iteration);
         }
         double[] slice = new double[length];
         for (int j = 0; j < length; j++) {
             slice[j] = Double.longBitsToDouble(b.getLong());
         }
         return slice;
+    }
+
+    private static ResumeRefusedException damaged(String what) {
+        return new ResumeRefusedException("cannot resume: checkpoint slice " + what + ". Move that checkpoint (its"
+                + " .ckpt file and .slices folder) out of the checkpoints folder to resume from the one before, or"
+                + " train without --resume.");
     }
 
     /** Hadoop's Configuration for the executors (it is Writable, not Serializable). */

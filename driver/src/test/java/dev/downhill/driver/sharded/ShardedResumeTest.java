@@ -139,7 +139,7 @@ class ShardedResumeTest {
     }
 
     @Test
-    void aDamagedSliceFailsTheResumeNamingTheFile() throws IOException {
+    void aDamagedSliceRefusesTheResumeWithExit5NamingTheFile() throws IOException {
         Path out = dir.resolve("flipped");
         assertEquals(0, run(train(out, "local[2]", "--max-iter", "5")).code());
         Path slice = out.resolve("checkpoints/checkpoint-0000000005.slices/x-part-00002-of-00003.slice");
@@ -147,9 +147,9 @@ class ShardedResumeTest {
         b[b.length / 2] ^= 0x10; // same length: only the checksum tells
         Files.write(slice, b);
         Run resumed = run(train(out, "local[2]", "--max-iter", "8", "--resume"));
-        assertNotEquals(0, resumed.code(), resumed.out());
-        assertTrue((resumed.err() + resumed.out()).contains("x-part-00002-of-00003.slice fails its checksum"),
-                resumed.err() + resumed.out());
+        assertEquals(5, resumed.code(), resumed.err() + resumed.out());
+        assertTrue(resumed.err().contains("downhill: error: cannot resume: checkpoint slice ")
+                && resumed.err().contains("x-part-00002-of-00003.slice fails its checksum"), resumed.err());
     }
 
     @Test
