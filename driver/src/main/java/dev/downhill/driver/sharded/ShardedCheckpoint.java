@@ -1,6 +1,7 @@
 package dev.downhill.driver.sharded;
 
 import dev.downhill.driver.checkpoint.ResumeRefusedException;
+import dev.downhill.driver.io.OutputException;
 import dev.downhill.driver.io.OutputFiles;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
@@ -71,10 +72,11 @@ public final class ShardedCheckpoint {
 
     /**
      * Writes slice s of each vector (named by {@code names}, in the same order) to {@code folder}, one task per
-     * slice, all in one job; returns what was written.
+     * slice, all in one job; returns what was written. A failed write throws the executor's
+     * {@link OutputException} (naming the file and the free space) or an IOException.
      */
     public static Written write(Path folder, long iteration, List<String> names, List<ShardedVector> vectors,
-                                Configuration conf) {
+                                Configuration conf) throws IOException {
         if (names.size() != vectors.size() || vectors.isEmpty()) {
             throw new IllegalArgumentException(names.size() + " names for " + vectors.size() + " vectors");
         }
@@ -82,18 +84,32 @@ public final class ShardedCheckpoint {
         String dir = folder.toString();
         List<String> n = List.copyOf(names);
         WireConf wire = new WireConf(conf);
-        List<Long> bytes = ShardedVector.zip(vectors).mapPartitionsWithIndex((s, it) -> {
-            double[][] slices = it.next();
-            Configuration c = wire.get();
-            long total = 0;
-            for (int k = 0; k < n.size(); k++) {
-                double[] slice = slices[k];
-                Path file = OutputFiles.write(new Path(dir, fileName(n.get(k), s, layout.numSlices())),
-                        fileBytes(slice.length), out -> encode(out, iteration, s, layout, slice), c);
-                total += file.getFileSystem(c).getFileStatus(file).getLen();
+        List<Long> bytes;
+        try {
+            bytes = ShardedVector.zip(vectors).mapPartitionsWithIndex((s, it) -> {
+                double[][] slices = it.next();
+                Configuration c = wire.get();
+                long total = 0;
+                for (int k = 0; k < n.size(); k++) {
+                    double[] slice = slices[k];
+                    Path file = OutputFiles.write(new Path(dir, fileName(n.get(k), s, layout.numSlices())),
+                            fileBytes(slice.length), out -> encode(out, iteration, s, layout, slice), c);
+                    total += file.getFileSystem(c).getFileStatus(file).getLen();
+                }
+                return List.of(total).iterator();
+            }, true).collect();
+        } catch (Exception e) { // Spark's job failure is a checked SparkException that Java is not told of
+            for (Throwable c = e; c != null && c.getCause() != c; c = c.getCause()) {
+                if (c instanceof OutputException o) {
+                    throw o;
+                }
             }
-            return List.of(total).iterator();
-        }, true).collect();
+            if (e instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IOException("the executors did not write the checkpoint's slices to " + folder + ": "
+                    + e.getMessage(), e);
+        }
         long sum = 0;
         for (long b : bytes) {
             sum += b;

@@ -48,6 +48,8 @@ import org.apache.spark.api.java.JavaSparkContext;
  * standardization when it has one, {@link StandardizedObjective}), and worker-core's vector-free L-BFGS
  * ({@link VectorFreeLBFGS}, Chen, Dai &amp; Xiao, NIPS 2014) runs on handles with the tree path's stopping rules
  * ({@link VectorFreeMinimizer}). TrainCommand calls it in one place, where it would run {@link Minimizer}.
+ * Checkpoints are the tree path's ({@link CheckpointingRun}): the executors write the state's vectors
+ * ({@link ShardedCheckpoint}), the driver the small manifest, and --resume reads them back on the executors.
  */
 final class ShardedTraining {
     static final String AGGREGATION = "aggregation";
@@ -187,7 +189,7 @@ final class ShardedTraining {
 
     /** The executors write the state's vectors to {@code folder}; the layout goes into the manifest. */
     private void save(VectorFreeLBFGS.State<ShardedVector> state, Path folder, OptimizerState manifest,
-                      Configuration conf) {
+                      Configuration conf) throws IOException {
         List<String> names = vectorNames(state.small());
         List<ShardedVector> handles = new ArrayList<>(List.of(state.x(), state.gradient()));
         for (int slot : optimizer.storedSlots(state.small())) {
