@@ -67,16 +67,13 @@ public final class ShardedCheckpoint {
         return HEADER_BYTES + 8L * length + 4;
     }
 
-    /** The files and bytes a set of vectors takes in a checkpoint folder. */
-    public record Written(long files, long bytes) {}
-
     /**
      * Writes slice s of each vector (named by {@code names}, in the same order) to {@code folder}, one task per
-     * slice, all in one job; returns what was written. A failed write throws the executor's
-     * {@link OutputException} (naming the file and the free space) or an IOException.
+     * slice, all in one job. A failed write throws the executor's {@link OutputException} (naming the file and
+     * the free space) or an IOException.
      */
-    public static Written write(Path folder, long iteration, List<String> names, List<ShardedVector> vectors,
-                                Configuration conf) throws IOException {
+    public static void write(Path folder, long iteration, List<String> names, List<ShardedVector> vectors,
+                             Configuration conf) throws IOException {
         if (names.size() != vectors.size() || vectors.isEmpty()) {
             throw new IllegalArgumentException(names.size() + " names for " + vectors.size() + " vectors");
         }
@@ -84,20 +81,17 @@ public final class ShardedCheckpoint {
         String dir = folder.toString();
         List<String> n = List.copyOf(names);
         WireConf wire = new WireConf(conf);
-        List<Long> bytes;
         try {
-            bytes = ShardedVector.zip(vectors).mapPartitionsWithIndex((s, it) -> {
+            ShardedVector.zip(vectors).mapPartitionsWithIndex((s, it) -> {
                 double[][] slices = it.next();
                 Configuration c = wire.get();
-                long total = 0;
                 for (int k = 0; k < n.size(); k++) {
                     double[] slice = slices[k];
-                    Path file = OutputFiles.write(new Path(dir, fileName(n.get(k), s, layout.numSlices())),
+                    OutputFiles.write(new Path(dir, fileName(n.get(k), s, layout.numSlices())),
                             fileBytes(slice.length), out -> encode(out, iteration, s, layout, slice), c);
-                    total += file.getFileSystem(c).getFileStatus(file).getLen();
                 }
-                return List.of(total).iterator();
-            }, true).collect();
+                return List.of(s).iterator();
+            }, true).count();
         } catch (Exception e) { // Spark's job failure is a checked SparkException that Java is not told of
             for (Throwable c = e; c != null && c.getCause() != c; c = c.getCause()) {
                 if (c instanceof OutputException o) {
@@ -110,11 +104,6 @@ public final class ShardedCheckpoint {
             throw new IOException("the executors did not write the checkpoint's slices to " + folder + ": "
                     + e.getMessage(), e);
         }
-        long sum = 0;
-        for (long b : bytes) {
-            sum += b;
-        }
-        return new Written((long) names.size() * layout.numSlices(), sum);
     }
 
     private static void encode(OutputStream raw, long iteration, int s, SliceLayout layout, double[] slice)
