@@ -106,7 +106,7 @@ public final class ShardedCheckpoint {
         }
     }
 
-    private static void encode(OutputStream raw, long iteration, int s, SliceLayout layout, double[] slice)
+    static void encode(OutputStream raw, long iteration, int s, SliceLayout layout, double[] slice)
             throws IOException {
         CRC32 crc = new CRC32();
         OutputStream buffered = new BufferedOutputStream(raw, 1 << 16);
