@@ -222,8 +222,8 @@ public final class TrainCommand {
                     progress.validationMetric(held.metricName(), () -> lastMetric[0]);
                 }
                 if (sharded != null) { // vector-free L-BFGS on the executors' slices, the same stop rules
-                    ShardedTraining.Outcome end = sharded.run(criteria(choice, false), progress, report::iteration,
-                            settings.require("output"));
+                    ShardedTraining.Outcome end = sharded.run(criteria(choice, false), progress, checkpoints,
+                            report::iteration, settings.require("output"));
                     result = end.result();
                     shardedTheta = end.theta();
                     shardedLineage = end.lineage();
@@ -407,9 +407,7 @@ public final class TrainCommand {
             OptimizerState last = result.state();
             afterModel = conf -> {
                 out.println("report written to " + report.write(settings.require("output"), conf));
-                if (sharded == null) { // a sharded run writes no checkpoints yet
-                    checkpoints.finish(last);
-                }
+                checkpoints.finish(last); // a sharded run's final one is written: this removes the older ones
             };
             if (!finishLater) {
                 finishAfterModel(jsc);

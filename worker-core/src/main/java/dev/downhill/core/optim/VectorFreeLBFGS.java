@@ -232,6 +232,24 @@ public final class VectorFreeLBFGS<V> {
         return new State<>(small, x, gradient, new ArrayList<>(sBySlot), new ArrayList<>(yBySlot));
     }
 
+    /**
+     * The ring-buffer slots that hold a pair in a small state (from {@link State#small} or a checkpoint), newest
+     * first: which s_i and y_i handles a checkpoint stores and {@link #restore} expects.
+     */
+    public int[] storedSlots(OptimizerState small) {
+        int pairs = (int) small.scalar(PAIRS, 0);
+        int newest = (int) small.scalar(NEWEST, 0);
+        if (pairs < 0 || pairs > capacity || newest < 0 || newest >= capacity) {
+            throw new IllegalArgumentException("the state does not fit vector-free L-BFGS with " + capacity
+                    + " pairs");
+        }
+        int[] slots = new int[pairs];
+        for (int k = 0; k < pairs; k++) {
+            slots[k] = slot(newest, k);
+        }
+        return slots;
+    }
+
     private static <V> List<V> nulls(int m) {
         return new ArrayList<>(Collections.nCopies(m, null));
     }
