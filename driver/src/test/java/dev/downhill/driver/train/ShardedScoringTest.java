@@ -108,55 +108,129 @@ class ShardedScoringTest {
         return files;
     }
 
+    /** Dense CSV rows "label,a,b,c,d" with a linear target and noise, split over three files. */
+    static Path csv(Path folder, int rows, long seed) throws IOException {
+        Random r = new Random(seed);
+        Files.createDirectories(folder);
+        for (int f = 0; f < 3; f++) {
+            StringBuilder sb = new StringBuilder("label,a,b,c,d\n");
+            for (int i = 0; i < rows / 3; i++) {
+                double[] x = r.doubles(4, -2, 2).toArray();
+                double y = 1.5 * x[0] - 2 * x[1] + 0.5 * x[3] + 0.3 + 0.1 * r.nextGaussian();
+                sb.append(y);
+                for (double v : x) {
+                    sb.append(',').append(v);
+                }
+                sb.append('\n');
+            }
+            Files.writeString(folder.resolve("part-" + f + ".csv"), sb.toString());
+        }
+        return folder;
+    }
+
     @Test
     void scoringFromTheShardsGivesTheAssembledModelsBits() throws IOException {
-        String[][] models = {
-            {"logistic", "2"},
-            {"softmax", "3"},
-        };
-        for (String[] m : models) {
-            String objective = m[0];
-            Path input = libsvm(dir.resolve(objective + "-data"), 450, 90, Integer.parseInt(m[1]), 11);
+        for (String objective : new String[] {"logistic", "softmax"}) {
+            Path input = libsvm(dir.resolve(objective + "-data"), 450, 90, "logistic".equals(objective) ? 2 : 3, 11);
             Path model = dir.resolve(objective + "-model");
             Run train = run(List.of("train", "--input", input.toString(), "--objective", objective, "--output",
                     model.toString(), "--master", "local[2]", "--partitions", "3", "--progress-bar", "off",
                     "--aggregation", "sharded", "--shards", "4", "--max-iter", "15", "--l2", "1e-3"));
             assertEquals(0, train.code(), train.err());
-            Map<String, JsonNode> metrics = new LinkedHashMap<>();
-            Map<String, Map<String, String>> predictions = new LinkedHashMap<>();
-            for (String path : new String[] {"assembled", "sharded"}) {
-                ShardedModelFile.assembleLimitBytes = "sharded".equals(path) ? 0 : Long.MAX_VALUE;
-                TrainingResult loaded = ModelFile.loadForScoring(model.toString(), new Configuration());
-                if ("sharded".equals(path)) { // the commands score on the executors when the parameters are null
-                    assertNull(loaded.parameters);
-                    assertEquals(4, loaded.shardFiles.size());
-                } else {
-                    assertNotNull(loaded.parameters);
-                }
-                Path report = dir.resolve(objective + "-" + path + ".json");
-                Run e = run(List.of("evaluate", "--model", model.toString(), "--input", input.toString(),
-                        "--output", report.toString(), "--master", "local[2]"));
-                assertEquals(0, e.code(), e.err());
-                metrics.put(path, new ObjectMapper().readTree(report.toFile()));
-                Path predicted = dir.resolve(objective + "-" + path + "-predicted");
-                Run p = run(List.of("predict", "--model", model.toString(), "--input", input.toString(),
-                        "--output", predicted.toString(), "--master", "local[2]"));
-                assertEquals(0, p.code(), p.err());
-                predictions.put(path, predictionFiles(predicted));
-            }
-            JsonNode a = metrics.get("assembled").get("metrics");
-            assertTrue(a.size() >= 5 && a.get("accuracy").asDouble() > 0.6, a.toString());
+            JsonNode metrics = bothPathsAgree(objective, model, input, 450, List.of());
+            assertTrue(metrics.size() >= 5 && metrics.get("accuracy").asDouble() > 0.6, metrics.toString());
             if ("logistic".equals(objective)) {
-                assertTrue(a.get("rocAuc").asDouble() > 0.6, a.toString());
+                assertTrue(metrics.get("rocAuc").asDouble() > 0.6, metrics.toString());
             }
-            // the whole report: metrics, per-class counts, weights (the same model and input paths)
-            assertEquals(metrics.get("assembled"), metrics.get("sharded"), objective + " report");
-            Map<String, String> pa = predictions.get("assembled");
-            assertTrue(pa.size() >= 3, "prediction parts " + pa.keySet());
-            List<String> rows = new ArrayList<>();
-            pa.values().forEach(text -> rows.addAll(text.lines().skip(1).toList()));
-            assertEquals(450, rows.size());
-            assertEquals(pa, predictions.get("sharded"), objective + " predictions");
+        }
+        // dense rows, one output, input columns carried through
+        Path input = csv(dir.resolve("ls-data"), 300, 12);
+        Path model = dir.resolve("ls-model");
+        Run train = run(List.of("train", "--input", input.toString(), "--objective", "least-squares", "--output",
+                model.toString(), "--master", "local[2]", "--partitions", "2", "--progress-bar", "off",
+                "--aggregation", "sharded", "--shards", "3", "--optimizer", "lbfgs", "--max-iter", "30"));
+        assertEquals(0, train.code(), train.err());
+        JsonNode metrics = bothPathsAgree("least-squares", model, input, 300, List.of("--keep-columns", "b,0"));
+        assertTrue(metrics.get("r2").asDouble() > 0.9, metrics.toString());
+    }
+
+    /**
+     * Evaluates and predicts with the model assembled on the driver, then scored from its shards; asserts the
+     * same report and the same prediction files; returns the metrics.
+     */
+    private JsonNode bothPathsAgree(String name, Path model, Path input, int rows, List<String> predictExtra)
+            throws IOException {
+        Map<String, JsonNode> reports = new LinkedHashMap<>();
+        Map<String, Map<String, String>> predictions = new LinkedHashMap<>();
+        for (String path : new String[] {"assembled", "sharded"}) {
+            ShardedModelFile.assembleLimitBytes = "sharded".equals(path) ? 0 : Long.MAX_VALUE;
+            TrainingResult loaded = ModelFile.loadForScoring(model.toString(), new Configuration());
+            if ("sharded".equals(path)) { // the commands score on the executors when the parameters are null
+                assertNull(loaded.parameters);
+                assertTrue(loaded.shardFiles.size() >= 3, loaded.shardFiles.toString());
+            } else {
+                assertNotNull(loaded.parameters);
+            }
+            Path report = dir.resolve(name + "-" + path + ".json");
+            Run e = run(List.of("evaluate", "--model", model.toString(), "--input", input.toString(),
+                    "--output", report.toString(), "--master", "local[2]"));
+            assertEquals(0, e.code(), e.err());
+            reports.put(path, new ObjectMapper().readTree(report.toFile()));
+            Path predicted = dir.resolve(name + "-" + path + "-predicted");
+            List<String> args = new ArrayList<>(List.of("predict", "--model", model.toString(), "--input",
+                    input.toString(), "--output", predicted.toString(), "--master", "local[2]"));
+            args.addAll(predictExtra);
+            Run p = run(args);
+            assertEquals(0, p.code(), p.err());
+            predictions.put(path, predictionFiles(predicted));
+        }
+        // the whole report: metrics, per-class counts, weights (the same model and input paths)
+        assertEquals(reports.get("assembled"), reports.get("sharded"), name + " report");
+        Map<String, String> pa = predictions.get("assembled");
+        assertTrue(pa.size() >= 2, "prediction parts " + pa.keySet());
+        List<String> lines = new ArrayList<>();
+        pa.values().forEach(text -> lines.addAll(text.lines().skip(1).toList()));
+        assertEquals(rows, lines.size());
+        assertEquals(pa, predictions.get("sharded"), name + " predictions");
+        return reports.get("assembled").get("metrics");
+    }
+
+    /** The rows of report.html's tables naming a training-set metric ("training ..."), in order. */
+    static Map<String, String> trainingRows(Path output) throws IOException {
+        String html = Files.readString(output.resolve(TrainingReport.HTML));
+        Map<String, String> rows = new LinkedHashMap<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("<tr><th>(training [^<]*)</th><td>([^<]*)</td>")
+                .matcher(html);
+        while (m.find()) {
+            if (!m.group(1).equals("training time")) { // the outcome's, not a metric
+                rows.put(m.group(1), m.group(2));
+            }
+        }
+        return rows;
+    }
+
+    @Test
+    void shardedReportHasTheTreeReportsTrainingMetrics() throws IOException {
+        Path input = libsvm(dir.resolve("report-data"), 300, 60, 3, 13);
+        Map<String, Map<String, String>> rows = new LinkedHashMap<>();
+        for (String aggregation : new String[] {"tree", "sharded"}) {
+            Path out = dir.resolve("report-" + aggregation);
+            Run train = run(List.of("train", "--input", input.toString(), "--objective", "softmax", "--output",
+                    out.toString(), "--master", "local[2]", "--partitions", "3", "--progress-bar", "off",
+                    "--aggregation", aggregation, "--max-iter", "20", "--l2", "1e-3", "--optimizer", "lbfgs",
+                    "--preconditioner", "diagonal"));
+            assertEquals(0, train.code(), train.err());
+            rows.put(aggregation, trainingRows(out));
+        }
+        Map<String, String> tree = rows.get("tree");
+        Map<String, String> sharded = rows.get("sharded");
+        assertTrue(tree.size() >= 3 && tree.containsKey("training accuracy"), tree.toString());
+        assertEquals(tree.keySet(), sharded.keySet());
+        // the models differ by the two paths' rounding (about 1e-10), the printed figures by about as little
+        for (String key : tree.keySet()) {
+            double a = Double.parseDouble(tree.get(key));
+            double b = Double.parseDouble(sharded.get(key));
+            assertEquals(a, b, 1e-8 * Math.max(1, Math.abs(a)), key);
         }
     }
 }
