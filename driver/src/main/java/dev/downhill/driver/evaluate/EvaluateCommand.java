@@ -128,6 +128,7 @@ public final class EvaluateCommand {
             } else {
                 jsc.setJobGroup(JOB_GROUP, "Downhill evaluate: reading the model's shards", false);
                 theta = ShardedModelFile.readSlices(jsc, model);
+                out.println(ShardedModelFile.scoringNote(model));
                 pulled = ShardedScoring.pull(blocks, theta, d, model.numOutputs);
                 partials = blocks.zipPartitions(pulled.localModels(), (it, local) -> {
                     ShardedScoring.LocalModel m = local.next();

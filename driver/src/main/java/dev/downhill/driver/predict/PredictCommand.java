@@ -225,6 +225,7 @@ public final class PredictCommand {
                 // Each partition pulls the parameters its features need: the input is read once for the feature
                 // sets and again to write, in the same partitions, so the rows keep their order and part files.
                 theta = ShardedModelFile.readSlices(jsc, model);
+                out.println(ShardedModelFile.scoringNote(model));
                 pulled = ShardedScoring.pull(input.mapPartitions(it -> new RowBlocks(it, d, blockRows, null)),
                         theta, d, model.numOutputs);
                 rows = input.zipPartitions(pulled.localModels(), (it, local) -> {

@@ -135,6 +135,14 @@ public final class ShardedModelFile {
         return 8L * numParameters <= limit;
     }
 
+    /** The line evaluate and predict print when they score from the shards: why this path, and its size. */
+    public static String scoringNote(TrainingResult model) {
+        long n = (model.numFeatures + 1L) * model.numOutputs;
+        return String.format(Locale.ROOT, "model: %d parameters (%s) in %d shards, more than a quarter of the"
+                + " driver's heap: scored from the shards on the executors", n, OutputFiles.bytes(8 * n),
+                model.shardFiles.size());
+    }
+
     /** One shard file of a sharded model: its full path and the flat range [start, end) it holds. */
     public record Shard(String path, int start, int end) implements Serializable {
     }

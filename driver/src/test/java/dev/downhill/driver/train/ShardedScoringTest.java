@@ -182,6 +182,10 @@ class ShardedScoringTest {
             args.addAll(predictExtra);
             Run p = run(args);
             assertEquals(0, p.code(), p.err());
+            for (Run r : List.of(e, p)) { // the path each command said it took
+                assertEquals("sharded".equals(path), r.out().contains("scored from the shards on the executors"),
+                        r.out());
+            }
             predictions.put(path, predictionFiles(predicted));
         }
         // the whole report: metrics, per-class counts, weights (the same model and input paths)
@@ -231,6 +235,36 @@ class ShardedScoringTest {
             double a = Double.parseDouble(tree.get(key));
             double b = Double.parseDouble(sharded.get(key));
             assertEquals(a, b, 1e-8 * Math.max(1, Math.abs(a)), key);
+        }
+    }
+
+    @Test
+    void aBadShardIsBadInputNamingTheFile() throws IOException {
+        Path input = libsvm(dir.resolve("bad-data"), 90, 30, 2, 14);
+        Path model = dir.resolve("bad-model");
+        Run train = run(List.of("train", "--input", input.toString(), "--objective", "logistic", "--output",
+                model.toString(), "--master", "local[2]", "--progress-bar", "off", "--aggregation", "sharded",
+                "--shards", "2", "--max-iter", "3"));
+        assertEquals(0, train.code(), train.err());
+        ShardedModelFile.assembleLimitBytes = 0;
+        Path shard = model.resolve("model-shards/part-00001-of-00002.safetensors");
+        Files.writeString(shard, "not a safetensors file");
+        List<String> evaluate = List.of("evaluate", "--model", model.toString(), "--input", input.toString(),
+                "--output", dir.resolve("bad.json").toString(), "--master", "local[2]");
+        List<String> predict = List.of("predict", "--model", model.toString(), "--input", input.toString(),
+                "--output", dir.resolve("bad-predicted").toString(), "--master", "local[2]");
+        for (List<String> args : List.of(evaluate, predict)) {
+            // read by a task on an executor: the failure still reaches the user as bad input
+            Run r = run(args);
+            assertEquals(3, r.code(), r.err());
+            assertTrue(r.err().contains("part-00001-of-00002.safetensors"), r.err());
+        }
+        Files.delete(shard);
+        for (List<String> args : List.of(evaluate, predict)) {
+            Run r = run(args);
+            assertEquals(3, r.code(), r.err());
+            assertTrue(r.err().contains("part-00001-of-00002.safetensors") && r.err().contains("does not exist"),
+                    r.err());
         }
     }
 }
