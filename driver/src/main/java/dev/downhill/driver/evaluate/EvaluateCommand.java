@@ -126,7 +126,6 @@ public final class EvaluateCommand {
                             it -> scoredRows(it, new Predictor(objective, architecture, numClasses, params.value())));
                 }
             } else {
-                jsc.setJobGroup(JOB_GROUP, "Downhill evaluate: reading the model's shards", false);
                 theta = ShardedModelFile.readSlices(jsc, model);
                 out.println(ShardedModelFile.scoringNote(model));
                 pulled = ShardedScoring.pull(blocks, theta, d, model.numOutputs);

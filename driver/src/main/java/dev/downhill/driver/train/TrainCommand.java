@@ -328,6 +328,7 @@ public final class TrainCommand {
                 if (result.reason() != StopReason.DIVERGED) {
                     jsc.setJobGroup(JOB_GROUP, "Downhill train: training-set metrics", false);
                     fit = TrainingSetPass.run(data.blocks, shardedTheta, objective, data.numFeatures, numClasses);
+                    // the weight norm takes a job: only when the warning, which quotes it, is given
                     if (ModelSummary.noMinimizer(objective, l2, l1, fit, data.rows(), Double.NaN, iterations, true)
                             != null) {
                         noMinimizer = ModelSummary.noMinimizer(objective, l2, l1, fit, data.rows(),
