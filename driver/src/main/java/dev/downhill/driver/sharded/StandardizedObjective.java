@@ -44,12 +44,12 @@ public final class StandardizedObjective implements RemoteFunction<ShardedVector
                     return PullPlan.single(StandardizationSlice.gradientToScaled(x[0], x[1], x[2], layout.start(s),
                             d, k, interceptGradient));
                 }, true), e.gradient.depth + 1);
-        double[] dots = new double[0];
         if (dotWith.isEmpty()) {
-            scaled.materialize(); // before its input is released
-        } else {
-            dots = vectors.dots(List.of(scaled), dotWith)[0];
+            // computed by the caller's next job (vector-free L-BFGS's slice pass), then its input is released
+            vectors.deriveThenRelease(scaled, e.gradient);
+            return new Evaluation<>(e.value, scaled, new double[0]);
         }
+        double[] dots = vectors.dots(List.of(scaled), dotWith)[0];
         e.gradient.release();
         return new Evaluation<>(e.value, scaled, dots);
     }
@@ -76,7 +76,7 @@ public final class StandardizedObjective implements RemoteFunction<ShardedVector
 
     /** Releases the cached scale and center vectors. */
     public void release() {
+        // scale and mean share one cached RDD: a second unpersist races the first on the executors.
         scale.release();
-        mean.release();
     }
 }

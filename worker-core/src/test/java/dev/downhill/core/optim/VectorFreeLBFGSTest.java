@@ -342,6 +342,28 @@ class VectorFreeLBFGSTest {
     }
 
     @Test
+    void eachTrialCostsOneEvaluationAndOneSlicePassAndTheMoveNone() {
+        // On sharded vectors every RemoteVectors.dots call is a Spark job: the slope g . d comes from the Gram
+        // matrix and an accepted trial reuses the products its pass computed, so the only passes are per trial.
+        QuasiNewtonProblems.Data p = QuasiNewtonProblems.binary(5, 400, 8);
+        RegularizedObjective f = p.objective(Objective.LOGISTIC, 2, 0.01);
+        ArrayVectors vectors = new ArrayVectors();
+        VectorFreeLBFGS<ArrayVectors.Vec> optimizer = VectorFreeLBFGS.withFirstTrial(vectors, 4, 1.0);
+        ArrayVectors.Function remote = new ArrayVectors.Function(vectors, f);
+        VectorFreeLBFGS.State<ArrayVectors.Vec> state = optimizer.initialize(remote,
+                vectors.of(new double[f.dimension()]));
+        assertEquals(1, remote.evaluations());
+        assertEquals(1, vectors.dotsCalls(), "initialize: g . g");
+        for (int k = 0; k < 15; k++) {
+            assertTrue(optimizer.step(remote, state));
+            assertEquals(remote.evaluations(), vectors.dotsCalls(), "one slice pass per trial after " + (k + 1)
+                    + " iterations");
+        }
+        assertTrue(remote.evaluations() > 15, "some search took more than one trial: " + remote.evaluations());
+        assertEquals(ArrayVectors.held(state).size(), vectors.live(), "no handle leaks from the searches");
+    }
+
+    @Test
     void aRestoredCheckpointContinuesWithTheSameBits() throws IOException {
         QuasiNewtonProblems.Data p = QuasiNewtonProblems.binary(7, 300, 5);
         RegularizedObjective f = p.objective(Objective.LOGISTIC, 2, 0.01);
