@@ -22,10 +22,14 @@ public final class ShardedVectors implements RemoteVectors<ShardedVector> {
     /** Inputs to release once the vector they were derived into has been computed. */
     private final Map<ShardedVector, ShardedVector> releaseWhenComputed = new IdentityHashMap<>();
 
+    /** The inputs of each pending combination: a job computing it computes (and caches) those too. */
+    private final Map<ShardedVector, List<ShardedVector>> inputsOf = new IdentityHashMap<>();
+
     @Override
     public ShardedVector combine(double[] coefficients, List<ShardedVector> vectors) {
         ShardedVector v = ShardedVector.combine(coefficients, vectors);
         pending.add(v);
+        inputsOf.put(v, List.copyOf(vectors));
         return v;
     }
 
@@ -74,6 +78,7 @@ public final class ShardedVectors implements RemoteVectors<ShardedVector> {
     @Override
     public void release(ShardedVector v) {
         pending.remove(v);
+        inputsOf.remove(v);
         for (ShardedVector p : pending) {
             p.materialize();
         }
@@ -102,6 +107,10 @@ public final class ShardedVectors implements RemoteVectors<ShardedVector> {
             ShardedVector input = releaseWhenComputed.remove(v);
             if (input != null) {
                 input.release();
+            }
+            List<ShardedVector> inputs = inputsOf.remove(v);
+            if (inputs != null) {
+                computed(inputs); // a pending direction d is computed by the job that computes x + t d
             }
         }
     }

@@ -192,7 +192,7 @@ final class ShardedTraining {
             state = optimizer.initialize(function, ShardedVector.zeros(jsc, loss.layout()));
             start.iteration(0, state.value(), state.gradientNorm());
             loss.takeTiming(); // the first iteration's split should not include the starting pass
-            r = new VectorFreeMinimizer<>(optimizer, criteria).run(function, state,
+            r = new VectorFreeMinimizer<>(optimizer, criteria).withoutBestCopy().run(function, state,
                     (st, report) -> progress.iterationDone(st.small(), report), null, null);
             OptimizerState small = r.state().small();
             // the model in the user's coordinates (theta = A u), or a copy of u that outlives the state's release
