@@ -19,8 +19,6 @@ import org.apache.spark.api.java.JavaRDD;
 public final class ShardedVectors implements RemoteVectors<ShardedVector> {
     /** Combinations whose slices no job has computed yet (so their inputs must stay cached). */
     private final Set<ShardedVector> pending = Collections.newSetFromMap(new IdentityHashMap<>());
-    /** Inputs to release once the vector they were derived into has been computed. */
-    private final Map<ShardedVector, ShardedVector> releaseWhenComputed = new IdentityHashMap<>();
 
     /** The inputs of each pending combination: a job computing it computes (and caches) those too. */
     private final Map<ShardedVector, List<ShardedVector>> inputsOf = new IdentityHashMap<>();
@@ -83,31 +81,13 @@ public final class ShardedVectors implements RemoteVectors<ShardedVector> {
             p.materialize();
         }
         computed(new ArrayList<>(pending));
-        ShardedVector input = releaseWhenComputed.remove(v);
-        if (input != null) {
-            input.release();
-        }
         v.release();
-    }
-
-    /**
-     * Takes {@code derived}, a vector computed from {@code input} by a map not yet run, as pending: the next job
-     * that reads it computes it, and {@code input} is released then (or when {@code derived} is), saving the job
-     * that computing it at once would take.
-     */
-    void deriveThenRelease(ShardedVector derived, ShardedVector input) {
-        pending.add(derived);
-        releaseWhenComputed.put(derived, input);
     }
 
     /** Marks vectors whose slices a job has just computed (and so cached). */
     void computed(List<ShardedVector> vectors) {
         for (ShardedVector v : vectors) {
             pending.remove(v);
-            ShardedVector input = releaseWhenComputed.remove(v);
-            if (input != null) {
-                input.release();
-            }
             List<ShardedVector> inputs = inputsOf.remove(v);
             if (inputs != null) {
                 computed(inputs); // a pending direction d is computed by the job that computes x + t d
