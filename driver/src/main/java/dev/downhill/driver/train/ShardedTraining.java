@@ -279,7 +279,7 @@ final class ShardedTraining {
             checkpoints.writeSlicesWith((folder, manifest) -> save(running, folder, manifest, conf));
             IterationListener listener = checkpoints.around(progress);
             loss.takeTiming(); // the first iteration's split should not include the starting pass
-            r = new VectorFreeMinimizer<>(optimizer, criteria).run(function, state,
+            r = new VectorFreeMinimizer<>(optimizer, criteria).withoutBestCopy().run(function, state,
                     (st, report) -> listener.iterationDone(st.small(), report), null, null);
             if (r.reason() != StopReason.DIVERGED) {
                 checkpoints.writeFinal(r.state().small()); // now: the vectors are released below
