@@ -132,7 +132,7 @@ public final class ShardedScoring {
                         public Tuple2<Integer, Pulled> next() {
                             Tuple2<Integer, PullPlan.Request> t = reqIt.next();
                             return new Tuple2<>(t._2().partition,
-                                    new Pulled(t._1(), ParameterSlice.gather(slice, t._2().offsets)));
+                                    new Pulled(t._1(), ParameterSlice.gather(slice, t._2().offsets), null));
                         }
                     };
                 });
