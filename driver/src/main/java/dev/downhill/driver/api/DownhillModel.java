@@ -19,18 +19,18 @@ import org.apache.spark.sql.SparkSession;
 /**
  * A trained Downhill model in Java code: it predicts one feature vector or a whole DataFrame, and saves as the
  * command line's {@code model.json} (so {@code downhill evaluate} and {@code predict} read what it saves, and
- * {@link #load} reads what {@code downhill train} wrote). See {@link LinearScorer} for the formulas.
+ * {@link #load} reads what {@code downhill train} wrote). See {@link ModelScorer} for the formulas.
  */
 public final class DownhillModel {
     private final TrainingResult result;
-    private final LinearScorer scorer;
+    private final ModelScorer scorer;
     private final String featuresColumn;
     /** Numeric feature columns, or null for the vector column. */
     private final List<String> featureColumns;
 
     DownhillModel(TrainingResult result, String featuresColumn, List<String> featureColumns) {
         this.result = result;
-        this.scorer = new LinearScorer(result);
+        this.scorer = new ModelScorer(result);
         this.featuresColumn = featuresColumn;
         this.featureColumns = featureColumns == null ? null : List.copyOf(featureColumns);
     }
