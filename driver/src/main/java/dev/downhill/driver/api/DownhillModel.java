@@ -1,6 +1,8 @@
 package dev.downhill.driver.api;
 
 import dev.downhill.core.loss.Objective;
+import dev.downhill.driver.io.OutputException;
+import dev.downhill.driver.io.OutputFolder;
 import dev.downhill.driver.ml.DownhillClassificationModel;
 import dev.downhill.driver.ml.DownhillRegressionModel;
 import dev.downhill.driver.train.ModelFile;
@@ -40,10 +42,26 @@ public final class DownhillModel {
         return new DownhillModel(ModelFile.load(dir, hadoopConf()), "features", null);
     }
 
-    /** Writes DIR/model.json (to a temporary name, then renamed), replacing one that is there. */
+    /**
+     * Writes DIR/model.json (to a temporary name, then renamed) as the command line's train does: holding the
+     * folder's lock, and refusing ({@link OutputException} naming the folder) one another run holds or one that
+     * already holds a model; {@link #save(String, boolean) save(dir, true)} replaces that model.
+     */
     public void save(String dir) {
-        try {
-            ModelFile.save(dir, result, hadoopConf());
+        save(dir, false);
+    }
+
+    /**
+     * Writes DIR/model.json; with {@code overwrite}, first removes the model an earlier run or save left there
+     * (its model, evaluation, metrics, report and checkpoints; other files are left alone), as
+     * {@code downhill train --overwrite} does.
+     */
+    public void save(String dir, boolean overwrite) {
+        Configuration conf = hadoopConf();
+        try (OutputFolder.TrainOutput held = ApiOutput.prepare(dir, false, overwrite, conf, System.err,
+                "save(dir, true)", false)) {
+            ModelFile.save(dir, result, conf);
+            held.modelWritten(conf, System.err);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -9,8 +9,8 @@ import org.apache.spark.ml.linalg.Vector;
 
 /**
  * What a trained model of any family (linear, a network, a {@code --model-class} model) says about one feature
- * vector, for the Java API and the Spark ML stages. (Named LinearScorer before 0.x: it has served every family
- * since networks came.)
+ * vector, for the Java API and the Spark ML stages (formerly LinearScorer: it scores networks and custom models
+ * too).
  * For a linear model the outputs are z_k = sum_j w_kj x_j + b_k, summed over the non-zero x_j in increasing j and
  * then the intercept: the order {@code LinearModel.forward} sums a packed row in, so z is the same bits the command
  * line's predict computes. Any other architecture (a network) runs its own forward pass in inference mode (no

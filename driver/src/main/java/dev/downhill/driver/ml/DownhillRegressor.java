@@ -13,6 +13,7 @@ import org.apache.spark.ml.util.DefaultParamsReader;
 import org.apache.spark.ml.util.DefaultParamsWritable;
 import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.ml.util.MLWriter;
 import org.apache.spark.sql.Dataset;
 
 /**
@@ -231,6 +232,12 @@ public final class DownhillRegressor
     @Override
     public DownhillRegressor copy(ParamMap extra) {
         return defaultCopy(extra);
+    }
+
+    /** Spark's metadata, saved under the folder's lock; overwrite() replaces only the saved stage's files. */
+    @Override
+    public MLWriter write() {
+        return new StagePersistence.ParamsWriter(this);
     }
 
     public static MLReader<DownhillRegressor> read() {
