@@ -31,7 +31,9 @@ import org.apache.spark.sql.Dataset;
  * <p>Params besides the usual columns: {@code objective} (logistic, softmax), {@code maxIter} (1000),
  * {@code regParam} (0), {@code elasticNetParam} (0), {@code tol} (1e-6), {@code weightCol} (none), {@code numPartitions} (0: from the
  * input size), {@code downhillSettings} (further train settings as "key=value key=value", command-line names)
- * and {@code outputDir} (where each fit writes metrics.jsonl and report.html; none: a temporary folder).
+ * and {@code outputDir} (where a fit writes model.json, metrics.jsonl and report.html, under the command line's
+ * output rules: a folder holding a model is refused unless downhillSettings has overwrite=true; none: a
+ * temporary folder).
  * Persistence: {@code save}/{@code load} ({@code DefaultParamsWritable}).
  */
 public final class DownhillClassifier
@@ -59,7 +61,8 @@ public final class DownhillClassifier
     private final Param<String> downhillSettings = new Param<>(this, "downhillSettings",
             "further train settings under their command-line names: 'key=value key=value'");
     private final Param<String> outputDir = new Param<>(this, "outputDir",
-            "folder each fit writes metrics.jsonl and report.html to; empty: a temporary folder");
+            "folder a fit writes model.json, metrics.jsonl and report.html to (one holding a model is refused"
+                    + " unless downhillSettings has overwrite=true); empty: a temporary folder");
     // As MultilayerPerceptronClassifier's layers, without the input and output widths (the data gives them).
     private final IntArrayParam hiddenLayers = new IntArrayParam(this, "hiddenLayers",
             "hidden layer widths of a network (--model mlp --hidden); empty: a linear model");
