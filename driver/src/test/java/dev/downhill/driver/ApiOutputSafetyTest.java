@@ -186,6 +186,37 @@ class ApiOutputSafetyTest {
                     () -> fitted.write().overwrite().save(out.toString())));
         }
 
+        // Two writers at once: one saves, the other is refused (by the lock, or by the path the first wrote).
+        Path raced = dir.resolve("raced");
+        java.util.concurrent.CyclicBarrier barrier = new java.util.concurrent.CyclicBarrier(2);
+        // Two threads of their own: the common pool may have one, and both must reach the barrier.
+        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(2);
+        List<java.util.concurrent.CompletableFuture<Exception>> writers = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            writers.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    barrier.await();
+                    fitted.save(raced.toString());
+                    return null;
+                } catch (Exception e) {
+                    return e;
+                }
+            }, threads));
+        }
+        List<Exception> failures = new ArrayList<>();
+        for (java.util.concurrent.CompletableFuture<Exception> w : writers) {
+            if (w.join() != null) {
+                failures.add(w.join());
+            }
+        }
+        threads.shutdown();
+        assertEquals(1, failures.size(), "exactly one of two writers saves: " + failures);
+        String why = failures.get(0).getMessage();
+        assertTrue(why.contains(raced.toString()) && (why.contains(OutputLock.NAME) || why.contains("already exists")),
+                why);
+        assertArrayEquals(fitted.trainingResult().parameters,
+                DownhillClassificationModel.load(raced.toString()).trainingResult().parameters);
+
         // The estimator's writer: the same rules.
         Path estimator = dir.resolve("estimator");
         classifier.save(estimator.toString());
@@ -201,7 +232,8 @@ class ApiOutputSafetyTest {
         Downhill.Builder common = Downhill.builder().objective("logistic").l2(0.05).optimizer("lbfgs").tol(1e-9)
                 .maxIter(500).partitions(2).quiet();
         DownhillModel tree = common.aggregation("tree").build().train(data);
-        DownhillModel sharded = common.aggregation("sharded").shards(3).build().train(data);
+        Path out = dir.resolve("sharded");
+        DownhillModel sharded = common.aggregation("sharded").shards(3).output(out.toString()).build().train(data);
         double f = tree.objectiveValue();
         assertTrue(Math.abs(sharded.objectiveValue() - f) <= 1e-10 * Math.abs(f),
                 "sharded f = " + sharded.objectiveValue() + ", tree f = " + f);
@@ -210,5 +242,8 @@ class ApiOutputSafetyTest {
         // The sharded model's parameters came to the driver, where it predicts as the tree model does.
         org.apache.spark.ml.linalg.Vector x = data.first().getAs("features");
         assertEquals(tree.probabilities(x)[1], sharded.probabilities(x)[1], 1e-6);
+        // The folder holds the command line's sharded model, which loads as the model returned.
+        assertTrue(Files.isDirectory(out.resolve("model-shards")), "model-shards written");
+        assertArrayEquals(sharded.weights(0), DownhillModel.load(out.toString()).weights(0));
     }
 }
