@@ -1,5 +1,6 @@
 package dev.downhill.driver.checkpoint;
 
+import dev.downhill.core.optim.OptimizerState;
 import dev.downhill.driver.io.OutputException;
 import dev.downhill.driver.io.OutputFiles;
 import java.io.FileNotFoundException;
@@ -29,10 +30,32 @@ import org.apache.hadoop.fs.Path;
  * numbered after the one just written (left by an earlier, longer run) are deleted. Loading takes the
  * newest checkpoint that reads back intact; a truncated or damaged one is skipped with a warning naming it.
  * On the local file system the files carry their own CRC-32, so Hadoop's .crc side files are not written.
+ *
+ * <p>A sharded run's checkpoint (--aggregation sharded) is that file, its manifest (the small optimizer state,
+ * the history and the fingerprints), plus the folder checkpoint-NNNNNNNNNN.slices beside it, where the executors
+ * write the vectors ({@link SliceWriter}). The folder is written first and the manifest last, so a manifest is
+ * only ever there with its slices complete; deleting a checkpoint removes the manifest first, then its folder.
  */
 public final class CheckpointStore {
     public static final String FOLDER = "checkpoints";
     private static final Pattern NAME = Pattern.compile("checkpoint-(\\d{10,})\\.ckpt");
+    private static final Pattern SLICES = Pattern.compile("checkpoint-(\\d{10,})\\.slices");
+    /**
+     * Manifest scalars under this prefix describe the checkpoint, not the optimizer: a resumed run drops them. The
+     * slices' bytes are checked before a resume, so that an incomplete folder makes the previous checkpoint used.
+     */
+    public static final String MANIFEST_PREFIX = "checkpoint.";
+    public static final String SLICE_BYTES = MANIFEST_PREFIX + "slice-bytes";
+
+    /** Writes a sharded checkpoint's vectors into its (empty) slices folder. */
+    @FunctionalInterface
+    public interface SliceWriter {
+        /**
+         * Writes into {@code folder}; puts what a resume needs to read them back into {@code manifest} (scalars
+         * named {@link #MANIFEST_PREFIX}...).
+         */
+        void write(Path folder, OptimizerState manifest) throws IOException;
+    }
 
     private final Path dir;
     private final FileSystem fs;
@@ -65,6 +88,11 @@ public final class CheckpointStore {
         return new Path(dir, String.format(Locale.ROOT, "checkpoint-%010d.ckpt", iteration));
     }
 
+    /** The folder of a sharded checkpoint's vectors. */
+    public Path slicesOf(long iteration) {
+        return new Path(dir, String.format(Locale.ROOT, "checkpoint-%010d.slices", iteration));
+    }
+
     /** The checkpoints present (by file name), newest first. */
     public List<Long> iterations() throws IOException {
         List<Long> out = new ArrayList<>();
@@ -90,18 +118,72 @@ public final class CheckpointStore {
      * and the free space; the checkpoints already there are untouched.
      */
     public Path write(Checkpoint c) throws IOException {
+        return write(c, null);
+    }
+
+    /**
+     * The same, for a sharded run when {@code slices} is not null: any checkpoint of that iteration is deleted
+     * first (an earlier run's manifest must not name new slices), the executors write the vectors, and the
+     * manifest is written last.
+     */
+    public Path write(Checkpoint c, SliceWriter slices) throws IOException {
+        if (slices != null) {
+            delete(c.iteration());
+            Path folder = slicesOf(c.iteration());
+            slices.write(folder, c.state());
+            c.state().putScalar(SLICE_BYTES, slicesBytes(c.iteration()));
+        }
         byte[] bytes = CheckpointFormat.encode(c);
         Path target = OutputFiles.write(fs, pathOf(c.iteration()), bytes.length, out -> out.write(bytes));
         prune(c.iteration());
         return target;
     }
 
-    /** The size of a checkpoint file in bytes, or -1 when it cannot be read. */
+    /** The size of a checkpoint (its file and a sharded run's slices) in bytes, or -1 when it cannot be read. */
     public long size(long iteration) {
         try {
-            return fs.getFileStatus(pathOf(iteration)).getLen();
+            return fs.getFileStatus(pathOf(iteration)).getLen() + slicesBytes(iteration);
         } catch (IOException e) {
             return -1;
+        }
+    }
+
+    /** The bytes of the complete files in a slices folder (0 when there is none); temporary files are left out. */
+    private long slicesBytes(long iteration) throws IOException {
+        long bytes = 0;
+        try {
+            for (FileStatus f : fs.listStatus(slicesOf(iteration))) {
+                if (f.isFile() && !f.getPath().getName().startsWith(".")) {
+                    bytes += f.getLen();
+                }
+            }
+        } catch (FileNotFoundException e) {
+            return 0;
+        }
+        return bytes;
+    }
+
+    /** Deletes a checkpoint: the manifest first (a checkpoint without it is none), then a sharded run's slices. */
+    private boolean delete(long iteration) throws IOException {
+        boolean deleted = fs.delete(pathOf(iteration), false);
+        fs.delete(slicesOf(iteration), true);
+        return deleted;
+    }
+
+    /** Deletes slices folders whose manifest is gone (a run killed while writing or deleting a checkpoint). */
+    private void deleteOrphanSlices() throws IOException {
+        List<Long> manifests = iterations();
+        FileStatus[] listing;
+        try {
+            listing = fs.listStatus(dir);
+        } catch (FileNotFoundException e) {
+            return;
+        }
+        for (FileStatus s : listing) {
+            Matcher m = SLICES.matcher(s.getPath().getName());
+            if (s.isDirectory() && m.matches() && !manifests.contains(Long.parseLong(m.group(1)))) {
+                fs.delete(s.getPath(), true);
+            }
         }
     }
 
@@ -112,9 +194,10 @@ public final class CheckpointStore {
             if (it <= newest && kept < keep) {
                 kept++;
             } else {
-                fs.delete(pathOf(it), false);
+                delete(it);
             }
         }
+        deleteOrphanSlices();
     }
 
     /**
@@ -126,11 +209,12 @@ public final class CheckpointStore {
         for (long it : iterations()) {
             if (it != iteration) {
                 long size = size(it);
-                if (fs.delete(pathOf(it), false) && size > 0) {
+                if (delete(it) && size > 0) {
                     freed += size;
                 }
             }
         }
+        deleteOrphanSlices();
         return freed;
     }
 
@@ -148,7 +232,14 @@ public final class CheckpointStore {
         for (long it : iterations()) {
             Path p = pathOf(it);
             try {
-                return Optional.of(new Loaded(p, read(p)));
+                Checkpoint c = read(p);
+                double bytes = c.state().scalar(SLICE_BYTES, -1);
+                if (bytes >= 0 && bytes != slicesBytes(it)) {
+                    warn.accept("checkpoint " + p + " is incomplete: its slices folder " + slicesOf(it) + " holds "
+                            + slicesBytes(it) + " bytes, " + (long) bytes + " were written; skipping it.");
+                    continue;
+                }
+                return Optional.of(new Loaded(p, c));
             } catch (CorruptCheckpointException e) {
                 warn.accept("checkpoint " + e.getMessage() + "; skipping it.");
             } catch (ChecksumException e) {

@@ -32,6 +32,11 @@ import org.apache.hadoop.fs.Path;
  * </ol>
  * Since every iteration is a deterministic function of the state, the settings and the data, a run
  * resumed from a checkpoint ends with the same bits as one never interrupted.
+ *
+ * <p>A sharded run (--aggregation sharded) uses {@link #restored} and {@link #startHistory} instead of
+ * {@link #startOrResume}, gives a {@link CheckpointStore.SliceWriter} ({@link #writeSlicesWith}) through which
+ * the executors write the vectors before each manifest, and writes its final checkpoint with
+ * {@link #writeFinal} before it releases them (so before the model).
  */
 public final class CheckpointingRun {
 
@@ -52,6 +57,8 @@ public final class CheckpointingRun {
     /** A fresh run replaces what an earlier run left, at its first checkpoint. */
     private boolean replaceEarlier;
     private long lastWritten = -1;
+    /** A sharded run's writer of the vectors; null on the tree path. */
+    private CheckpointStore.SliceWriter slices;
 
     private CheckpointingRun(CheckpointStore store, SortedMap<String, String> settingsFingerprint,
                              DataFingerprint dataFingerprint, int every, PrintStream out, Checkpoint restored,
@@ -131,6 +138,11 @@ public final class CheckpointingRun {
      */
     public OptimizerState startOrResume(Supplier<OptimizerState> fresh, Optimizer optimizer, HistorySink sink) {
         OptimizerState state;
+        if (restored != null && isSharded(restored)) {
+            throw new ResumeRefusedException("cannot resume from " + store.pathOf(restored.iteration()) + ": it was"
+                    + " written by a run with --aggregation sharded, and this run trains with the tree path."
+                    + " Resume with --aggregation sharded, or train without --resume to start afresh.");
+        }
         if (restored != null) {
             state = restored.state().copy();
         } else {
@@ -142,6 +154,65 @@ public final class CheckpointingRun {
             sink.iteration(p.iteration(), p.objective(), p.stationarity());
         }
         return state;
+    }
+
+    /** The checkpoint to continue from, or null for a fresh start. Do not change it. */
+    public Checkpoint restored() {
+        return restored;
+    }
+
+    /** Whether a checkpoint is a sharded run's (its vectors in a slices folder). */
+    public static boolean isSharded(Checkpoint c) {
+        return c.state().scalar(CheckpointStore.SLICE_BYTES, -1) >= 0;
+    }
+
+    /** A copy of a sharded checkpoint's small state without the manifest's own scalars: the optimizer's. */
+    public static OptimizerState optimizerState(Checkpoint c) {
+        OptimizerState saved = c.state();
+        OptimizerState s = new OptimizerState(saved.x().clone(), saved.value(), saved.gradient().clone());
+        s.setIteration(saved.iteration());
+        s.addEvaluations(saved.evaluations() - s.evaluations());
+        s.setLastStepSize(saved.lastStepSize());
+        saved.vectors().forEach((k, v) -> s.putVector(k, v.clone()));
+        saved.scalars().forEach((k, v) -> {
+            if (!k.startsWith(CheckpointStore.MANIFEST_PREFIX)) {
+                s.putScalar(k, v);
+            }
+        });
+        return s;
+    }
+
+    /** The folder of the restored checkpoint's vectors (a sharded run's). */
+    public Path restoredSlices() {
+        return store.slicesOf(restored.iteration());
+    }
+
+    /**
+     * The sharded path's start: hands the history up to the restored checkpoint to {@code sink}, or on a fresh
+     * start {@code fresh} (point 0) alone.
+     */
+    public void startHistory(Checkpoint.Point fresh, HistorySink sink) {
+        if (restored == null) {
+            history.add(fresh);
+        }
+        for (Checkpoint.Point p : history) {
+            sink.iteration(p.iteration(), p.objective(), p.stationarity());
+        }
+    }
+
+    /** From now on each checkpoint's vectors are written by {@code writer} before its manifest (sharded runs). */
+    public void writeSlicesWith(CheckpointStore.SliceWriter writer) {
+        this.slices = writer;
+    }
+
+    /**
+     * A sharded run's final checkpoint, while its vectors are still cached (unless it is the one last written);
+     * {@link #finish} then only removes the older ones. Unlike a periodic one, a failure here is an error.
+     */
+    public void writeFinal(OptimizerState state) throws IOException {
+        if (state.iteration() != lastWritten) {
+            write(state);
+        }
     }
 
     /** {@code inner}, then a checkpoint every {@code --checkpoint-every} iterations. */
@@ -168,6 +239,9 @@ public final class CheckpointingRun {
      */
     public void finish(OptimizerState state) throws IOException {
         if (state.iteration() != lastWritten) {
+            if (slices != null) {
+                throw new IllegalStateException("a sharded run writes its final checkpoint with writeFinal");
+            }
             write(state);
         }
         long freed = store.deleteAllBut(state.iteration());
@@ -177,7 +251,7 @@ public final class CheckpointingRun {
     }
 
     private void write(OptimizerState state) throws IOException {
-        Path path = store.write(new Checkpoint(state, settingsFingerprint, dataFingerprint, history));
+        Path path = store.write(new Checkpoint(state, settingsFingerprint, dataFingerprint, history), slices);
         LastCheckpoint.set(path, state.iteration());
         if (lastWritten < 0 || restored != null && lastWritten == restored.iteration()) {
             // The first this run writes: its size, which every later one shares.

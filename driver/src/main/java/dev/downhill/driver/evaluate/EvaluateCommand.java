@@ -12,9 +12,12 @@ import dev.downhill.driver.io.RowBlocks;
 import dev.downhill.driver.io.RowReader;
 import dev.downhill.driver.settings.InputSettings;
 import dev.downhill.driver.settings.Settings;
+import dev.downhill.driver.sharded.ShardedScoring;
+import dev.downhill.driver.sharded.ShardedVector;
 import dev.downhill.driver.spark.OrderedAggregation;
 import dev.downhill.driver.spark.SparkRocArea;
 import dev.downhill.driver.train.ModelFile;
+import dev.downhill.driver.train.ShardedModelFile;
 import dev.downhill.driver.train.TrainingResult;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -25,6 +28,7 @@ import java.util.List;
 import java.util.NoSuchElementException;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -37,7 +41,9 @@ import scala.Tuple2;
  * blocks and cached; one pass folds every block's predictions into a worker-core {@link MetricsAccumulator}
  * per partition, merged in partition order; for binary models a second pass sorts the model outputs with
  * Spark for the exact ROC AUC ({@link SparkRocArea}). The metrics are printed as a table and written as JSON to
- * --output, by default MODEL/evaluation.json.
+ * --output, by default MODEL/evaluation.json. The model is broadcast; a sharded model too large for the driver
+ * ({@link ShardedModelFile#assembles}) is read from its shards on the executors and each partition pulls the
+ * parameters its features need ({@link ShardedScoring}), with the same scores to the bit.
  */
 public final class EvaluateCommand {
     public static final String JOB_GROUP = "downhill-evaluate";
@@ -65,7 +71,7 @@ public final class EvaluateCommand {
     public String run(JavaSparkContext jsc) throws IOException {
         Configuration conf = jsc.hadoopConfiguration();
         String modelDir = settings.require("model");
-        TrainingResult model = ModelFile.load(modelDir, conf);
+        TrainingResult model = ModelFile.loadForScoring(modelDir, conf);
         String modelPath = ModelFile.location(modelDir, conf);
         EvaluationReport report = evaluate(jsc, model, modelPath);
         out.print(report.table());
@@ -103,36 +109,74 @@ public final class EvaluateCommand {
                 .persist(StorageLevel.MEMORY_ONLY());
         blocks.setName("Downhill evaluation blocks of " + o.input);
         dev.downhill.core.model.Architecture architecture = model.architecture;
-        Broadcast<double[]> params = jsc.broadcast(model.parameters);
+        // The model on the driver is broadcast; a sharded one too large for the driver stays on the executors,
+        // each partition pulling the parameters its features need (ShardedScoring).
+        Broadcast<double[]> params = model.parameters == null ? null : jsc.broadcast(model.parameters);
+        ShardedVector theta = null;
+        ShardedScoring pulled = null;
         try {
-            JavaRDD<MetricsAccumulator> partials = blocks.mapPartitions(it -> {
-                Predictor predictor = new Predictor(objective, architecture, numClasses, params.value());
-                MetricsAccumulator acc = new MetricsAccumulator(objective, numClasses);
-                while (it.hasNext()) {
-                    DataBlock block = it.next();
-                    predictor.predict(block);
-                    acc.add(predictor, block);
+            JavaRDD<MetricsAccumulator> partials;
+            JavaPairRDD<Double, double[]> scored = null;
+            boolean ranked = objective == Objective.LOGISTIC || objective == Objective.HINGE;
+            if (params != null) {
+                partials = blocks.mapPartitions(it -> metrics(it, objective, numClasses,
+                        new Predictor(objective, architecture, numClasses, params.value())));
+                if (ranked) {
+                    scored = blocks.mapPartitionsToPair(
+                            it -> scoredRows(it, new Predictor(objective, architecture, numClasses, params.value())));
                 }
-                return Collections.singletonList(acc).iterator();
-            });
+            } else {
+                theta = ShardedModelFile.readSlices(jsc, model);
+                out.println(ShardedModelFile.scoringNote(model));
+                pulled = ShardedScoring.pull(blocks, theta, d, model.numOutputs);
+                partials = blocks.zipPartitions(pulled.localModels(), (it, local) -> {
+                    ShardedScoring.LocalModel m = local.next();
+                    return metrics(m.pack(it), objective, numClasses, m.predictor(objective, numClasses));
+                });
+                if (ranked) { // the second job reads the pulled parameters from the first one's shuffle files
+                    scored = blocks.zipPartitions(pulled.localModels(), (it, local) -> {
+                        ShardedScoring.LocalModel m = local.next();
+                        return scoredRows(m.pack(it), m.predictor(objective, numClasses));
+                    }).mapToPair(t -> t);
+                }
+            }
             MetricsAccumulator metrics = OrderedAggregation.aggregate(partials, FAN_IN, MetricsAccumulator::merge);
             if (metrics.rows() == 0) {
                 throw new BadInputException("input " + o.input + " holds no data rows (only blank, comment or header"
                         + " lines): nothing to evaluate.");
             }
             RocArea roc = null;
-            if (objective == Objective.LOGISTIC || objective == Objective.HINGE) {
+            if (ranked) {
                 jsc.setJobGroup(JOB_GROUP, "Downhill evaluate: ROC AUC", false);
                 // Ranked by z, the order of sigma(z) without the ties where sigma rounds to 1; block by block,
                 // so a task holds one block's scores at a time.
-                roc = SparkRocArea.of(blocks.mapPartitionsToPair(
-                        it -> scoredRows(it, new Predictor(objective, architecture, numClasses, params.value()))));
+                roc = SparkRocArea.of(scored);
             }
             return new EvaluationReport(modelPath, files.input(), format, objective, classLabels, metrics, roc);
         } finally {
             blocks.unpersist(false);
-            params.destroy();
+            if (params != null) {
+                params.destroy();
+            }
+            if (pulled != null) {
+                pulled.release();
+            }
+            if (theta != null) {
+                theta.release();
+            }
         }
+    }
+
+    /** One task's metrics: every block's predictions folded into one accumulator. */
+    private static Iterator<MetricsAccumulator> metrics(Iterator<DataBlock> blocks, Objective objective,
+                                                        int numClasses, Predictor predictor) {
+        MetricsAccumulator acc = new MetricsAccumulator(objective, numClasses);
+        while (blocks.hasNext()) {
+            DataBlock block = blocks.next();
+            predictor.predict(block);
+            acc.add(predictor, block);
+        }
+        return Collections.singletonList(acc).iterator();
     }
 
     /**

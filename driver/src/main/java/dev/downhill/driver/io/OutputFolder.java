@@ -47,6 +47,10 @@ public final class OutputFolder {
     private static final String MODEL_SHARDS = "model-shards";
     private static final Pattern MODEL_SHARD = Pattern.compile("\\.?part-\\d{5,}-of-\\d{5,}\\.safetensors(\\.tmp)?");
     private static final Pattern CHECKPOINT = Pattern.compile("\\.?checkpoint-\\d{10,}\\.ckpt(\\.tmp)?");
+    /** A sharded run's checkpoint vectors: a folder beside the manifest, one file per slice per vector. */
+    private static final Pattern CHECKPOINT_SLICES = Pattern.compile("checkpoint-\\d{10,}\\.slices");
+    private static final Pattern CHECKPOINT_SLICE = Pattern.compile("\\.?[a-z0-9-]+-part-\\d{5,}-of-\\d{5,}"
+            + "\\.slice(\\.tmp)?");
 
     private OutputFolder() {}
 
@@ -171,6 +175,15 @@ public final class OutputFolder {
                 if (s.isFile() && CHECKPOINT.matcher(s.getPath().getName()).matches()
                         && fs.delete(s.getPath(), false)) {
                     count++;
+                } else if (s.isDirectory() && CHECKPOINT_SLICES.matcher(s.getPath().getName()).matches()) {
+                    for (FileStatus f : fs.listStatus(s.getPath())) {
+                        if (f.isFile() && CHECKPOINT_SLICE.matcher(f.getPath().getName()).matches()) {
+                            fs.delete(f.getPath(), false);
+                        }
+                    }
+                    if (fs.listStatus(s.getPath()).length == 0) {
+                        fs.delete(s.getPath(), false);
+                    }
                 }
             }
             if (fs.listStatus(checkpoints).length == 0) {

@@ -5,12 +5,16 @@ import dev.downhill.core.model.Predictor;
 import dev.downhill.driver.io.BadInputException;
 import dev.downhill.driver.io.FeatureNames;
 import dev.downhill.driver.io.InputFiles;
+import dev.downhill.driver.io.ParsedRow;
 import dev.downhill.driver.io.RowBlocks;
 import dev.downhill.driver.io.RowReader;
 import dev.downhill.driver.settings.InputSettings;
 import dev.downhill.driver.settings.Settings;
 import dev.downhill.driver.settings.SettingsException;
+import dev.downhill.driver.sharded.ShardedScoring;
+import dev.downhill.driver.sharded.ShardedVector;
 import dev.downhill.driver.train.ModelFile;
+import dev.downhill.driver.train.ShardedModelFile;
 import dev.downhill.driver.train.TrainingResult;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -19,6 +23,7 @@ import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -36,7 +41,9 @@ import org.apache.spark.util.LongAccumulator;
  * labels), prediction (in the data's labels), and score(s),
  * as CSV with a header line or as Parquet, a folder of part files written by Spark's DataFrameWriter. The rows
  * are read as train reads them, never shuffled: each task parses its input split, packs block-rows rows at a
- * time, runs worker-core's {@link Predictor} on the block and hands the rows to the writer.
+ * time, runs worker-core's {@link Predictor} on the block and hands the rows to the writer. A sharded model too
+ * large for the driver stays on the executors: the input is read once more first, for each partition's feature
+ * set, and each partition pulls only those parameters ({@link ShardedScoring}); rows, order and bits are the same.
  */
 public final class PredictCommand {
     public static final String JOB_GROUP = "downhill-predict";
@@ -174,7 +181,7 @@ public final class PredictCommand {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Configuration conf = jsc.hadoopConfiguration();
         String modelDir = settings.require("model");
-        TrainingResult model = ModelFile.load(modelDir, conf);
+        TrainingResult model = ModelFile.loadForScoring(modelDir, conf);
         String modelPath = ModelFile.location(modelDir, conf);
         String outputFormat = settings.get("output-format");
         // Softmax scores go to Parquet as one array column; every other model has one score.
@@ -198,16 +205,36 @@ public final class PredictCommand {
         int blockRows = dev.downhill.driver.train.ModelSettings.blockRows(settings, false);
         boolean labeled = o.labeled;
         dev.downhill.core.model.Architecture architecture = model.architecture;
-        Broadcast<double[]> params = jsc.broadcast(model.parameters);
+        // The model on the driver is broadcast; a sharded one too large for the driver stays on the executors.
+        Broadcast<double[]> params = model.parameters == null ? null : jsc.broadcast(model.parameters);
+        ShardedVector theta = null;
+        ShardedScoring pulled = null;
         // Counted in the writing job's tasks, which Spark applies once per task even when tasks are retried.
         LongAccumulator count = jsc.sc().longAccumulator("rows predicted");
         try {
-            JavaRDD<Row> rows = RowReader.read(jsc, files, format, o).mapPartitions(it -> {
-                Predictor predictor = new Predictor(objective, architecture, numClasses, params.value());
-                RowBlocks blocks = new RowBlocks(it, d, blockRows, null);
-                return new PredictedRows(blocks, predictor, classLabels, labeled, scoreArray, count)
-                        .keeping(keptCount, blocks::kept);
-            });
+            JavaPairRDD<Long, ParsedRow> input = RowReader.read(jsc, files, format, o);
+            JavaRDD<Row> rows;
+            if (params != null) {
+                rows = input.mapPartitions(it -> {
+                    Predictor predictor = new Predictor(objective, architecture, numClasses, params.value());
+                    RowBlocks blocks = new RowBlocks(it, d, blockRows, null);
+                    return new PredictedRows(blocks, predictor, classLabels, labeled, scoreArray, count)
+                            .keeping(keptCount, blocks::kept);
+                });
+            } else {
+                // Each partition pulls the parameters its features need: the input is read once for the feature
+                // sets and again to write, in the same partitions, so the rows keep their order and part files.
+                theta = ShardedModelFile.readSlices(jsc, model);
+                out.println(ShardedModelFile.scoringNote(model));
+                pulled = ShardedScoring.pull(input.mapPartitions(it -> new RowBlocks(it, d, blockRows, null)),
+                        theta, d, model.numOutputs);
+                rows = input.zipPartitions(pulled.localModels(), (it, local) -> {
+                    ShardedScoring.LocalModel m = local.next();
+                    RowBlocks blocks = new RowBlocks(it, d, blockRows, null);
+                    return new PredictedRows(m.pack(blocks), m.predictor(objective, numClasses), classLabels,
+                            labeled, scoreArray, count).keeping(keptCount, blocks::kept);
+                });
+            }
             String output = settings.require("output");
             Path target = new Path(output);
             FileSystem fs = target.getFileSystem(conf);
@@ -233,7 +260,15 @@ public final class PredictCommand {
             out.println("predictions written to " + written + " (" + outputFormat + ")");
             return written;
         } finally {
-            params.destroy();
+            if (params != null) {
+                params.destroy();
+            }
+            if (pulled != null) {
+                pulled.release();
+            }
+            if (theta != null) {
+                theta.release();
+            }
         }
     }
 }

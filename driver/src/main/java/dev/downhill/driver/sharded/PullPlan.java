@@ -165,7 +165,7 @@ public final class PullPlan {
         return acc;
     }
 
-    private static int[] mergeDistinct(int[] a, int[] b) {
+    static int[] mergeDistinct(int[] a, int[] b) {
         int[] out = new int[a.length + b.length];
         int i = 0;
         int j = 0;

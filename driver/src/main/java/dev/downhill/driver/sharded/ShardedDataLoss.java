@@ -7,6 +7,7 @@ import dev.downhill.core.objective.GradientAccumulator;
 import dev.downhill.core.objective.L2Penalty;
 import dev.downhill.core.objective.LossEvaluator;
 import dev.downhill.core.objective.ParameterSlice;
+import dev.downhill.core.objective.StandardizationSlice;
 import dev.downhill.driver.sharded.PullPlan.LocalPartition;
 import dev.downhill.driver.spark.SparkDataLoss;
 import dev.downhill.driver.sharded.PullPlan.SliceRequests;
@@ -99,15 +100,20 @@ public final class ShardedDataLoss {
         }
     }
 
-    /** A slice's entries on their way to a data partition. */
+    /**
+     * A slice's entries on their way to a data partition; standardized, also the slice's part of the intercept
+     * shifts sum_j m_j w_{c,j}, which every partition receives (values null where it reads none of the slice).
+     */
     static final class Pulled implements Serializable {
         private static final long serialVersionUID = 1L;
         final int slice;
         final double[] values;
+        final double[] shift;
 
-        Pulled(int slice, double[] values) {
+        Pulled(int slice, double[] values, double[] shift) {
             this.slice = slice;
             this.values = values;
+            this.shift = shift;
         }
     }
 
@@ -121,9 +127,19 @@ public final class ShardedDataLoss {
         final double[] gradientPiece;
         /** The partition's task time from its pull to its pieces. */
         final long computeNanos;
+        /**
+         * Standardized: the total intercept shifts, the intercepts b = u_b - shift and the partition's K intercept
+         * gradient sums (else null).
+         */
+        final double[] shift;
+        final double[] interceptTheta;
+        final double[] interceptPiece;
 
         Partial(int partition, double lossSum, double weightSum, long rowCount, double[] gradientPiece,
-                long computeNanos) {
+                long computeNanos, double[] shift, double[] interceptTheta, double[] interceptPiece) {
+            this.shift = shift;
+            this.interceptTheta = interceptTheta;
+            this.interceptPiece = interceptPiece;
             this.computeNanos = computeNanos;
             this.partition = partition;
             this.lossSum = lossSum;
@@ -168,17 +184,28 @@ public final class ShardedDataLoss {
     /** Scalars per slice result before the dots and intercepts. */
     static final int SCALARS = 5;
 
-    /** A slice's requests beside its parameters (and the slices of the vectors to dot the gradient with). */
+    /**
+     * A slice's requests beside its parameters (and the slices of the vectors to dot the gradient with);
+     * standardized, the parameters are u and the slice's scales and centers come along.
+     */
     static final class SliceInput implements Serializable {
         private static final long serialVersionUID = 1L;
         final SliceRequests requests;
         final double[] theta;
         final double[][] others;
+        final double[] scale;
+        final double[] mean;
 
-        SliceInput(SliceRequests requests, double[] theta, double[][] others) {
+        SliceInput(SliceRequests requests, double[] theta, double[][] others, double[] scale, double[] mean) {
             this.requests = requests;
             this.theta = theta;
             this.others = others;
+            this.scale = scale;
+            this.mean = mean;
+        }
+
+        SliceInput withOthers(double[][] o) {
+            return new SliceInput(requests, theta, o, scale, mean);
         }
     }
 
@@ -194,10 +221,28 @@ public final class ShardedDataLoss {
 
     /** The objective's value at theta. */
     public double value(ShardedVector theta) {
-        return evaluate(theta, false, List.of()).value;
+        return evaluate(theta, null, null, false, List.of()).value;
+    }
+
+    /**
+     * f(A u) and its gradient in the standardized coordinates, A^T grad f, with (A^T grad f) . w_i for each of
+     * {@code dotWith}, in one job: theta = A u is formed on the way (the weights scale_j u_j in the pull, each
+     * intercept u_b - sum_j m_j w_j in every data partition from the slices' parts, added in slice order), and
+     * the reduce tasks map their gradient slice to A^T g (every slice gets the K intercept derivatives summed in
+     * partition order). The bits are those of forming theta, evaluating and mapping the gradient as separate
+     * passes ({@link dev.downhill.core.objective.StandardizationSlice}).
+     */
+    public Evaluation valueAndScaledGradient(ShardedVector u, ShardedVector scale, ShardedVector mean,
+                                             List<ShardedVector> dotWith) {
+        return evaluate(u, scale, mean, true, dotWith);
     }
 
     Evaluation evaluate(ShardedVector theta, boolean withGradient, List<ShardedVector> dotWith) {
+        return evaluate(theta, null, null, withGradient, dotWith);
+    }
+
+    private Evaluation evaluate(ShardedVector theta, ShardedVector scale, ShardedVector mean, boolean withGradient,
+                                List<ShardedVector> dotWith) {
         if (!theta.layout().equals(plan.layout)) {
             throw new IllegalArgumentException(theta.layout() + " for a plan of " + plan.layout);
         }
@@ -207,23 +252,21 @@ public final class ShardedDataLoss {
         final int numFeatures = plan.numFeatures;
         final Loss loss = this.loss;
         final L2Penalty penalty = this.penalty;
-        JavaRDD<SliceInput> inputs = plan.requests.zipPartitions(theta.slices(),
-                (r, v) -> PullPlan.single(new SliceInput(r.next(), v.next(), new double[0][])));
+        final boolean standardized = scale != null;
+        JavaRDD<SliceInput> inputs = standardized
+                ? plan.requests.zipPartitions(ShardedVector.zip(List.of(theta, scale, mean)),
+                    (r, v) -> {
+                        double[][] x = v.next();
+                        return PullPlan.single(new SliceInput(r.next(), x[0], new double[0][], x[1], x[2]));
+                    })
+                : plan.requests.zipPartitions(theta.slices(),
+                    (r, v) -> PullPlan.single(new SliceInput(r.next(), v.next(), new double[0][], null, null)));
         JavaRDD<SliceInput> reduceInputs = dotWith.isEmpty() ? inputs : inputs.zipPartitions(
-                ShardedVector.zip(dotWith), (in, w) -> {
-                    SliceInput i = in.next();
-                    return PullPlan.single(new SliceInput(i.requests, i.theta, w.next()));
-                });
-        // 1. pull: slice s -> partitions, by partition id
-        JavaRDD<Tuple2<Integer, Pulled>> pulledBySlice = inputs.flatMap(in -> {
-            List<Tuple2<Integer, Pulled>> out = new ArrayList<>(in.requests.partitions.length);
-            for (int i = 0; i < in.requests.partitions.length; i++) {
-                out.add(new Tuple2<>(in.requests.partitions[i], new Pulled(in.requests.slice,
-                        ParameterSlice.gather(in.theta, in.requests.offsets[i]))));
-            }
-            return out.iterator();
-        });
+                ShardedVector.zip(dotWith), (in, w) -> PullPlan.single(in.next().withOthers(w.next())));
         int numPartitions = plan.numPartitions();
+        // 1. pull: slice s -> partitions, by partition id
+        JavaRDD<Tuple2<Integer, Pulled>> pulledBySlice = inputs.flatMap(
+                in -> pull(in, numPartitions, layout, numFeatures, numOutputs).iterator());
         JavaRDD<Tuple2<Integer, Partial>> partials = plan.local.zipPartitions(
                 pulledBySlice.mapToPair(t -> t).partitionBy(new KeyPartitioner(numPartitions)),
                 (localIt, pulledIt) -> fold(localIt.next(), pulledIt, numOutputs, loss, withGradient, layout));
@@ -233,7 +276,8 @@ public final class ShardedDataLoss {
                 (inIt, partialIt) -> PullPlan.single(reduce(inIt.next(), partialIt, withGradient, penalty, layout,
                         numFeatures, numOutputs)))
                 .persist(ShardedVector.STORAGE);
-        int depth = ShardedVector.truncateIfDeep(results, theta.depth + 1);
+        int depth = ShardedVector.truncateIfDeep(results, ShardedVector.depth(
+                standardized ? List.of(theta, scale, mean) : List.of(theta)) + 1);
         List<double[]> scalars = OrderedCollect.inOrder(results.map(SliceResult::scalars));
         double[] squares = new double[scalars.size()];
         for (int s = 0; s < squares.length; s++) {
@@ -262,14 +306,61 @@ public final class ShardedDataLoss {
         return new Evaluation(value, first[0], first[1], (long) first[2], gradient, dots, intercepts);
     }
 
+    /**
+     * Step 1 for one slice: the entries each partition reads; standardized, theta's weights scale_j u_j (the
+     * intercepts still u_b) and the slice's part of the intercept shifts, which every partition gets.
+     */
+    private static List<Tuple2<Integer, Pulled>> pull(SliceInput in, int numPartitions, SliceLayout layout,
+                                                      int numFeatures, int numOutputs) {
+        int[] partitions = in.requests.partitions;
+        if (in.scale == null) {
+            List<Tuple2<Integer, Pulled>> out = new ArrayList<>(partitions.length);
+            for (int i = 0; i < partitions.length; i++) {
+                out.add(new Tuple2<>(partitions[i], new Pulled(in.requests.slice,
+                        ParameterSlice.gather(in.theta, in.requests.offsets[i]), null)));
+            }
+            return out;
+        }
+        long offset = layout.start(in.requests.slice);
+        double[] shift = StandardizationSlice.shiftPartials(in.theta, in.scale, in.mean, offset, numFeatures,
+                numOutputs);
+        double[] weightsScaled = StandardizationSlice.toUser(in.theta, in.scale, offset, numFeatures, numOutputs,
+                new double[numOutputs]); // u_b - 0 = u_b: the intercepts are shifted in the partitions
+        List<Tuple2<Integer, Pulled>> out = new ArrayList<>(numPartitions);
+        int i = 0;
+        for (int p = 0; p < numPartitions; p++) {
+            double[] values = null;
+            if (i < partitions.length && partitions[i] == p) {
+                values = ParameterSlice.gather(weightsScaled, in.requests.offsets[i]);
+                i++;
+            }
+            out.add(new Tuple2<>(p, new Pulled(in.requests.slice, values, shift)));
+        }
+        return out;
+    }
+
     /** Step 2 for one data partition: its loss and gradient pieces at the pulled parameters. */
     private static Iterator<Tuple2<Integer, Partial>> fold(LocalPartition lp, Iterator<Tuple2<Integer, Pulled>> pulled,
                                                            int numOutputs, Loss loss, boolean withGradient,
                                                            SliceLayout layout) {
         long start = System.nanoTime();
         List<Pulled> pieces = new ArrayList<>(lp.slices.length);
-        pulled.forEachRemaining(t -> pieces.add(t._2()));
-        pieces.sort((a, b) -> Integer.compare(a.slice, b.slice));
+        List<Pulled> all = new ArrayList<>();
+        pulled.forEachRemaining(t -> all.add(t._2()));
+        all.sort((a, b) -> Integer.compare(a.slice, b.slice));
+        double[] shift = null;
+        for (Pulled p : all) {
+            if (p.values != null) {
+                pieces.add(p);
+            }
+            if (p.shift != null) {
+                // the slices' parts added in slice order 0, 1, ..., as the driver adds slice partials
+                shift = shift == null ? new double[numOutputs] : shift;
+                for (int c = 0; c < numOutputs; c++) {
+                    shift[c] += p.shift[c];
+                }
+            }
+        }
         LinearModel model = new LinearModel(lp.columns.length, numOutputs);
         double[] theta = new double[model.numParameters()];
         if (pieces.size() != lp.slices.length) {
@@ -284,6 +375,12 @@ public final class ShardedDataLoss {
             }
             System.arraycopy(p.values, 0, theta, lp.chunkStart[i], p.values.length);
         }
+        int interceptStart = numOutputs * lp.columns.length; // local order: K rows of weights, then K intercepts
+        if (shift != null) {
+            for (int c = 0; c < numOutputs; c++) {
+                theta[interceptStart + c] = theta[interceptStart + c] - shift[c]; // b = u_b - sum_j m_j w_j
+            }
+        }
         LossEvaluator evaluator = new LossEvaluator(model, loss);
         GradientAccumulator acc = new GradientAccumulator(model.numParameters());
         for (DataBlock block : lp.blocks) {
@@ -294,6 +391,10 @@ public final class ShardedDataLoss {
             }
         }
         double[] sum = acc.gradientSumOrNull();
+        double[] interceptPiece = shift == null || sum == null ? null
+                : Arrays.copyOfRange(sum, interceptStart, interceptStart + numOutputs);
+        double[] interceptTheta = shift == null ? null
+                : Arrays.copyOfRange(theta, interceptStart, interceptStart + numOutputs);
         List<Tuple2<Integer, Partial>> out = new ArrayList<>(layout.numSlices());
         long nanos = System.nanoTime() - start;
         int i = 0;
@@ -306,7 +407,7 @@ public final class ShardedDataLoss {
                 i++;
             }
             out.add(new Tuple2<>(s, new Partial(lp.partition, acc.lossSum(), acc.weightSum(), acc.rowCount(), piece,
-                    nanos)));
+                    nanos, shift, interceptTheta, interceptPiece)));
         }
         return out.iterator();
     }
@@ -323,6 +424,8 @@ public final class ShardedDataLoss {
         long rows = 0;
         long slowest = 0;
         double[] sum = withGradient ? new double[in.theta.length] : null;
+        boolean standardized = in.scale != null;
+        double[] interceptSum = standardized ? new double[numOutputs] : null;
         for (Partial p : partials) {
             lossSum += p.lossSum;
             weightSum += p.weightSum;
@@ -331,23 +434,41 @@ public final class ShardedDataLoss {
             if (sum != null && p.gradientPiece != null) {
                 ParameterSlice.addScattered(sum, in.requests.offsetsOf(p.partition), p.gradientPiece);
             }
+            if (interceptSum != null && p.interceptPiece != null) {
+                for (int c = 0; c < numOutputs; c++) {
+                    interceptSum[c] += p.interceptPiece[c]; // the intercepts' own slice adds the same, in this order
+                }
+            }
         }
         long offset = layout.start(in.requests.slice);
+        long weights = (long) numOutputs * numFeatures;
+        double[] theta = in.theta;
+        double[] thetaIntercepts = null;
+        if (standardized) {
+            Partial any = partials.get(0); // every partition sent the same shifts and intercepts
+            theta = StandardizationSlice.toUser(in.theta, in.scale, offset, numFeatures, numOutputs, any.shift);
+            thetaIntercepts = any.interceptTheta;
+        }
         double[] gradient = sum == null || !(weightSum > 0) ? null
-                : ParameterSlice.objectiveGradient(sum, weightSum, penalty, in.theta, offset);
+                : ParameterSlice.objectiveGradient(sum, weightSum, penalty, theta, offset);
+        if (gradient != null && standardized) {
+            double[] interceptGradient = ParameterSlice.objectiveGradient(interceptSum, weightSum, penalty,
+                    thetaIntercepts, weights);
+            gradient = StandardizationSlice.gradientToScaled(gradient, in.scale, in.mean, offset, numFeatures,
+                    numOutputs, interceptGradient);
+        }
         double[] extra = new double[in.others.length + numOutputs];
         if (gradient != null) {
             for (int i = 0; i < in.others.length; i++) {
                 extra[i] = ParameterSlice.dot(gradient, in.others[i]);
             }
-            long weights = (long) numOutputs * numFeatures;
             for (int i = 0; i < gradient.length; i++) {
                 if (offset + i >= weights) {
                     extra[in.others.length + (int) (offset + i - weights)] = gradient[i];
                 }
             }
         }
-        return new SliceResult(lossSum, weightSum, rows, penalty.sumOfSquares(in.theta, offset), gradient,
+        return new SliceResult(lossSum, weightSum, rows, penalty.sumOfSquares(theta, offset), gradient,
                 slowest, extra);
     }
 

@@ -20,10 +20,14 @@ public final class ShardedVectors implements RemoteVectors<ShardedVector> {
     /** Combinations whose slices no job has computed yet (so their inputs must stay cached). */
     private final Set<ShardedVector> pending = Collections.newSetFromMap(new IdentityHashMap<>());
 
+    /** The inputs of each pending combination: a job computing it computes (and caches) those too. */
+    private final Map<ShardedVector, List<ShardedVector>> inputsOf = new IdentityHashMap<>();
+
     @Override
     public ShardedVector combine(double[] coefficients, List<ShardedVector> vectors) {
         ShardedVector v = ShardedVector.combine(coefficients, vectors);
         pending.add(v);
+        inputsOf.put(v, List.copyOf(vectors));
         return v;
     }
 
@@ -72,10 +76,11 @@ public final class ShardedVectors implements RemoteVectors<ShardedVector> {
     @Override
     public void release(ShardedVector v) {
         pending.remove(v);
+        inputsOf.remove(v);
         for (ShardedVector p : pending) {
             p.materialize();
         }
-        pending.clear();
+        computed(new ArrayList<>(pending));
         v.release();
     }
 
@@ -83,6 +88,10 @@ public final class ShardedVectors implements RemoteVectors<ShardedVector> {
     void computed(List<ShardedVector> vectors) {
         for (ShardedVector v : vectors) {
             pending.remove(v);
+            List<ShardedVector> inputs = inputsOf.remove(v);
+            if (inputs != null) {
+                computed(inputs); // a pending direction d is computed by the job that computes x + t d
+            }
         }
     }
 

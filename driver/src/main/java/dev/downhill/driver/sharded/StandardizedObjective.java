@@ -6,9 +6,9 @@ import java.util.List;
 
 /**
  * g(u) = f(A u) for a sharded linear model, A the diagonal {@code Standardization} (the tree path's change of
- * variables, so both optimize the same function): per evaluation a slice pass for the K intercept shifts, the
- * map to theta = A u, the evaluation of f (which also brings the K intercept derivatives), and the map to
- * A^T grad f ({@link StandardizationSlice}), whose dot products come in the same pass as its computation.
+ * variables, so both optimize the same function). Each evaluation is one job of {@link ShardedDataLoss}, which
+ * forms theta = A u on the way and maps the gradient to A^T grad f in its reduce tasks
+ * ({@link ShardedDataLoss#valueAndScaledGradient}); the dot products asked for come from the same tasks.
  */
 public final class StandardizedObjective implements RemoteFunction<ShardedVector> {
     private final ShardedDataLoss loss;
@@ -31,27 +31,10 @@ public final class StandardizedObjective implements RemoteFunction<ShardedVector
 
     @Override
     public Evaluation<ShardedVector> evaluate(ShardedVector u, List<ShardedVector> dotWith) {
-        SliceLayout layout = loss.layout();
-        int d = numFeatures;
-        int k = numOutputs;
-        ShardedVector theta = toUser(u);
-        ShardedDataLoss.Evaluation e = loss.valueAndGradient(theta);
-        theta.release();
-        double[] interceptGradient = e.interceptGradient;
-        ShardedVector scaled = ShardedVector.persist(layout, ShardedVector.zip(List.of(e.gradient, scale, mean))
-                .mapPartitionsWithIndex((s, it) -> {
-                    double[][] x = it.next();
-                    return PullPlan.single(StandardizationSlice.gradientToScaled(x[0], x[1], x[2], layout.start(s),
-                            d, k, interceptGradient));
-                }, true), e.gradient.depth + 1);
-        double[] dots = new double[0];
-        if (dotWith.isEmpty()) {
-            scaled.materialize(); // before its input is released
-        } else {
-            dots = vectors.dots(List.of(scaled), dotWith)[0];
-        }
-        e.gradient.release();
-        return new Evaluation<>(e.value, scaled, dots);
+        ShardedDataLoss.Evaluation e = loss.valueAndScaledGradient(u, scale, mean, dotWith); // one job
+        vectors.computed(List.of(u));
+        vectors.computed(dotWith);
+        return new Evaluation<>(e.value, e.gradient, e.gradientDots);
     }
 
     /** theta = A u: a slice pass for the K intercept shifts, then a map (cached, computed by the next job). */
@@ -76,7 +59,7 @@ public final class StandardizedObjective implements RemoteFunction<ShardedVector
 
     /** Releases the cached scale and center vectors. */
     public void release() {
+        // scale and mean share one cached RDD: a second unpersist races the first on the executors.
         scale.release();
-        mean.release();
     }
 }

@@ -5,8 +5,11 @@ import dev.downhill.core.loss.Objective;
 import dev.downhill.core.metrics.MetricsAccumulator;
 import dev.downhill.core.model.Architecture;
 import dev.downhill.core.model.Predictor;
+import dev.downhill.driver.sharded.ShardedScoring;
+import dev.downhill.driver.sharded.ShardedVector;
 import java.io.Serializable;
 import java.util.Collections;
+import java.util.Iterator;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -33,28 +36,60 @@ public final class TrainingSetPass {
                              Architecture architecture, int numClasses, double[] theta) {
         Broadcast<double[]> params = jsc.broadcast(theta);
         try {
-            final int k = objective == Objective.LEAST_SQUARES ? 0 : Math.max(numClasses, 2);
-            JavaRDD<Partial> partials = blocks.mapPartitions(it -> {
-                Predictor predictor = new Predictor(objective, architecture, k, params.value());
-                Partial p = new Partial(new MetricsAccumulator(objective, k));
-                while (it.hasNext()) {
-                    DataBlock block = it.next();
-                    predictor.predict(block);
-                    p.metrics.add(predictor, block);
-                    if (objective != Objective.LEAST_SQUARES) {
-                        for (int i = 0; i < block.numRows(); i++) {
-                            p.minMargin = Math.min(p.minMargin, margin(predictor, objective, k, i,
-                                    (int) block.label(i)));
-                        }
-                    }
-                }
-                return Collections.singletonList(p).iterator();
-            });
-            Partial total = OrderedAggregation.aggregate(partials, SparkDataLoss.FAN_IN, Partial::merge);
-            return new Result(total.metrics, objective == Objective.LEAST_SQUARES ? Double.NaN : total.minMargin);
+            final int k = classes(objective, numClasses);
+            JavaRDD<Partial> partials = blocks.mapPartitions(it -> partial(it, objective, k,
+                    new Predictor(objective, architecture, k, params.value())));
+            return total(partials, objective);
         } finally {
             params.destroy();
         }
+    }
+
+    /**
+     * The same pass for a linear model whose parameters stay sharded on the executors (--aggregation sharded):
+     * each partition pulls the parameters its features need and scores its blocks over local columns
+     * ({@link ShardedScoring}), so every row's outputs, and the figures, have the tree pass's bits.
+     */
+    public static Result run(JavaRDD<DataBlock> blocks, ShardedVector theta, Objective objective, int numFeatures,
+                             int numClasses) {
+        final int k = classes(objective, numClasses);
+        ShardedScoring pulled = ShardedScoring.pull(blocks, theta, numFeatures, objective.numOutputs(k));
+        try {
+            JavaRDD<Partial> partials = blocks.zipPartitions(pulled.localModels(), (it, local) -> {
+                ShardedScoring.LocalModel m = local.next();
+                return partial(m.pack(it), objective, k, m.predictor(objective, k));
+            });
+            return total(partials, objective);
+        } finally {
+            pulled.release();
+        }
+    }
+
+    private static int classes(Objective objective, int numClasses) {
+        return objective == Objective.LEAST_SQUARES ? 0 : Math.max(numClasses, 2);
+    }
+
+    /** One task's metrics and smallest margin over its blocks. */
+    private static Iterator<Partial> partial(Iterator<DataBlock> it, Objective objective, int k,
+                                             Predictor predictor) {
+        Partial p = new Partial(new MetricsAccumulator(objective, k));
+        while (it.hasNext()) {
+            DataBlock block = it.next();
+            predictor.predict(block);
+            p.metrics.add(predictor, block);
+            if (objective != Objective.LEAST_SQUARES) {
+                for (int i = 0; i < block.numRows(); i++) {
+                    p.minMargin = Math.min(p.minMargin, margin(predictor, objective, k, i, (int) block.label(i)));
+                }
+            }
+        }
+        return Collections.singletonList(p).iterator();
+    }
+
+    /** The partials merged in partition order. */
+    private static Result total(JavaRDD<Partial> partials, Objective objective) {
+        Partial total = OrderedAggregation.aggregate(partials, SparkDataLoss.FAN_IN, Partial::merge);
+        return new Result(total.metrics, objective == Objective.LEAST_SQUARES ? Double.NaN : total.minMargin);
     }
 
     /** The margin of a row of class {@code y}: positive when the model puts it strictly on its own side. */

@@ -43,7 +43,8 @@ import org.apache.hadoop.security.AccessControlException;
  * model.json, so a reader that finds model.json finds its parameters. A network's parameters are only there:
  * they never pass through the driver as text. A sharded run's model (--aggregation sharded) has no weights,
  * intercepts or model.safetensors: its executors write model-shards/*.safetensors and model.json lists them
- * under "shards" ({@link ShardedModelFile}).
+ * under "shards" ({@link ShardedModelFile}); {@link #load} assembles it on the driver, {@link #loadForScoring}
+ * leaves a large one on disk for the executors.
  */
 public final class ModelFile {
     public static final int FORMAT_VERSION = 1;
@@ -219,12 +220,26 @@ public final class ModelFile {
      * {@link BadInputException} naming the file: the model is input to evaluate and predict.
      */
     public static TrainingResult load(String modelDir, Configuration conf) {
+        return load(modelDir, conf, false);
+    }
+
+    /**
+     * The same for scoring on the executors (evaluate, predict): a sharded model too large to assemble on the
+     * driver ({@link ShardedModelFile#assembles}) comes with null parameters and its checked shard list in
+     * {@link TrainingResult#shardFiles}, to be read on the executors ({@link ShardedModelFile#readSlices}).
+     */
+    public static TrainingResult loadForScoring(String modelDir, Configuration conf) {
+        return load(modelDir, conf, true);
+    }
+
+    private static TrainingResult load(String modelDir, Configuration conf, boolean shardsOnExecutors) {
         Path dir = new Path(modelDir);
         Path file = new Path(dir, NAME);
         JsonNode node;
         SafeTensors.Contents contents = null;
         String tensorsWhere = null;
         double[] shardedParameters = null;
+        java.util.List<ShardedModelFile.Shard> shards = null;
         try {
             // Past any .crc side file (written by older versions): a hand-edited model must still load.
             FileSystem fs = OutputFiles.plain(dir, conf);
@@ -253,8 +268,12 @@ public final class ModelFile {
                 }
                 tensorsWhere = fs.makeQualified(tensors).toString();
             } else if (node != null && node.isObject() && node.has(ShardedModelFile.FIELD)) {
-                shardedParameters = ShardedModelFile.assemble(node, dir, fs, linearParameters(node, file),
-                        file.toString());
+                int n = linearParameters(node, file);
+                if (shardsOnExecutors && !ShardedModelFile.assembles(n)) {
+                    shards = ShardedModelFile.shards(node, dir, fs, n, file.toString());
+                } else {
+                    shardedParameters = ShardedModelFile.assemble(node, dir, fs, n, file.toString());
+                }
             }
         } catch (JsonProcessingException e) {
             throw new BadInputException("model " + file + " is not valid JSON: " + e.getOriginalMessage(), e);
@@ -263,7 +282,12 @@ public final class ModelFile {
         } catch (IOException e) {
             throw new BadInputException("cannot read model " + file + ": " + e.getMessage(), e);
         }
-        return fromJson(node, file.toString(), contents, tensorsWhere, shardedParameters);
+        if (shards == null) {
+            return fromJson(node, file.toString(), contents, tensorsWhere, shardedParameters);
+        }
+        TrainingResult onExecutors = fromJson(node, file.toString(), null, null, null, true);
+        onExecutors.shardFiles = shards;
+        return onExecutors;
     }
 
     /** (d + 1) K for a linear model document, checked enough to size its array. */
@@ -301,6 +325,12 @@ public final class ModelFile {
     /** As above; a sharded linear model's parameters come assembled from its shards ({@code sharded}). */
     static TrainingResult fromJson(JsonNode root, String where, SafeTensors.Contents tensors, String tensorsWhere,
                                    double[] sharded) {
+        return fromJson(root, where, tensors, tensorsWhere, sharded, false);
+    }
+
+    /** As above; with {@code noParameters} a linear model's parameters are left null (read on the executors). */
+    private static TrainingResult fromJson(JsonNode root, String where, SafeTensors.Contents tensors,
+                                           String tensorsWhere, double[] sharded, boolean noParameters) {
         if (root == null || !root.isObject()) {
             throw invalid(where, "it is not a JSON object");
         }
@@ -361,9 +391,11 @@ public final class ModelFile {
         if ((d + 1L) * k > Integer.MAX_VALUE - 8) {
             throw invalid(where, d + " features x " + k + " outputs are too many parameters");
         }
-        double[] p = new double[(d + 1) * k];
+        double[] p = noParameters ? null : new double[(d + 1) * k];
         JsonNode weights = root.get("weights");
-        if (sharded != null) {
+        if (noParameters) {
+            // the shards stay on disk until the executors read them
+        } else if (sharded != null) {
             if (sharded.length != p.length) {
                 throw invalid(where, "its shards hold " + sharded.length + " parameters, not " + p.length);
             }

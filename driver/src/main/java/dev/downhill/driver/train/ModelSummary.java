@@ -56,6 +56,25 @@ final class ModelSummary {
         return Math.sqrt(s);
     }
 
+    /** The same for a sharded model: per-slice sums of squares, added in slice order on the driver. */
+    static double weightNorm(ShardedVector theta, long count) {
+        SliceLayout layout = theta.layout();
+        List<Double> sums = theta.slices().mapPartitionsWithIndex((s, it) -> {
+            double[] slice = it.next();
+            int start = layout.start(s);
+            double sum = 0;
+            for (int i = 0; i < slice.length && start + i < count; i++) {
+                sum += slice[i] * slice[i];
+            }
+            return java.util.Collections.singletonList(sum).iterator();
+        }, true).collect(); // in partition order
+        double s = 0;
+        for (double x : sums) {
+            s += x;
+        }
+        return Math.sqrt(s);
+    }
+
     /** The headline metrics of the model on the rows of {@code m}, by name. */
     static Map<String, String> metrics(MetricsAccumulator m) {
         Map<String, String> out = new LinkedHashMap<>();

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.downhill.core.model.ParameterTensor;
 import dev.downhill.driver.io.BadInputException;
 import dev.downhill.driver.io.OutputFiles;
+import dev.downhill.driver.sharded.ShardedScoring;
 import dev.downhill.driver.sharded.ShardedVector;
 import dev.downhill.driver.sharded.SliceLayout;
 import java.io.ByteArrayInputStream;
@@ -26,6 +27,8 @@ import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
 
 /**
  * A sharded run's model (--aggregation sharded, issue #14): each executor writes its slice of the parameters
@@ -120,24 +123,41 @@ public final class ShardedModelFile {
     }
 
     /**
-     * The parameters of a sharded model document, read from its shard files into one array on the driver (when
-     * it fits in half the heap; scoring from the shards without assembling them is not done yet).
+     * Bytes of parameters up to which evaluate and predict assemble a sharded model on the driver (and
+     * broadcast it); -1: a quarter of the heap, so the array and the broadcast's copy fit in half of it. Larger
+     * models are scored from the shards on the executors ({@link #readSlices}). Tests set it to force a path.
      */
-    static double[] assemble(JsonNode root, Path dir, FileSystem fs, int numParameters, String where)
+    static long assembleLimitBytes = -1;
+
+    /** Whether evaluate and predict assemble a sharded model of {@code numParameters} on the driver. */
+    static boolean assembles(int numParameters) {
+        long limit = assembleLimitBytes >= 0 ? assembleLimitBytes : Runtime.getRuntime().maxMemory() / 4;
+        return 8L * numParameters <= limit;
+    }
+
+    /** The line evaluate and predict print when they score from the shards: why this path, and its size. */
+    public static String scoringNote(TrainingResult model) {
+        long n = (model.numFeatures + 1L) * model.numOutputs;
+        return String.format(Locale.ROOT, "model: %d parameters (%s) in %d shards, more than a quarter of the"
+                + " driver's heap: scored from the shards on the executors", n, OutputFiles.bytes(8 * n),
+                model.shardFiles.size());
+    }
+
+    /** One shard file of a sharded model: its full path and the flat range [start, end) it holds. */
+    public record Shard(String path, int start, int end) implements Serializable {
+    }
+
+    /**
+     * The shards a sharded model document lists, checked: ranges contiguous from 0 to {@code numParameters},
+     * each file present.
+     */
+    static List<Shard> shards(JsonNode root, Path dir, FileSystem fs, int numParameters, String where)
             throws IOException {
-        long bytes = 8L * numParameters;
-        long room = Runtime.getRuntime().maxMemory() / 2;
-        if (bytes > room) {
-            throw new BadInputException(String.format(Locale.ROOT, "model %s is sharded (%d parameters, %s); this"
-                    + " Downhill scores a sharded model by assembling it on the driver, which has room for %s (half"
-                    + " its heap). Give the driver more memory (--driver-memory).", where, numParameters,
-                    OutputFiles.bytes(bytes), OutputFiles.bytes(room)));
-        }
         JsonNode shards = root.get(FIELD);
         if (shards == null || !shards.isArray() || shards.isEmpty()) {
             throw new BadInputException("model " + where + ": '" + FIELD + "' must be a non-empty array");
         }
-        double[] p = new double[numParameters];
+        List<Shard> out = new ArrayList<>(shards.size());
         int next = 0;
         for (JsonNode e : shards) {
             int start = e.path("start").asInt(-1);
@@ -152,37 +172,97 @@ public final class ShardedModelFile {
                 throw new BadInputException("model " + where + " lists shard " + fs.makeQualified(path)
                         + ", which does not exist.");
             }
-            SafeTensors.Contents c;
-            String shardWhere = fs.makeQualified(path).toString();
-            try (InputStream in = new java.io.BufferedInputStream(fs.open(path), 1 << 16)) {
-                c = SafeTensors.read(in, shardWhere);
-            }
-            int at = start;
-            for (double[] v : c.values.values()) {
-                if (at + v.length > end) {
-                    throw new BadInputException("model parameters " + shardWhere + " hold more than its range ["
-                            + start + ", " + end + ")");
-                }
-                for (double x : v) {
-                    if (!Double.isFinite(x)) {
-                        throw new BadInputException("model parameters " + shardWhere + " hold a non-finite value ("
-                                + x + ").");
-                    }
-                }
-                System.arraycopy(v, 0, p, at, v.length);
-                at += v.length;
-            }
-            if (at != end) {
-                throw new BadInputException("model parameters " + shardWhere + " hold " + (at - start)
-                        + " values for the range [" + start + ", " + end + ")");
-            }
+            out.add(new Shard(fs.makeQualified(path).toString(), start, end));
             next = end;
         }
         if (next != numParameters) {
             throw new BadInputException("model " + where + ": the shards cover " + next + " of " + numParameters
                     + " parameters");
         }
+        return out;
+    }
+
+    /**
+     * The parameters of a sharded model document, read from its shard files into one array on the driver (when
+     * it fits in half the heap; evaluate and predict score larger ones from the shards, {@link #readSlices}).
+     */
+    static double[] assemble(JsonNode root, Path dir, FileSystem fs, int numParameters, String where)
+            throws IOException {
+        long bytes = 8L * numParameters;
+        long room = Runtime.getRuntime().maxMemory() / 2;
+        if (bytes > room) {
+            throw new BadInputException(String.format(Locale.ROOT, "model %s is sharded (%d parameters, %s); it is"
+                    + " assembled on the driver here, which has room for %s (half its heap). Give the driver more"
+                    + " memory (--driver-memory); evaluate and predict score it from its shards.", where,
+                    numParameters, OutputFiles.bytes(bytes), OutputFiles.bytes(room)));
+        }
+        double[] p = new double[numParameters];
+        for (Shard shard : shards(root, dir, fs, numParameters, where)) {
+            double[] values = read(shard, fs);
+            System.arraycopy(values, 0, p, shard.start(), values.length);
+        }
         return p;
+    }
+
+    /** One shard's values, checked: as many as its range holds, all finite. */
+    static double[] read(Shard shard, FileSystem fs) throws IOException {
+        SafeTensors.Contents c;
+        try (InputStream in = new java.io.BufferedInputStream(fs.open(new Path(shard.path())), 1 << 16)) {
+            c = SafeTensors.read(in, shard.path());
+        }
+        double[] out = new double[shard.end() - shard.start()];
+        int at = 0;
+        for (double[] v : c.values.values()) {
+            if (at + v.length > out.length) {
+                throw new BadInputException("model parameters " + shard.path() + " hold more than its range ["
+                        + shard.start() + ", " + shard.end() + ")");
+            }
+            for (double x : v) {
+                if (!Double.isFinite(x)) {
+                    throw new BadInputException("model parameters " + shard.path() + " hold a non-finite value ("
+                            + x + ").");
+                }
+            }
+            System.arraycopy(v, 0, out, at, v.length);
+            at += v.length;
+        }
+        if (at != out.length) {
+            throw new BadInputException("model parameters " + shard.path() + " hold " + at + " values for the"
+                    + " range [" + shard.start() + ", " + shard.end() + ")");
+        }
+        return out;
+    }
+
+    /**
+     * A sharded model's parameters read on the executors, shard s by task s, and cached there: the model file's
+     * slices as a {@link ShardedVector}, never on the driver. The ranges must be the slices train writes
+     * ({@link SliceLayout}).
+     */
+    public static ShardedVector readSlices(JavaSparkContext jsc, TrainingResult model) {
+        List<Shard> shards = model.shardFiles;
+        int n = (model.numFeatures + 1) * model.numOutputs;
+        SliceLayout layout = new SliceLayout(n, shards.size());
+        for (int s = 0; s < shards.size(); s++) {
+            Shard shard = shards.get(s);
+            if (shard.start() != layout.start(s) || shard.end() != layout.start(s + 1)) {
+                throw new BadInputException("model shard " + shard.path() + " holds [" + shard.start() + ", "
+                        + shard.end() + "), but shard " + s + " of " + shards.size() + " is [" + layout.start(s)
+                        + ", " + layout.start(s + 1) + ") as train writes them: scoring from the shards needs"
+                        + " train's ranges.");
+            }
+        }
+        WireConf wire = new WireConf(jsc.hadoopConfiguration());
+        List<Shard> list = new ArrayList<>(shards); // in the closure: task data goes through Kryo, closures not
+        List<Integer> ids = new ArrayList<>(list.size());
+        for (int s = 0; s < list.size(); s++) {
+            ids.add(s);
+        }
+        JavaRDD<double[]> slices = jsc.parallelize(ids, ids.size()).map(s -> {
+            Shard shard = list.get(s);
+            return read(shard, new Path(shard.path()).getFileSystem(wire.get()));
+        });
+        slices.setName("Downhill model shards");
+        return ShardedScoring.cache(layout, slices);
     }
 
     /** Hadoop's Configuration for the executors (it is Writable, not Serializable). */

@@ -25,10 +25,20 @@ import dev.downhill.driver.sharded.ShardedVectors;
 import dev.downhill.driver.sharded.SliceLayout;
 import dev.downhill.driver.sharded.StandardizedObjective;
 import dev.downhill.driver.spark.SparkDataLoss;
+import dev.downhill.core.optim.StopReason;
+import dev.downhill.driver.checkpoint.Checkpoint;
+import dev.downhill.driver.checkpoint.CheckpointStore;
 import dev.downhill.driver.checkpoint.CheckpointingRun;
+import dev.downhill.driver.checkpoint.CorruptCheckpointException;
+import dev.downhill.driver.checkpoint.ResumeRefusedException;
+import dev.downhill.driver.sharded.ShardedCheckpoint;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 
@@ -38,6 +48,8 @@ import org.apache.spark.api.java.JavaSparkContext;
  * standardization when it has one, {@link StandardizedObjective}), and worker-core's vector-free L-BFGS
  * ({@link VectorFreeLBFGS}, Chen, Dai &amp; Xiao, NIPS 2014) runs on handles with the tree path's stopping rules
  * ({@link VectorFreeMinimizer}). TrainCommand calls it in one place, where it would run {@link Minimizer}.
+ * Checkpoints are the tree path's ({@link CheckpointingRun}): the executors write the state's vectors
+ * ({@link ShardedCheckpoint}), the driver the small manifest, and --resume reads them back on the executors.
  */
 final class ShardedTraining {
     static final String AGGREGATION = "aggregation";
@@ -111,9 +123,6 @@ final class ShardedTraining {
         if (!s.isNone("validation") || s.getDouble("validation-fraction") > 0) {
             return "does not support --validation or --validation-fraction yet.";
         }
-        if (s.getBoolean("resume")) {
-            return "does not support --resume yet (its checkpoints are not written).";
-        }
         if (!s.isNone("initial-model")) {
             return "does not support --initial-model yet.";
         }
@@ -164,6 +173,72 @@ final class ShardedTraining {
                 pre.startCurvature(objective, numClasses), s.getInt("lbfgs-memory"));
     }
 
+    /** Manifest scalars of a sharded checkpoint: the layout its slice files were cut by. */
+    static final String CHECKPOINT_PARAMETERS = CheckpointStore.MANIFEST_PREFIX + "parameters";
+    static final String CHECKPOINT_SLICES = CheckpointStore.MANIFEST_PREFIX + "slices";
+
+    /** The names of the vectors a checkpoint holds: x, the gradient, then s and y of each stored pair by slot. */
+    private List<String> vectorNames(OptimizerState small) {
+        List<String> names = new ArrayList<>(List.of("x", "gradient"));
+        for (int slot : optimizer.storedSlots(small)) {
+            names.add("s-" + slot);
+            names.add("y-" + slot);
+        }
+        return names;
+    }
+
+    /** The executors write the state's vectors to {@code folder}; the layout goes into the manifest. */
+    private void save(VectorFreeLBFGS.State<ShardedVector> state, Path folder, OptimizerState manifest,
+                      Configuration conf) throws IOException {
+        List<String> names = vectorNames(state.small());
+        List<ShardedVector> handles = new ArrayList<>(List.of(state.x(), state.gradient()));
+        for (int slot : optimizer.storedSlots(state.small())) {
+            handles.add(state.sBySlot().get(slot));
+            handles.add(state.yBySlot().get(slot));
+        }
+        jsc.setJobGroup(TrainCommand.JOB_GROUP, "Downhill train: checkpoint of iteration " + state.iteration(), false);
+        ShardedCheckpoint.write(folder, state.iteration(), names, handles, conf);
+        manifest.putScalar(CHECKPOINT_PARAMETERS, loss.layout().numParameters());
+        manifest.putScalar(CHECKPOINT_SLICES, loss.layout().numSlices());
+    }
+
+    /**
+     * The state of a sharded checkpoint: its small state, and its vectors read back by the executors (refused when
+     * it is the tree path's, or cut into other slices than this run's).
+     */
+    private VectorFreeLBFGS.State<ShardedVector> restore(Checkpoint c, Path folder, Configuration conf)
+            throws IOException {
+        SliceLayout layout = loss.layout();
+        if (!CheckpointingRun.isSharded(c)) {
+            throw new ResumeRefusedException("cannot resume from the checkpoint of iteration " + c.iteration()
+                    + ": it was written by the tree path (--aggregation tree), and this run trains sharded. Resume"
+                    + " with --aggregation tree, or train without --resume to start afresh.");
+        }
+        long n = (long) c.state().scalar(CHECKPOINT_PARAMETERS, -1);
+        long slices = (long) c.state().scalar(CHECKPOINT_SLICES, -1);
+        if (n != layout.numParameters() || slices != layout.numSlices()) {
+            throw new ResumeRefusedException("cannot resume from the checkpoint of iteration " + c.iteration()
+                    + ": it holds " + n + " parameters in " + slices + " slices, this run " + layout + ". Resume"
+                    + " with --shards " + slices + ", or train without --resume to start afresh.");
+        }
+        OptimizerState small = CheckpointingRun.optimizerState(c);
+        List<String> names = vectorNames(small);
+        String why = ShardedCheckpoint.incomplete(folder.getFileSystem(conf), folder, names, layout);
+        if (why != null) {
+            throw new CorruptCheckpointException("cannot resume from the checkpoint of iteration " + c.iteration()
+                    + ": " + why + ". Move it out of the checkpoints folder to resume from an older one.");
+        }
+        List<ShardedVector> v = ShardedCheckpoint.read(jsc, folder, c.iteration(), names, layout, conf);
+        List<ShardedVector> s = new ArrayList<>(Collections.nCopies(optimizer.history(), null));
+        List<ShardedVector> y = new ArrayList<>(Collections.nCopies(optimizer.history(), null));
+        int at = 2;
+        for (int slot : optimizer.storedSlots(small)) {
+            s.set(slot, v.get(at++));
+            y.set(slot, v.get(at++));
+        }
+        return optimizer.restore(small, v.get(0), v.get(1), s, y);
+    }
+
     /** The evaluations' timing since the previous call, for the progress lines. */
     SparkDataLoss.Timing takeTiming() {
         return loss.takeTiming();
@@ -173,13 +248,15 @@ final class ShardedTraining {
     record Outcome(Minimizer.Result result, ShardedVector theta, Path lineage) {}
 
     /**
-     * Runs vector-free L-BFGS from u = 0 (theta = 0 in the user's coordinates, as the tree path starts) until the
-     * criteria stop it, telling {@code progress} of each iteration. The final iterate, in the user's coordinates,
-     * stays on the executors (the caller releases it once the model is written); every other handle and cache is
-     * released. The change of variables is done: the caller must not apply one again.
+     * Runs vector-free L-BFGS from u = 0 (theta = 0 in the user's coordinates, as the tree path starts), or from the
+     * checkpoint {@code checkpoints} restored, until the criteria stop it, telling {@code progress} of each
+     * iteration and writing a checkpoint every --checkpoint-every iterations and at the end (the executors write
+     * the vectors, the driver the manifest). The final iterate, in the user's coordinates, stays on the executors
+     * (the caller releases it once the model is written); every other handle and cache is released. The change of
+     * variables is done: the caller must not apply one again.
      */
-    Outcome run(StopCriteria criteria, IterationListener progress, CheckpointingRun.HistorySink start,
-                String output) throws IOException {
+    Outcome run(StopCriteria criteria, IterationListener progress, CheckpointingRun checkpoints,
+                CheckpointingRun.HistorySink history, String output) throws IOException {
         VectorFreeLBFGS.State<ShardedVector> state = null;
         VectorFreeMinimizer.Result<ShardedVector> r = null;
         // Deep lineages are cut by checkpoints to files under the output folder (read back if an executor dies).
@@ -188,12 +265,25 @@ final class ShardedTraining {
             lineage = new Path(output, LINEAGE_FOLDER);
             jsc.setCheckpointDir(lineage.toString());
         }
+        Configuration conf = jsc.hadoopConfiguration();
         try {
-            state = optimizer.initialize(function, ShardedVector.zeros(jsc, loss.layout()));
-            start.iteration(0, state.value(), state.gradientNorm());
+            Checkpoint from = checkpoints.restored();
+            if (from == null) {
+                state = optimizer.initialize(function, ShardedVector.zeros(jsc, loss.layout()));
+                checkpoints.startHistory(new Checkpoint.Point(0, state.value(), state.gradientNorm()), history);
+            } else {
+                state = restore(from, checkpoints.restoredSlices(), conf);
+                checkpoints.startHistory(null, history);
+            }
+            VectorFreeLBFGS.State<ShardedVector> running = state;
+            checkpoints.writeSlicesWith((folder, manifest) -> save(running, folder, manifest, conf));
+            IterationListener listener = checkpoints.around(progress);
             loss.takeTiming(); // the first iteration's split should not include the starting pass
-            r = new VectorFreeMinimizer<>(optimizer, criteria).run(function, state,
-                    (st, report) -> progress.iterationDone(st.small(), report), null, null);
+            r = new VectorFreeMinimizer<>(optimizer, criteria).withoutBestCopy().run(function, state,
+                    (st, report) -> listener.iterationDone(st.small(), report), null, null);
+            if (r.reason() != StopReason.DIVERGED) {
+                checkpoints.writeFinal(r.state().small()); // now: the vectors are released below
+            }
             OptimizerState small = r.state().small();
             // the model in the user's coordinates (theta = A u), or a copy of u that outlives the state's release
             ShardedVector theta = standardized == null

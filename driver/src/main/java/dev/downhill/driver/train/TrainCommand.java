@@ -221,8 +221,8 @@ public final class TrainCommand {
                     progress.validationMetric(held.metricName(), () -> lastMetric[0]);
                 }
                 if (sharded != null) { // vector-free L-BFGS on the executors' slices, the same stop rules
-                    ShardedTraining.Outcome end = sharded.run(criteria(choice, false), progress, report::iteration,
-                            settings.require("output"));
+                    ShardedTraining.Outcome end = sharded.run(criteria(choice, false), progress, checkpoints,
+                            report::iteration, settings.require("output"));
                     result = end.result();
                     shardedTheta = end.theta();
                     shardedLineage = end.lineage();
@@ -289,11 +289,18 @@ public final class TrainCommand {
             TrainingSetPass.Result fit = null;
             String noMinimizer = null;
             if (shardedTheta != null) {
-                // The metrics pass needs theta on the driver: not done for sharded runs yet. The largest weights
-                // come from a top list per slice.
-                report.model().put("training metrics", "not computed (--aggregation sharded keeps the model on the"
-                        + " executors; run evaluate on the training data)");
+                // The same figures with theta on the executors: each partition pulls the parameters it reads; the
+                // largest weights come from a top list per slice, the weight norm from per-slice sums.
                 if (result.reason() != StopReason.DIVERGED) {
+                    jsc.setJobGroup(JOB_GROUP, "Downhill train: training-set metrics", false);
+                    fit = TrainingSetPass.run(data.blocks, shardedTheta, objective, data.numFeatures, numClasses);
+                    // the weight norm takes a job: only when the warning, which quotes it, is given
+                    if (ModelSummary.noMinimizer(objective, l2, l1, fit, data.rows(), Double.NaN, iterations, true)
+                            != null) {
+                        noMinimizer = ModelSummary.noMinimizer(objective, l2, l1, fit, data.rows(),
+                                ModelSummary.weightNorm(shardedTheta, (long) data.numFeatures * k), iterations, true);
+                    }
+                    report.model().putAll(prefixed("training ", ModelSummary.metrics(fit.metrics())));
                     jsc.setJobGroup(JOB_GROUP, "Downhill train: largest weights", false);
                     report.largestWeights(ModelSummary.largestWeights(shardedTheta, data.numFeatures, k,
                             labels.classLabels(), data.featureNames, "libsvm".equals(data.format)));
@@ -373,9 +380,7 @@ public final class TrainCommand {
             OptimizerState last = result.state();
             afterModel = conf -> {
                 out.println("report written to " + report.write(settings.require("output"), conf));
-                if (sharded == null) { // a sharded run writes no checkpoints yet
-                    checkpoints.finish(last);
-                }
+                checkpoints.finish(last); // a sharded run's final one is written: this removes the older ones
             };
             if (!finishLater) {
                 finishAfterModel(jsc);

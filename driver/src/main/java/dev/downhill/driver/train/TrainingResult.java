@@ -34,6 +34,11 @@ public final class TrainingResult {
      * from them by the executors ({@link ShardedModelFile}).
      */
     public dev.downhill.driver.sharded.ShardedVector shardedParameters;
+    /**
+     * A sharded model loaded for scoring on the executors ({@link ModelFile#loadForScoring}; then
+     * {@link #parameters} is null): its shard files, read by {@link ShardedModelFile#readSlices}. Else null.
+     */
+    public java.util.List<ShardedModelFile.Shard> shardFiles;
     /** The folder of RDD checkpoints {@link #shardedParameters} may be read back from; deleted once written. */
     public org.apache.hadoop.fs.Path shardedLineage;
 

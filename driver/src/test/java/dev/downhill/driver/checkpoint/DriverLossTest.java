@@ -47,6 +47,16 @@ class DriverLossTest {
                 "--optimizer", "adam", "--step", "0.01", "--batch-fraction", "0.25", "--block-rows", "50");
     }
 
+    /**
+     * --aggregation sharded (issue #14): the executors wrote the vectors of each checkpoint, the driver its manifest;
+     * the resumed run reads them back and writes the shard files of the uninterrupted run, byte for byte.
+     */
+    @Test
+    void aShardedRunKilledWithSigkillAndResumedWritesTheSameModelBytes() throws Exception {
+        killResumeAndCompare(30, "--aggregation", "sharded", "--shards", "3", "--optimizer", "lbfgs",
+                "--lbfgs-memory", "3", "--l2", "1e-3");
+    }
+
     private void killResumeAndCompare(int iterations, String... extra) throws Exception {
         final int ITERATIONS = iterations;
         String input = TestData.binary(1000, 6, 77).writeLibsvm(dir.resolve("train.libsvm"), 0.0).toString();
@@ -100,7 +110,16 @@ class DriverLossTest {
         straight.addAll(List.of(extra));
         DownhillRuns.Run r = DownhillRuns.inProcess(straight);
         assertEquals(0, r.code(), r.all());
-        for (String file : List.of("model.json", "model.safetensors")) {
+        List<String> files = new ArrayList<>(List.of("model.json"));
+        if (Files.exists(reference.resolve("model-shards"))) { // a sharded run's parameters
+            try (java.util.stream.Stream<Path> shards = Files.list(reference.resolve("model-shards"))) {
+                shards.forEach(f -> files.add("model-shards/" + f.getFileName()));
+            }
+            assertEquals(4, files.size(), files.toString());
+        } else {
+            files.add("model.safetensors");
+        }
+        for (String file : files) {
             assertArrayEquals(Files.readAllBytes(reference.resolve(file)), Files.readAllBytes(out.resolve(file)), file);
         }
 

@@ -25,7 +25,8 @@ import java.util.List;
  * few iterations, as any rounding difference makes L-BFGS's trajectory part there, and reach the same optimum).
  * The Gram matrix is updated incrementally: after each
  * accepted step only the dot products of the new s, y and g with the basis are computed, in one
- * {@link RemoteVectors#dots} call of 3 x (2p + 3) products (p stored pairs).
+ * {@link RemoteVectors#dots} call of 3 x (2p + 3) products (p stored pairs), made for each trial of the line search
+ * (below).
  *
  * <p>Everything else is {@link LBFGS}'s, rule for rule: H_0 = gamma I from the newest pair; the first trial t = 1
  * with history, else min(1, 1 / ||g||_1) or {@link #withFirstTrial}'s; the same {@link WolfeLineSearch} core; when
@@ -33,9 +34,10 @@ import java.util.List;
  * -g, and if that fails too {@link #step} returns false with x, f, g unchanged; the same ring buffer of m pairs
  * and the same curvature test for storing a pair ({@link LbfgsHistory#storesPair}).
  *
- * <p>Passes per iteration (the common case, first trial accepted): one combine for d, one slice pass for g . d,
- * per trial one combine and one evaluation (one data pass; the slope grad f . d asked of the same call), and one
- * slice pass for the new Gram entries. After a reset: one slice pass for ||g||_1 (unless a first trial is given).
+ * <p>Passes per iteration (the common case, first trial accepted): one combine for d (its slope g . d =
+ * sum_l delta_l B(g, l) comes from the Gram matrix, with no pass), and per trial one combine, one evaluation (one
+ * data pass) and one slice pass for its slope grad f . d together with the Gram entries the move to it needs, so
+ * that an accepted trial costs nothing more (a rejected one computed its 3 x (2p + 4) products for nothing). After a reset: one slice pass for ||g||_1 (unless a first trial is given).
  *
  * <p>State ({@link State}): a small {@link OptimizerState} with no vectors of the parameters' size (its x and
  * gradient have length 0) holding f, the counters, "vflbfgs.pairs", "vflbfgs.newest" and the Gram matrix
@@ -232,6 +234,24 @@ public final class VectorFreeLBFGS<V> {
         return new State<>(small, x, gradient, new ArrayList<>(sBySlot), new ArrayList<>(yBySlot));
     }
 
+    /**
+     * The ring-buffer slots that hold a pair in a small state (from {@link State#small} or a checkpoint), newest
+     * first: which s_i and y_i handles a checkpoint stores and {@link #restore} expects.
+     */
+    public int[] storedSlots(OptimizerState small) {
+        int pairs = (int) small.scalar(PAIRS, 0);
+        int newest = (int) small.scalar(NEWEST, 0);
+        if (pairs < 0 || pairs > capacity || newest < 0 || newest >= capacity) {
+            throw new IllegalArgumentException("the state does not fit vector-free L-BFGS with " + capacity
+                    + " pairs");
+        }
+        int[] slots = new int[pairs];
+        for (int k = 0; k < pairs; k++) {
+            slots[k] = slot(newest, k);
+        }
+        return slots;
+    }
+
     private static <V> List<V> nulls(int m) {
         return new ArrayList<>(Collections.nCopies(m, null));
     }
@@ -319,7 +339,11 @@ public final class VectorFreeLBFGS<V> {
     public V direction(State<V> state) {
         int[] active = new int[2 * state.pairs() + 1];
         List<V> basis = basis(state, active);
-        double[] delta = directionCoefficients(state);
+        return combine(directionCoefficients(state), active, basis);
+    }
+
+    /** sum_j delta[active[j]] basis_j (one combine). */
+    private V combine(double[] delta, int[] active, List<V> basis) {
         double[] coefficients = new double[active.length];
         for (int j = 0; j < active.length; j++) {
             coefficients[j] = delta[active[j]];
@@ -336,9 +360,13 @@ public final class VectorFreeLBFGS<V> {
         WolfeLineSearch.Result r = null;
         HandleLine line = null;
         if (state.pairs() > 0) {
-            V d = direction(state);
-            double slope0 = vectors.dots(List.of(g), List.of(d))[0][0];
-            line = new HandleLine(f, state.x, d);
+            int[] active = new int[2 * state.pairs() + 1];
+            List<V> basis = basis(state, active);
+            double[] delta = directionCoefficients(state);
+            V d = combine(delta, active, basis);
+            // g . d = sum_l delta_l (g . b_l): every term is in the Gram matrix, so no pass over the slices.
+            double slope0 = combination(state.gram(), 2 * capacity * (2 * capacity + 1), delta, active);
+            line = new HandleLine(f, state, d);
             r = lineSearch.search(line, state.value(), slope0, 1.0);
             state.small.addEvaluations(r.evaluations());
             if (!r.accepted()) {
@@ -351,7 +379,7 @@ public final class VectorFreeLBFGS<V> {
             V d = vectors.combine(new double[] {-1.0}, List.of(g));
             double slope0 = -state.gram()[state.gram().length - 1];
             double t0 = Double.isNaN(firstTrial) ? LBFGS.firstStepFromNorm1(vectors.norm1(g)) : firstTrial;
-            line = new HandleLine(f, state.x, d);
+            line = new HandleLine(f, state, d);
             r = lineSearch.search(line, state.value(), slope0, t0);
             state.small.addEvaluations(r.evaluations());
             if (!r.accepted()) {
@@ -359,7 +387,8 @@ public final class VectorFreeLBFGS<V> {
                 return false;
             }
         }
-        moveTo(state, line.point, line.pointGradient, r.value(), r.step());
+        Trial<V> t = line.current;
+        moveTo(state, t.point, t.gradient, t.s, t.y, t.dots, r.value(), r.step());
         line.releaseAllButCurrent();
         return true;
     }
@@ -385,26 +414,46 @@ public final class VectorFreeLBFGS<V> {
      * over and releases the old x and g.
      */
     void moveTo(State<V> state, V xNew, V gNew, double value, double step) {
-        int m = capacity;
-        int n = 2 * m + 1;
+        Trial<V> t = trial(state, xNew, gNew, null);
+        moveTo(state, xNew, gNew, t.s, t.y, t.dots, value, step);
+    }
+
+    /**
+     * The pair a move from the state's x to xNew would store, s = xNew - x and y = gNew - g (two combines), and
+     * in one slice pass the Gram entries the move needs: the new s, y, g against the new s, y, g, then s of every
+     * stored pair, then y of every stored pair (newest first), then {@code d} when given (for grad f . d).
+     */
+    private Trial<V> trial(State<V> state, V xNew, V gNew, V d) {
         V sNew = vectors.combine(new double[] {1.0, -1.0}, List.of(xNew, state.x));
         V yNew = vectors.combine(new double[] {1.0, -1.0}, List.of(gNew, state.gradient));
         int pairs = state.pairs();
         int newest = (int) state.small.scalar(NEWEST, 0);
-        // Against: the new s, y, g, then s of every stored pair, then y of every stored pair (Gram index[]).
         List<V> against = new ArrayList<>(List.of(sNew, yNew, gNew));
+        for (int k = 0; k < pairs; k++) {
+            against.add(state.s.get(slot(newest, k)));
+        }
+        for (int k = 0; k < pairs; k++) {
+            against.add(state.y.get(slot(newest, k)));
+        }
+        if (d != null) {
+            against.add(d);
+        }
+        return new Trial<>(xNew, gNew, sNew, yNew, vectors.dots(List.of(sNew, yNew, gNew), against));
+    }
+
+    /** {@link #moveTo(State, Object, Object, double, double)} with the pair and its dot products computed. */
+    private void moveTo(State<V> state, V xNew, V gNew, V sNew, V yNew, double[][] dots, double value,
+                        double step) {
+        int m = capacity;
+        int n = 2 * m + 1;
+        int pairs = state.pairs();
+        int newest = (int) state.small.scalar(NEWEST, 0);
+        // the Gram index of each stored pair's s, then y, in the order trial() dotted them
         int[] index = new int[2 * pairs];
         for (int k = 0; k < pairs; k++) {
-            int slot = slot(newest, k);
-            against.add(state.s.get(slot));
-            index[k] = slot;
+            index[k] = slot(newest, k);
+            index[pairs + k] = m + slot(newest, k);
         }
-        for (int k = 0; k < pairs; k++) {
-            int slot = slot(newest, k);
-            against.add(state.y.get(slot));
-            index[pairs + k] = m + slot;
-        }
-        double[][] dots = vectors.dots(List.of(sNew, yNew, gNew), against);
         double[] b = state.gram();
         double ss = dots[0][0];
         double sy = dots[0][1];
@@ -452,76 +501,80 @@ public final class VectorFreeLBFGS<V> {
         state.small.setIteration(state.small.iteration() + 1);
     }
 
+    /** A trial point of the line search, its gradient, the pair a move there stores and trial()'s dots. */
+    private record Trial<V>(V point, V gradient, V s, V y, double[][] dots) {
+    }
+
     /**
      * phi(t) = f(x + t d) on handles: each trial point is the combine x + t d (the same arithmetic as the array
-     * search's x_j + t d_j), its gradient comes with grad f . d from the same evaluation. Handles of trials that
+     * search's x_j + t d_j). After its evaluation one slice pass computes grad f . d together with the Gram
+     * entries a move to it would need, so an accepted trial moves with no further pass. Handles of trials that
      * are neither current nor best are released at once.
      */
     private final class HandleLine implements WolfeLineSearch.LineFunction {
         private final RemoteFunction<V> f;
-        private final V x;
+        private final State<V> state;
         private final V d;
-        V point;
-        V pointGradient;
-        private V best;
-        private V bestGradient;
+        Trial<V> current;
+        private Trial<V> best;
 
-        HandleLine(RemoteFunction<V> f, V x, V d) {
+        HandleLine(RemoteFunction<V> f, State<V> state, V d) {
             this.f = f;
-            this.x = x;
+            this.state = state;
             this.d = d;
         }
 
         @Override
         public Sample evaluate(double t) {
             dropCurrent();
-            point = vectors.combine(new double[] {1.0, t}, List.of(x, d));
-            RemoteFunction.Evaluation<V> e = f.evaluate(point, List.of(d));
-            pointGradient = e.gradient();
-            return new Sample(e.value(), e.gradientDots()[0]);
+            V point = vectors.combine(new double[] {1.0, t}, List.of(state.x, d));
+            RemoteFunction.Evaluation<V> e = f.evaluate(point, List.of());
+            current = trial(state, point, e.gradient(), d);
+            double[] gradientRow = current.dots[2];
+            return new Sample(e.value(), gradientRow[gradientRow.length - 1]);
         }
 
         /** Releases the current trial unless it is the best. */
         private void dropCurrent() {
-            if (point != null && point != best) {
-                vectors.release(point);
-                vectors.release(pointGradient);
+            if (current != null && current != best) {
+                release(current);
             }
-            point = null;
-            pointGradient = null;
+            current = null;
+        }
+
+        private void release(Trial<V> trial) {
+            vectors.release(trial.point);
+            vectors.release(trial.gradient);
+            vectors.release(trial.s);
+            vectors.release(trial.y);
         }
 
         @Override
         public void keepCurrent() {
-            if (best != null && best != point) {
-                vectors.release(best);
-                vectors.release(bestGradient);
+            if (best != null && best != current) {
+                release(best);
             }
-            best = point;
-            bestGradient = pointGradient;
+            best = current;
         }
 
         @Override
         public void restoreBest(double t) {
             dropCurrent();
-            point = best;
-            pointGradient = bestGradient;
+            current = best;
         }
 
         @Override
         public boolean changesNothing(double t, double width) {
-            return vectors.changesNothing(x, d, t, width);
+            return vectors.changesNothing(state.x, d, t, width);
         }
 
-        /** After an accepted search: the current point went to the state; release the rest and d. */
+        /** After an accepted search: the current trial went to the state; release the rest and d. */
         void releaseAllButCurrent() {
-            if (best != null && best != point) {
-                vectors.release(best);
-                vectors.release(bestGradient);
+            if (best != null && best != current) {
+                release(best);
             }
             best = null;
-            point = null;
-            pointGradient = null;
+            current = null;
             vectors.release(d);
         }
 
@@ -529,8 +582,7 @@ public final class VectorFreeLBFGS<V> {
         void discard() {
             dropCurrent();
             if (best != null) {
-                vectors.release(best);
-                vectors.release(bestGradient);
+                release(best);
             }
             best = null;
             vectors.release(d);

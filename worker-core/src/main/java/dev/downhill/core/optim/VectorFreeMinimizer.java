@@ -16,10 +16,26 @@ import java.util.List;
 public final class VectorFreeMinimizer<V> {
     private final VectorFreeLBFGS<V> optimizer;
     private final StopCriteria criteria;
+    private final boolean copiesBestWithoutValidator;
 
     public VectorFreeMinimizer(VectorFreeLBFGS<V> optimizer, StopCriteria criteria) {
+        this(optimizer, criteria, true);
+    }
+
+    private VectorFreeMinimizer(VectorFreeLBFGS<V> optimizer, StopCriteria criteria, boolean copiesBest) {
         this.optimizer = optimizer;
         this.criteria = criteria;
+        this.copiesBestWithoutValidator = copiesBest;
+    }
+
+    /**
+     * The same loop keeping no copy of the best iterate when it runs without a validator, for a caller that takes
+     * the final iterate: the Wolfe search accepts only steps that lower f, so the final iterate is also the one of
+     * lowest objective, and each copy would cost a vector and, on sharded vectors, a job per iteration.
+     * {@link Result#best} is then null and {@link Result#bestFigures} still gives the figures.
+     */
+    public VectorFreeMinimizer<V> withoutBestCopy() {
+        return new VectorFreeMinimizer<>(optimizer, criteria, false);
     }
 
     public VectorFreeLBFGS<V> optimizer() {
@@ -47,7 +63,10 @@ public final class VectorFreeMinimizer<V> {
         double loss(V x);
     }
 
-    /** The outcome: final state, why it stopped, and the best iterate's handle (null if none was finite). */
+    /**
+     * The outcome: final state, why it stopped, and the best iterate's handle (null if none was finite, or with
+     * {@link #withoutBestCopy} and no validator).
+     */
     public record Result<V>(VectorFreeLBFGS.State<V> state, StopReason reason, double gradientNorm, double objective,
                             String detail, V best) {
         /**
@@ -56,7 +75,7 @@ public final class VectorFreeMinimizer<V> {
          */
         public Minimizer.Best bestFigures() {
             OptimizerState s = state.small();
-            if (best == null) {
+            if (!Double.isFinite(s.scalar(Minimizer.BEST_OBJECTIVE, Double.NaN))) {
                 return null;
             }
             return new Minimizer.Best(null, s.scalar(Minimizer.BEST_OBJECTIVE, Double.NaN),
@@ -80,7 +99,8 @@ public final class VectorFreeMinimizer<V> {
         double objective = state.value();
         if (StopBookkeeping.notStarted(small)) {
             double validation = validator == null ? Double.NaN : validator.loss(state.x());
-            if (StopBookkeeping.start(small, criteria, objective, stationarity, validation, validator != null)) {
+            if (StopBookkeeping.start(small, criteria, objective, stationarity, validation, validator != null)
+                    && keepsCopy(validator)) {
                 best = copy(vectors, state.x(), best);
             }
         }
@@ -101,12 +121,16 @@ public final class VectorFreeMinimizer<V> {
             long nanos = System.nanoTime() - start;
             double validation = validator == null ? Double.NaN : validator.loss(state.x());
             if (StopBookkeeping.afterIteration(small, criteria, previous, objective, stationarity, validation,
-                    validator != null)) {
+                    validator != null) && keepsCopy(validator)) {
                 best = copy(vectors, state.x(), best);
             }
             listener.iterationDone(state, new IterationListener.IterationReport(objective, stationarity, validation,
                     nanos));
         }
+    }
+
+    private boolean keepsCopy(HandleValidator<V> validator) {
+        return validator != null || copiesBestWithoutValidator;
     }
 
     /** A copy of x (1 x, exact) replacing the previous best, which is released. */

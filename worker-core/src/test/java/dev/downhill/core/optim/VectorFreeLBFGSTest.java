@@ -4,6 +4,7 @@ import static dev.downhill.core.optim.QuasiNewtonProblems.driverLike;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.downhill.core.loss.Objective;
@@ -339,6 +340,55 @@ class VectorFreeLBFGSTest {
     private static QuasiNewtonProblems.Data rows(QuasiNewtonProblems.Data p, int from, int to) {
         return new QuasiNewtonProblems.Data(to - from, p.d(), java.util.Arrays.copyOfRange(p.x(), from * p.d(),
                 to * p.d()), java.util.Arrays.copyOfRange(p.y(), from, to));
+    }
+
+    @Test
+    void eachTrialCostsOneEvaluationAndOneSlicePassAndTheMoveNone() {
+        // On sharded vectors every RemoteVectors.dots call is a Spark job: the slope g . d comes from the Gram
+        // matrix and an accepted trial reuses the products its pass computed, so the only passes are per trial.
+        QuasiNewtonProblems.Data p = QuasiNewtonProblems.binary(5, 400, 8);
+        RegularizedObjective f = p.objective(Objective.LOGISTIC, 2, 0.01);
+        ArrayVectors vectors = new ArrayVectors();
+        VectorFreeLBFGS<ArrayVectors.Vec> optimizer = VectorFreeLBFGS.withFirstTrial(vectors, 4, 1.0);
+        ArrayVectors.Function remote = new ArrayVectors.Function(vectors, f);
+        VectorFreeLBFGS.State<ArrayVectors.Vec> state = optimizer.initialize(remote,
+                vectors.of(new double[f.dimension()]));
+        assertEquals(1, remote.evaluations());
+        assertEquals(1, vectors.dotsCalls(), "initialize: g . g");
+        for (int k = 0; k < 15; k++) {
+            assertTrue(optimizer.step(remote, state));
+            assertEquals(remote.evaluations(), vectors.dotsCalls(), "one slice pass per trial after " + (k + 1)
+                    + " iterations");
+        }
+        assertTrue(remote.evaluations() > 15, "some search took more than one trial: " + remote.evaluations());
+        assertEquals(ArrayVectors.held(state).size(), vectors.live(), "no handle leaks from the searches");
+    }
+
+    @Test
+    void withoutBestCopyTheRunIsTheSameAndKeepsOnlyTheStatesHandles() {
+        QuasiNewtonProblems.Data p = QuasiNewtonProblems.binary(9, 300, 6);
+        RegularizedObjective f = p.objective(Objective.LOGISTIC, 2, 0.01);
+        StopCriteria criteria = StopCriteria.iterations(12);
+        List<VectorFreeMinimizer.Result<ArrayVectors.Vec>> results = new ArrayList<>();
+        List<ArrayVectors> stores = new ArrayList<>();
+        for (boolean copies : new boolean[] {true, false}) {
+            ArrayVectors vectors = new ArrayVectors();
+            VectorFreeLBFGS<ArrayVectors.Vec> optimizer = new VectorFreeLBFGS<>(vectors, 4);
+            ArrayVectors.Function remote = new ArrayVectors.Function(vectors, f);
+            VectorFreeMinimizer<ArrayVectors.Vec> minimizer = new VectorFreeMinimizer<>(optimizer, criteria);
+            results.add((copies ? minimizer : minimizer.withoutBestCopy()).run(remote,
+                    optimizer.initialize(remote, vectors.of(new double[f.dimension()])), (s, r) -> { }, null, null));
+            stores.add(vectors);
+        }
+        VectorFreeMinimizer.Result<ArrayVectors.Vec> copied = results.get(0);
+        VectorFreeMinimizer.Result<ArrayVectors.Vec> plain = results.get(1);
+        assertArrayEquals(copied.state().x().data(), plain.state().x().data(), 0.0);
+        assertNotNull(copied.best());
+        assertArrayEquals(copied.best().data(), plain.state().x().data(), 0.0, "the best iterate is the last");
+        assertNull(plain.best());
+        assertEquals(12, plain.bestFigures().iteration());
+        assertEquals(copied.bestFigures().objective(), plain.bestFigures().objective(), 0.0);
+        assertEquals(ArrayVectors.held(plain.state()).size(), stores.get(1).live(), "no copy kept");
     }
 
     @Test
