@@ -414,6 +414,14 @@ public final class Downhill {
             return set("rewhiten-at", iteration);
         }
 
+        /**
+         * {@code --rewhiten-per-class}: whether re-whitening a softmax model takes one matrix per class (true) or one
+         * for all classes.
+         */
+        public Builder rewhitenPerClass(boolean perClass) {
+            return set("rewhiten-per-class", Boolean.toString(perClass));
+        }
+
         /** {@code --aggregation}: tree, sharded (parameters on the executors) or auto. */
         public Builder aggregation(String mode) {
             return set("aggregation", mode);

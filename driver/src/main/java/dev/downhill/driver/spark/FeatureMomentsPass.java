@@ -43,10 +43,11 @@ public final class FeatureMomentsPass {
      * pass, merged in partition order.
      */
     public static CurvatureCovariance curvatureCovariance(JavaRDD<DataBlock> blocks, LinearModel model,
-                                                          Objective objective, double[] theta) {
+                                                          Objective objective, double[] theta,
+                                                          boolean perOutput) {
         int numFeatures = model.numFeatures();
         JavaRDD<CurvatureCovariance> partials = blocks.mapPartitions(it -> {
-            CurvatureCovariance c = new CurvatureCovariance(numFeatures);
+            CurvatureCovariance c = new CurvatureCovariance(numFeatures, perOutput ? model.numOutputs() : 0);
             while (it.hasNext()) {
                 c.add(model, objective, theta, it.next());
             }

@@ -33,6 +33,11 @@ final class Preconditioning {
     static final int AUTO_MAX_ROW_VALUES = 512;
     /** --preconditioner whiten refuses more features than this (the driver factors a d x d matrix). */
     static final int MAX_FEATURES = 4096;
+    /**
+     * Re-whitening per class keeps K d x d matrices (each task's partial sums, then the driver's factors): at most
+     * this many values (2^24, 128 MiB), else one shared matrix. MNIST's 10 x 784^2 is 6.1 million.
+     */
+    static final long PER_CLASS_MAX_VALUES = 1L << 24;
 
     /** The change of variables, or null for none. */
     final ChangeOfVariables change;
@@ -139,13 +144,24 @@ final class Preconditioning {
 
     /**
      * The whitening by the curvature-weighted covariance at the user's parameters {@code theta}: one distributed
-     * pass ({@link CurvatureCovariance}); null when it has no factor or no curvature is left.
+     * pass ({@link CurvatureCovariance}), for softmax with {@code perClass} one matrix per class; null when it has
+     * no factor or no curvature is left.
      */
     static Whitening rewhiten(JavaSparkContext jsc, TrainingData data, LinearModel model, Objective objective,
-                              double l2, double[] theta) {
+                              double l2, double[] theta, boolean perClass) {
         jsc.setJobGroup(TrainCommand.JOB_GROUP, "Downhill train: curvature-weighted covariance", false);
-        CurvatureCovariance c = FeatureMomentsPass.curvatureCovariance(data.blocks, model, objective, theta);
+        CurvatureCovariance c = FeatureMomentsPass.curvatureCovariance(data.blocks, model, objective, theta,
+                byClass(perClass, objective, model));
         return c.whitening(model, l2);
+    }
+
+    /**
+     * Whether the re-whitening takes one matrix per class: softmax with --rewhiten-per-class, while the K matrices of
+     * d x d (K times the shared one's memory, on each task and on the driver) stay within PER_CLASS_MAX_VALUES.
+     */
+    static boolean byClass(boolean perClass, Objective objective, LinearModel model) {
+        long d = model.numFeatures();
+        return perClass && objective == Objective.SOFTMAX && model.numOutputs() * d * d <= PER_CLASS_MAX_VALUES;
     }
 
     /**

@@ -13,7 +13,6 @@ import dev.downhill.core.objective.L2Penalty;
 import dev.downhill.core.objective.RegularizedObjective;
 import dev.downhill.core.objective.Standardization;
 import dev.downhill.core.objective.Whitening;
-import dev.downhill.core.optim.CoordinateSwitch;
 import dev.downhill.core.optim.FunctionSequence;
 import dev.downhill.core.optim.IterationListener;
 import dev.downhill.core.optim.Minimizer;
@@ -247,51 +246,18 @@ public final class TrainCommand {
                     dataLoss.takeTiming(); // the first iteration's split should not include the starting pass
                     IterationListener listener = checkpoints.around(progress);
                     int rewhitenAt = pre.rewhitenAt(settings, objective, choice.name, functions.isStochastic());
-                    Minimizer.Result first = null;
-                    FunctionSequence running = functions;
-                    Minimizer rest = minimizer;
                     if (rewhitenAt > 0) {
-                        double[] anchor = CoordinateSwitch.anchor(state);
-                        if (anchor != null) { // resumed after the switch: the same whitening, from the same point
-                            Whitening w = Preconditioning.rewhiten(jsc, data, (LinearModel) model, objective, l2,
-                                    anchor);
-                            if (w == null) {
-                                throw new IllegalStateException("the checkpoint's re-whitening has no factor now");
-                            }
-                            current[0] = w;
-                        } else if (!CoordinateSwitch.decided(state) && state.iteration() < rewhitenAt
-                                && rewhitenAt < maxIter) {
-                            StopCriteria all = minimizer.criteria();
-                            long phaseStart = System.nanoTime();
-                            first = new Minimizer(optimizer, all.withMaxIterations(rewhitenAt)).run(functions, state,
-                                    listener, validator);
-                            if (Double.isFinite(all.timeBudgetSeconds())) { // the budget is the whole run's
-                                double left = all.timeBudgetSeconds() - (System.nanoTime() - phaseStart) / 1e9;
-                                rest = new Minimizer(optimizer, all.withTimeBudget(Math.max(left, 1e-9)));
-                            }
-                            if (first.reason() == StopReason.MAX_ITERATIONS) {
-                                double[] theta = current[0].toUser(state.x());
-                                Whitening w = Preconditioning.rewhiten(jsc, data, (LinearModel) model, objective, l2,
-                                        theta);
-                                state.addEvaluations(1); // the covariance pass
-                                if (w == null) {
-                                    CoordinateSwitch.skip(state);
-                                } else {
-                                    CoordinateSwitch.apply(state, (Whitening) current[0], w);
-                                    current[0] = w;
-                                    out.printf(Locale.ROOT, "preconditioner: re-whitened at iteration %d by the"
-                                            + " curvature-weighted covariance (ridge %.0e)%n", state.iteration(),
-                                            w.ridge());
-                                }
-                                first = null;
-                            }
-                        }
-                        if (current[0] != change) {
-                            running = functions(data, dataLoss, penalty, current[0], batchFraction,
-                                    architecture.dropout() > 0);
-                        }
+                        Whitening start = (Whitening) change;
+                        result = new RewhiteningTraining(jsc, data, (LinearModel) model, objective, l2, out,
+                                rewhitenAt, settings.getBoolean("rewhiten-per-class")).run(minimizer, optimizer,
+                                state, start, w -> {
+                                    current[0] = w; // the validator maps through it
+                                    return w == start ? functions
+                                            : functions(data, dataLoss, penalty, w, batchFraction, false);
+                                }, listener, validator);
+                    } else {
+                        result = minimizer.run(functions, state, listener, validator);
                     }
-                    result = first != null ? first : rest.run(running, state, listener, validator);
                 }
             }
             change = current[0];

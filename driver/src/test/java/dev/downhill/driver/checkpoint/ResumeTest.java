@@ -202,7 +202,8 @@ class ResumeTest {
 
     /**
      * The rules that carry the most state: L-BFGS (its (s, y) history, the default rule; and re-whitened at
-     * iteration 3, so the resumed run recomputes that whitening from the checkpoint's anchor) and Adam on
+     * iteration 3, so the resumed run recomputes that whitening from the checkpoint's anchor, or at 5, the
+     * checkpoint's own iteration, so the resumed run re-whitens first) and Adam on
      * mini-batches (moments, step count, and the batch sequence, a function of the iteration). Stopped after
      * a few iterations and resumed, each ends with the bytes of its uninterrupted run.
      */
@@ -212,6 +213,7 @@ class ResumeTest {
             "--optimizer adam --step 0.05 --batch-fraction 0.25 --block-rows 40 --max-iter 24",
             "--optimizer lbfgs --l1 0.01 --max-iter 12",
             "--optimizer lbfgs --rewhiten-at 3 --max-iter 12",
+            "--optimizer lbfgs --rewhiten-at 5 --max-iter 12",
             "--optimizer gd-linesearch --validation-fraction 0.2 --max-iter 14"})
     void statefulRulesResumeToTheSameBytes(String rule) throws IOException {
         String[] extra = rule.split(" ");

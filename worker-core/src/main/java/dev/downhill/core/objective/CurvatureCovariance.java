@@ -33,10 +33,29 @@ public final class CurvatureCovariance implements Serializable {
     private static final long serialVersionUID = 1L;
 
     private final FeatureCovariance weighted;
+    /** With one matrix per output: output c's rows weighted by v_i p_ic (1 - p_ic); else null. */
+    private final FeatureCovariance[] perOutput;
     private double instanceWeightSum;
 
     public CurvatureCovariance(int numFeatures) {
+        this(numFeatures, 0);
+    }
+
+    /**
+     * With {@code numOutputs} > 1, also one covariance per softmax class c, each row weighted by its own diagonal
+     * curvature v_i p_ic (1 - p_ic): the class blocks of the Hessian without the cross-class terms, for
+     * {@link Whitening#ofOutputs} (K times the products of the shared matrix).
+     */
+    public CurvatureCovariance(int numFeatures, int numOutputs) {
         this.weighted = new FeatureCovariance(numFeatures);
+        if (numOutputs > 1) {
+            perOutput = new FeatureCovariance[numOutputs];
+            for (int c = 0; c < numOutputs; c++) {
+                perOutput[c] = new FeatureCovariance(numFeatures);
+            }
+        } else {
+            perOutput = null;
+        }
     }
 
     /**
@@ -89,11 +108,41 @@ public final class CurvatureCovariance implements Serializable {
             rowWeights[i] = v * rowCurvature(objective, z, i * k, k);
         }
         weighted.add(block, rowWeights);
+        if (perOutput != null) {
+            if (objective != Objective.SOFTMAX || perOutput.length != k) {
+                throw new IllegalArgumentException("one covariance per output needs softmax with " + perOutput.length
+                        + " classes");
+            }
+            double[][] classWeights = new double[k][n];
+            for (int i = 0; i < n; i++) {
+                int o = i * k;
+                double max = Double.NEGATIVE_INFINITY;
+                for (int c = 0; c < k; c++) {
+                    max = Math.max(max, z[o + c]);
+                }
+                double sum = 0;
+                for (int c = 0; c < k; c++) {
+                    sum += Math.exp(z[o + c] - max);
+                }
+                for (int c = 0; c < k; c++) {
+                    double p = Math.exp(z[o + c] - max) / sum;
+                    classWeights[c][i] = block.weight(i) * p * (1.0 - p);
+                }
+            }
+            for (int c = 0; c < k; c++) {
+                perOutput[c].add(block, classWeights[c]);
+            }
+        }
     }
 
     /** Adds {@code other} into this one and returns this. */
     public CurvatureCovariance merge(CurvatureCovariance other) {
         weighted.merge(other.weighted);
+        if (perOutput != null) {
+            for (int c = 0; c < perOutput.length; c++) {
+                perOutput[c].merge(other.perOutput[c]);
+            }
+        }
         instanceWeightSum += other.instanceWeightSum;
         return this;
     }
@@ -122,6 +171,18 @@ public final class CurvatureCovariance implements Serializable {
         if (!(c > 0) || Double.isInfinite(c)) {
             return null;
         }
-        return Whitening.of(model, mean(), covariance(), c, lambda);
+        if (perOutput == null) {
+            return Whitening.of(model, mean(), covariance(), c, lambda);
+        }
+        int k = perOutput.length;
+        double[][] means = new double[k][];
+        double[][] covariances = new double[k][];
+        double[] curvatures = new double[k];
+        for (int o = 0; o < k; o++) {
+            curvatures[o] = perOutput[o].weightSum() / instanceWeightSum;
+            means[o] = perOutput[o].mean();
+            covariances[o] = perOutput[o].covariance();
+        }
+        return Whitening.ofOutputs(model, means, covariances, curvatures, lambda);
     }
 }

@@ -27,7 +27,11 @@ import dev.downhill.core.model.LinearModel;
  * changes the preconditioner, never the objective. Since l'' <= c (the loss's curvature bound) the Hessian is at most
  * (c / c0) times that of the start, so the problem in u has gradient Lipschitz bound c / c0.
  *
- * <p>Cost: O(d^2) per output for each transform on the driver, and O(d^3) once for the factor.
+ * <p>{@link #ofOutputs} gives each output its own m, C and c0 (softmax re-whitened per class, where class c's
+ * block of the Hessian weighs row i by p_ic (1 - p_ic), see {@code CurvatureCovariance}): the map is block diagonal
+ * over the outputs either way, and the formulas above hold per output.
+ *
+ * <p>Cost: O(d^2) per output for each transform on the driver, and O(d^3) once per distinct factor.
  */
 public final class Whitening implements ChangeOfVariables {
     static final double FIRST_RIDGE = 1e-13;
@@ -35,26 +39,36 @@ public final class Whitening implements ChangeOfVariables {
 
     private final int d;
     private final int k;
+    /** The smallest c0 of the outputs' blocks. */
     private final double curvature;
-    private final double[] mean;
-    /** D^{-1/2}. */
-    private final double[] invSqrtD;
-    /** Row-major lower-triangular L, d x d. */
-    private final double[] chol;
-    private final double interceptScale;
+    /** Per output c (shared by all when one matrix whitens every output): m, D^{-1/2}, L (row-major, lower). */
+    private final double[][] means;
+    private final double[][] invSqrtDs;
+    private final double[][] chols;
+    private final double[] interceptScales;
     private final double ridge;
 
-    private Whitening(int d, int k, double curvature, double[] mean, double[] invSqrtD, double[] chol,
-                      double ridge) {
+    private Whitening(int d, int k, double[] curvatures, double[][] means, Factor[] factors) {
         this.d = d;
         this.k = k;
-        this.curvature = curvature;
-        this.mean = mean;
-        this.invSqrtD = invSqrtD;
-        this.chol = chol;
-        this.interceptScale = 1.0 / Math.sqrt(curvature);
-        this.ridge = ridge;
+        this.means = means;
+        this.invSqrtDs = new double[k][];
+        this.chols = new double[k][];
+        this.interceptScales = new double[k];
+        double smallest = Double.POSITIVE_INFINITY;
+        double largestRidge = 0;
+        for (int c = 0; c < k; c++) {
+            invSqrtDs[c] = factors[c].invSqrtD;
+            chols[c] = factors[c].chol;
+            interceptScales[c] = 1.0 / Math.sqrt(curvatures[c]);
+            smallest = Math.min(smallest, curvatures[c]);
+            largestRidge = Math.max(largestRidge, factors[c].ridge);
+        }
+        this.curvature = smallest;
+        this.ridge = largestRidge;
     }
+
+    private record Factor(double[] invSqrtD, double[] chol, double ridge) {}
 
     /**
      * The whitening of {@code model}'s parameters for the features' weighted mean and covariance (full
@@ -71,6 +85,55 @@ public final class Whitening implements ChangeOfVariables {
         if (!(curvature > 0) || !(lambda >= 0) || Double.isInfinite(curvature) || Double.isInfinite(lambda)) {
             throw new IllegalArgumentException("curvature " + curvature + " and L2 strength " + lambda);
         }
+        Factor f = factor(d, mean, covariance, curvature, lambda);
+        if (f == null) {
+            return null;
+        }
+        int k = model.numOutputs();
+        double[][] means = new double[k][];
+        Factor[] factors = new Factor[k];
+        double[] curvatures = new double[k];
+        double[] m = mean.clone();
+        for (int c = 0; c < k; c++) {
+            means[c] = m;
+            factors[c] = f;
+            curvatures[c] = curvature;
+        }
+        return new Whitening(d, k, curvatures, means, factors);
+    }
+
+    /**
+     * The whitening with one matrix per output (a block-diagonal preconditioner over the outputs): output c's weights
+     * by c_c C_c + lambda I about m_c, its intercept by c_c; null when any block has no factor or a curvature that
+     * is not positive and finite. With every block equal it is {@link #of}.
+     */
+    public static Whitening ofOutputs(LinearModel model, double[][] means, double[][] covariances,
+                                      double[] curvatures, double lambda) {
+        int d = model.numFeatures();
+        int k = model.numOutputs();
+        if (means.length != k || covariances.length != k || curvatures.length != k) {
+            throw new IllegalArgumentException("need one mean, covariance and curvature per output (" + k + ")");
+        }
+        Factor[] factors = new Factor[k];
+        double[][] m = new double[k][];
+        for (int c = 0; c < k; c++) {
+            if (means[c].length != d || covariances[c].length != d * d) {
+                throw new IllegalArgumentException("need " + d + " means and a " + d + " x " + d + " covariance");
+            }
+            if (!(curvatures[c] > 0) || Double.isInfinite(curvatures[c])) {
+                return null;
+            }
+            factors[c] = factor(d, means[c], covariances[c], curvatures[c], lambda);
+            if (factors[c] == null) {
+                return null;
+            }
+            m[c] = means[c].clone();
+        }
+        return new Whitening(d, k, curvatures, m, factors);
+    }
+
+    /** D^{-1/2} and L of c0 C + lambda I, or null (see {@link #of}). */
+    private static Factor factor(int d, double[] mean, double[] covariance, double curvature, double lambda) {
         for (double m : mean) {
             if (!Double.isFinite(m)) {
                 return null;
@@ -97,7 +160,7 @@ public final class Whitening implements ChangeOfVariables {
         for (double ridge = FIRST_RIDGE; ridge <= LAST_RIDGE * 1.0000001; ridge *= 100) {
             double[] chol = cholesky(unit, d, ridge);
             if (chol != null) {
-                return new Whitening(d, model.numOutputs(), curvature, mean.clone(), invSqrtD, chol, ridge);
+                return new Factor(invSqrtD, chol, ridge);
             }
         }
         return null;
@@ -144,6 +207,10 @@ public final class Whitening implements ChangeOfVariables {
         double[] theta = new double[u.length];
         for (int c = 0; c < k; c++) {
             int o = c * d;
+            double[] mean = means[c];
+            double[] invSqrtD = invSqrtDs[c];
+            double[] chol = chols[c];
+            double interceptScale = interceptScales[c];
             // Solve L^T z = u_c by back substitution, then w = D^{-1/2} z.
             for (int j = d - 1; j >= 0; j--) {
                 double s = u[o + j];
@@ -167,6 +234,10 @@ public final class Whitening implements ChangeOfVariables {
         double[] u = new double[theta.length];
         for (int c = 0; c < k; c++) {
             int o = c * d;
+            double[] mean = means[c];
+            double[] invSqrtD = invSqrtDs[c];
+            double[] chol = chols[c];
+            double interceptScale = interceptScales[c];
             double shift = 0;
             for (int j = 0; j < d; j++) {
                 shift += mean[j] * theta[o + j];
@@ -192,6 +263,10 @@ public final class Whitening implements ChangeOfVariables {
     public void gradientToUser(double[] g) {
         for (int c = 0; c < k; c++) {
             int o = c * d;
+            double[] mean = means[c];
+            double[] invSqrtD = invSqrtDs[c];
+            double[] chol = chols[c];
+            double interceptScale = interceptScales[c];
             double gb = g[k * d + c] / interceptScale;
             // Multiply by L from the bottom row up, so every g'_l read is still the input.
             for (int j = d - 1; j >= 0; j--) {
@@ -209,6 +284,10 @@ public final class Whitening implements ChangeOfVariables {
     public void gradientToScaled(double[] g) {
         for (int c = 0; c < k; c++) {
             int o = c * d;
+            double[] mean = means[c];
+            double[] invSqrtD = invSqrtDs[c];
+            double[] chol = chols[c];
+            double interceptScale = interceptScales[c];
             double gb = g[k * d + c];
             // d/dw at fixed b' is g_w - g_b m; then A^T = L^{-1} D^{-1/2} by forward substitution.
             for (int j = 0; j < d; j++) {

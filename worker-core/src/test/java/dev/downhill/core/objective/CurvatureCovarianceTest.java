@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.downhill.core.TestData;
 import dev.downhill.core.data.DataBlock;
@@ -132,6 +133,95 @@ class CurvatureCovarianceTest {
     }
 
     @Test
+    void softmaxWhiteningPerClassMakesEachClassBlockOfTheHessianTheIdentity() {
+        // Class c's diagonal block: (1/V) sum_i v_i p_ic (1 - p_ic) (x_i, 1)(x_i, 1)^T + lambda on the weights.
+        Random rnd = new Random(15);
+        int n = 150;
+        int d = 4;
+        int k = 3;
+        double[] x = features(rnd, n, d, 1.0);
+        double[] v = TestData.randomWeights(rnd, n);
+        DataBlock block = TestData.dense(n, d, TestData.classLabels(rnd, n, k), v, x);
+        LinearModel model = new LinearModel(d, k);
+        double[] theta = TestData.gaussianVector(rnd, model.numParameters(), 0.8);
+        double lambda = 0.01;
+        int p = d + 1;
+        double[][] h = new double[k][p * p];
+        double weightSum = 0;
+        for (int i = 0; i < n; i++) {
+            double[] z = new double[k];
+            double max = Double.NEGATIVE_INFINITY;
+            for (int c = 0; c < k; c++) {
+                z[c] = theta[k * d + c];
+                for (int j = 0; j < d; j++) {
+                    z[c] += theta[c * d + j] * x[i * d + j];
+                }
+                max = Math.max(max, z[c]);
+            }
+            double sum = 0;
+            for (int c = 0; c < k; c++) {
+                sum += Math.exp(z[c] - max);
+            }
+            weightSum += v[i];
+            for (int c = 0; c < k; c++) {
+                double pc = Math.exp(z[c] - max) / sum;
+                for (int j = 0; j < p; j++) {
+                    for (int l = 0; l < p; l++) {
+                        double xj = j < d ? x[i * d + j] : 1;
+                        double xl = l < d ? x[i * d + l] : 1;
+                        h[c][j * p + l] += v[i] * pc * (1 - pc) * xj * xl;
+                    }
+                }
+            }
+        }
+        for (int c = 0; c < k; c++) {
+            for (int j = 0; j < p * p; j++) {
+                h[c][j] = h[c][j] / weightSum + (j % (p + 1) == 0 && j / p < d ? lambda : 0);
+            }
+        }
+        CurvatureCovariance perClass = new CurvatureCovariance(d, k);
+        perClass.add(model, Objective.SOFTMAX, theta, block);
+        CurvatureCovariance shared = new CurvatureCovariance(d);
+        shared.add(model, Objective.SOFTMAX, theta, block);
+        double sharedError = 0;
+        for (int c = 0; c < k; c++) {
+            assertEquals(0.0, identityError(perClass.whitening(model, lambda), h[c], c, d, k), 1e-9, "class " + c);
+            sharedError = Math.max(sharedError, identityError(shared.whitening(model, lambda), h[c], c, d, k));
+        }
+        // One matrix for every class is only the average block: it is not the identity for each.
+        assertTrue(sharedError > 1e-2, "shared " + sharedError);
+    }
+
+    /** max |A_c^T H_c A_c - I| over class c's block (its d weights and its intercept). */
+    private static double identityError(Whitening w, double[] hc, int c, int d, int k) {
+        int p = d + 1;
+        double[][] a = new double[p][];
+        for (int col = 0; col < p; col++) {
+            double[] e = new double[k * d + k];
+            e[col < d ? c * d + col : k * d + c] = 1;
+            double[] theta = w.toUser(e);
+            a[col] = new double[p];
+            for (int j = 0; j < d; j++) {
+                a[col][j] = theta[c * d + j];
+            }
+            a[col][d] = theta[k * d + c];
+        }
+        double error = 0;
+        for (int r = 0; r < p; r++) {
+            for (int col = 0; col < p; col++) {
+                double s = 0;
+                for (int j = 0; j < p; j++) {
+                    for (int l = 0; l < p; l++) {
+                        s += a[r][j] * hc[j * p + l] * a[col][l];
+                    }
+                }
+                error = Math.max(error, Math.abs(s - (r == col ? 1.0 : 0.0)));
+            }
+        }
+        return error;
+    }
+
+    @Test
     void mergingPartsMatchesOnePass() {
         Random rnd = new Random(14);
         int n = 50;
@@ -154,6 +244,18 @@ class CurvatureCovarianceTest {
         assertClose(whole.mean(), merged.mean(), 1e-12);
         assertClose(whole.covariance(), merged.covariance(), 1e-12);
         assertNull(new CurvatureCovariance(d).whitening(model, 0.1), "no rows: no curvature, no whitening");
+        // The same with one matrix per class.
+        CurvatureCovariance wholeByClass = new CurvatureCovariance(d, 3);
+        wholeByClass.add(model, Objective.SOFTMAX, theta, TestData.dense(n, d, y, null, x));
+        CurvatureCovariance mergedByClass = new CurvatureCovariance(d, 3);
+        mergedByClass.add(model, Objective.SOFTMAX, theta, TestData.dense(half, d, java.util.Arrays.copyOf(y, half),
+                null, java.util.Arrays.copyOf(x, half * d)));
+        CurvatureCovariance restByClass = new CurvatureCovariance(d, 3);
+        restByClass.add(model, Objective.SOFTMAX, theta, TestData.dense(n - half, d,
+                java.util.Arrays.copyOfRange(y, half, n), null, java.util.Arrays.copyOfRange(x, half * d, n * d)));
+        mergedByClass.merge(restByClass);
+        double[] u = TestData.gaussianVector(rnd, model.numParameters(), 1.0);
+        assertClose(wholeByClass.whitening(model, 0.1).toUser(u), mergedByClass.whitening(model, 0.1).toUser(u), 1e-10);
     }
 
     private static void assertClose(double[] expected, double[] actual, double relative) {
