@@ -480,7 +480,7 @@ class OptimizerTrainingTest {
     }
 
     /**
-     * Re-whitening a softmax model per class (the default) and with one shared matrix are different runs to the same
+     * Re-whitening a softmax model per class and with one shared matrix (the default) are different runs to the same
      * optimum, and each says which it took. (Which needs fewer passes depends on the problem: on this one, whose
      * rows stay uncertain, the shared matrix does; on image data, whose rows become confident, per class does.)
      */
@@ -489,13 +489,13 @@ class OptimizerTrainingTest {
         TestData t = TestData.multiclass(1500, 8, 5, 41);
         Path input = t.writeLibsvm(dir.resolve("pc.libsvm"), 0.0);
         String[] extra = {"--l2", "1e-4", "--rewhiten-at", "5", "--rel-tol", "1e-9"};
-        TrainCommandLineTest.Run perClass = run(train(input, "softmax", dir.resolve("pc-a"), extra));
+        List<String> perClassArgs = new ArrayList<>(List.of(train(input, "softmax", dir.resolve("pc-a"), extra)));
+        perClassArgs.addAll(List.of("--rewhiten-per-class", "true"));
+        TrainCommandLineTest.Run perClass = run(perClassArgs.toArray(new String[0]));
         assertEquals(0, perClass.code(), perClass.err());
         assertTrue(perClass.out().contains("re-whitened at iteration 5 by the curvature-weighted covariance of each"
                 + " class"), perClass.out());
-        List<String> sharedArgs = new ArrayList<>(List.of(train(input, "softmax", dir.resolve("pc-b"), extra)));
-        sharedArgs.addAll(List.of("--rewhiten-per-class", "false"));
-        TrainCommandLineTest.Run shared = run(sharedArgs.toArray(new String[0]));
+        TrainCommandLineTest.Run shared = run(train(input, "softmax", dir.resolve("pc-b"), extra));
         assertEquals(0, shared.code(), shared.err());
         assertTrue(shared.out().contains("re-whitened at iteration 5 by the curvature-weighted covariance (ridge"),
                 shared.out());

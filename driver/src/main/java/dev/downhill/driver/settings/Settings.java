@@ -161,11 +161,12 @@ public final class Settings {
                             + " coordinates that whiten it (the start's whitening assumes every row is as uncertain"
                             + " as at 0; near the optimum confident rows have lost their curvature). 0: never.")
                     .readBy(TRAIN),
-            Setting.bool("rewhiten-per-class", "true",
-                    "When re-whitening a softmax model (see --rewhiten-at): one matrix per class, its rows weighted"
-                            + " by their curvature in that class, p_ic (1 - p_ic) (the Hessian's class blocks; the"
-                            + " pass takes K times the products; one matrix beyond K d^2 = 2^24 values). false:"
-                            + " one matrix for every class, rows weighted by (1/K) sum_k p_ik (1 - p_ik).")
+            Setting.bool("rewhiten-per-class", "false",
+                    "When re-whitening a softmax model (see --rewhiten-at): true takes one matrix per class, its"
+                            + " rows weighted by their curvature in that class, p_ic (1 - p_ic) (the Hessian's class"
+                            + " blocks: fewer passes on image data, but the pass takes K times the products, so"
+                            + " more seconds; one matrix beyond K d^2 = 2^24 values). false: one matrix for every"
+                            + " class, rows weighted by (1/K) sum_k p_ik (1 - p_ik).")
                     .readBy(TRAIN),
             Setting.integer("max-iter", "1000", 0, Integer.MAX_VALUE,
                     "Iteration limit: training stops after this many iterations.").readBy(TRAIN),
