@@ -37,6 +37,16 @@ public final class StandardizedObjective implements RemoteFunction<ShardedVector
         return new Evaluation<>(e.value, e.gradient, e.gradientDots);
     }
 
+    /**
+     * The mean loss of {@code heldOut} (another plan's data, the same layout) at theta = A u, under this
+     * objective's scales and centers (the training rows'), in one value-only job.
+     */
+    public double meanLoss(ShardedDataLoss heldOut, ShardedVector u) {
+        double loss = heldOut.meanLoss(u, scale, mean);
+        vectors.computed(List.of(u));
+        return loss;
+    }
+
     /** theta = A u: a slice pass for the K intercept shifts, then a map (cached, computed by the next job). */
     public ShardedVector toUser(ShardedVector u) {
         SliceLayout layout = loss.layout();
