@@ -67,6 +67,27 @@ public final class StandardizedObjective implements RemoteFunction<ShardedVector
         return theta;
     }
 
+    /**
+     * u = A^{-1} theta (a warm start's point in these coordinates): a slice pass for the K shifts
+     * sum_j m_j w_{c,j} of the user's weights, then a map (cached, computed by the next job).
+     */
+    public ShardedVector fromUser(ShardedVector theta) {
+        SliceLayout layout = loss.layout();
+        int d = numFeatures;
+        int k = numOutputs;
+        double[] shift = OrderedCollect.sumInOrder(ShardedVector.zip(List.of(theta, mean))
+                .mapPartitionsWithIndex((s, it) -> {
+                    double[][] x = it.next();
+                    return PullPlan.single(StandardizationSlice.userShiftPartials(x[0], x[1], layout.start(s), d,
+                            k));
+                }, true), k);
+        return ShardedVector.persist(layout, ShardedVector.zip(List.of(theta, scale))
+                .mapPartitionsWithIndex((s, it) -> {
+                    double[][] x = it.next();
+                    return PullPlan.single(StandardizationSlice.fromUser(x[0], x[1], layout.start(s), d, k, shift));
+                }, true), theta.depth + 1);
+    }
+
     /** Releases the cached scale and center vectors. */
     public void release() {
         // scale and mean share one cached RDD: a second unpersist races the first on the executors.

@@ -70,6 +70,8 @@ final class ShardedTraining {
     /** The validation rows' plan and mean loss (no penalty), or null without validation. */
     private PullPlan heldOutPlan;
     private ShardedDataLoss heldOut;
+    /** --initial-model's parameters in the user's coordinates, on the executors, or null to start at 0. */
+    private ShardedVector initialTheta;
     /** The best-validation copy the loop keeps now (a checkpoint saves it), or null. */
     private ShardedVector best;
 
@@ -130,9 +132,6 @@ final class ShardedTraining {
         if ("whiten".equals(s.get("preconditioner"))) {
             return "does not support --preconditioner whiten (a d x d covariance on the driver); use diagonal.";
         }
-        if (!s.isNone("initial-model")) {
-            return "does not support --initial-model yet.";
-        }
         return null;
     }
 
@@ -189,6 +188,34 @@ final class ShardedTraining {
         jsc.setJobGroup(TrainCommand.JOB_GROUP, "Downhill train: pull plan of the validation rows", false);
         heldOutPlan = PullPlan.build(blocks, model.numFeatures(), model.numOutputs(), plan.layout());
         heldOut = new ShardedDataLoss(heldOutPlan, dataLoss, new L2Penalty(0, model));
+    }
+
+    /**
+     * Starts from {@code theta} (a warm start's model in the user's coordinates, in any slices): cut into this
+     * run's slices and mapped to the optimizer's coordinates (u = A^{-1} theta) when the run starts. The run
+     * releases it.
+     */
+    void startFrom(ShardedVector theta) {
+        initialTheta = theta;
+    }
+
+    /** u_0: 0, or the warm start's theta in this run's slices and coordinates. */
+    private ShardedVector startingPoint() {
+        if (initialTheta == null) {
+            return ShardedVector.zeros(jsc, loss.layout());
+        }
+        jsc.setJobGroup(TrainCommand.JOB_GROUP, "Downhill train: initial model onto the slices", false);
+        ShardedVector theta = initialTheta.resliced(loss.layout());
+        ShardedVector u = standardized == null ? theta : standardized.fromUser(theta);
+        u.materialize();
+        if (u != theta) {
+            theta.release();
+        }
+        if (initialTheta != theta && initialTheta != u) {
+            initialTheta.release();
+        }
+        initialTheta = null;
+        return u;
     }
 
     /** The held-out rows' mean loss at u (the optimizer's coordinates). */
@@ -313,7 +340,7 @@ final class ShardedTraining {
         try {
             Checkpoint from = checkpoints.restored();
             if (from == null) {
-                state = optimizer.initialize(function, ShardedVector.zeros(jsc, loss.layout()));
+                state = optimizer.initialize(function, startingPoint());
                 checkpoints.startHistory(new Checkpoint.Point(0, state.value(), state.gradientNorm()), history);
             } else {
                 state = restore(from, checkpoints.restoredSlices(), conf);
@@ -378,6 +405,9 @@ final class ShardedTraining {
             }
             if (heldOutPlan != null) {
                 heldOutPlan.release();
+            }
+            if (initialTheta != null) { // resumed: the checkpoint's point was taken instead
+                initialTheta.release();
             }
             if (standardized != null) {
                 standardized.release();

@@ -227,6 +227,11 @@ public final class TrainCommand {
                     progress.validationMetric(held.metricName(), () -> lastMetric[0]);
                 }
                 if (sharded != null) { // vector-free L-BFGS on the executors' slices, the same stop rules
+                    if (!settings.isNone("initial-model") && checkpoints.restored() == null) { // warm start
+                        sharded.startFrom(InitialModel.onExecutors(settings.get("initial-model"), architecture,
+                                objective, labels.classLabels(), jsc));
+                        out.println("initial model: " + settings.get("initial-model"));
+                    }
                     ShardedTraining.Outcome end = sharded.run(criteria(choice, false), progress, checkpoints,
                             report::iteration, settings.require("output"));
                     result = end.result();

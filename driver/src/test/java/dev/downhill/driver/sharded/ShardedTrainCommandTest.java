@@ -319,7 +319,7 @@ class ShardedTrainCommandTest {
             {"--model", "mlp", "--hidden", "4"},
             {"--optimizer", "adam"},
             {"--l1", "0.1"},
-            {"--initial-model", "somewhere"},
+            {"--preconditioner", "whiten"},
         };
         for (String[] extra : cases) {
             List<String> args = train(input, dir.resolve("refused"), "--aggregation", "sharded");
