@@ -50,6 +50,9 @@ import org.apache.spark.api.java.JavaSparkContext;
  * ({@link VectorFreeMinimizer}). TrainCommand calls it in one place, where it would run {@link Minimizer}.
  * Checkpoints are the tree path's ({@link CheckpointingRun}): the executors write the state's vectors
  * ({@link ShardedCheckpoint}), the driver the small manifest, and --resume reads them back on the executors.
+ * Validation ({@link #validateOn}) is the held-out rows' mean loss through a second pull plan, early stopping and
+ * the best iterate (a sharded copy, checkpointed) as on the tree path; --initial-model starts from a model read
+ * onto the executors ({@link #startFrom}).
  */
 final class ShardedTraining {
     static final String AGGREGATION = "aggregation";
