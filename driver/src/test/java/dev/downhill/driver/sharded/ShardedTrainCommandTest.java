@@ -296,6 +296,31 @@ class ShardedTrainCommandTest {
     }
 
     @Test
+    void aValidationFileGivesTheTreePathsLossesToo() throws IOException {
+        Path input = libsvm(dir.resolve("train.libsvm"), 300, 200, 12);
+        Path held = libsvm(dir.resolve("held.libsvm"), 120, 200, 13);
+        String[] common = {"--max-iter", "10", "--l2", "1e-4", "--validation", held.toString(), "--patience",
+            "100", "--tol", "0", "--rel-tol", "0", "--f-tol", "0"};
+        List<String> treeArgs = train(input, dir.resolve("ftree"), "--aggregation", "tree", "--preconditioner",
+                "diagonal");
+        treeArgs.addAll(List.of(common));
+        Run tree = run(treeArgs);
+        assertEquals(0, tree.code(), tree.err());
+        List<String> shardedArgs = train(input, dir.resolve("fsharded"), "--aggregation", "sharded", "--shards", "2");
+        shardedArgs.addAll(List.of(common));
+        Run sharded = run(shardedArgs);
+        assertEquals(0, sharded.code(), sharded.err() + sharded.out());
+        List<Double> a = validationLosses(dir.resolve("ftree"));
+        List<Double> b = validationLosses(dir.resolve("fsharded"));
+        assertEquals(10, a.size(), tree.out());
+        assertEquals(a.size(), b.size(), sharded.out());
+        for (int k = 0; k < a.size(); k++) {
+            assertEquals(a.get(k), b.get(k), 1e-10 * Math.abs(a.get(k)), "iteration " + (k + 1));
+        }
+        assertEquals(bestIteration(tree.out()), bestIteration(sharded.out()), sharded.out());
+    }
+
+    @Test
     void overwriteRemovesTheEarlierRunsShards() throws IOException {
         Path input = libsvm(dir.resolve("few.libsvm"), 80, 30, 6);
         Path out = dir.resolve("again");
