@@ -2,6 +2,8 @@ package dev.downhill.driver.api;
 
 import dev.downhill.driver.io.BadInputException;
 import dev.downhill.driver.io.DataFrameRows;
+import dev.downhill.driver.io.OutputException;
+import dev.downhill.driver.io.OutputFolder;
 import dev.downhill.driver.io.TrainingData;
 import dev.downhill.driver.io.TrainingDataLoader;
 import dev.downhill.driver.settings.Setting;
@@ -24,6 +26,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -46,12 +49,16 @@ import org.apache.spark.sql.SparkSession;
  * caller's ({@code --master} does not apply): training runs in the session of the Dataset, or the active one
  * for files. Errors are exceptions: {@link SettingsException} for a bad setting (at the call that sets it),
  * {@link BadInputException} for bad data (naming the row), {@code DivergedException} when training diverges.
+ *
+ * <p>Training into an {@link Builder#output} folder follows the command line's rules: the run holds the folder's
+ * lock ({@code downhill.lock}), and a folder that another run holds, or that already holds a model (without
+ * {@link Builder#resume} or {@link Builder#overwrite}), is refused with an {@link OutputException} naming it.
  */
 public final class Downhill {
     /** The input setting's value when training on a DataFrame (it names the data in the report). */
     static final String DATAFRAME_INPUT = DataFrameRows.DATAFRAME;
     /** Settings that are not the builder's: the input comes with train(...), the session is the caller's. */
-    static final List<String> NOT_SETTABLE = List.of("input", "master", "overwrite");
+    static final List<String> NOT_SETTABLE = List.of("input", "master");
 
     private final Map<String, String> values;
     private final PrintStream progress;
@@ -119,11 +126,18 @@ public final class Downhill {
     private DownhillModel withOutput(Training training) {
         String given = values.get("output");
         Path temporary = null;
+        OutputFolder.TrainOutput held = null;
         try {
             String output = given;
+            Configuration conf = given == null ? null : SparkSession.active().sparkContext().hadoopConfiguration();
             if (output == null) {
                 temporary = Files.createTempDirectory("downhill-train-");
                 output = temporary.toUri().toString();
+            } else {
+                // The command line's rules: the folder's lock for the run, no earlier model replaced silently.
+                Settings s = parse(DATAFRAME_INPUT, given);
+                held = ApiOutput.prepare(given, s.getBoolean("resume"), s.getBoolean("overwrite"), conf, progress,
+                        "overwrite(true)", true);
             }
             TrainingResult result;
             try {
@@ -131,18 +145,41 @@ public final class Downhill {
             } catch (RuntimeException e) {
                 throw clean(e);
             }
+            // DownhillModel predicts on the driver: a sharded run's parameters come there (before saving
+            // releases them on the executors).
+            TrainingResult onDriver = result.shardedParameters == null ? result : onDriver(result);
             if (given != null) {
-                ModelFile.save(given, result,
-                        SparkSession.active().sparkContext().hadoopConfiguration());
+                ModelFile.save(given, result, conf); // a sharded run's model-shards, as the command line writes
+                held.modelWritten(conf, progress);
+            } else if (result.shardedParameters != null) {
+                result.shardedParameters.release();
+                if (result.shardedLineage != null) {
+                    result.shardedLineage.getFileSystem(SparkSession.active().sparkContext().hadoopConfiguration())
+                            .delete(result.shardedLineage, true);
+                }
             }
-            return new DownhillModel(result, featuresColumn(), featureColumns());
+            return new DownhillModel(onDriver, featuresColumn(), featureColumns());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {
+            if (held != null) {
+                held.close();
+            }
             if (temporary != null) {
                 deleteQuietly(temporary);
             }
         }
+    }
+
+    /** A sharded run's result with its parameters collected to the driver (in slice order). */
+    private static TrainingResult onDriver(TrainingResult r) {
+        TrainingResult d = new TrainingResult(r.objective, r.l2, r.numFeatures, r.numOutputs, r.classLabels,
+                r.shardedParameters.toArray(), r.iterations, r.objectiveValue, r.gradientNorm, r.stopReason, r.step,
+                r.optimizer, r.l1, r.architecture);
+        d.featureNames = r.featureNames;
+        d.runEnd = r.runEnd;
+        d.warning = r.warning;
+        return d;
     }
 
     /** Spark wraps failures on the executors; a bad record's own exception says what is wrong. */
@@ -237,7 +274,6 @@ public final class Downhill {
             if (NOT_SETTABLE.contains(key)) {
                 throw new SettingsException("--" + key + " is not a builder setting: " + ("input".equals(key)
                         ? "pass the data to train(...)."
-                        : "overwrite".equals(key) ? "the Java API always writes its output folder's files."
                         : "training runs in the caller's Spark session."));
             }
             // Parsing it alone checks the key (is it a train setting?) and the value (type, range).
@@ -554,6 +590,15 @@ public final class Downhill {
          */
         public Builder output(String dir) {
             return set("output", dir);
+        }
+
+        /**
+         * {@code --overwrite}: replace the model an earlier run left in {@link #output}'s folder (its model,
+         * evaluation, metrics, report and checkpoints are removed first; other files are left alone). Without it
+         * such a folder is refused with an {@link OutputException} naming it.
+         */
+        public Builder overwrite(boolean on) {
+            return set("overwrite", Boolean.toString(on));
         }
 
         /** {@code --config}: a properties file of settings; the builder's own settings override it. */

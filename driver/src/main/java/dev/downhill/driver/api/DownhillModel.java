@@ -1,6 +1,8 @@
 package dev.downhill.driver.api;
 
 import dev.downhill.core.loss.Objective;
+import dev.downhill.driver.io.OutputException;
+import dev.downhill.driver.io.OutputFolder;
 import dev.downhill.driver.ml.DownhillClassificationModel;
 import dev.downhill.driver.ml.DownhillRegressionModel;
 import dev.downhill.driver.train.ModelFile;
@@ -19,18 +21,18 @@ import org.apache.spark.sql.SparkSession;
 /**
  * A trained Downhill model in Java code: it predicts one feature vector or a whole DataFrame, and saves as the
  * command line's {@code model.json} (so {@code downhill evaluate} and {@code predict} read what it saves, and
- * {@link #load} reads what {@code downhill train} wrote). See {@link LinearScorer} for the formulas.
+ * {@link #load} reads what {@code downhill train} wrote). See {@link ModelScorer} for the formulas.
  */
 public final class DownhillModel {
     private final TrainingResult result;
-    private final LinearScorer scorer;
+    private final ModelScorer scorer;
     private final String featuresColumn;
     /** Numeric feature columns, or null for the vector column. */
     private final List<String> featureColumns;
 
     DownhillModel(TrainingResult result, String featuresColumn, List<String> featureColumns) {
         this.result = result;
-        this.scorer = new LinearScorer(result);
+        this.scorer = new ModelScorer(result);
         this.featuresColumn = featuresColumn;
         this.featureColumns = featureColumns == null ? null : List.copyOf(featureColumns);
     }
@@ -40,10 +42,26 @@ public final class DownhillModel {
         return new DownhillModel(ModelFile.load(dir, hadoopConf()), "features", null);
     }
 
-    /** Writes DIR/model.json (to a temporary name, then renamed), replacing one that is there. */
+    /**
+     * Writes DIR/model.json (to a temporary name, then renamed) as the command line's train does: holding the
+     * folder's lock, and refusing ({@link OutputException} naming the folder) one another run holds or one that
+     * already holds a model; {@link #save(String, boolean) save(dir, true)} replaces that model.
+     */
     public void save(String dir) {
-        try {
-            ModelFile.save(dir, result, hadoopConf());
+        save(dir, false);
+    }
+
+    /**
+     * Writes DIR/model.json; with {@code overwrite}, first removes the model an earlier run or save left there
+     * (its model, evaluation, metrics, report and checkpoints; other files are left alone), as
+     * {@code downhill train --overwrite} does.
+     */
+    public void save(String dir, boolean overwrite) {
+        Configuration conf = hadoopConf();
+        try (OutputFolder.TrainOutput held = ApiOutput.prepare(dir, false, overwrite, conf, System.err,
+                "save(dir, true)", false)) {
+            ModelFile.save(dir, result, conf);
+            held.modelWritten(conf, System.err);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -159,7 +159,7 @@ public final class OutputFolder {
     }
 
     /** Deletes the files Downhill names in a train folder (never others); returns what was removed. */
-    static List<String> removeTrainFiles(FileSystem fs, Path folder) throws IOException {
+    public static List<String> removeTrainFiles(FileSystem fs, Path folder) throws IOException {
         List<String> removed = new ArrayList<>();
         for (String name : TRAIN_FILES) {
             for (String n : List.of(name, "." + name + ".tmp")) {

@@ -1,7 +1,7 @@
 package dev.downhill.driver.ml;
 
 import dev.downhill.core.loss.Objective;
-import dev.downhill.driver.api.LinearScorer;
+import dev.downhill.driver.api.ModelScorer;
 import dev.downhill.driver.train.TrainingResult;
 import org.apache.spark.ml.classification.ProbabilisticClassificationModel;
 import org.apache.spark.ml.linalg.DenseVector;
@@ -15,7 +15,7 @@ import org.apache.spark.ml.util.MLWriter;
 /**
  * A fitted {@link DownhillClassifier} (or a Downhill logistic, softmax or hinge model loaded for Spark ML):
  * rawPrediction z as a vector ([-z, z] for the binary objectives), probability (logistic, softmax) and
- * prediction, computed by {@link LinearScorer}. Predictions are the data's labels (the model's classLabels),
+ * prediction, computed by {@link ModelScorer}. Predictions are the data's labels (the model's classLabels),
  * not class indices; with {@code thresholds} set, the class of the largest p_k / t_k. A hinge model has no
  * probabilities: set {@code probabilityCol} to "". Persistence: {@code save}/{@code load}, which write Spark
  * ML's metadata and the command line's model.json under {@code PATH/data}.
@@ -25,7 +25,7 @@ public final class DownhillClassificationModel
     private static final long serialVersionUID = 1L;
 
     private final String uid = ConstructionUid.current();
-    private final LinearScorer scorer;
+    private final ModelScorer scorer;
     /** For saving, on the driver; tasks need the scorer only. */
     private final transient TrainingResult result;
 
@@ -39,7 +39,7 @@ public final class DownhillClassificationModel
             throw new IllegalArgumentException("a least-squares model is a DownhillRegressionModel");
         }
         this.result = result;
-        this.scorer = new LinearScorer(result);
+        this.scorer = new ModelScorer(result);
     }
 
     @Override

@@ -1,7 +1,7 @@
 package dev.downhill.driver.ml;
 
 import dev.downhill.core.loss.Objective;
-import dev.downhill.driver.api.LinearScorer;
+import dev.downhill.driver.api.ModelScorer;
 import dev.downhill.driver.train.TrainingResult;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.param.ParamMap;
@@ -12,7 +12,7 @@ import org.apache.spark.ml.util.MLWriter;
 
 /**
  * A fitted {@link DownhillRegressor} (or a Downhill least-squares model loaded for Spark ML): the prediction is
- * z = w.x + b, computed by {@link LinearScorer}. Persistence: {@code save}/{@code load}, which write Spark ML's
+ * z = w.x + b, computed by {@link ModelScorer}. Persistence: {@code save}/{@code load}, which write Spark ML's
  * metadata and the command line's model.json under {@code PATH/data}.
  */
 public final class DownhillRegressionModel extends RegressionModel<Vector, DownhillRegressionModel>
@@ -20,7 +20,7 @@ public final class DownhillRegressionModel extends RegressionModel<Vector, Downh
     private static final long serialVersionUID = 1L;
 
     private final String uid = ConstructionUid.current();
-    private final LinearScorer scorer;
+    private final ModelScorer scorer;
     /** For saving, on the driver; tasks need the scorer only. */
     private final transient TrainingResult result;
 
@@ -35,7 +35,7 @@ public final class DownhillRegressionModel extends RegressionModel<Vector, Downh
                     + " DownhillClassificationModel");
         }
         this.result = result;
-        this.scorer = new LinearScorer(result);
+        this.scorer = new ModelScorer(result);
     }
 
     @Override

@@ -13,6 +13,7 @@ import org.apache.spark.ml.util.DefaultParamsReader;
 import org.apache.spark.ml.util.DefaultParamsWritable;
 import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.ml.util.MLWriter;
 import org.apache.spark.sql.Dataset;
 
 /**
@@ -27,7 +28,9 @@ import org.apache.spark.sql.Dataset;
  * <p>Params besides the usual columns: {@code maxIter} (1000),
  * {@code regParam} (0), {@code elasticNetParam} (0), {@code tol} (1e-6), {@code weightCol} (none), {@code numPartitions} (0: from the
  * input size), {@code downhillSettings} (further train settings as "key=value key=value", command-line names)
- * and {@code outputDir} (where each fit writes metrics.jsonl and report.html; none: a temporary folder).
+ * and {@code outputDir} (where a fit writes model.json, metrics.jsonl and report.html, under the command line's
+ * output rules: a folder holding a model is refused unless downhillSettings has overwrite=true; none: a
+ * temporary folder).
  * Persistence: {@code save}/{@code load} ({@code DefaultParamsWritable}).
  */
 public final class DownhillRegressor
@@ -53,7 +56,8 @@ public final class DownhillRegressor
     private final Param<String> downhillSettings = new Param<>(this, "downhillSettings",
             "further train settings under their command-line names: 'key=value key=value'");
     private final Param<String> outputDir = new Param<>(this, "outputDir",
-            "folder each fit writes metrics.jsonl and report.html to; empty: a temporary folder");
+            "folder a fit writes model.json, metrics.jsonl and report.html to (one holding a model is refused"
+                    + " unless downhillSettings has overwrite=true); empty: a temporary folder");
     // As MultilayerPerceptronClassifier's layers, without the input and output widths (the data gives them).
     private final IntArrayParam hiddenLayers = new IntArrayParam(this, "hiddenLayers",
             "hidden layer widths of a network (--model mlp --hidden); empty: a linear model");
@@ -231,6 +235,12 @@ public final class DownhillRegressor
     @Override
     public DownhillRegressor copy(ParamMap extra) {
         return defaultCopy(extra);
+    }
+
+    /** Spark's metadata, saved under the folder's lock; overwrite() replaces only the saved stage's files. */
+    @Override
+    public MLWriter write() {
+        return new StagePersistence.ParamsWriter(this);
     }
 
     public static MLReader<DownhillRegressor> read() {

@@ -8,7 +8,9 @@ import org.apache.spark.ml.linalg.SparseVector;
 import org.apache.spark.ml.linalg.Vector;
 
 /**
- * What a trained model says about one feature vector, for the Java API and the Spark ML stage.
+ * What a trained model of any family (linear, a network, a {@code --model-class} model) says about one feature
+ * vector, for the Java API and the Spark ML stages (formerly LinearScorer: it scores networks and custom models
+ * too).
  * For a linear model the outputs are z_k = sum_j w_kj x_j + b_k, summed over the non-zero x_j in increasing j and
  * then the intercept: the order {@code LinearModel.forward} sums a packed row in, so z is the same bits the command
  * line's predict computes. Any other architecture (a network) runs its own forward pass in inference mode (no
@@ -23,7 +25,7 @@ import org.apache.spark.ml.linalg.Vector;
  * </ul>
  * Classes are reported in the data's labels (the model's classLabels).
  */
-public final class LinearScorer implements Serializable {
+public final class ModelScorer implements Serializable {
     private static final long serialVersionUID = 1L;
 
     private final Objective objective;
@@ -35,7 +37,7 @@ public final class LinearScorer implements Serializable {
     /** Built on first use from the architecture (stateless, so shared by threads). */
     private transient volatile dev.downhill.core.model.Model model;
 
-    public LinearScorer(TrainingResult model) {
+    public ModelScorer(TrainingResult model) {
         this.architecture = model.architecture;
         this.objective = model.objective;
         this.numFeatures = model.numFeatures;
