@@ -237,6 +237,19 @@ public final class ShardedDataLoss {
         return evaluate(u, scale, mean, true, dotWith);
     }
 
+    /**
+     * The mean data loss (1/N) sum_i v_i l_i at theta, no penalty (what early stopping compares, as the tree
+     * path's {@code ValidationPass}): a value-only job, the partitions' sums added in partition order.
+     */
+    public double meanLoss(ShardedVector theta) {
+        return evaluate(theta, null, null, false, List.of()).meanLoss();
+    }
+
+    /** The same at theta = A u, A the diagonal standardization of {@code scale} and {@code mean}. */
+    public double meanLoss(ShardedVector u, ShardedVector scale, ShardedVector mean) {
+        return evaluate(u, scale, mean, false, List.of()).meanLoss();
+    }
+
     Evaluation evaluate(ShardedVector theta, boolean withGradient, List<ShardedVector> dotWith) {
         return evaluate(theta, null, null, withGradient, dotWith);
     }

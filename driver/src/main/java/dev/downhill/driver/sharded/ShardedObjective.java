@@ -22,6 +22,13 @@ public final class ShardedObjective implements RemoteFunction<ShardedVector> {
         return evaluations;
     }
 
+    /** The mean loss of {@code heldOut} (another plan's data, the same layout) at x, in one value-only job. */
+    public double meanLoss(ShardedDataLoss heldOut, ShardedVector x) {
+        double loss = heldOut.meanLoss(x);
+        vectors.computed(List.of(x));
+        return loss;
+    }
+
     @Override
     public Evaluation<ShardedVector> evaluate(ShardedVector x, List<ShardedVector> dotWith) {
         ShardedDataLoss.Evaluation e = loss.valueAndGradient(x, dotWith); // the dots in the same job

@@ -90,6 +90,44 @@ public final class ShardedVector {
         return persist(layout, jsc.parallelize(parts, layout.numSlices()), 0);
     }
 
+    /**
+     * The same entries cut into {@code target}'s slices (this vector when the layouts agree): one shuffle, each
+     * slice sending the pieces that overlap each target slice; the result is cached, this vector is kept.
+     */
+    public ShardedVector resliced(SliceLayout target) {
+        if (target.equals(layout)) {
+            return this;
+        }
+        if (target.numParameters() != layout.numParameters()) {
+            throw new IllegalArgumentException(layout + " cannot be cut as " + target);
+        }
+        SliceLayout from = layout;
+        // a piece is its offset in the target slice, then its values: no new class to register with Kryo
+        JavaRDD<double[]> out = slices.mapPartitionsWithIndex((s, it) -> {
+            double[] v = it.next();
+            List<scala.Tuple2<Integer, double[]>> pieces = new ArrayList<>();
+            int at = from.start(s);
+            int end = from.start(s + 1);
+            while (at < end) {
+                int t = target.sliceOf(at);
+                int to = Math.min(end, target.start(t + 1));
+                double[] piece = new double[to - at + 1];
+                piece[0] = at - target.start(t);
+                System.arraycopy(v, at - from.start(s), piece, 1, to - at);
+                pieces.add(new scala.Tuple2<>(t, piece));
+                at = to;
+            }
+            return pieces.iterator();
+        }, true).mapToPair(t -> t).partitionBy(new KeyPartitioner(target.numSlices()))
+                .mapPartitionsWithIndex((t, it) -> {
+                    double[] slice = new double[target.length(t)];
+                    it.forEachRemaining(p -> System.arraycopy(p._2(), 1, slice, (int) p._2()[0],
+                            p._2().length - 1));
+                    return Collections.singletonList(slice).iterator();
+                }, true);
+        return persist(target, out, depth + 1);
+    }
+
     public SliceLayout layout() {
         return layout;
     }

@@ -37,6 +37,16 @@ public final class StandardizedObjective implements RemoteFunction<ShardedVector
         return new Evaluation<>(e.value, e.gradient, e.gradientDots);
     }
 
+    /**
+     * The mean loss of {@code heldOut} (another plan's data, the same layout) at theta = A u, under this
+     * objective's scales and centers (the training rows'), in one value-only job.
+     */
+    public double meanLoss(ShardedDataLoss heldOut, ShardedVector u) {
+        double loss = heldOut.meanLoss(u, scale, mean);
+        vectors.computed(List.of(u));
+        return loss;
+    }
+
     /** theta = A u: a slice pass for the K intercept shifts, then a map (cached, computed by the next job). */
     public ShardedVector toUser(ShardedVector u) {
         SliceLayout layout = loss.layout();
@@ -55,6 +65,27 @@ public final class StandardizedObjective implements RemoteFunction<ShardedVector
                     return PullPlan.single(StandardizationSlice.toUser(x[0], x[1], layout.start(s), d, k, shift));
                 }, true), u.depth + 1);
         return theta;
+    }
+
+    /**
+     * u = A^{-1} theta (a warm start's point in these coordinates): a slice pass for the K shifts
+     * sum_j m_j w_{c,j} of the user's weights, then a map (cached, computed by the next job).
+     */
+    public ShardedVector fromUser(ShardedVector theta) {
+        SliceLayout layout = loss.layout();
+        int d = numFeatures;
+        int k = numOutputs;
+        double[] shift = OrderedCollect.sumInOrder(ShardedVector.zip(List.of(theta, mean))
+                .mapPartitionsWithIndex((s, it) -> {
+                    double[][] x = it.next();
+                    return PullPlan.single(StandardizationSlice.userShiftPartials(x[0], x[1], layout.start(s), d,
+                            k));
+                }, true), k);
+        return ShardedVector.persist(layout, ShardedVector.zip(List.of(theta, scale))
+                .mapPartitionsWithIndex((s, it) -> {
+                    double[][] x = it.next();
+                    return PullPlan.single(StandardizationSlice.fromUser(x[0], x[1], layout.start(s), d, k, shift));
+                }, true), theta.depth + 1);
     }
 
     /** Releases the cached scale and center vectors. */

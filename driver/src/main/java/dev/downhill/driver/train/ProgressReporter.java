@@ -103,6 +103,7 @@ final class ProgressReporter implements IterationListener {
                         + "  step %.3e%s  %d ms (compute %d, aggregation %d, update %d)%s",
                 iteration, maxIter, it.objective(), gradientNorm, state.lastStepSize(),
                 Double.isNaN(it.validationLoss()) ? ""
+                        : metric == null ? String.format(Locale.ROOT, "  validation loss %.6g", it.validationLoss())
                         : String.format(Locale.ROOT, "  validation loss %.6g %s %.4f", it.validationLoss(),
                         metricName, metric.getAsDouble()), nanos / 1_000_000,
                 t.computeNanos / 1_000_000, t.aggregationNanos() / 1_000_000, updateNanos / 1_000_000,
@@ -117,6 +118,8 @@ final class ProgressReporter implements IterationListener {
         r.put("step", state.lastStepSize());
         if (!Double.isNaN(it.validationLoss())) {
             r.put("validationLoss", it.validationLoss());
+        }
+        if (!Double.isNaN(it.validationLoss()) && metric != null) { // a sharded run has the loss only
             r.put("validation" + Character.toUpperCase(metricName.charAt(0)) + metricName.substring(1),
                     metric.getAsDouble());
         }

@@ -50,6 +50,9 @@ import org.apache.spark.api.java.JavaSparkContext;
  * ({@link VectorFreeMinimizer}). TrainCommand calls it in one place, where it would run {@link Minimizer}.
  * Checkpoints are the tree path's ({@link CheckpointingRun}): the executors write the state's vectors
  * ({@link ShardedCheckpoint}), the driver the small manifest, and --resume reads them back on the executors.
+ * Validation ({@link #validateOn}) is the held-out rows' mean loss through a second pull plan, early stopping and
+ * the best iterate (a sharded copy, checkpointed) as on the tree path; --initial-model starts from a model read
+ * onto the executors ({@link #startFrom}).
  */
 final class ShardedTraining {
     static final String AGGREGATION = "aggregation";
@@ -65,13 +68,25 @@ final class ShardedTraining {
     private final RemoteFunction<ShardedVector> function;
     private final StandardizedObjective standardized;
     private final VectorFreeLBFGS<ShardedVector> optimizer;
+    private final LinearModel model;
+    private final Loss dataLoss;
+    /** The validation rows' plan and mean loss (no penalty), or null without validation. */
+    private PullPlan heldOutPlan;
+    private ShardedDataLoss heldOut;
+    /** --initial-model's parameters in the user's coordinates, on the executors, or null to start at 0. */
+    private ShardedVector initialTheta;
+    /** The best-validation copy the loop keeps now (a checkpoint saves it), or null. */
+    private ShardedVector best;
 
     /** What the run prints and reports as its aggregation. */
     final String description;
 
     private ShardedTraining(String description, JavaSparkContext jsc, PullPlan plan, ShardedDataLoss loss,
-                            boolean standardize, LinearModel model, double startCurvature, int memory) {
+                            boolean standardize, LinearModel model, Loss dataLoss, double startCurvature,
+                            int memory) {
         this.description = description;
+        this.model = model;
+        this.dataLoss = dataLoss;
         this.jsc = jsc;
         this.plan = plan;
         this.loss = loss;
@@ -120,12 +135,6 @@ final class ShardedTraining {
         if ("whiten".equals(s.get("preconditioner"))) {
             return "does not support --preconditioner whiten (a d x d covariance on the driver); use diagonal.";
         }
-        if (!s.isNone("validation") || s.getDouble("validation-fraction") > 0) {
-            return "does not support --validation or --validation-fraction yet.";
-        }
-        if (!s.isNone("initial-model")) {
-            return "does not support --initial-model yet.";
-        }
         return null;
     }
 
@@ -169,13 +178,61 @@ final class ShardedTraining {
         ShardedDataLoss dataLoss = new ShardedDataLoss(plan, loss, new L2Penalty(l2, model));
         String description = String.format(Locale.ROOT, "sharded (%d parameters in %d slices on the executors;"
                 + " partial gradients summed per slice in partition order)", model.numParameters(), slices);
-        return new ShardedTraining(description, jsc, plan, dataLoss, pre.diagonalOnExecutors, model,
+        return new ShardedTraining(description, jsc, plan, dataLoss, pre.diagonalOnExecutors, model, loss,
                 pre.startCurvature(objective, numClasses), s.getInt("lbfgs-memory"));
+    }
+
+    /**
+     * Validates on {@code blocks} (the held-out rows): after every iteration the mean loss without penalty at the
+     * iterate, in one value-only job over a second pull plan with this run's layout (and the training rows'
+     * standardization); the best iterate is kept as a sharded copy and is the model {@link #run} returns.
+     */
+    void validateOn(org.apache.spark.api.java.JavaRDD<dev.downhill.core.data.DataBlock> blocks) {
+        jsc.setJobGroup(TrainCommand.JOB_GROUP, "Downhill train: pull plan of the validation rows", false);
+        heldOutPlan = PullPlan.build(blocks, model.numFeatures(), model.numOutputs(), plan.layout());
+        heldOut = new ShardedDataLoss(heldOutPlan, dataLoss, new L2Penalty(0, model));
+    }
+
+    /**
+     * Starts from {@code theta} (a warm start's model in the user's coordinates, in any slices): cut into this
+     * run's slices and mapped to the optimizer's coordinates (u = A^{-1} theta) when the run starts. The run
+     * releases it.
+     */
+    void startFrom(ShardedVector theta) {
+        initialTheta = theta;
+    }
+
+    /** u_0: 0, or the warm start's theta in this run's slices and coordinates. */
+    private ShardedVector startingPoint() {
+        if (initialTheta == null) {
+            return ShardedVector.zeros(jsc, loss.layout());
+        }
+        jsc.setJobGroup(TrainCommand.JOB_GROUP, "Downhill train: initial model onto the slices", false);
+        ShardedVector theta = initialTheta.resliced(loss.layout());
+        ShardedVector u = standardized == null ? theta : standardized.fromUser(theta);
+        u.materialize();
+        if (u != theta) {
+            theta.release();
+        }
+        if (initialTheta != theta && initialTheta != u) {
+            initialTheta.release();
+        }
+        initialTheta = null;
+        return u;
+    }
+
+    /** The held-out rows' mean loss at u (the optimizer's coordinates). */
+    private double validationLoss(ShardedVector u) {
+        jsc.setJobGroup(TrainCommand.JOB_GROUP, "Downhill train: validation loss", false);
+        return standardized != null ? standardized.meanLoss(heldOut, u)
+                : ((ShardedObjective) function).meanLoss(heldOut, u);
     }
 
     /** Manifest scalars of a sharded checkpoint: the layout its slice files were cut by. */
     static final String CHECKPOINT_PARAMETERS = CheckpointStore.MANIFEST_PREFIX + "parameters";
     static final String CHECKPOINT_SLICES = CheckpointStore.MANIFEST_PREFIX + "slices";
+    /** 1 when the checkpoint holds the best-validation copy (vector "best"). */
+    static final String CHECKPOINT_BEST = CheckpointStore.MANIFEST_PREFIX + "best";
 
     /** The names of the vectors a checkpoint holds: x, the gradient, then s and y of each stored pair by slot. */
     private List<String> vectorNames(OptimizerState small) {
@@ -196,10 +253,15 @@ final class ShardedTraining {
             handles.add(state.sBySlot().get(slot));
             handles.add(state.yBySlot().get(slot));
         }
+        if (best != null) { // so --resume continues early stopping from the same best iterate
+            names.add("best");
+            handles.add(best);
+        }
         jsc.setJobGroup(TrainCommand.JOB_GROUP, "Downhill train: checkpoint of iteration " + state.iteration(), false);
         ShardedCheckpoint.write(folder, state.iteration(), names, handles, conf);
         manifest.putScalar(CHECKPOINT_PARAMETERS, loss.layout().numParameters());
         manifest.putScalar(CHECKPOINT_SLICES, loss.layout().numSlices());
+        manifest.putScalar(CHECKPOINT_BEST, best != null ? 1 : 0);
     }
 
     /**
@@ -223,6 +285,16 @@ final class ShardedTraining {
         }
         OptimizerState small = CheckpointingRun.optimizerState(c);
         List<String> names = vectorNames(small);
+        boolean hasBest = c.state().scalar(CHECKPOINT_BEST, 0) == 1;
+        if (hasBest) {
+            names.add("best");
+        }
+        if (hasBest != (heldOut != null)) {
+            throw new ResumeRefusedException("cannot resume from the checkpoint of iteration " + c.iteration()
+                    + ": it was written " + (hasBest ? "with" : "without") + " validation and this run "
+                    + (heldOut != null ? "validates" : "does not validate") + ". Resume with the same --validation"
+                    + " settings, or train without --resume to start afresh.");
+        }
         String why = ShardedCheckpoint.incomplete(folder.getFileSystem(conf), folder, names, layout);
         if (why != null) {
             throw new CorruptCheckpointException("cannot resume from the checkpoint of iteration " + c.iteration()
@@ -236,6 +308,7 @@ final class ShardedTraining {
             s.set(slot, v.get(at++));
             y.set(slot, v.get(at++));
         }
+        best = hasBest ? v.get(at) : null;
         return optimizer.restore(small, v.get(0), v.get(1), s, y);
     }
 
@@ -251,7 +324,8 @@ final class ShardedTraining {
      * Runs vector-free L-BFGS from u = 0 (theta = 0 in the user's coordinates, as the tree path starts), or from the
      * checkpoint {@code checkpoints} restored, until the criteria stop it, telling {@code progress} of each
      * iteration and writing a checkpoint every --checkpoint-every iterations and at the end (the executors write
-     * the vectors, the driver the manifest). The final iterate, in the user's coordinates, stays on the executors
+     * the vectors, the driver the manifest). With {@link #validateOn} the iterate of best validation loss, else the
+     * final iterate, in the user's coordinates, stays on the executors
      * (the caller releases it once the model is written); every other handle and cache is released. The change of
      * variables is done: the caller must not apply one again.
      */
@@ -269,7 +343,7 @@ final class ShardedTraining {
         try {
             Checkpoint from = checkpoints.restored();
             if (from == null) {
-                state = optimizer.initialize(function, ShardedVector.zeros(jsc, loss.layout()));
+                state = optimizer.initialize(function, startingPoint());
                 checkpoints.startHistory(new Checkpoint.Point(0, state.value(), state.gradientNorm()), history);
             } else {
                 state = restore(from, checkpoints.restoredSlices(), conf);
@@ -279,16 +353,33 @@ final class ShardedTraining {
             checkpoints.writeSlicesWith((folder, manifest) -> save(running, folder, manifest, conf));
             IterationListener listener = checkpoints.around(progress);
             loss.takeTiming(); // the first iteration's split should not include the starting pass
-            r = new VectorFreeMinimizer<>(optimizer, criteria).withoutBestCopy().run(function, state,
-                    (st, report) -> listener.iterationDone(st.small(), report), null, null);
+            VectorFreeMinimizer<ShardedVector> loop = new VectorFreeMinimizer<>(optimizer, criteria);
+            // without validation the final iterate is the best: no copy (a job per iteration) is kept
+            r = (heldOut == null ? loop.withoutBestCopy() : loop).run(function, state,
+                    new VectorFreeMinimizer.Listener<>() {
+                        @Override
+                        public void iterationDone(VectorFreeLBFGS.State<ShardedVector> st,
+                                                  IterationListener.IterationReport report) {
+                            listener.iterationDone(st.small(), report);
+                        }
+
+                        @Override
+                        public void bestKept(ShardedVector kept) {
+                            best = kept;
+                        }
+                    }, heldOut == null ? null : this::validationLoss, best);
+            best = r.best();
             if (r.reason() != StopReason.DIVERGED) {
                 checkpoints.writeFinal(r.state().small()); // now: the vectors are released below
             }
             OptimizerState small = r.state().small();
             // the model in the user's coordinates (theta = A u), or a copy of u that outlives the state's release
+            // with validation the model is the best iterate, as the tree path writes
+            ShardedVector u = heldOut != null && best != null && r.reason() != StopReason.DIVERGED ? best
+                    : r.state().x();
             ShardedVector theta = standardized == null
-                    ? ShardedVector.combine(new double[] {1.0}, java.util.List.of(r.state().x()))
-                    : standardized.toUser(r.state().x());
+                    ? ShardedVector.combine(new double[] {1.0}, java.util.List.of(u))
+                    : standardized.toUser(u);
             theta.materialize();
             // no d-sized arrays on the driver: the figures only
             OptimizerState figures = new OptimizerState(new double[0], small.value(), new double[0]);
@@ -298,18 +389,28 @@ final class ShardedTraining {
             for (Map.Entry<String, Double> e : small.scalars().entrySet()) {
                 figures.putScalar(e.getKey(), e.getValue());
             }
-            Outcome end = new Outcome(Minimizer.result(figures, r.reason(), r.gradientNorm(), r.objective(),
-                    r.detail()), theta, lineage);
+            Minimizer.Result result = heldOut != null && r.reason() != StopReason.DIVERGED
+                    ? Minimizer.resultWithBestElsewhere(figures, r.reason(), r.gradientNorm(), r.objective(),
+                    r.detail())
+                    : Minimizer.result(figures, r.reason(), r.gradientNorm(), r.objective(), r.detail());
+            Outcome end = new Outcome(result, theta, lineage);
             lineage = null; // theta may be checkpointed there: deleted once the model is written
             return end;
         } finally {
             if (r != null) {
                 r.state().release(vectors);
-                if (r.best() != null) {
-                    vectors.release(r.best());
-                }
             } else if (state != null) {
                 state.release(vectors);
+            }
+            if (best != null) {
+                vectors.release(best);
+                best = null;
+            }
+            if (heldOutPlan != null) {
+                heldOutPlan.release();
+            }
+            if (initialTheta != null) { // resumed: the checkpoint's point was taken instead
+                initialTheta.release();
             }
             if (standardized != null) {
                 standardized.release();

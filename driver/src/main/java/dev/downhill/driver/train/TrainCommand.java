@@ -3,6 +3,7 @@ package dev.downhill.driver.train;
 import dev.downhill.core.data.FeaturePrecision;
 import dev.downhill.core.loss.Loss;
 import dev.downhill.core.loss.Objective;
+import dev.downhill.core.metrics.MetricsAccumulator;
 import dev.downhill.core.model.Architecture;
 import dev.downhill.core.model.LinearModel;
 import dev.downhill.core.model.Model;
@@ -171,6 +172,9 @@ public final class TrainCommand {
             out.println("preconditioner: " + pre.description);
             if (sharded != null) {
                 out.println("aggregation: " + sharded.description);
+                if (validation != null) { // its loss per iteration on the executors, through a second pull plan
+                    sharded.validateOn(validation.blocks);
+                }
             }
             if (data.badRecords.total() > 0) {
                 out.print(data.badRecords.describe());
@@ -191,10 +195,11 @@ public final class TrainCommand {
             ValidationPass held = null;
             double[] lastMetric = {Double.NaN};
             if (validation != null) {
+                // a sharded run validates on the executors (ShardedTraining.validateOn); held names the metric
                 held = new ValidationPass(jsc, validation.blocks, model, loss, objective, data.numFeatures,
                         numClasses);
                 final ValidationPass pass = held;
-                validator = u -> {
+                validator = sharded != null ? null : u -> {
                     ValidationPass.Result r = pass.evaluate(current[0] == null ? u : current[0].toUser(u));
                     lastMetric[0] = r.metric();
                     return r.meanLoss();
@@ -217,10 +222,15 @@ public final class TrainCommand {
                 ProgressReporter progress = new ProgressReporter(out, metrics, report,
                         sharded != null ? sharded::takeTiming : dataLoss::takeTiming, jsc, maxIter,
                         settings.getInt("progress-every"));
-                if (held != null) {
+                if (held != null && sharded == null) { // a sharded run has no per-iteration metric pass
                     progress.validationMetric(held.metricName(), () -> lastMetric[0]);
                 }
                 if (sharded != null) { // vector-free L-BFGS on the executors' slices, the same stop rules
+                    if (!settings.isNone("initial-model") && checkpoints.restored() == null) { // warm start
+                        sharded.startFrom(InitialModel.onExecutors(settings.get("initial-model"), architecture,
+                                objective, labels.classLabels(), jsc));
+                        out.println("initial model: " + settings.get("initial-model"));
+                    }
                     ShardedTraining.Outcome end = sharded.run(criteria(choice, false), progress, checkpoints,
                             report::iteration, settings.require("output"));
                     result = end.result();
@@ -269,7 +279,7 @@ public final class TrainCommand {
             }
             // With a validation set the written model is the iterate with the best validation loss.
             Minimizer.Best best = result.best();
-            boolean useBest = validator != null && best != null;
+            boolean useBest = validation != null && best != null;
             long iterations = useBest ? best.iteration() : result.state().iteration();
             double value = useBest ? best.objective() : result.objective();
             double stationarity = useBest ? best.stationarity() : result.gradientNorm();
@@ -322,8 +332,16 @@ public final class TrainCommand {
             }
             if (held != null && useBest && result.reason() != StopReason.DIVERGED) {
                 report.model().put("validation loss", TrainingReport.number(best.validationLoss()));
-                report.model().put("validation " + held.metricName(),
-                        TrainingReport.number(held.evaluate(theta).metric()));
+                double metric;
+                if (shardedTheta != null) { // the metric of the model on the executors: one pull and pass
+                    jsc.setJobGroup(JOB_GROUP, "Downhill train: validation metrics", false);
+                    MetricsAccumulator m = TrainingSetPass.run(validation.blocks, shardedTheta, objective,
+                            data.numFeatures, numClasses).metrics();
+                    metric = objective == Objective.LEAST_SQUARES ? m.errors().rmse() : m.classes().accuracy();
+                } else {
+                    metric = held.evaluate(theta).metric();
+                }
+                report.model().put("validation " + held.metricName(), TrainingReport.number(metric));
             }
             StopReason reason = noMinimizer != null ? StopReason.NO_MINIMIZER : result.reason();
             String detail = noMinimizer != null ? "the iterations stopped on " + result.reason().label()
@@ -348,7 +366,7 @@ public final class TrainCommand {
             // Objective passes plus one validation pass per iterate (the moments came with loading, unless the
             // change of variables needed a pass of its own).
             report.outcome().put("distributed passes", String.valueOf(result.state().evaluations() + pre.passes
-                    + (validator == null ? 0 : result.state().iteration() + 1)));
+                    + (validation == null ? 0 : result.state().iteration() + 1)));
             if (fit != null) {
                 report.outcome().put("passes after training", (held != null && useBest ? 2 : 1) + " (the model's"
                         + " metrics)");

@@ -171,6 +171,42 @@ class ShardedResumeTest {
         assertFalse(Files.exists(out.resolve("checkpoints/checkpoint-0000000006.ckpt")));
     }
 
+    @Test
+    void aValidatedRunResumedKeepsItsBestCopyAndWritesTheSameModelBytes() throws IOException {
+        // little regularization: the validation loss turns up early, so the model is an earlier iterate than the
+        // checkpoint's, and only the checkpointed best copy can give it back
+        Path data = libsvm(dir.resolve("overfit.libsvm"), 500, 400, 8);
+        String[] validated = {"--validation-fraction", "0.3", "--patience", "100"};
+        List<String> once = train(dir.resolve("validated-once"), "local[2]", "--max-iter", "12");
+        once.addAll(List.of(validated));
+        once.set(once.indexOf("--input") + 1, data.toString());
+        once.set(once.indexOf("--l2") + 1, "1e-6");
+        Run r = run(once);
+        assertEquals(0, r.code(), r.err() + r.out());
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("model: iteration (\\d+), selected by the best"
+                + " validation loss").matcher(r.out());
+        assertTrue(m.find() && Integer.parseInt(m.group(1)) < 7, r.out());
+        Map<String, byte[]> expected = model(dir.resolve("validated-once"));
+
+        Path out = dir.resolve("validated-stopped");
+        List<String> first = train(out, "local[2]", "--max-iter", "7");
+        first.addAll(List.of(validated));
+        first.set(first.indexOf("--input") + 1, data.toString());
+        first.set(first.indexOf("--l2") + 1, "1e-6");
+        assertEquals(0, run(first).code());
+        try (Stream<Path> s = Files.list(out.resolve("checkpoints/checkpoint-0000000007.slices"))) {
+            assertEquals(3, s.filter(p -> p.getFileName().toString().startsWith("best-")).count());
+        }
+        List<String> resumed = train(out, "local[1]", "--max-iter", "12", "--resume");
+        resumed.addAll(List.of(validated));
+        resumed.set(resumed.indexOf("--input") + 1, data.toString());
+        resumed.set(resumed.indexOf("--l2") + 1, "1e-6");
+        Run again = run(resumed);
+        assertEquals(0, again.code(), again.err() + again.out());
+        assertTrue(again.out().contains("checkpoint-0000000007.ckpt (iteration 7, objective "), again.out());
+        assertSameModel(expected, out);
+    }
+
     private static void copy(Path from, Path to) throws IOException {
         try (Stream<Path> s = Files.walk(from)) {
             for (Path p : s.toList()) {

@@ -223,6 +223,103 @@ class ShardedTrainCommandTest {
         }
     }
 
+    static List<Double> validationLosses(Path output) throws IOException {
+        List<Double> out = new ArrayList<>();
+        ObjectMapper json = new ObjectMapper();
+        for (String line : Files.readAllLines(output.resolve("metrics.jsonl"))) {
+            JsonNode n = json.readTree(line);
+            if (n.has("validationLoss") && n.has("iteration")) {
+                out.add(n.get("validationLoss").asDouble());
+            }
+        }
+        return out;
+    }
+
+    /** The report's row that starts with {@code name}, up to the row's end. */
+    static String reportRow(Path output, String name) throws IOException {
+        String html = Files.readString(output.resolve("report.html"));
+        int at = html.indexOf(name);
+        assertTrue(at >= 0, name + " not in the report");
+        return html.substring(at, html.indexOf("</tr>", at));
+    }
+
+    /** The "model: iteration N, selected by the best validation loss" line's N, or -1. */
+    static int bestIteration(String out) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("model: iteration (\\d+), selected by the best"
+                + " validation loss").matcher(out);
+        return m.find() ? Integer.parseInt(m.group(1)) : -1;
+    }
+
+    @Test
+    void shardedValidationStopsEarlyAtTheTreePathsIterationWithItsBestModel() throws IOException {
+        Path input = libsvm(dir.resolve("overfit.libsvm"), 500, 400, 8);
+        for (String standardize : new String[] {"true", "false"}) {
+            String[] common = {"--max-iter", "80", "--l2", "1e-6", "--standardize", standardize,
+                "--validation-fraction", "0.3", "--patience", "3", "--tol", "0", "--rel-tol", "0", "--f-tol", "0"};
+            List<String> treeArgs = train(input, dir.resolve("vtree" + standardize), "--aggregation", "tree",
+                    "--preconditioner", "diagonal");
+            treeArgs.addAll(List.of(common));
+            Run tree = run(treeArgs);
+            assertEquals(0, tree.code(), tree.err());
+            List<String> shardedArgs = train(input, dir.resolve("vsharded" + standardize), "--aggregation",
+                    "sharded", "--shards", "4");
+            shardedArgs.addAll(List.of(common));
+            Run sharded = run(shardedArgs);
+            assertEquals(0, sharded.code(), sharded.err() + sharded.out());
+            List<Double> a = validationLosses(dir.resolve("vtree" + standardize));
+            List<Double> b = validationLosses(dir.resolve("vsharded" + standardize));
+            assertEquals(a.size(), b.size(), tree.out() + "\n" + sharded.out());
+            assertTrue(a.size() < 80, "early stopping never stopped the tree run: " + tree.out());
+            double worst = 0;
+            for (int k = 0; k < a.size(); k++) {
+                double rel = Math.abs(a.get(k) - b.get(k)) / Math.abs(a.get(k));
+                worst = Math.max(worst, rel);
+                assertTrue(rel <= 1e-10, "iteration " + (k + 1) + ": " + b.get(k) + " vs " + a.get(k));
+            }
+            assertTrue(sharded.out().contains("validation loss"), sharded.out());
+            int best = bestIteration(tree.out());
+            assertTrue(best > 0 && best < a.size(), tree.out());
+            assertEquals(best, bestIteration(sharded.out()), sharded.out());
+            // the model written is the best iterate's: the same parameters as the tree path's
+            double[] wa = weights(dir.resolve("vtree" + standardize));
+            double[] wb = weights(dir.resolve("vsharded" + standardize));
+            double diff = 0;
+            for (int i = 0; i < wa.length; i++) {
+                diff = Math.max(diff, Math.abs(wa[i] - wb[i]));
+            }
+            assertTrue(diff < 1e-8, "models differ by " + diff);
+            assertEquals(reportRow(dir.resolve("vtree" + standardize), "validation accuracy"),
+                    reportRow(dir.resolve("vsharded" + standardize), "validation accuracy"));
+            System.out.printf("validation, --standardize %s: %d iterations, best %d, validation loss max relative"
+                    + " difference %.3g, model max difference %.3g%n", standardize, a.size(), best, worst, diff);
+        }
+    }
+
+    @Test
+    void aValidationFileGivesTheTreePathsLossesToo() throws IOException {
+        Path input = libsvm(dir.resolve("train.libsvm"), 300, 200, 12);
+        Path held = libsvm(dir.resolve("held.libsvm"), 120, 200, 13);
+        String[] common = {"--max-iter", "10", "--l2", "1e-4", "--validation", held.toString(), "--patience",
+            "100", "--tol", "0", "--rel-tol", "0", "--f-tol", "0"};
+        List<String> treeArgs = train(input, dir.resolve("ftree"), "--aggregation", "tree", "--preconditioner",
+                "diagonal");
+        treeArgs.addAll(List.of(common));
+        Run tree = run(treeArgs);
+        assertEquals(0, tree.code(), tree.err());
+        List<String> shardedArgs = train(input, dir.resolve("fsharded"), "--aggregation", "sharded", "--shards", "2");
+        shardedArgs.addAll(List.of(common));
+        Run sharded = run(shardedArgs);
+        assertEquals(0, sharded.code(), sharded.err() + sharded.out());
+        List<Double> a = validationLosses(dir.resolve("ftree"));
+        List<Double> b = validationLosses(dir.resolve("fsharded"));
+        assertEquals(10, a.size(), tree.out());
+        assertEquals(a.size(), b.size(), sharded.out());
+        for (int k = 0; k < a.size(); k++) {
+            assertEquals(a.get(k), b.get(k), 1e-10 * Math.abs(a.get(k)), "iteration " + (k + 1));
+        }
+        assertEquals(bestIteration(tree.out()), bestIteration(sharded.out()), sharded.out());
+    }
+
     @Test
     void overwriteRemovesTheEarlierRunsShards() throws IOException {
         Path input = libsvm(dir.resolve("few.libsvm"), 80, 30, 6);
@@ -247,7 +344,7 @@ class ShardedTrainCommandTest {
             {"--model", "mlp", "--hidden", "4"},
             {"--optimizer", "adam"},
             {"--l1", "0.1"},
-            {"--validation-fraction", "0.2"},
+            {"--preconditioner", "whiten"},
         };
         for (String[] extra : cases) {
             List<String> args = train(input, dir.resolve("refused"), "--aggregation", "sharded");

@@ -39,6 +39,36 @@ public final class StandardizationSlice {
         return theta;
     }
 
+    /**
+     * This slice's part of sum_j m_j w_{c,j} for each output c (K values), from the user's weights theta: the
+     * shifts {@link #fromUser} adds back to the intercepts.
+     */
+    public static double[] userShiftPartials(double[] theta, double[] mean, long offset, int d, int k) {
+        double[] shift = new double[k];
+        long weights = (long) k * d;
+        for (int i = 0; i < theta.length; i++) {
+            long g = offset + i;
+            if (g < weights) {
+                shift[(int) (g / d)] += mean[i] * theta[i];
+            }
+        }
+        return shift;
+    }
+
+    /**
+     * u = A^{-1} theta on the slice, given the K shifts sum_j m_j w_{c,j} ({@link #userShiftPartials} added over
+     * the slices in order): u_{c,j} = w_{c,j} / s_j, u_{b,c} = b_c + sum_j m_j w_{c,j} (Standardization.fromUser).
+     */
+    public static double[] fromUser(double[] theta, double[] scale, long offset, int d, int k, double[] shift) {
+        double[] u = new double[theta.length];
+        long weights = (long) k * d;
+        for (int i = 0; i < theta.length; i++) {
+            long g = offset + i;
+            u[i] = g < weights ? theta[i] / scale[i] : theta[i] + shift[(int) (g - weights)];
+        }
+        return u;
+    }
+
     /** A^T g on the slice (the scaled-space gradient), given the K intercept derivatives df/db_c. */
     public static double[] gradientToScaled(double[] g, double[] scale, double[] mean, long offset, int d, int k,
                                             double[] interceptGradient) {

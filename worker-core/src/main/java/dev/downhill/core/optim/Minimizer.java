@@ -67,6 +67,18 @@ public final class Minimizer {
         return new Result(state, reason, stationarity, objective, detail);
     }
 
+    /**
+     * The same for a loop whose best iterate is held elsewhere (a handle): {@link Result#best} gives the best
+     * figures of the state's bookkeeping with an empty x, when one was recorded.
+     */
+    public static Result resultWithBestElsewhere(OptimizerState state, StopReason reason, double stationarity,
+                                                 double objective, String detail) {
+        if (Double.isFinite(state.scalar(BEST_OBJECTIVE, Double.NaN))) {
+            state.putVector(BEST_X, new double[0]);
+        }
+        return new Result(state, reason, stationarity, objective, detail);
+    }
+
     /** The outcome: final state, why it stopped, and the best iterate seen. */
     public static final class Result {
         private final OptimizerState state;

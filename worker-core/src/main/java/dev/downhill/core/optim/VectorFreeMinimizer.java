@@ -55,6 +55,13 @@ public final class VectorFreeMinimizer<V> {
          * @param report objective, ||grad f||, validation loss (NaN without a validator), wall time
          */
         void iterationDone(VectorFreeLBFGS.State<V> state, IterationListener.IterationReport report);
+
+        /**
+         * The best iterate's copy has just been replaced by {@code best} (before the iteration's
+         * {@link #iterationDone}), so a checkpoint written then can save it; do not release it.
+         */
+        default void bestKept(V best) {
+        }
     }
 
     /** Loss on held-out rows at a point given by handle (lower is better); it must not release x. */
@@ -102,6 +109,7 @@ public final class VectorFreeMinimizer<V> {
             if (StopBookkeeping.start(small, criteria, objective, stationarity, validation, validator != null)
                     && keepsCopy(validator)) {
                 best = copy(vectors, state.x(), best);
+                listener.bestKept(best);
             }
         }
         while (true) {
@@ -123,6 +131,7 @@ public final class VectorFreeMinimizer<V> {
             if (StopBookkeeping.afterIteration(small, criteria, previous, objective, stationarity, validation,
                     validator != null) && keepsCopy(validator)) {
                 best = copy(vectors, state.x(), best);
+                listener.bestKept(best);
             }
             listener.iterationDone(state, new IterationListener.IterationReport(objective, stationarity, validation,
                     nanos));
