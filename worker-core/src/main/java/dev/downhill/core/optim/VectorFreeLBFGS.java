@@ -37,7 +37,8 @@ import java.util.List;
  * <p>Passes per iteration (the common case, first trial accepted): one combine for d (its slope g . d =
  * sum_l delta_l B(g, l) comes from the Gram matrix, with no pass), and per trial one combine, one evaluation (one
  * data pass) and one slice pass for its slope grad f . d together with the Gram entries the move to it needs, so
- * that an accepted trial costs nothing more (a rejected one computed its 3 x (2p + 4) products for nothing). After a reset: one slice pass for ||g||_1 (unless a first trial is given).
+ * that an accepted trial costs nothing more (a rejected one computed its 3 x (2p + 4) products for nothing).
+ * After a reset: one slice pass for ||g||_1 (unless a first trial is given).
  *
  * <p>State ({@link State}): a small {@link OptimizerState} with no vectors of the parameters' size (its x and
  * gradient have length 0) holding f, the counters, "vflbfgs.pairs", "vflbfgs.newest" and the Gram matrix
