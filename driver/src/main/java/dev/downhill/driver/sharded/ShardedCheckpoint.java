@@ -3,16 +3,12 @@ package dev.downhill.driver.sharded;
 import dev.downhill.driver.checkpoint.ResumeRefusedException;
 import dev.downhill.driver.io.OutputException;
 import dev.downhill.driver.io.OutputFiles;
+import dev.downhill.driver.io.WireConfiguration;
 import java.io.BufferedOutputStream;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.Serializable;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -80,7 +76,7 @@ public final class ShardedCheckpoint {
         SliceLayout layout = vectors.get(0).layout();
         String dir = folder.toString();
         List<String> n = List.copyOf(names);
-        WireConf wire = new WireConf(conf);
+        WireConfiguration wire = new WireConfiguration(conf);
         try {
             ShardedVector.zip(vectors).mapPartitionsWithIndex((s, it) -> {
                 double[][] slices = it.next();
@@ -170,7 +166,7 @@ public final class ShardedCheckpoint {
         for (int s = 0; s < layout.numSlices(); s++) {
             ids.add(s);
         }
-        WireConf wire = new WireConf(conf);
+        WireConfiguration wire = new WireConfiguration(conf);
         String dir = folder.toString();
         List<ShardedVector> out = new ArrayList<>(names.size());
         for (String name : names) {
@@ -216,31 +212,5 @@ public final class ShardedCheckpoint {
         return new ResumeRefusedException("cannot resume: checkpoint slice " + what + ". Move that checkpoint (its"
                 + " .ckpt file and .slices folder) out of the checkpoints folder to resume from the one before, or"
                 + " train without --resume.");
-    }
-
-    /** Hadoop's Configuration for the executors (it is Writable, not Serializable). */
-    private static final class WireConf implements Serializable {
-        private static final long serialVersionUID = 1L;
-        private final byte[] bytes;
-
-        WireConf(Configuration conf) {
-            try {
-                ByteArrayOutputStream b = new ByteArrayOutputStream();
-                try (DataOutputStream out = new DataOutputStream(b)) {
-                    conf.write(out);
-                }
-                bytes = b.toByteArray();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-
-        Configuration get() throws IOException {
-            Configuration c = new Configuration(false);
-            try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
-                c.readFields(in);
-            }
-            return c;
-        }
     }
 }

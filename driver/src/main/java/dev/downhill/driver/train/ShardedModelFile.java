@@ -6,18 +6,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.downhill.core.model.ParameterTensor;
 import dev.downhill.driver.io.BadInputException;
 import dev.downhill.driver.io.OutputFiles;
+import dev.downhill.driver.io.WireConfiguration;
 import dev.downhill.driver.sharded.ShardedScoring;
 import dev.downhill.driver.sharded.ShardedVector;
 import dev.downhill.driver.sharded.SliceLayout;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.Serializable;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -64,7 +60,7 @@ public final class ShardedModelFile {
         String dir = new Path(outputDir).toString();
         String objective = r.objective.cliName();
         String architecture = ModelFile.architectureJson(r.architecture).toString();
-        WireConf wire = new WireConf(conf);
+        WireConfiguration wire = new WireConfiguration(conf);
         List<Long> sizes;
         try {
             sizes = theta.slices().mapPartitionsWithIndex((s, it) -> {
@@ -251,7 +247,7 @@ public final class ShardedModelFile {
                         + " train's ranges.");
             }
         }
-        WireConf wire = new WireConf(jsc.hadoopConfiguration());
+        WireConfiguration wire = new WireConfiguration(jsc.hadoopConfiguration());
         List<Shard> list = new ArrayList<>(shards); // in the closure: task data goes through Kryo, closures not
         List<Integer> ids = new ArrayList<>(list.size());
         for (int s = 0; s < list.size(); s++) {
@@ -263,31 +259,5 @@ public final class ShardedModelFile {
         });
         slices.setName("Downhill model shards");
         return ShardedScoring.cache(layout, slices);
-    }
-
-    /** Hadoop's Configuration for the executors (it is Writable, not Serializable). */
-    private static final class WireConf implements Serializable {
-        private static final long serialVersionUID = 1L;
-        private final byte[] bytes;
-
-        WireConf(Configuration conf) {
-            try {
-                ByteArrayOutputStream b = new ByteArrayOutputStream();
-                try (DataOutputStream out = new DataOutputStream(b)) {
-                    conf.write(out);
-                }
-                bytes = b.toByteArray();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-
-        Configuration get() throws IOException {
-            Configuration c = new Configuration(false);
-            try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
-                c.readFields(in);
-            }
-            return c;
-        }
     }
 }
