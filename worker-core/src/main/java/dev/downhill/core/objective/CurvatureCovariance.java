@@ -24,8 +24,9 @@ import java.io.Serializable;
  * change of variables of L-BFGS, i.e. its H_0 (Nocedal &amp; Wright, Numerical Optimization, 2nd ed., section 7.2),
  * where the start's curvature is Boehning's constant bound (Boehning, Ann. Inst. Statist. Math. 44, 1992).
  *
- * <p>One pass over the data: a forward pass per block and the weighted outer products over each row's non-zeros
- * (s^2 / 2 products for s stored values, as the loading pass's covariance). Blocks and partitions combine with
+ * <p>One pass over the data: a forward pass per block and the weighted outer products of the rows, as the loading
+ * pass's covariance ({@link FeatureCovariance}: through Gemm on dense chunks of the block, or over each row's
+ * stored values when few are stored). Blocks and partitions combine with
  * the pairwise update of {@link FeatureCovariance}; callers merge them in a fixed order, so the result has the
  * same bits for every split of the work.
  */
@@ -107,32 +108,39 @@ public final class CurvatureCovariance implements Serializable {
             instanceWeightSum += v;
             rowWeights[i] = v * rowCurvature(objective, z, i * k, k);
         }
-        weighted.add(block, rowWeights);
-        if (perOutput != null) {
-            if (objective != Objective.SOFTMAX || perOutput.length != k) {
-                throw new IllegalArgumentException("one covariance per output needs softmax with " + perOutput.length
-                        + " classes");
+        if (perOutput == null) {
+            weighted.add(block, rowWeights);
+            return;
+        }
+        if (objective != Objective.SOFTMAX || perOutput.length != k) {
+            throw new IllegalArgumentException("one covariance per output needs softmax with " + perOutput.length
+                    + " classes");
+        }
+        // Target 0 the shared matrix, 1 + c class c's: one pass writes each chunk out once for all of them.
+        double[][] weights = new double[1 + k][];
+        weights[0] = rowWeights;
+        for (int c = 0; c < k; c++) {
+            weights[1 + c] = new double[n];
+        }
+        for (int i = 0; i < n; i++) {
+            int o = i * k;
+            double max = Double.NEGATIVE_INFINITY;
+            for (int c = 0; c < k; c++) {
+                max = Math.max(max, z[o + c]);
             }
-            double[][] classWeights = new double[k][n];
-            for (int i = 0; i < n; i++) {
-                int o = i * k;
-                double max = Double.NEGATIVE_INFINITY;
-                for (int c = 0; c < k; c++) {
-                    max = Math.max(max, z[o + c]);
-                }
-                double sum = 0;
-                for (int c = 0; c < k; c++) {
-                    sum += Math.exp(z[o + c] - max);
-                }
-                for (int c = 0; c < k; c++) {
-                    double p = Math.exp(z[o + c] - max) / sum;
-                    classWeights[c][i] = block.weight(i) * p * (1.0 - p);
-                }
+            double sum = 0;
+            for (int c = 0; c < k; c++) {
+                sum += Math.exp(z[o + c] - max);
             }
             for (int c = 0; c < k; c++) {
-                perOutput[c].add(block, classWeights[c]);
+                double p = Math.exp(z[o + c] - max) / sum;
+                weights[1 + c][i] = block.weight(i) * p * (1.0 - p);
             }
         }
+        FeatureCovariance[] targets = new FeatureCovariance[1 + k];
+        targets[0] = weighted;
+        System.arraycopy(perOutput, 0, targets, 1, k);
+        FeatureCovariance.addEach(block, weights, targets);
     }
 
     /** Adds {@code other} into this one and returns this. */
