@@ -1,5 +1,6 @@
 package dev.downhill.core.objective;
 
+import dev.downhill.core.linalg.Gemm;
 import dev.downhill.core.model.LinearModel;
 
 /**
@@ -166,27 +167,68 @@ public final class Whitening implements ChangeOfVariables {
         return null;
     }
 
-    /** L with L L^T = a + ridge I (a with unit diagonal), or null when a pivot is not safely positive. */
+    /** Columns per block of {@link #cholesky}: Gemm's row block, so each trailing update is a few Gemm calls. */
+    private static final int CHOLESKY_BLOCK = 96;
+
+    /**
+     * L with L L^T = a + ridge I (a with unit diagonal), or null when a pivot is not safely positive. Blocked,
+     * right-looking (Golub &amp; Van Loan, Matrix Computations, 4th ed., algorithm 4.2.4): for each block of
+     * {@link #CHOLESKY_BLOCK} columns, the diagonal block is factored column by column, the rows below it are
+     * solved against it, and the trailing lower triangle is updated by A22 -= L21 L21^T through {@link Gemm}
+     * (p^3 / 6 of the p^3 / 6 + O(p^2 b) multiply-adds). The order of operations depends on p only, so the bits
+     * are the same on every run.
+     */
     static double[] cholesky(double[] a, int p, double ridge) {
         double[] l = new double[p * p];
-        for (int j = 0; j < p; j++) {
-            double pivot = a[j * p + j] + ridge;
-            for (int q = 0; q < j; q++) {
-                pivot -= l[j * p + q] * l[j * p + q];
-            }
-            // Below the ridge the pivot is rounding, not curvature: the factor would not be positive definite.
-            if (!(pivot > ridge / 2) || !Double.isFinite(pivot)) {
-                return null;
-            }
-            double ljj = Math.sqrt(pivot);
-            l[j * p + j] = ljj;
-            for (int i = j + 1; i < p; i++) {
-                double s = a[i * p + j];
-                for (int q = 0; q < j; q++) {
-                    s -= l[i * p + q] * l[j * p + q];
+        for (int i = 0; i < p; i++) {
+            System.arraycopy(a, i * p, l, i * p, i + 1);
+            l[i * p + i] += ridge;
+        }
+        double[] panel = new double[Math.min(CHOLESKY_BLOCK, p) * p];
+        double[] negated = new double[panel.length];
+        for (int jb = 0; jb < p; jb += CHOLESKY_BLOCK) {
+            int nb = Math.min(CHOLESKY_BLOCK, p - jb);
+            // The diagonal block and the rows below it, column by column, from the updated entries of l.
+            for (int j = jb; j < jb + nb; j++) {
+                double pivot = l[j * p + j];
+                for (int q = jb; q < j; q++) {
+                    pivot -= l[j * p + q] * l[j * p + q];
                 }
-                l[i * p + j] = s / ljj;
+                // Below the ridge the pivot is rounding, not curvature: the factor would not be positive definite.
+                if (!(pivot > ridge / 2) || !Double.isFinite(pivot)) {
+                    return null;
+                }
+                double ljj = Math.sqrt(pivot);
+                l[j * p + j] = ljj;
+                for (int i = j + 1; i < p; i++) {
+                    double s = l[i * p + j];
+                    for (int q = jb; q < j; q++) {
+                        s -= l[i * p + q] * l[j * p + q];
+                    }
+                    l[i * p + j] = s / ljj;
+                }
             }
+            int below = p - jb - nb;
+            if (below == 0) {
+                break;
+            }
+            // L21 (below x nb) contiguous, and its negation, for A22 += (-L21) L21^T on the lower triangle.
+            for (int i = 0; i < below; i++) {
+                for (int q = 0; q < nb; q++) {
+                    double v = l[(jb + nb + i) * p + jb + q];
+                    panel[i * nb + q] = v;
+                    negated[i * nb + q] = -v;
+                }
+            }
+            for (int r0 = 0; r0 < below; r0 += CHOLESKY_BLOCK) {
+                int rows = Math.min(CHOLESKY_BLOCK, below - r0);
+                int start = jb + nb;
+                Gemm.multiplyTransposed(rows, r0 + rows, nb, negated, r0 * nb, nb, panel, 0, nb, l,
+                        (start + r0) * p + start, p, true);
+            }
+        }
+        for (int i = 0; i < p; i++) {
+            java.util.Arrays.fill(l, i * p + i + 1, (i + 1) * p, 0.0);
         }
         return l;
     }

@@ -85,6 +85,52 @@ class WhiteningTest {
     }
 
     @Test
+    void blockedCholeskyReproducesTheMatrixAcrossBlocks() {
+        // p = 250: three column blocks of 96, 96 and 58, so the Gemm trailing updates run; a = B B^T / p with unit
+        // diagonal, condition far from 1. Reference: L L^T computed here by a plain triple loop.
+        int p = 250;
+        java.util.Random rnd = new java.util.Random(5);
+        double[] b = new double[p * p];
+        for (int i = 0; i < b.length; i++) {
+            b[i] = rnd.nextGaussian() + (i % p < 3 ? 4 : 0);
+        }
+        double[] a = new double[p * p];
+        for (int i = 0; i < p; i++) {
+            for (int j = 0; j < p; j++) {
+                double s = 0;
+                for (int q = 0; q < p; q++) {
+                    s += b[i * p + q] * b[j * p + q];
+                }
+                a[i * p + j] = s;
+            }
+        }
+        double[] unit = new double[p * p];
+        for (int i = 0; i < p; i++) {
+            for (int j = 0; j < p; j++) {
+                unit[i * p + j] = i == j ? 1.0 : a[i * p + j] / Math.sqrt(a[i * p + i] * a[j * p + j]);
+            }
+        }
+        double ridge = 1e-13;
+        double[] l = Whitening.cholesky(unit, p, ridge);
+        double worst = 0;
+        for (int i = 0; i < p; i++) {
+            for (int j = 0; j < p; j++) {
+                if (j > i) {
+                    assertEquals(0.0, l[i * p + j], "upper triangle");
+                }
+                double s = 0;
+                for (int q = 0; q <= Math.min(i, j); q++) {
+                    s += l[i * p + q] * l[j * p + q];
+                }
+                worst = Math.max(worst, Math.abs(s - unit[i * p + j] - (i == j ? ridge : 0)));
+            }
+        }
+        assertTrue(worst < 1e-13, "max |L L^T - a - ridge I| = " + worst);
+        unit[200 * p + 200] = -1; // an indefinite matrix has no factor
+        assertNull(Whitening.cholesky(unit, p, ridge));
+    }
+
+    @Test
     void aTransposeMATimesAIsTheIdentity() {
         Random rnd = new Random(1);
         int n = 200;
