@@ -33,10 +33,13 @@ import java.io.Serializable;
 public final class CurvatureCovariance implements Serializable {
     private static final long serialVersionUID = 1L;
 
+    /** The shared matrix; not taken (its weight only, in curvatureWeightSum) with one matrix per output. */
     private final FeatureCovariance weighted;
     /** With one matrix per output: output c's rows weighted by v_i p_ic (1 - p_ic); else null. */
     private final FeatureCovariance[] perOutput;
     private double instanceWeightSum;
+    /** W = sum_i v_i c_i, kept here with one matrix per output (the shared matrix's own otherwise). */
+    private double curvatureWeightSum;
 
     public CurvatureCovariance(int numFeatures) {
         this(numFeatures, 0);
@@ -45,7 +48,8 @@ public final class CurvatureCovariance implements Serializable {
     /**
      * With {@code numOutputs} > 1, also one covariance per softmax class c, each row weighted by its own diagonal
      * curvature v_i p_ic (1 - p_ic): the class blocks of the Hessian without the cross-class terms, for
-     * {@link Whitening#ofOutputs} (K times the products of the shared matrix).
+     * {@link Whitening#ofOutputs} (K times the products of the shared matrix). The shared matrix itself is then not
+     * taken, only its weight W ({@link #meanCurvature}): {@link #mean} and {@link #covariance} are for one matrix.
      */
     public CurvatureCovariance(int numFeatures, int numOutputs) {
         this.weighted = new FeatureCovariance(numFeatures);
@@ -116,12 +120,12 @@ public final class CurvatureCovariance implements Serializable {
             throw new IllegalArgumentException("one covariance per output needs softmax with " + perOutput.length
                     + " classes");
         }
-        // Target 0 the shared matrix, 1 + c class c's: one pass writes each chunk out once for all of them.
-        double[][] weights = new double[1 + k][];
-        weights[0] = rowWeights;
-        for (int c = 0; c < k; c++) {
-            weights[1 + c] = new double[n];
+        double blockCurvature = 0;
+        for (int i = 0; i < n; i++) {
+            blockCurvature += rowWeights[i];
         }
+        curvatureWeightSum += blockCurvature;
+        double[][] classWeights = new double[k][n];
         for (int i = 0; i < n; i++) {
             int o = i * k;
             double max = Double.NEGATIVE_INFINITY;
@@ -134,13 +138,11 @@ public final class CurvatureCovariance implements Serializable {
             }
             for (int c = 0; c < k; c++) {
                 double p = Math.exp(z[o + c] - max) / sum;
-                weights[1 + c][i] = block.weight(i) * p * (1.0 - p);
+                classWeights[c][i] = block.weight(i) * p * (1.0 - p);
             }
         }
-        FeatureCovariance[] targets = new FeatureCovariance[1 + k];
-        targets[0] = weighted;
-        System.arraycopy(perOutput, 0, targets, 1, k);
-        FeatureCovariance.addEach(block, weights, targets);
+        // One pass writes each chunk out once for all K classes.
+        FeatureCovariance.addEach(block, classWeights, perOutput);
     }
 
     /** Adds {@code other} into this one and returns this. */
@@ -152,21 +154,24 @@ public final class CurvatureCovariance implements Serializable {
             }
         }
         instanceWeightSum += other.instanceWeightSum;
+        curvatureWeightSum += other.curvatureWeightSum;
         return this;
     }
 
     /** W / V, the rows' mean curvature (NaN before any row). */
     public double meanCurvature() {
-        return weighted.weightSum() / instanceWeightSum;
+        return (perOutput == null ? weighted.weightSum() : curvatureWeightSum) / instanceWeightSum;
     }
 
     /** m, the curvature-weighted mean of the features. */
     public double[] mean() {
+        requireShared();
         return weighted.mean();
     }
 
     /** C, the curvature-weighted covariance, full symmetric row-major d x d. */
     public double[] covariance() {
+        requireShared();
         return weighted.covariance();
     }
 
@@ -192,5 +197,11 @@ public final class CurvatureCovariance implements Serializable {
             covariances[o] = perOutput[o].covariance();
         }
         return Whitening.ofOutputs(model, means, covariances, curvatures, lambda);
+    }
+
+    private void requireShared() {
+        if (perOutput != null) {
+            throw new IllegalStateException("one matrix per output: the shared matrix is not taken");
+        }
     }
 }

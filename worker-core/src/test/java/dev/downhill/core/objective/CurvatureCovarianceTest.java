@@ -256,6 +256,10 @@ class CurvatureCovarianceTest {
         mergedByClass.merge(restByClass);
         double[] u = TestData.gaussianVector(rnd, model.numParameters(), 1.0);
         assertClose(wholeByClass.whitening(model, 0.1).toUser(u), mergedByClass.whitening(model, 0.1).toUser(u), 1e-10);
+        // Per class the shared matrix is not taken, only its weight: W / V as with one matrix.
+        assertEquals(whole.meanCurvature(), wholeByClass.meanCurvature(), 1e-15);
+        assertEquals(whole.meanCurvature(), mergedByClass.meanCurvature(), 1e-15);
+        assertThrows(IllegalStateException.class, wholeByClass::covariance);
     }
 
     private static void assertClose(double[] expected, double[] actual, double relative) {
