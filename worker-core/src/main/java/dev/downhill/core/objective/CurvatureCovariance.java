@@ -1,10 +1,12 @@
 package dev.downhill.core.objective;
 
+import dev.downhill.core.data.BlockBuilder;
 import dev.downhill.core.data.DataBlock;
 import dev.downhill.core.data.FeatureCovariance;
 import dev.downhill.core.loss.Objective;
 import dev.downhill.core.model.Activations;
 import dev.downhill.core.model.LinearModel;
+import dev.downhill.core.sample.SeededRandom;
 import java.io.Serializable;
 
 /**
@@ -40,6 +42,10 @@ public final class CurvatureCovariance implements Serializable {
     private double instanceWeightSum;
     /** W = sum_i v_i c_i, kept here with one matrix per output (the shared matrix's own otherwise). */
     private double curvatureWeightSum;
+    /** The per-output matrices take the rows whose key hashes to 0 modulo this (1: every row). */
+    private final int classRowsEvery;
+    /** sum_i v_i over the rows the per-output matrices took. */
+    private double sampledInstanceWeightSum;
 
     public CurvatureCovariance(int numFeatures) {
         this(numFeatures, 0);
@@ -52,6 +58,20 @@ public final class CurvatureCovariance implements Serializable {
      * taken, only its weight W ({@link #meanCurvature}): {@link #mean} and {@link #covariance} are for one matrix.
      */
     public CurvatureCovariance(int numFeatures, int numOutputs) {
+        this(numFeatures, numOutputs, 1);
+    }
+
+    /**
+     * As {@link #CurvatureCovariance(int, int)}, the per-output matrices from a fixed subsample of about one row in
+     * {@code classRowsEvery}: row i when mix(key_i) mod classRowsEvery = 0, key_i its {@link DataBlock#rowKey}
+     * (the loader's stable identity of the row, so the sample does not depend on partitioning), mix the SplitMix64
+     * finalizer. Their curvatures c_c = W_c / V are then over the sample's rows alone.
+     */
+    public CurvatureCovariance(int numFeatures, int numOutputs, int classRowsEvery) {
+        if (classRowsEvery < 1) {
+            throw new IllegalArgumentException("classRowsEvery " + classRowsEvery + " < 1");
+        }
+        this.classRowsEvery = classRowsEvery;
         this.weighted = new FeatureCovariance(numFeatures);
         if (numOutputs > 1) {
             perOutput = new FeatureCovariance[numOutputs];
@@ -141,9 +161,38 @@ public final class CurvatureCovariance implements Serializable {
                 classWeights[c][i] = block.weight(i) * p * (1.0 - p);
             }
         }
-        // One pass writes each chunk out once for all K classes.
-        FeatureCovariance.addEach(block, classWeights, perOutput);
+        if (classRowsEvery == 1) {
+            // One pass writes each chunk out once for all K classes.
+            FeatureCovariance.addEach(block, classWeights, perOutput);
+            return;
+        }
+        int[] rows = new int[n];
+        int taken = 0;
+        for (int i = 0; i < n; i++) {
+            if (Long.remainderUnsigned(SeededRandom.mix(block.rowKey(i)), classRowsEvery) == 0) {
+                rows[taken++] = i;
+            }
+        }
+        if (taken == 0) {
+            return;
+        }
+        int d = block.numFeatures();
+        BlockBuilder sample = new BlockBuilder(d);
+        double[] row = new double[d];
+        double[][] sampleWeights = new double[k][taken];
+        for (int t = 0; t < taken; t++) {
+            int i = rows[t];
+            java.util.Arrays.fill(row, 0.0);
+            block.axpy(i, 1.0, row, 0);
+            sample.addDenseRow(0.0, block.weight(i), row);
+            sampledInstanceWeightSum += block.weight(i);
+            for (int c = 0; c < k; c++) {
+                sampleWeights[c][t] = classWeights[c][i];
+            }
+        }
+        FeatureCovariance.addEach(sample.build(), sampleWeights, perOutput);
     }
+
 
     /** Adds {@code other} into this one and returns this. */
     public CurvatureCovariance merge(CurvatureCovariance other) {
@@ -155,6 +204,7 @@ public final class CurvatureCovariance implements Serializable {
         }
         instanceWeightSum += other.instanceWeightSum;
         curvatureWeightSum += other.curvatureWeightSum;
+        sampledInstanceWeightSum += other.sampledInstanceWeightSum;
         return this;
     }
 
@@ -192,7 +242,8 @@ public final class CurvatureCovariance implements Serializable {
         double[][] covariances = new double[k][];
         double[] curvatures = new double[k];
         for (int o = 0; o < k; o++) {
-            curvatures[o] = perOutput[o].weightSum() / instanceWeightSum;
+            curvatures[o] = perOutput[o].weightSum() / (classRowsEvery == 1 ? instanceWeightSum
+                    : sampledInstanceWeightSum);
             means[o] = perOutput[o].mean();
             covariances[o] = perOutput[o].covariance();
         }

@@ -7,10 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.downhill.core.TestData;
+import dev.downhill.core.data.BlockBuilder;
 import dev.downhill.core.data.DataBlock;
 import dev.downhill.core.data.FeatureCovariance;
 import dev.downhill.core.loss.Objective;
 import dev.downhill.core.model.LinearModel;
+import dev.downhill.core.sample.SeededRandom;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -260,6 +262,54 @@ class CurvatureCovarianceTest {
         assertEquals(whole.meanCurvature(), wholeByClass.meanCurvature(), 1e-15);
         assertEquals(whole.meanCurvature(), mergedByClass.meanCurvature(), 1e-15);
         assertThrows(IllegalStateException.class, wholeByClass::covariance);
+    }
+
+    @Test
+    void perClassSubsampleIsTheRowsWhoseKeysHashToZeroWhateverTheBlocks() {
+        Random rnd = new Random(15);
+        int n = 90;
+        int d = 5;
+        int k = 3;
+        int every = 3;
+        double[] x = features(rnd, n, d, 0.5);
+        double[] y = TestData.classLabels(rnd, n, k);
+        LinearModel model = new LinearModel(d, k);
+        double[] theta = TestData.gaussianVector(rnd, model.numParameters(), 0.5);
+        long[] keys = new long[n];
+        for (int i = 0; i < n; i++) {
+            keys[i] = 1000 + 7L * i;
+        }
+        CurvatureCovariance oneBlock = new CurvatureCovariance(d, k, every);
+        oneBlock.add(model, Objective.SOFTMAX, theta, keyed(x, y, keys, 0, n, d));
+        CurvatureCovariance twoBlocks = new CurvatureCovariance(d, k, every);
+        twoBlocks.add(model, Objective.SOFTMAX, theta, keyed(x, y, keys, 0, 40, d));
+        CurvatureCovariance second = new CurvatureCovariance(d, k, every);
+        second.add(model, Objective.SOFTMAX, theta, keyed(x, y, keys, 40, n, d));
+        twoBlocks.merge(second);
+        // The reference: every row of a block holding only the sampled rows.
+        BlockBuilder sampled = new BlockBuilder(d);
+        int taken = 0;
+        for (int i = 0; i < n; i++) {
+            if (Long.remainderUnsigned(SeededRandom.mix(keys[i]), every) == 0) {
+                sampled.addDenseRow(y[i], 1.0, java.util.Arrays.copyOfRange(x, i * d, (i + 1) * d), keys[i]);
+                taken++;
+            }
+        }
+        assertTrue(taken > 15 && taken < 45, taken + " of " + n + " rows sampled");
+        CurvatureCovariance reference = new CurvatureCovariance(d, k);
+        reference.add(model, Objective.SOFTMAX, theta, sampled.build());
+        double[] u = TestData.gaussianVector(rnd, model.numParameters(), 1.0);
+        double[] expected = reference.whitening(model, 0.1).toUser(u);
+        assertClose(expected, oneBlock.whitening(model, 0.1).toUser(u), 1e-12);
+        assertClose(expected, twoBlocks.whitening(model, 0.1).toUser(u), 1e-12);
+    }
+
+    private static DataBlock keyed(double[] x, double[] y, long[] keys, int from, int to, int d) {
+        BlockBuilder b = new BlockBuilder(d);
+        for (int i = from; i < to; i++) {
+            b.addDenseRow(y[i], 1.0, java.util.Arrays.copyOfRange(x, i * d, (i + 1) * d), keys[i]);
+        }
+        return b.build();
     }
 
     private static void assertClose(double[] expected, double[] actual, double relative) {
