@@ -30,6 +30,11 @@ final class CovarianceRate {
     public static void main(String[] args) throws IOException {
         int reps = args.length > 0 ? Integer.parseInt(args[0]) : 3;
         for (int a = 1; a < args.length; a++) {
+            if (args[a].startsWith("libsvm:")) { // libsvm:ROWS:PATH writes the race's image rows (seed 42)
+                String[] parts = args[a].split(":", 3);
+                writeImages(Integer.parseInt(parts[1]), Path.of(parts[2]));
+                continue;
+            }
             if (args[a].startsWith("ratio:")) {
                 String what = args[a].substring(6);
                 ratio(what, blocks(what, BlockLayout.SPARSE), blocks(what, BlockLayout.DENSE), reps);
@@ -180,6 +185,24 @@ final class CovarianceRate {
             blocks.add(builder.build());
         }
         return blocks;
+    }
+
+    static void writeImages(int rows, Path path) throws IOException {
+        ImageRows images = new ImageRows(42 + 4, 28);
+        double[] pixels = new double[images.numFeatures];
+        try (java.io.BufferedWriter out = Files.newBufferedWriter(path)) {
+            StringBuilder line = new StringBuilder();
+            for (long i = 0; i < rows; i++) {
+                line.setLength(0);
+                line.append(images.fill(i, pixels));
+                for (int j = 0; j < pixels.length; j++) {
+                    if (pixels[j] != 0) {
+                        line.append(' ').append(j + 1).append(':').append(pixels[j]);
+                    }
+                }
+                out.write(line.append('\n').toString());
+            }
+        }
     }
 
     static List<DataBlock> imageBlocks(int rows, BlockLayout layout) {
