@@ -138,7 +138,7 @@ final class CovarianceRate {
             }
         }
         System.out.printf(Locale.ROOT, "%s: %d rows, %d features, fill %.3f, %d blocks (%s): load %.3f s,"
-                        + " curvature shared %.3f s, per class (K=%d, incl. shared) %.3f s  [median of %d; all %s %s %s]%n",
+                        + " curvature shared %.3f s, per class (K=%d) %.3f s  [median of %d; all %s %s %s]%n",
                 name, rows, d, (double) stored / rows / d, blocks.size(), blocks.get(0).isDense() ? "dense" : "CSR",
                 median(load), median(shared), k, median(perClass), reps, Arrays.toString(load),
                 Arrays.toString(shared), Arrays.toString(perClass));
