@@ -37,6 +37,19 @@ public final class Downhill {
 
     public static void main(String[] args) {
         Interrupt.install(args);
+        // Spark's own threads (task results, broadcasts) can run out of memory too; that thread dies and the job
+        // waits forever for it. End the run with train's message instead (the last checkpoint is whole: renamed
+        // into place only once written). Not in run(): the Java API must not halt its caller's JVM.
+        Thread.setDefaultUncaughtExceptionHandler((thread, e) -> {
+            if (e instanceof OutOfMemoryError) {
+                System.err.println("downhill: error: the driver ran out of memory in Spark's thread " + thread.getName()
+                        + " (" + e.getMessage() + "): " + DriverMemory.advice(0) + ".");
+                System.err.flush();
+                Runtime.getRuntime().halt(ExitCode.INTERNAL);
+            }
+            System.err.print("Exception in thread \"" + thread.getName() + "\" "); // as the JVM's own handler
+            e.printStackTrace(System.err);
+        });
         int code = run(args, System.out, System.err);
         if (code != ExitCode.OK) {
             System.exit(code);

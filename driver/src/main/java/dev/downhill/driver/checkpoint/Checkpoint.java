@@ -24,10 +24,13 @@ public final class Checkpoint {
     private final DataFingerprint data;
     private final List<Point> history;
 
-    /** Keeps a deep copy of {@code state}: the running optimizer keeps changing its own in place. */
+    /**
+     * Keeps {@code state} itself, not a copy (a tree run's state can be most of the driver's heap): write the
+     * checkpoint before the optimizer changes the state again, as {@link CheckpointingRun} does.
+     */
     public Checkpoint(OptimizerState state, SortedMap<String, String> settings, DataFingerprint data,
                       List<Point> history) {
-        this.state = state.copy();
+        this.state = Objects.requireNonNull(state);
         this.settings = new TreeMap<>(settings);
         this.data = Objects.requireNonNull(data);
         this.history = List.copyOf(history);

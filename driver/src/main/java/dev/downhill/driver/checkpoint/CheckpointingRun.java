@@ -52,7 +52,7 @@ public final class CheckpointingRun {
     private final int every;
     private final int keep;
     private final PrintStream out;
-    private final Checkpoint restored;
+    private Checkpoint restored;
     private final List<Checkpoint.Point> history = new ArrayList<>();
     /** A fresh run replaces what an earlier run left, at its first checkpoint. */
     private boolean replaceEarlier;
@@ -144,7 +144,9 @@ public final class CheckpointingRun {
                     + " Resume with --aggregation sharded, or train without --resume to start afresh.");
         }
         if (restored != null) {
-            state = restored.state().copy();
+            // the run takes the checkpoint's vectors over: a copy would double the driver's heap for the whole run
+            state = restored.state();
+            restored = new Checkpoint(withoutVectors(state), restored.settings(), restored.data(), restored.history());
         } else {
             state = fresh.get();
             history.add(new Checkpoint.Point(state.iteration(), optimizer.objective(state),
@@ -156,7 +158,20 @@ public final class CheckpointingRun {
         return state;
     }
 
-    /** The checkpoint to continue from, or null for a fresh start. Do not change it. */
+    /** The state's scalars and counters, without its vectors. */
+    private static OptimizerState withoutVectors(OptimizerState s) {
+        OptimizerState small = new OptimizerState(new double[0], s.value(), new double[0]);
+        small.setIteration(s.iteration());
+        small.addEvaluations(s.evaluations() - small.evaluations());
+        small.setLastStepSize(s.lastStepSize());
+        s.scalars().forEach(small::putScalar);
+        return small;
+    }
+
+    /**
+     * The checkpoint to continue from, or null for a fresh start. Do not change it. After {@link #startOrResume}
+     * it holds no vectors (the run took them over).
+     */
     public Checkpoint restored() {
         return restored;
     }

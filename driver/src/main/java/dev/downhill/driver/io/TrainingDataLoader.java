@@ -80,8 +80,14 @@ public final class TrainingDataLoader {
      */
     static final long COVARIANCE_COLLECT_BYTES = 64L << 20;
 
-    /** Bytes of driver heap a model parameter costs: the iterate, gradient, broadcast and partials merged. */
-    public static final long DRIVER_BYTES_PER_PARAMETER = 8L * (8 + 16);
+    /**
+     * Bytes of driver heap a model parameter costs on the tree path: 32 doubles, for L-BFGS's 2m pairs (m = 10),
+     * the iterate, gradient, direction, trial point and its gradient, the broadcast's value and its serialized
+     * blocks, and the partial gradients arriving with their sum. Measured at 2^25 features (m = 10): an 8 GiB driver
+     * ran out of memory at iteration 4 (about 24 doubles a parameter then, 6.4 GiB, plus the collector's
+     * headroom), a 10 GiB one got through 6 iterations.
+     */
+    public static final long DRIVER_BYTES_PER_PARAMETER = 8L * 32;
 
     /** Default partitions: one per 32 MiB of input, at least 2. */
     static final long BYTES_PER_PARTITION = 32L << 20;

@@ -187,7 +187,7 @@ public final class Settings {
                     "Iterations the f-tol change is measured over.").readBy(TRAIN),
             Setting.choice("aggregation", AUTO,
                     "How gradients are summed and where the parameters live. tree: the driver broadcasts the"
-                            + " parameters and merges the partial gradients in a fixed tree (about 192 bytes of"
+                            + " parameters and merges the partial gradients in a fixed tree (about 256 bytes of"
                             + " driver heap per parameter). sharded: the parameters and the optimizer's vectors stay"
                             + " on the executors in --shards slices; partial gradients are summed per slice through"
                             + " a shuffle, in partition order, and only scalars reach the driver (linear models"

@@ -35,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * </ul>
  * K is 21 by default, small enough for {@code mvn verify -Pcluster} on two cores (there the tree path would
  * still fit a 1 GiB driver); {@code -Ddownhill.shardedCheck.log2Features=25} runs the issue's
- * 2^25 (the tree run then takes an 8 GiB driver, and minutes). Skipped while train has no {@code --aggregation}
+ * 2^25 (the tree run then takes a 16 GiB driver, and minutes). Skipped while train has no {@code --aggregation}
  * setting. Few rows and iterations keep it short.
  */
 @Tag("cluster")
