@@ -23,6 +23,7 @@ import java.util.function.IntPredicate;
  * {@link #stationarity} and {@link #objective} then measure f + h.
  */
 public final class AdamW extends AdamMoments {
+    private static final long serialVersionUID = 1L;
     /** lambda when none is given. */
     public static final double DEFAULT_WEIGHT_DECAY = 0.01;
 
