@@ -68,8 +68,6 @@ final class ShardedTraining {
      */
     static final List<String> SHARDED_OPTIMIZERS = List.of("lbfgs", "gd", "momentum", "nesterov", "adagrad",
             "rmsprop", "adam", "adamw");
-    /** The rules whose auto --step is 1/L (the others' is a constant). */
-    static final List<String> STEP_FROM_LIPSCHITZ = List.of("gd", "momentum", "nesterov");
     /** Parameters per slice that --shards auto aims at (8 MiB of float64). */
     static final int AUTO_SLICE_PARAMETERS = 1 << 20;
 
@@ -79,6 +77,8 @@ final class ShardedTraining {
     private final ShardedVectors vectors = new ShardedVectors();
     private final RemoteFunction<ShardedVector> function;
     private final StandardizedObjective standardized;
+    /** The standardization's moments, or null without one. */
+    private final ShardedMoments.Standardizing standardizing;
     private final VectorFreeLBFGS<ShardedVector> optimizer;
     private final LinearModel model;
     private final Loss dataLoss;
@@ -103,10 +103,12 @@ final class ShardedTraining {
         this.plan = plan;
         this.loss = loss;
         if (standardize) {
-            this.standardized = new StandardizedObjective(loss, vectors, ShardedMoments.scaleAndMean(plan),
+            this.standardizing = ShardedMoments.scaleAndMean(plan);
+            this.standardized = new StandardizedObjective(loss, vectors, standardizing.scaleAndMean(),
                     model.numFeatures(), model.numOutputs());
             this.function = standardized;
         } else {
+            this.standardizing = null;
             this.standardized = null;
             this.function = new ShardedObjective(loss, vectors);
         }
@@ -148,10 +150,6 @@ final class ShardedTraining {
         }
         if (s.getDouble("l1") > 0) {
             return "does not support --l1 yet (it would be OWL-QN, or the rules' proximal steps).";
-        }
-        if (STEP_FROM_LIPSCHITZ.contains(optimizer) && s.isAuto("step") && s.getBoolean("standardize")) {
-            return "needs --step with --optimizer " + optimizer + " and --standardize true: the auto step 1/L"
-                    + " of the standardized problem is not computed on the executors yet.";
         }
         if ("whiten".equals(s.get("preconditioner"))) {
             return "does not support --preconditioner whiten (a d x d covariance on the driver); use diagonal.";
@@ -362,6 +360,14 @@ final class ShardedTraining {
     /** The objective the optimizer minimizes (in its coordinates), one data pass per evaluation. */
     RemoteFunction<ShardedVector> function() {
         return function;
+    }
+
+    /**
+     * The bound L of the gradient's Lipschitz constant in the standardized coordinates, as the tree path's
+     * {@code Standardization.lipschitz} (for --step auto's 1/L), or {@code unstandardized} without standardization.
+     */
+    double lipschitz(double curvatureBound, double lambda, double unstandardized) {
+        return standardizing == null ? unstandardized : standardizing.lipschitz(curvatureBound, lambda);
     }
 
     /** The slices' layout. */

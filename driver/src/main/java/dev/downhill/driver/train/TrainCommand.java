@@ -157,10 +157,13 @@ public final class TrainCommand {
         if (change != null) {
             lipschitz = change.lipschitz(objective.curvatureBound(), l2);
         }
-        OptimizerChoice choice = OptimizerChoice.resolve(settings, objective, lipschitz, batchFraction);
         // --aggregation sharded (#14): the parameters stay on the executors; null on the tree path
         ShardedTraining sharded = sharding ? ShardedTraining.start(settings, jsc, data, (LinearModel) model, loss, l2,
                 objective, pre, numClasses) : null;
+        if (sharded != null) { // its standardization's moments were taken on the executors
+            lipschitz = sharded.lipschitz(objective.curvatureBound(), l2, lipschitz);
+        }
+        OptimizerChoice choice = OptimizerChoice.resolve(settings, objective, lipschitz, batchFraction);
         TrainingData.Validation extraValidation = loadValidation(jsc, data, objective);
         TrainingData.Validation validation = extraValidation != null ? extraValidation : data.validation;
         try {

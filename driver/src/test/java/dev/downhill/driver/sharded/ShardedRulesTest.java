@@ -67,6 +67,19 @@ class ShardedRulesTest {
         return worst;
     }
 
+    /** The step size of each iteration in metrics.jsonl. */
+    static List<Double> steps(Path output) throws IOException {
+        List<Double> out = new ArrayList<>();
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        for (String line : Files.readAllLines(output.resolve("metrics.jsonl"))) {
+            com.fasterxml.jackson.databind.JsonNode n = json.readTree(line);
+            if (n.has("step") && n.has("iteration")) {
+                out.add(n.get("step").asDouble());
+            }
+        }
+        return out;
+    }
+
     @Test
     void shardedRulesFollowTheTreePathToTheBit() throws IOException {
         String[][] cases = {
@@ -76,7 +89,7 @@ class ShardedRulesTest {
             String what = "--optimizer " + c[0] + " --standardize " + c[1];
             String[] common = {"--optimizer", c[0], "--standardize", c[1], "--max-iter", "20"};
             List<String> extra = new ArrayList<>(List.of(common));
-            if (!"gd".equals(c[0]) || "true".equals(c[1])) { // gd's auto 1/L standardized is refused sharded
+            if (!"gd".equals(c[0])) { // gd's auto step is 1/L, standardized from the moments on the executors
                 extra.addAll(List.of("--step", "0.05"));
             }
             Path tree = dir.resolve("tree-" + c[0] + c[1]);
@@ -88,6 +101,9 @@ class ShardedRulesTest {
             assertTrue(s.out().contains("aggregation: sharded"), s.out());
             assertTrue(s.out().contains("stopped after 20 iterations"), s.out());
             double worst = compareObjectives(tree, sharded, what);
+            // gd's auto step 1/L: standardized, L from the moments summed on the executors, the tree path's figure
+            assertEquals(steps(tree), steps(sharded), what + " steps");
+            assertEquals(20, steps(sharded).size());
             List<Double> objectives = objectives(sharded);
             assertTrue(objectives.get(objectives.size() - 1) < objectives.get(0), what + " did not descend");
             double[] wa = weights(tree);
@@ -172,7 +188,6 @@ class ShardedRulesTest {
             {"--batch-fraction", "0.5", "--optimizer", "adam"},
             {"--l1", "0.01", "--optimizer", "adam"},
             {"--optimizer", "gd-linesearch"},
-            {"--step", "auto", "--optimizer", "gd", "--standardize", "true"},
         };
         for (String[] extra : cases) {
             Run r = run(train(dir.resolve("refused"), "sharded", extra));
