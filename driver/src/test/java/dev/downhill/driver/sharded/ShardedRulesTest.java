@@ -154,32 +154,45 @@ class ShardedRulesTest {
 
     @Test
     void aStoppedAdamRunResumedWritesTheUninterruptedModelBytes() throws IOException {
-        String[] common = {"--optimizer", "adam", "--step", "0.05", "--checkpoint-every", "4"};
-        List<String> whole = train(dir.resolve("whole"), "sharded", common);
-        whole.addAll(List.of("--max-iter", "12"));
-        Run w = run(whole);
-        assertEquals(0, w.code(), w.err() + w.out());
+        // without and with validation (then the best iterate's x is checkpointed too, and is the model)
+        String[][] variants = {{}, {"--validation-fraction", "0.3", "--patience", "100"}};
+        for (int variant = 0; variant < variants.length; variant++) {
+            List<String> common = new ArrayList<>(List.of("--optimizer", "adam", "--step", "0.03",
+                    "--checkpoint-every", "4"));
+            common.addAll(List.of(variants[variant]));
+            List<String> whole = train(dir.resolve("whole" + variant), "sharded", common.toArray(new String[0]));
+            whole.addAll(List.of("--max-iter", "12"));
+            Run w = run(whole);
+            assertEquals(0, w.code(), w.err() + w.out());
 
-        Path out = dir.resolve("stopped");
-        List<String> first = train(out, "sharded", common);
-        first.addAll(List.of("--max-iter", "7"));
-        Run f = run(first);
-        assertEquals(0, f.code(), f.err() + f.out());
-        // x, the gradient and Adam's two moments, 4 slices each
-        try (Stream<Path> files = Files.list(out.resolve("checkpoints/checkpoint-0000000007.slices"))) {
-            List<String> names = files.map(p -> p.getFileName().toString()).sorted().toList();
-            assertEquals(16, names.size(), names.toString());
-            assertTrue(names.contains("adam.m-part-00003-of-00004.slice") && names.contains(
-                    "adam.v-part-00000-of-00004.slice"), names.toString());
+            Path out = dir.resolve("stopped" + variant);
+            List<String> first = train(out, "sharded", common.toArray(new String[0]));
+            first.addAll(List.of("--max-iter", "7"));
+            Run f = run(first);
+            assertEquals(0, f.code(), f.err() + f.out());
+            // x, the gradient and Adam's two moments (and the best iterate), 4 slices each
+            try (Stream<Path> files = Files.list(out.resolve("checkpoints/checkpoint-0000000007.slices"))) {
+                List<String> names = files.map(p -> p.getFileName().toString()).sorted().toList();
+                assertEquals(variant == 0 ? 16 : 20, names.size(), names.toString());
+                assertTrue(names.contains("adam.m-part-00003-of-00004.slice") && names.contains(
+                        "adam.v-part-00000-of-00004.slice"), names.toString());
+            }
+            List<String> resumed = train(out, "sharded", common.toArray(new String[0]));
+            resumed.addAll(List.of("--max-iter", "12", "--resume"));
+            resumed.set(resumed.indexOf("local[2]"), "local[1]"); // on one core what two wrote
+            Run r = run(resumed);
+            assertEquals(0, r.code(), r.err() + r.out());
+            assertTrue(r.out().contains("checkpoint-0000000007.ckpt (iteration 7, objective "), r.out());
+            ShardedResumeTest.assertSameModel(model(dir.resolve("whole" + variant)), out);
+            assertEquals(objectives(dir.resolve("whole" + variant)), objectives(out));
+            if (variant == 1) {
+                assertEquals(validationLosses(dir.resolve("whole" + variant)), validationLosses(out));
+                System.out.println("validated adam resumed: the model is iteration " + bestIteration(r.out())
+                        + " of 12");
+                // the best iterate came through the checkpoint of iteration 7 and stayed the best after it
+                assertTrue(bestIteration(r.out()) > 0 && bestIteration(r.out()) < 7, r.out());
+            }
         }
-        List<String> resumed = train(out, "sharded", common);
-        resumed.addAll(List.of("--max-iter", "12", "--resume"));
-        resumed.set(resumed.indexOf("local[2]"), "local[1]"); // on one core what two wrote
-        Run r = run(resumed);
-        assertEquals(0, r.code(), r.err() + r.out());
-        assertTrue(r.out().contains("checkpoint-0000000007.ckpt (iteration 7, objective "), r.out());
-        ShardedResumeTest.assertSameModel(model(dir.resolve("whole")), out);
-        assertEquals(objectives(dir.resolve("whole")), objectives(out));
     }
 
     @Test
