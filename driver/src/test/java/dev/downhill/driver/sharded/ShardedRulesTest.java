@@ -23,12 +23,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * train --aggregation sharded with the rules that have a step schedule (gd, adam, adamw): the update runs on the
- * executors' slices with worker-core's per-coordinate code, so against --aggregation tree on the same data the
- * objective agrees at every iteration (1e-10 relative; only the L2 value's per-slice sum may round differently)
- * and the parameters are the same doubles (to 1e-12 when standardized, whose intercept shift is summed per
- * slice); the best-validation iterate is the tree path's; the moments are checkpointed, so a run stopped and resumed writes the
- * same model bytes as an uninterrupted one; mini-batches and L1 are refused with exit 2 naming the setting.
+ * train --aggregation sharded with the rules that have a step schedule (gd, momentum, nesterov, adagrad, rmsprop,
+ * adam, adamw): the update runs on the executors' slices with worker-core's per-coordinate code, so against
+ * --aggregation tree on the same data the objective agrees at every iteration (1e-10 relative; only the L2
+ * value's per-slice sum may round differently), the steps are the same, and the parameters are the same doubles
+ * (to 1e-12 when standardized, whose intercept shift is summed per slice); the best-validation iterate is the tree
+ * path's; the moments are checkpointed, so a run stopped and resumed writes the same model bytes as an
+ * uninterrupted one; mini-batches and L1 are refused with exit 2 naming the setting.
  */
 class ShardedRulesTest {
     @TempDir
@@ -84,12 +85,13 @@ class ShardedRulesTest {
     void shardedRulesFollowTheTreePathToTheBit() throws IOException {
         String[][] cases = {
             {"gd", "false"}, {"gd", "true"}, {"adam", "false"}, {"adam", "true"}, {"adamw", "true"},
+            {"momentum", "false"}, {"nesterov", "true"}, {"adagrad", "false"}, {"rmsprop", "true"},
         };
         for (String[] c : cases) {
             String what = "--optimizer " + c[0] + " --standardize " + c[1];
             String[] common = {"--optimizer", c[0], "--standardize", c[1], "--max-iter", "20"};
             List<String> extra = new ArrayList<>(List.of(common));
-            if (!"gd".equals(c[0])) { // gd's auto step is 1/L, standardized from the moments on the executors
+            if (c[0].startsWith("adam") || c[0].equals("rmsprop")) { // the others' auto step: 1/L, or 0.01
                 extra.addAll(List.of("--step", "0.05"));
             }
             Path tree = dir.resolve("tree-" + c[0] + c[1]);
