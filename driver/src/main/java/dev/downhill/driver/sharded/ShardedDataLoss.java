@@ -229,8 +229,9 @@ public final class ShardedDataLoss {
 
     /**
      * f(A u) and its gradient in the standardized coordinates, A^T grad f, with {@code products} (as
-     * {@link #valueAndGradient(ShardedVector, RemoteFunction.Products)}, G = A^T grad f), in one job: theta = A u is formed on the way (the weights scale_j u_j in the pull, each
-     * intercept u_b - sum_j m_j w_j in every data partition from the slices' parts, added in slice order), and
+     * {@link #valueAndGradient(ShardedVector, RemoteFunction.Products)}, G = A^T grad f), in one job: theta = A u
+     * is formed on the way (the weights scale_j u_j in the pull, each intercept u_b - sum_j m_j w_j in every data
+     * partition from the slices' parts, added in slice order), and
      * the reduce tasks map their gradient slice to A^T g (every slice gets the K intercept derivatives summed in
      * partition order). The bits are those of forming theta, evaluating and mapping the gradient as separate
      * passes ({@link dev.downhill.core.objective.StandardizationSlice}).
