@@ -1,12 +1,17 @@
 package dev.downhill.driver.checkpoint;
 
 import dev.downhill.core.optim.OptimizerState;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
+import java.io.FilterOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UTFDataFormatException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -15,6 +20,8 @@ import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.zip.CRC32;
+import java.util.zip.CheckedOutputStream;
+import org.apache.hadoop.fs.ChecksumException;
 
 /**
  * The binary layout of a checkpoint file, version 1. Numbers are big-endian; doubles are their IEEE 754
@@ -52,23 +59,72 @@ public final class CheckpointFormat {
     /** Magic, version, header length, payload length, CRC. */
     static final int FRAME_BYTES = 8 + 4 + 4 + 8 + 4;
 
+    /** The whole file in memory (tests, small states); {@link #write} streams it. */
     public static byte[] encode(Checkpoint c) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        write(c, bytes);
+        return bytes.toByteArray();
+    }
+
+    /** The file's length in bytes, {@link #FRAME_BYTES} + H + P, without building it. */
+    public static long length(Checkpoint c) throws IOException {
+        return FRAME_BYTES + header(c).length + payloadLength(c);
+    }
+
+    /**
+     * Writes the file to {@code target} as it is encoded, the CRC computed on the way: no copy of the state's
+     * bytes is held, so a state larger than the heap's free part (or than a Java array, 2 GiB) is written too.
+     * The payload is encoded twice, first only to count its bytes for the length field.
+     */
+    public static void write(Checkpoint c, OutputStream target) throws IOException {
         byte[] header = header(c);
-        byte[] payload = payload(c);
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(FRAME_BYTES + header.length + payload.length);
-        DataOutputStream out = new DataOutputStream(bytes);
+        long payloadLength = payloadLength(c);
+        CheckedOutputStream checked = new CheckedOutputStream(target, new CRC32());
+        Counting counted = new Counting(checked);
+        DataOutputStream out = new DataOutputStream(new BufferedOutputStream(counted, 1 << 16));
         out.write(MAGIC);
         out.writeInt(VERSION);
         out.writeInt(header.length);
         out.write(header);
-        out.writeLong(payload.length);
-        out.write(payload);
+        out.writeLong(payloadLength);
+        payload(c, out);
         out.flush();
-        CRC32 crc = new CRC32();
-        crc.update(bytes.toByteArray());
-        out.writeInt((int) crc.getValue());
+        long expected = FRAME_BYTES - 4 + header.length + payloadLength;
+        if (counted.bytes != expected) { // the state changed between the count and the write
+            throw new IllegalStateException("checkpoint of " + counted.bytes + " bytes before its CRC, " + expected
+                    + " counted");
+        }
+        new DataOutputStream(target).writeInt((int) checked.getChecksum().getValue());
+        target.flush();
+    }
+
+    private static long payloadLength(Checkpoint c) throws IOException {
+        Counting counted = new Counting(OutputStream.nullOutputStream());
+        DataOutputStream out = new DataOutputStream(new BufferedOutputStream(counted, 1 << 16));
+        payload(c, out);
         out.flush();
-        return bytes.toByteArray();
+        return counted.bytes;
+    }
+
+    /** Counts the bytes that pass (DataOutputStream's own count stops at 2^31 - 1). */
+    private static final class Counting extends FilterOutputStream {
+        long bytes;
+
+        Counting(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+            bytes++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            bytes += len;
+        }
     }
 
     private static byte[] header(Checkpoint c) throws IOException {
@@ -93,9 +149,7 @@ public final class CheckpointFormat {
         return bytes.toByteArray();
     }
 
-    private static byte[] payload(Checkpoint c) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        DataOutputStream out = new DataOutputStream(bytes);
+    private static void payload(Checkpoint c, DataOutputStream out) throws IOException {
         c.state().writeTo(out);
         out.writeInt(c.history().size());
         for (Checkpoint.Point p : c.history()) {
@@ -103,81 +157,121 @@ public final class CheckpointFormat {
             out.writeLong(Double.doubleToRawLongBits(p.objective()));
             out.writeLong(Double.doubleToRawLongBits(p.stationarity()));
         }
-        out.flush();
-        return bytes.toByteArray();
+    }
+
+    /** Opens the checkpoint file at its first byte (called twice: once for the checksum, once to parse). */
+    @FunctionalInterface
+    public interface Source {
+        InputStream open() throws IOException;
+    }
+
+    /** Reads a checkpoint held in memory; {@code name} is used in messages. See {@link #read}. */
+    public static Checkpoint decode(byte[] bytes, String name) throws CorruptCheckpointException {
+        try {
+            return read(() -> new ByteArrayInputStream(bytes), bytes.length, name);
+        } catch (CorruptCheckpointException e) {
+            throw e;
+        } catch (IOException e) { // none from memory
+            throw new CorruptCheckpointException(name + " is damaged: " + e.getMessage());
+        }
     }
 
     /**
-     * Reads a checkpoint; {@code name} is used in messages.
+     * Reads a checkpoint file of {@code length} bytes; {@code name} is used in messages. The file is read twice,
+     * streamed: first its framing and CRC-32 are checked, then the state is parsed, so nothing beyond the state
+     * itself is held in memory (and a file above 2 GiB is read too).
      *
      * @throws CorruptCheckpointException truncated, too long, wrong magic or a failed checksum
      * @throws ResumeRefusedException a format version other than {@link #VERSION}
+     * @throws IOException the file system's own errors (its checksums included)
      */
-    public static Checkpoint decode(byte[] bytes, String name) throws CorruptCheckpointException {
-        if (bytes.length < 12) {
-            throw new CorruptCheckpointException(name + " is truncated: " + bytes.length + " bytes, shorter than"
+    public static Checkpoint read(Source source, long length, String name) throws IOException {
+        if (length < 12) {
+            throw new CorruptCheckpointException(name + " is truncated: " + length + " bytes, shorter than"
                     + " the magic and version");
         }
-        ByteBuffer frame = ByteBuffer.wrap(bytes);
-        byte[] magic = new byte[MAGIC.length];
-        frame.get(magic);
-        if (!java.util.Arrays.equals(magic, MAGIC)) {
-            throw new CorruptCheckpointException(name + " is not a Downhill checkpoint: it does not start with"
-                    + " the magic bytes DHCKPT");
-        }
-        int version = frame.getInt();
-        if (version != VERSION) {
-            throw new ResumeRefusedException(name + " has checkpoint format version " + Integer.toUnsignedString(version)
-                    + ", but this Downhill reads version " + VERSION + " only (written by another Downhill version,"
-                    + " or damaged). Move it out of the checkpoints folder to resume from an older checkpoint, or"
-                    + " train without --resume.");
-        }
-        if (bytes.length < FRAME_BYTES) {
-            throw truncated(name, bytes.length, FRAME_BYTES);
-        }
-        long headerLength = Integer.toUnsignedLong(frame.getInt());
-        if (16 + headerLength + 8 > bytes.length) {
-            throw truncated(name, bytes.length, FRAME_BYTES + headerLength);
-        }
-        long payloadLength = ByteBuffer.wrap(bytes, (int) (16 + headerLength), 8).getLong();
-        long expected = FRAME_BYTES + headerLength + payloadLength;
-        if (payloadLength < 0 || expected != bytes.length) {
-            if (payloadLength >= 0 && expected > bytes.length) {
-                throw truncated(name, bytes.length, expected);
-            }
-            throw new CorruptCheckpointException(name + " is damaged: its lengths say " + expected + " bytes, the"
-                    + " file has " + bytes.length);
-        }
+        long headerLength;
         CRC32 crc = new CRC32();
-        crc.update(bytes, 0, bytes.length - 4);
-        int stored = ByteBuffer.wrap(bytes, bytes.length - 4, 4).getInt();
-        if (stored != (int) crc.getValue()) {
-            throw new CorruptCheckpointException(String.format(java.util.Locale.ROOT, "%s fails its checksum"
-                    + " (CRC-32 stored %08x, computed %08x): the file is damaged", name, stored, (int) crc.getValue()));
+        try (DataInputStream in = new DataInputStream(new BufferedInputStream(source.open(), 1 << 16))) {
+            byte[] start = new byte[12];
+            in.readFully(start);
+            ByteBuffer frame = ByteBuffer.wrap(start);
+            byte[] magic = new byte[MAGIC.length];
+            frame.get(magic);
+            if (!java.util.Arrays.equals(magic, MAGIC)) {
+                throw new CorruptCheckpointException(name + " is not a Downhill checkpoint: it does not start with"
+                        + " the magic bytes DHCKPT");
+            }
+            int version = frame.getInt();
+            if (version != VERSION) {
+                throw new ResumeRefusedException(name + " has checkpoint format version "
+                        + Integer.toUnsignedString(version) + ", but this Downhill reads version " + VERSION
+                        + " only (written by another Downhill version, or damaged). Move it out of the checkpoints"
+                        + " folder to resume from an older checkpoint, or train without --resume.");
+            }
+            if (length < FRAME_BYTES) {
+                throw truncated(name, length, FRAME_BYTES);
+            }
+            crc.update(start);
+            int rawHeaderLength = in.readInt();
+            headerLength = Integer.toUnsignedLong(rawHeaderLength);
+            if (16 + headerLength + 8 > length) {
+                throw truncated(name, length, FRAME_BYTES + headerLength);
+            }
+            byte[] header = new byte[(int) headerLength];
+            in.readFully(header);
+            long payloadLength = in.readLong();
+            ByteBuffer lengths = ByteBuffer.allocate(4 + header.length + 8);
+            lengths.putInt(rawHeaderLength).put(header).putLong(payloadLength);
+            crc.update(lengths.array());
+            long expected = FRAME_BYTES + headerLength + payloadLength;
+            if (payloadLength < 0 || expected != length) {
+                if (payloadLength >= 0 && expected > length) {
+                    throw truncated(name, length, expected);
+                }
+                throw new CorruptCheckpointException(name + " is damaged: its lengths say " + expected + " bytes,"
+                        + " the file has " + length);
+            }
+            byte[] chunk = new byte[1 << 16];
+            for (long left = payloadLength; left > 0; ) {
+                int n = in.read(chunk, 0, (int) Math.min(chunk.length, left));
+                if (n < 0) {
+                    throw truncated(name, length - left, length);
+                }
+                crc.update(chunk, 0, n);
+                left -= n;
+            }
+            int stored = in.readInt();
+            if (stored != (int) crc.getValue()) {
+                throw new CorruptCheckpointException(String.format(java.util.Locale.ROOT, "%s fails its checksum"
+                        + " (CRC-32 stored %08x, computed %08x): the file is damaged", name, stored,
+                        (int) crc.getValue()));
+            }
+        } catch (EOFException e) {
+            throw new CorruptCheckpointException(name + " is damaged: it ends early (" + e + ")");
         }
-        try {
-            DataInputStream header = new DataInputStream(new ByteArrayInputStream(bytes, 16, (int) headerLength));
-            long iteration = header.readLong();
+        int bound = (int) Math.min(Integer.MAX_VALUE, length);
+        try (DataInputStream in = new DataInputStream(new BufferedInputStream(source.open(), 1 << 16))) {
+            in.skipNBytes(16);
+            long iteration = in.readLong();
             SortedMap<String, String> settings = new TreeMap<>();
-            int n = count(header.readInt(), bytes.length, name);
+            int n = count(in.readInt(), bound, name);
             for (int i = 0; i < n; i++) {
-                settings.put(header.readUTF(), header.readUTF());
+                settings.put(in.readUTF(), in.readUTF());
             }
             List<DataFingerprint.File> files = new ArrayList<>();
-            int m = count(header.readInt(), bytes.length, name);
+            int m = count(in.readInt(), bound, name);
             for (int i = 0; i < m; i++) {
-                files.add(new DataFingerprint.File(header.readUTF(), header.readLong(), header.readLong()));
+                files.add(new DataFingerprint.File(in.readUTF(), in.readLong(), in.readLong()));
             }
-            long rows = header.readLong();
-            DataInputStream payload = new DataInputStream(new ByteArrayInputStream(bytes, (int) (24 + headerLength),
-                    (int) payloadLength));
-            OptimizerState state = OptimizerState.readFrom(payload, (int) Math.min(Integer.MAX_VALUE - 8,
-                    payloadLength / 8));
-            int h = count(payload.readInt(), bytes.length, name);
+            long rows = in.readLong();
+            in.readLong(); // the payload's length, checked above
+            OptimizerState state = OptimizerState.readFrom(in, (int) Math.min(Integer.MAX_VALUE - 8, length / 8));
+            int h = count(in.readInt(), bound, name);
             List<Checkpoint.Point> history = new ArrayList<>(h);
             for (int i = 0; i < h; i++) {
-                history.add(new Checkpoint.Point(payload.readLong(), Double.longBitsToDouble(payload.readLong()),
-                        Double.longBitsToDouble(payload.readLong())));
+                history.add(new Checkpoint.Point(in.readLong(), Double.longBitsToDouble(in.readLong()),
+                        Double.longBitsToDouble(in.readLong())));
             }
             if (state.iteration() != iteration) {
                 throw new CorruptCheckpointException(name + " is inconsistent: its header says iteration " + iteration
@@ -186,9 +280,9 @@ public final class CheckpointFormat {
             return new Checkpoint(state, settings, new DataFingerprint(files, rows), history);
         } catch (EOFException | UTFDataFormatException e) {
             throw new CorruptCheckpointException(name + " is damaged: a section ends early (" + e + ")");
-        } catch (CorruptCheckpointException e) {
+        } catch (CorruptCheckpointException | ChecksumException e) {
             throw e;
-        } catch (IOException e) {
+        } catch (IOException e) { // OptimizerState's checks of the lengths it reads
             throw new CorruptCheckpointException(name + " is damaged: " + e.getMessage());
         }
     }

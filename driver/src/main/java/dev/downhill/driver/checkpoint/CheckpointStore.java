@@ -5,7 +5,6 @@ import dev.downhill.driver.io.OutputException;
 import dev.downhill.driver.io.OutputFiles;
 import java.io.FileNotFoundException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -133,8 +132,9 @@ public final class CheckpointStore {
             slices.write(folder, c.state());
             c.state().putScalar(SLICE_BYTES, slicesBytes(c.iteration()));
         }
-        byte[] bytes = CheckpointFormat.encode(c);
-        Path target = OutputFiles.write(fs, pathOf(c.iteration()), bytes.length, out -> out.write(bytes));
+        // streamed: a tree run's state can be larger than the heap's free part, or than a Java array
+        Path target = OutputFiles.write(fs, pathOf(c.iteration()), CheckpointFormat.length(c),
+                out -> CheckpointFormat.write(c, out));
         prune(c.iteration());
         return target;
     }
@@ -252,10 +252,6 @@ public final class CheckpointStore {
 
     /** Reads one checkpoint file. */
     public Checkpoint read(Path p) throws IOException {
-        byte[] bytes;
-        try (InputStream in = fs.open(p)) {
-            bytes = in.readAllBytes();
-        }
-        return CheckpointFormat.decode(bytes, p.toString());
+        return CheckpointFormat.read(() -> fs.open(p), fs.getFileStatus(p).getLen(), p.toString());
     }
 }

@@ -13,11 +13,10 @@ import dev.downhill.driver.io.RowReader;
 import dev.downhill.driver.settings.InputSettings;
 import dev.downhill.driver.settings.Settings;
 import dev.downhill.driver.sharded.ShardedScoring;
-import dev.downhill.driver.sharded.ShardedVector;
 import dev.downhill.driver.spark.OrderedAggregation;
 import dev.downhill.driver.spark.SparkRocArea;
 import dev.downhill.driver.train.ModelFile;
-import dev.downhill.driver.train.ShardedModelFile;
+import dev.downhill.driver.train.ScoringParameters;
 import dev.downhill.driver.train.TrainingResult;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -41,9 +40,9 @@ import scala.Tuple2;
  * blocks and cached; one pass folds every block's predictions into a worker-core {@link MetricsAccumulator}
  * per partition, merged in partition order; for binary models a second pass sorts the model outputs with
  * Spark for the exact ROC AUC ({@link SparkRocArea}). The metrics are printed as a table and written as JSON to
- * --output, by default MODEL/evaluation.json. The model is broadcast; a sharded model too large for the driver
- * ({@link ShardedModelFile#assembles}) is read from its shards on the executors and each partition pulls the
- * parameters its features need ({@link ShardedScoring}), with the same scores to the bit.
+ * --output, by default MODEL/evaluation.json. The model is broadcast; a sharded model too large for the driver is
+ * read from its shards on the executors and each partition pulls the parameters its features need
+ * ({@link ScoringParameters}), with the same scores to the bit.
  */
 public final class EvaluateCommand {
     public static final String JOB_GROUP = "downhill-evaluate";
@@ -111,10 +110,8 @@ public final class EvaluateCommand {
         dev.downhill.core.model.Architecture architecture = model.architecture;
         // The model on the driver is broadcast; a sharded one too large for the driver stays on the executors,
         // each partition pulling the parameters its features need (ShardedScoring).
-        Broadcast<double[]> params = model.parameters == null ? null : jsc.broadcast(model.parameters);
-        ShardedVector theta = null;
-        ShardedScoring pulled = null;
-        try {
+        try (ScoringParameters parameters = ScoringParameters.of(jsc, model, () -> blocks, out)) {
+            Broadcast<double[]> params = parameters.broadcast();
             JavaRDD<MetricsAccumulator> partials;
             JavaPairRDD<Double, double[]> scored = null;
             boolean ranked = objective == Objective.LOGISTIC || objective == Objective.HINGE;
@@ -126,15 +123,12 @@ public final class EvaluateCommand {
                             it -> scoredRows(it, new Predictor(objective, architecture, numClasses, params.value())));
                 }
             } else {
-                theta = ShardedModelFile.readSlices(jsc, model);
-                out.println(ShardedModelFile.scoringNote(model));
-                pulled = ShardedScoring.pull(blocks, theta, d, model.numOutputs);
-                partials = blocks.zipPartitions(pulled.localModels(), (it, local) -> {
+                partials = blocks.zipPartitions(parameters.localModels(), (it, local) -> {
                     ShardedScoring.LocalModel m = local.next();
                     return metrics(m.pack(it), objective, numClasses, m.predictor(objective, numClasses));
                 });
                 if (ranked) { // the second job reads the pulled parameters from the first one's shuffle files
-                    scored = blocks.zipPartitions(pulled.localModels(), (it, local) -> {
+                    scored = blocks.zipPartitions(parameters.localModels(), (it, local) -> {
                         ShardedScoring.LocalModel m = local.next();
                         return scoredRows(m.pack(it), m.predictor(objective, numClasses));
                     }).mapToPair(t -> t);
@@ -155,15 +149,6 @@ public final class EvaluateCommand {
             return new EvaluationReport(modelPath, files.input(), format, objective, classLabels, metrics, roc);
         } finally {
             blocks.unpersist(false);
-            if (params != null) {
-                params.destroy();
-            }
-            if (pulled != null) {
-                pulled.release();
-            }
-            if (theta != null) {
-                theta.release();
-            }
         }
     }
 

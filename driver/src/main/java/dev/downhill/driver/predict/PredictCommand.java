@@ -12,9 +12,8 @@ import dev.downhill.driver.settings.InputSettings;
 import dev.downhill.driver.settings.Settings;
 import dev.downhill.driver.settings.SettingsException;
 import dev.downhill.driver.sharded.ShardedScoring;
-import dev.downhill.driver.sharded.ShardedVector;
 import dev.downhill.driver.train.ModelFile;
-import dev.downhill.driver.train.ShardedModelFile;
+import dev.downhill.driver.train.ScoringParameters;
 import dev.downhill.driver.train.TrainingResult;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -205,14 +204,15 @@ public final class PredictCommand {
         int blockRows = dev.downhill.driver.train.ModelSettings.blockRows(settings, false);
         boolean labeled = o.labeled;
         dev.downhill.core.model.Architecture architecture = model.architecture;
-        // The model on the driver is broadcast; a sharded one too large for the driver stays on the executors.
-        Broadcast<double[]> params = model.parameters == null ? null : jsc.broadcast(model.parameters);
-        ShardedVector theta = null;
-        ShardedScoring pulled = null;
         // Counted in the writing job's tasks, which Spark applies once per task even when tasks are retried.
         LongAccumulator count = jsc.sc().longAccumulator("rows predicted");
-        try {
-            JavaPairRDD<Long, ParsedRow> input = RowReader.read(jsc, files, format, o);
+        JavaPairRDD<Long, ParsedRow> input = RowReader.read(jsc, files, format, o);
+        // The model on the driver is broadcast; a sharded one too large for the driver stays on the executors.
+        // Each partition pulls the parameters its features need: the input is read once for the feature sets and
+        // again to write, in the same partitions, so the rows keep their order and part files.
+        try (ScoringParameters parameters = ScoringParameters.of(jsc, model,
+                () -> input.mapPartitions(it -> new RowBlocks(it, d, blockRows, null)), out)) {
+            Broadcast<double[]> params = parameters.broadcast();
             JavaRDD<Row> rows;
             if (params != null) {
                 rows = input.mapPartitions(it -> {
@@ -222,13 +222,7 @@ public final class PredictCommand {
                             .keeping(keptCount, blocks::kept);
                 });
             } else {
-                // Each partition pulls the parameters its features need: the input is read once for the feature
-                // sets and again to write, in the same partitions, so the rows keep their order and part files.
-                theta = ShardedModelFile.readSlices(jsc, model);
-                out.println(ShardedModelFile.scoringNote(model));
-                pulled = ShardedScoring.pull(input.mapPartitions(it -> new RowBlocks(it, d, blockRows, null)),
-                        theta, d, model.numOutputs);
-                rows = input.zipPartitions(pulled.localModels(), (it, local) -> {
+                rows = input.zipPartitions(parameters.localModels(), (it, local) -> {
                     ShardedScoring.LocalModel m = local.next();
                     RowBlocks blocks = new RowBlocks(it, d, blockRows, null);
                     return new PredictedRows(m.pack(blocks), m.predictor(objective, numClasses), classLabels,
@@ -259,16 +253,6 @@ public final class PredictCommand {
                     objective.cliName(), modelPath);
             out.println("predictions written to " + written + " (" + outputFormat + ")");
             return written;
-        } finally {
-            if (params != null) {
-                params.destroy();
-            }
-            if (pulled != null) {
-                pulled.release();
-            }
-            if (theta != null) {
-                theta.release();
-            }
         }
     }
 }

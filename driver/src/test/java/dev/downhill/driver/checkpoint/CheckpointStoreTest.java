@@ -148,6 +148,28 @@ class CheckpointStoreTest {
                 (int) payloadLength));
         assertEquals(checkpoint(4).state(), OptimizerState.readFrom(payload, 1000));
         assertEquals(5, payload.readInt(), "history points 0..4");
+        // the store streams the file; encoding it in memory gives the same bytes and the counted length
+        assertArrayEquals(CheckpointFormat.encode(checkpoint(4)), b);
+        assertEquals(b.length, CheckpointFormat.length(checkpoint(4)));
+    }
+
+    @Test
+    void aFileStreamedInShortReadsIsReadWhole() throws IOException {
+        byte[] b = CheckpointFormat.encode(checkpoint(7));
+        // a stream that hands out at most 5 bytes a call, as a network file system may
+        CheckpointFormat.Source dribble = () -> new java.io.FilterInputStream(new ByteArrayInputStream(b)) {
+            @Override
+            public int read(byte[] buf, int off, int len) throws IOException {
+                return super.read(buf, off, Math.min(len, 5));
+            }
+        };
+        Checkpoint c = CheckpointFormat.read(dribble, b.length, "dribbled");
+        assertEquals(checkpoint(7).state(), c.state());
+        assertEquals(checkpoint(7).history(), c.history());
+        // the length the file system reports must be the file's: one byte fewer is a truncation
+        CorruptCheckpointException e = assertThrows(CorruptCheckpointException.class,
+                () -> CheckpointFormat.read(dribble, b.length - 1, "short"));
+        assertTrue(e.getMessage().contains("short is truncated"), e.getMessage());
     }
 
     @Test

@@ -13,17 +13,17 @@ import java.util.List;
 import java.util.Map;
 
 /** Runs of the public command line, in this JVM or in a JVM of their own, as the checkpoint tests use them. */
-final class DownhillRuns {
+public final class DownhillRuns {
     private DownhillRuns() {}
 
     /** Exit code and captured streams of one in-process run. */
-    record Run(int code, String out, String err) {
-        String all() {
+    public record Run(int code, String out, String err) {
+        public String all() {
             return "stdout:\n" + out + "\nstderr:\n" + err;
         }
     }
 
-    static Run inProcess(List<String> args) {
+    public static Run inProcess(List<String> args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int code = Downhill.run(args.toArray(new String[0]), new PrintStream(out, true, StandardCharsets.UTF_8),
@@ -51,7 +51,7 @@ final class DownhillRuns {
      * Starts {@code Downhill.main} in a JVM of its own with this JVM's classpath and JDK 17 flags, on
      * loopback, its output (stdout and stderr) going to {@code log}.
      */
-    static Process jvm(Path log, Map<String, String> env, List<String> jvmOptions, List<String> args)
+    public static Process jvm(Path log, Map<String, String> env, List<String> jvmOptions, List<String> args)
             throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
