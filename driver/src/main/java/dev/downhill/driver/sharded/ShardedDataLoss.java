@@ -29,7 +29,9 @@ import scala.Tuple2;
  *       worker-core's {@link LossEvaluator} as the tree path does, and cuts its partial gradient sum into
  *       slices, shuffled by slice with its scalars (loss, weight and row sums) to every slice;</li>
  *   <li>reduce-scatter: slice s adds the partials in partition-id order 0, 1, ..., P - 1 and finishes its
- *       slice of the objective's gradient ({@link ParameterSlice#objectiveGradient}) on the executor.</li>
+ *       slice of the objective's gradient ({@link ParameterSlice#objectiveGradient}) on the executor; asked for
+ *       {@link RemoteFunction.Products}, the same tasks form the new vectors from it and take their slice's part
+ *       of each dot product (vector-free L-BFGS's trial: one job).</li>
  * </ol>
  * Only scalars reach the driver. Each gradient entry and the loss sum are the tree path's
  * ({@code SparkDataLoss} with one merge level) to the bit: the same products in the same order, then the
