@@ -8,6 +8,7 @@ import dev.downhill.core.objective.L2Penalty;
 import dev.downhill.core.objective.LossEvaluator;
 import dev.downhill.core.objective.ParameterSlice;
 import dev.downhill.core.objective.StandardizationSlice;
+import dev.downhill.core.optim.RemoteFunction;
 import dev.downhill.driver.sharded.PullPlan.LocalPartition;
 import dev.downhill.driver.spark.SparkDataLoss;
 import dev.downhill.driver.sharded.PullPlan.SliceRequests;
@@ -28,7 +29,9 @@ import scala.Tuple2;
  *       worker-core's {@link LossEvaluator} as the tree path does, and cuts its partial gradient sum into
  *       slices, shuffled by slice with its scalars (loss, weight and row sums) to every slice;</li>
  *   <li>reduce-scatter: slice s adds the partials in partition-id order 0, 1, ..., P - 1 and finishes its
- *       slice of the objective's gradient ({@link ParameterSlice#objectiveGradient}) on the executor.</li>
+ *       slice of the objective's gradient ({@link ParameterSlice#objectiveGradient}) on the executor; asked for
+ *       {@link RemoteFunction.Products}, the same tasks form the new vectors from it and take their slice's part
+ *       of each dot product (vector-free L-BFGS's trial: one job).</li>
  * </ol>
  * Only scalars reach the driver. Each gradient entry and the loss sum are the tree path's
  * ({@code SparkDataLoss} with one merge level) to the bit: the same products in the same order, then the
@@ -78,14 +81,17 @@ public final class ShardedDataLoss {
         public final long rowCount;
         /** The objective's gradient, or null for a value-only evaluation. */
         public final ShardedVector gradient;
-        /** grad f . w_i for each vector w_i asked for (computed in the same job). */
-        public final double[] gradientDots;
+        /** The products' new vectors (cached; the caller releases them), empty without products. */
+        public final List<ShardedVector> combinations;
+        /** The products asked for, result[i][j] for rows[i] and columns[j] (computed in the same job). */
+        public final double[][] products;
         /** df/db_c: the gradient's K intercept entries. */
         public final double[] interceptGradient;
 
         Evaluation(double value, double lossSum, double weightSum, long rowCount, ShardedVector gradient,
-                   double[] gradientDots, double[] interceptGradient) {
-            this.gradientDots = gradientDots;
+                   List<ShardedVector> combinations, double[][] products, double[] interceptGradient) {
+            this.combinations = combinations;
+            this.products = products;
             this.interceptGradient = interceptGradient;
             this.value = value;
             this.lossSum = lossSum;
@@ -159,12 +165,12 @@ public final class ShardedDataLoss {
         final double[] gradient;
         /** The slowest data partition's compute time. */
         final long computeNanos;
-        /** This slice's part of grad f . w_i for the vectors asked for, then its intercept entries (K). */
-        final double[] dotsAndIntercepts;
+        /** The intercept entries (K) this slice holds, else 0. */
+        final double[] intercepts;
 
         SliceResult(double lossSum, double weightSum, long rowCount, double penaltySquares, double[] gradient,
-                    long computeNanos, double[] dotsAndIntercepts) {
-            this.dotsAndIntercepts = dotsAndIntercepts;
+                    long computeNanos, double[] intercepts) {
+            this.intercepts = intercepts;
             this.computeNanos = computeNanos;
             this.lossSum = lossSum;
             this.weightSum = weightSum;
@@ -175,66 +181,66 @@ public final class ShardedDataLoss {
 
         double[] scalars() {
             double[] out = Arrays.copyOf(new double[] {lossSum, weightSum, rowCount, penaltySquares, computeNanos},
-                    SCALARS + dotsAndIntercepts.length);
-            System.arraycopy(dotsAndIntercepts, 0, out, SCALARS, dotsAndIntercepts.length);
+                    SCALARS + intercepts.length);
+            System.arraycopy(intercepts, 0, out, SCALARS, intercepts.length);
             return out;
         }
     }
 
-    /** Scalars per slice result before the dots and intercepts. */
+    /** Scalars per slice result before the intercepts (and then the products' per-slice parts). */
     static final int SCALARS = 5;
 
     /**
-     * A slice's requests beside its parameters (and the slices of the vectors to dot the gradient with);
-     * standardized, the parameters are u and the slice's scales and centers come along.
+     * A slice's requests beside its parameters; standardized, the parameters are u and the slice's scales and
+     * centers come along.
      */
     static final class SliceInput implements Serializable {
         private static final long serialVersionUID = 1L;
         final SliceRequests requests;
         final double[] theta;
-        final double[][] others;
         final double[] scale;
         final double[] mean;
 
-        SliceInput(SliceRequests requests, double[] theta, double[][] others, double[] scale, double[] mean) {
+        SliceInput(SliceRequests requests, double[] theta, double[] scale, double[] mean) {
             this.requests = requests;
             this.theta = theta;
-            this.others = others;
             this.scale = scale;
             this.mean = mean;
-        }
-
-        SliceInput withOthers(double[][] o) {
-            return new SliceInput(requests, theta, o, scale, mean);
         }
     }
 
     /** The objective's value and gradient at theta; the gradient is cached until the caller releases it. */
     public Evaluation valueAndGradient(ShardedVector theta) {
-        return evaluate(theta, true, List.of());
+        return evaluate(theta, null, null, true, null);
     }
 
-    /** The same, with grad f . w_i for each of {@code dotWith} computed in the same job. */
-    public Evaluation valueAndGradient(ShardedVector theta, List<ShardedVector> dotWith) {
-        return evaluate(theta, true, dotWith);
+    /**
+     * The same, with {@code products} (over the handles, the gradient G and the combinations of G it forms) in the
+     * same job: its last stage, which forms G's slices, zips them with the handles' slices, forms the
+     * combinations there (cached) and takes each slice's part of every product, which the driver adds in slice
+     * order, as {@link ShardedVectors#dots} would after the evaluation, to the bit.
+     */
+    public Evaluation valueAndGradient(ShardedVector theta, RemoteFunction.Products<ShardedVector> products) {
+        return evaluate(theta, null, null, true, products);
     }
 
     /** The objective's value at theta. */
     public double value(ShardedVector theta) {
-        return evaluate(theta, null, null, false, List.of()).value;
+        return evaluate(theta, null, null, false, null).value;
     }
 
     /**
-     * f(A u) and its gradient in the standardized coordinates, A^T grad f, with (A^T grad f) . w_i for each of
-     * {@code dotWith}, in one job: theta = A u is formed on the way (the weights scale_j u_j in the pull, each
-     * intercept u_b - sum_j m_j w_j in every data partition from the slices' parts, added in slice order), and
+     * f(A u) and its gradient in the standardized coordinates, A^T grad f, with {@code products} (as
+     * {@link #valueAndGradient(ShardedVector, RemoteFunction.Products)}, G = A^T grad f), in one job: theta = A u
+     * is formed on the way (the weights scale_j u_j in the pull, each intercept u_b - sum_j m_j w_j in every data
+     * partition from the slices' parts, added in slice order), and
      * the reduce tasks map their gradient slice to A^T g (every slice gets the K intercept derivatives summed in
      * partition order). The bits are those of forming theta, evaluating and mapping the gradient as separate
      * passes ({@link dev.downhill.core.objective.StandardizationSlice}).
      */
     public Evaluation valueAndScaledGradient(ShardedVector u, ShardedVector scale, ShardedVector mean,
-                                             List<ShardedVector> dotWith) {
-        return evaluate(u, scale, mean, true, dotWith);
+                                             RemoteFunction.Products<ShardedVector> products) {
+        return evaluate(u, scale, mean, true, products);
     }
 
     /**
@@ -242,20 +248,17 @@ public final class ShardedDataLoss {
      * path's {@code ValidationPass}): a value-only job, the partitions' sums added in partition order.
      */
     public double meanLoss(ShardedVector theta) {
-        return evaluate(theta, null, null, false, List.of()).meanLoss();
+        return evaluate(theta, null, null, false, null).meanLoss();
     }
 
     /** The same at theta = A u, A the diagonal standardization of {@code scale} and {@code mean}. */
     public double meanLoss(ShardedVector u, ShardedVector scale, ShardedVector mean) {
-        return evaluate(u, scale, mean, false, List.of()).meanLoss();
+        return evaluate(u, scale, mean, false, null).meanLoss();
     }
 
-    Evaluation evaluate(ShardedVector theta, boolean withGradient, List<ShardedVector> dotWith) {
-        return evaluate(theta, null, null, withGradient, dotWith);
-    }
-
+    /** products: null for none (then only with a gradient). */
     private Evaluation evaluate(ShardedVector theta, ShardedVector scale, ShardedVector mean, boolean withGradient,
-                                List<ShardedVector> dotWith) {
+                                RemoteFunction.Products<ShardedVector> products) {
         if (!theta.layout().equals(plan.layout)) {
             throw new IllegalArgumentException(theta.layout() + " for a plan of " + plan.layout);
         }
@@ -270,12 +273,10 @@ public final class ShardedDataLoss {
                 ? plan.requests.zipPartitions(ShardedVector.zip(List.of(theta, scale, mean)),
                     (r, v) -> {
                         double[][] x = v.next();
-                        return PullPlan.single(new SliceInput(r.next(), x[0], new double[0][], x[1], x[2]));
+                        return PullPlan.single(new SliceInput(r.next(), x[0], x[1], x[2]));
                     })
                 : plan.requests.zipPartitions(theta.slices(),
-                    (r, v) -> PullPlan.single(new SliceInput(r.next(), v.next(), new double[0][], null, null)));
-        JavaRDD<SliceInput> reduceInputs = dotWith.isEmpty() ? inputs : inputs.zipPartitions(
-                ShardedVector.zip(dotWith), (in, w) -> PullPlan.single(in.next().withOthers(w.next())));
+                    (r, v) -> PullPlan.single(new SliceInput(r.next(), v.next(), null, null)));
         int numPartitions = plan.numPartitions();
         // 1. pull: slice s -> partitions, by partition id
         JavaRDD<Tuple2<Integer, Pulled>> pulledBySlice = inputs.flatMap(
@@ -284,39 +285,79 @@ public final class ShardedDataLoss {
                 pulledBySlice.mapToPair(t -> t).partitionBy(new KeyPartitioner(numPartitions)),
                 (localIt, pulledIt) -> fold(localIt.next(), pulledIt, numOutputs, loss, withGradient, layout));
         // 3. reduce-scatter: partitions -> slice s, summed in partition order
-        JavaRDD<SliceResult> results = reduceInputs.zipPartitions(
+        JavaRDD<SliceResult> results = inputs.zipPartitions(
                 partials.mapToPair(t -> t).partitionBy(new KeyPartitioner(layout.numSlices())),
                 (inIt, partialIt) -> PullPlan.single(reduce(inIt.next(), partialIt, withGradient, penalty, layout,
                         numFeatures, numOutputs)))
                 .persist(ShardedVector.STORAGE);
         int depth = ShardedVector.truncateIfDeep(results, ShardedVector.depth(
                 standardized ? List.of(theta, scale, mean) : List.of(theta)) + 1);
-        List<double[]> scalars = OrderedCollect.inOrder(results.map(SliceResult::scalars));
+        ShardedVector gradient = withGradient ? new ShardedVector(layout, results.map(r -> r.gradient), results, depth)
+                : null;
+        JavaRDD<double[]> perSlice = results.map(SliceResult::scalars);
+        List<ShardedVector> combinations = new ArrayList<>();
+        List<ShardedVector> distinct = new ArrayList<>();
+        int[][] pairs = new int[0][];
+        if (products != null) {
+            // the terms: handles, G, then the combinations of G (each cached, formed in this job's last stage)
+            List<ShardedVector> terms = new ArrayList<>(products.handles());
+            terms.add(gradient);
+            for (RemoteFunction.Combination c : products.combinations()) {
+                List<ShardedVector> in = new ArrayList<>(List.of(gradient));
+                for (int i : c.inputs()) {
+                    in.add(products.handles().get(i));
+                }
+                combinations.add(ShardedVector.combine(c.coefficients(), in));
+            }
+            terms.addAll(combinations);
+            pairs = ShardedVectors.pairs(terms, products.rows(), products.columns(), distinct);
+            for (ShardedVector c : combinations) {
+                if (!distinct.contains(c)) { // formed here even when no product reads it
+                    distinct.add(c);
+                }
+            }
+        }
+        if (!distinct.isEmpty()) {
+            int[][] p = pairs;
+            List<ShardedVector> zipped = distinct;
+            perSlice = perSlice.zipPartitions(ShardedVector.zip(zipped), (sc, x) -> {
+                double[] head = sc.next();
+                double[] dots = ShardedVector.slicePartials(x.next(), p);
+                double[] out = Arrays.copyOf(head, head.length + dots.length);
+                System.arraycopy(dots, 0, out, head.length, dots.length);
+                return PullPlan.single(out);
+            });
+        }
+        List<double[]> scalars = OrderedCollect.inOrder(perSlice);
         double[] squares = new double[scalars.size()];
         for (int s = 0; s < squares.length; s++) {
             squares[s] = scalars.get(s)[3];
         }
         double[] first = scalars.get(0); // every slice summed the same scalars in the same order
-        // grad f . w_i and the intercepts: per-slice parts added in slice order (each intercept from one slice)
+        // the intercepts and the products: per-slice parts added in slice order (each intercept from one slice)
         double[] extra = new double[first.length - SCALARS];
         for (double[] sc : scalars) {
             for (int i = 0; i < extra.length; i++) {
                 extra[i] += sc[SCALARS + i];
             }
         }
-        double[] dots = Arrays.copyOf(extra, dotWith.size());
-        double[] intercepts = Arrays.copyOfRange(extra, dotWith.size(), extra.length);
+        double[] intercepts = Arrays.copyOf(extra, numOutputs);
+        double[][] dots = null;
+        if (products != null) {
+            int columns = products.columns().length;
+            dots = new double[products.rows().length][columns];
+            for (int i = 0; i < dots.length; i++) {
+                System.arraycopy(extra, numOutputs + i * columns, dots[i], 0, columns);
+            }
+        }
         computeNanos += (long) first[4];
         passNanos += System.nanoTime() - started;
         passes++;
         double value = ParameterSlice.objectiveValue(first[0], first[1], penalty, squares);
-        ShardedVector gradient = null;
-        if (withGradient) {
-            gradient = new ShardedVector(layout, results.map(r -> r.gradient), results, depth);
-        } else {
+        if (!withGradient) {
             results.unpersist(false);
         }
-        return new Evaluation(value, first[0], first[1], (long) first[2], gradient, dots, intercepts);
+        return new Evaluation(value, first[0], first[1], (long) first[2], gradient, combinations, dots, intercepts);
     }
 
     /**
@@ -470,19 +511,16 @@ public final class ShardedDataLoss {
             gradient = StandardizationSlice.gradientToScaled(gradient, in.scale, in.mean, offset, numFeatures,
                     numOutputs, interceptGradient);
         }
-        double[] extra = new double[in.others.length + numOutputs];
+        double[] intercepts = new double[numOutputs];
         if (gradient != null) {
-            for (int i = 0; i < in.others.length; i++) {
-                extra[i] = ParameterSlice.dot(gradient, in.others[i]);
-            }
             for (int i = 0; i < gradient.length; i++) {
                 if (offset + i >= weights) {
-                    extra[in.others.length + (int) (offset + i - weights)] = gradient[i];
+                    intercepts[(int) (offset + i - weights)] = gradient[i];
                 }
             }
         }
         return new SliceResult(lossSum, weightSum, rows, penalty.sumOfSquares(theta, offset), gradient,
-                slowest, extra);
+                slowest, intercepts);
     }
 
     /** Reads a partition to the end: a job that only computes (and caches) it. */

@@ -37,8 +37,24 @@ public final class ShardedMoments {
         }
     }
 
-    /** {scale, mean} as vectors aligned with the parameters (0 at the intercepts), sharing one cache. */
-    public static ShardedVector[] scaleAndMean(PullPlan plan) {
+    /**
+     * The standardization's scale and center as vectors aligned with the parameters (0 at the intercepts), sharing
+     * one cache, and each slice's part of the standardized problem's Lipschitz bound, in slice order.
+     */
+    public record Standardizing(ShardedVector scale, ShardedVector mean, List<double[]> lipschitzParts) {
+        /** {scale, mean}. */
+        public ShardedVector[] scaleAndMean() {
+            return new ShardedVector[] {scale, mean};
+        }
+
+        /** The tree path's 1/L bound's L in the standardized coordinates ({@link StandardizationSlice#lipschitz}). */
+        public double lipschitz(double curvatureBound, double lambda) {
+            return StandardizationSlice.lipschitz(lipschitzParts, curvatureBound, lambda);
+        }
+    }
+
+    /** The moments' pass (one job). */
+    public static Standardizing scaleAndMean(PullPlan plan) {
         SliceLayout layout = plan.layout;
         int d = plan.numFeatures;
         int k = plan.numOutputs;
@@ -63,11 +79,9 @@ public final class ShardedMoments {
                     return PullPlan.single(StandardizationSlice.scaleAndMean(sum, squares, weightSum,
                             layout.start(req.slice), d, k));
                 }).persist(ShardedVector.STORAGE);
-        both.foreachPartition(ShardedDataLoss::drain);
-        return new ShardedVector[] {
-            new ShardedVector(layout, both.map(x -> x[0]), both, 0),
-            new ShardedVector(layout, both.map(x -> x[1]), both, 0),
-        };
+        List<double[]> parts = OrderedCollect.inOrder(both.map(x -> x[2])); // computes and caches both
+        return new Standardizing(new ShardedVector(layout, both.map(x -> x[0]), both, 0),
+                new ShardedVector(layout, both.map(x -> x[1]), both, 0), parts);
     }
 
     private static List<Tuple2<Integer, Piece>> pieces(LocalPartition lp, int k, SliceLayout layout) {

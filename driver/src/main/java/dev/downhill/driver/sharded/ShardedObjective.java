@@ -1,11 +1,12 @@
 package dev.downhill.driver.sharded;
 
 import dev.downhill.core.optim.RemoteFunction;
+import dev.downhill.core.optim.RemoteVectors;
 import java.util.List;
 
 /**
  * The objective as a {@link RemoteFunction} of sharded handles: one {@link ShardedDataLoss} evaluation (pull,
- * fold, reduce-scatter), whose reduce tasks also take the gradient's dot products with the vectors asked for.
+ * fold, reduce-scatter), whose last stage also takes the products asked for ({@link RemoteFunction.Products}).
  */
 public final class ShardedObjective implements RemoteFunction<ShardedVector> {
     private final ShardedDataLoss loss;
@@ -31,10 +32,18 @@ public final class ShardedObjective implements RemoteFunction<ShardedVector> {
 
     @Override
     public Evaluation<ShardedVector> evaluate(ShardedVector x, List<ShardedVector> dotWith) {
-        ShardedDataLoss.Evaluation e = loss.valueAndGradient(x, dotWith); // the dots in the same job
+        ProductsEvaluation<ShardedVector> e = evaluate(x, Products.gradientWith(dotWith), vectors);
+        return new Evaluation<>(e.value(), e.gradient(), e.dots()[0]);
+    }
+
+    /** One job: the products come from the tasks that form the gradient's slices ({@link ShardedDataLoss}). */
+    @Override
+    public ProductsEvaluation<ShardedVector> evaluate(ShardedVector x, Products<ShardedVector> products,
+                                                      RemoteVectors<ShardedVector> unused) {
+        ShardedDataLoss.Evaluation e = loss.valueAndGradient(x, products);
         evaluations++;
         vectors.computed(List.of(x));
-        vectors.computed(dotWith);
-        return new Evaluation<>(e.value, e.gradient, e.gradientDots);
+        vectors.computed(products.handles());
+        return new ProductsEvaluation<>(e.value, e.gradient, e.combinations, e.products);
     }
 }

@@ -166,14 +166,17 @@ public final class ShardedVector {
      */
     public static double[] dots(List<ShardedVector> vectors, int[][] pairs) {
         int[][] p = pairs.clone();
-        JavaRDD<double[]> partials = zip(vectors).map(x -> {
-            double[] d = new double[p.length];
-            for (int k = 0; k < p.length; k++) {
-                d[k] = ParameterSlice.dot(x[p[k][0]], x[p[k][1]]);
-            }
-            return d;
-        });
+        JavaRDD<double[]> partials = zip(vectors).map(x -> slicePartials(x, p));
         return OrderedCollect.sumInOrder(partials, p.length);
+    }
+
+    /** One slice's part of each dot product x[a] . x[b], (a, b) in {@code pairs}, in index order. */
+    static double[] slicePartials(double[][] x, int[][] pairs) {
+        double[] d = new double[pairs.length];
+        for (int k = 0; k < pairs.length; k++) {
+            d[k] = ParameterSlice.dot(x[pairs[k][0]], x[pairs[k][1]]);
+        }
+        return d;
     }
 
     /** Computes and caches the slices now (a job), so the vectors they came from may be released. */

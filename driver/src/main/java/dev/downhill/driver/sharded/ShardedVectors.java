@@ -33,21 +33,17 @@ public final class ShardedVectors implements RemoteVectors<ShardedVector> {
 
     @Override
     public double[][] dots(List<ShardedVector> a, List<ShardedVector> b) {
-        // each distinct vector zipped once
-        Map<ShardedVector, Integer> index = new IdentityHashMap<>();
+        List<ShardedVector> terms = concat(a, b);
+        int[] rows = new int[a.size()];
+        int[] columns = new int[b.size()];
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = i;
+        }
+        for (int j = 0; j < columns.length; j++) {
+            columns[j] = a.size() + j;
+        }
         List<ShardedVector> distinct = new ArrayList<>();
-        for (ShardedVector v : concat(a, b)) {
-            if (!index.containsKey(v)) {
-                index.put(v, distinct.size());
-                distinct.add(v);
-            }
-        }
-        int[][] pairs = new int[a.size() * b.size()][];
-        for (int i = 0; i < a.size(); i++) {
-            for (int j = 0; j < b.size(); j++) {
-                pairs[i * b.size() + j] = new int[] {index.get(a.get(i)), index.get(b.get(j))};
-            }
-        }
+        int[][] pairs = pairs(terms, rows, columns, distinct);
         double[] flat = ShardedVector.dots(distinct, pairs);
         computed(distinct);
         double[][] out = new double[a.size()][b.size()];
@@ -82,6 +78,31 @@ public final class ShardedVectors implements RemoteVectors<ShardedVector> {
         }
         computed(new ArrayList<>(pending));
         v.release();
+    }
+
+    /**
+     * The pairs of a block of dot products terms[rows[i]] . terms[columns[j]], row-major, as indices into
+     * {@code distinct}, which receives each distinct vector of them once (so a job zips each once).
+     */
+    static int[][] pairs(List<ShardedVector> terms, int[] rows, int[] columns, List<ShardedVector> distinct) {
+        Map<ShardedVector, Integer> index = new IdentityHashMap<>();
+        for (int[] side : new int[][] {rows, columns}) {
+            for (int t : side) {
+                ShardedVector v = terms.get(t);
+                if (!index.containsKey(v)) {
+                    index.put(v, distinct.size());
+                    distinct.add(v);
+                }
+            }
+        }
+        int[][] pairs = new int[rows.length * columns.length][];
+        for (int i = 0; i < rows.length; i++) {
+            for (int j = 0; j < columns.length; j++) {
+                pairs[i * columns.length + j] = new int[] {index.get(terms.get(rows[i])),
+                    index.get(terms.get(columns[j]))};
+            }
+        }
+        return pairs;
     }
 
     /** Marks vectors whose slices a job has just computed (and so cached). */

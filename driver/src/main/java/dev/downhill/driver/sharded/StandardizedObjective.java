@@ -2,13 +2,15 @@ package dev.downhill.driver.sharded;
 
 import dev.downhill.core.objective.StandardizationSlice;
 import dev.downhill.core.optim.RemoteFunction;
+import dev.downhill.core.optim.RemoteVectors;
 import java.util.List;
 
 /**
  * g(u) = f(A u) for a sharded linear model, A the diagonal {@code Standardization} (the tree path's change of
  * variables, so both optimize the same function). Each evaluation is one job of {@link ShardedDataLoss}, which
  * forms theta = A u on the way and maps the gradient to A^T grad f in its reduce tasks
- * ({@link ShardedDataLoss#valueAndScaledGradient}); the dot products asked for come from the same tasks.
+ * ({@link ShardedDataLoss#valueAndScaledGradient}); the products asked for ({@link RemoteFunction.Products}) come
+ * from the same job.
  */
 public final class StandardizedObjective implements RemoteFunction<ShardedVector> {
     private final ShardedDataLoss loss;
@@ -31,10 +33,17 @@ public final class StandardizedObjective implements RemoteFunction<ShardedVector
 
     @Override
     public Evaluation<ShardedVector> evaluate(ShardedVector u, List<ShardedVector> dotWith) {
-        ShardedDataLoss.Evaluation e = loss.valueAndScaledGradient(u, scale, mean, dotWith); // one job
+        ProductsEvaluation<ShardedVector> e = evaluate(u, Products.gradientWith(dotWith), vectors);
+        return new Evaluation<>(e.value(), e.gradient(), e.dots()[0]);
+    }
+
+    @Override
+    public ProductsEvaluation<ShardedVector> evaluate(ShardedVector u, Products<ShardedVector> products,
+                                                      RemoteVectors<ShardedVector> unused) {
+        ShardedDataLoss.Evaluation e = loss.valueAndScaledGradient(u, scale, mean, products); // one job
         vectors.computed(List.of(u));
-        vectors.computed(dotWith);
-        return new Evaluation<>(e.value, e.gradient, e.gradientDots);
+        vectors.computed(products.handles());
+        return new ProductsEvaluation<>(e.value, e.gradient, e.combinations, e.products);
     }
 
     /**

@@ -23,7 +23,9 @@ import dev.downhill.core.optim.StepSchedule;
 import dev.downhill.core.optim.WarmupSchedule;
 import dev.downhill.driver.settings.Settings;
 import dev.downhill.driver.settings.SettingsException;
+import java.io.Serializable;
 import java.util.Set;
+import java.util.function.IntPredicate;
 
 /**
  * Which update rule a run uses and with what step: resolves {@code --optimizer auto}, refuses
@@ -135,7 +137,7 @@ public final class OptimizerChoice {
                 return new Adam(schedule, Adam.DEFAULT_BETA1, Adam.DEFAULT_BETA2, Adam.DEFAULT_EPSILON, l1);
             case "adamw":
                 return new AdamW(schedule, Adam.DEFAULT_BETA1, Adam.DEFAULT_BETA2, Adam.DEFAULT_EPSILON,
-                        s.getDouble("weight-decay"), model::isPenalized, l1);
+                        s.getDouble("weight-decay"), (IntPredicate & Serializable) model::isPenalized, l1);
             default:
                 throw new IllegalStateException("unknown optimizer " + name);
         }

@@ -7,8 +7,10 @@ import dev.downhill.core.model.LinearModel;
 import dev.downhill.core.objective.L2Penalty;
 import dev.downhill.core.optim.IterationListener;
 import dev.downhill.core.optim.Minimizer;
+import dev.downhill.core.optim.Optimizer;
 import dev.downhill.core.optim.OptimizerState;
 import dev.downhill.core.optim.RemoteFunction;
+import dev.downhill.core.optim.ScheduledRule;
 import dev.downhill.core.optim.StopCriteria;
 import dev.downhill.core.optim.VectorFreeLBFGS;
 import dev.downhill.core.optim.VectorFreeMinimizer;
@@ -47,7 +49,9 @@ import org.apache.spark.api.java.JavaSparkContext;
  * executors as {@link ShardedVector}s, the objective is {@link ShardedDataLoss} (under the tree path's diagonal
  * standardization when it has one, {@link StandardizedObjective}), and worker-core's vector-free L-BFGS
  * ({@link VectorFreeLBFGS}, Chen, Dai &amp; Xiao, NIPS 2014) runs on handles with the tree path's stopping rules
- * ({@link VectorFreeMinimizer}). TrainCommand calls it in one place, where it would run {@link Minimizer}.
+ * ({@link VectorFreeMinimizer}); the rules with a step schedule (gd, adam, ...) run their elementwise update on
+ * each slice instead ({@link ShardedRuleTraining}). TrainCommand calls it in one place, where it would run
+ * {@link Minimizer}.
  * Checkpoints are the tree path's ({@link CheckpointingRun}): the executors write the state's vectors
  * ({@link ShardedCheckpoint}), the driver the small manifest, and --resume reads them back on the executors.
  * Validation ({@link #validateOn}) is the held-out rows' mean loss through a second pull plan, early stopping and
@@ -58,6 +62,12 @@ final class ShardedTraining {
     static final String AGGREGATION = "aggregation";
     /** The folder under --output where RDD checkpoints cut the vectors' lineage during the run. */
     static final String LINEAGE_FOLDER = "checkpoints/sharded-lineage";
+    /**
+     * The optimizers a sharded run has: vector-free L-BFGS, and the rules with a step schedule, whose elementwise
+     * update runs on each slice ({@link ShardedRuleTraining}).
+     */
+    static final List<String> SHARDED_OPTIMIZERS = List.of("lbfgs", "gd", "momentum", "nesterov", "adagrad",
+            "rmsprop", "adam", "adamw");
     /** Parameters per slice that --shards auto aims at (8 MiB of float64). */
     static final int AUTO_SLICE_PARAMETERS = 1 << 20;
 
@@ -67,6 +77,8 @@ final class ShardedTraining {
     private final ShardedVectors vectors = new ShardedVectors();
     private final RemoteFunction<ShardedVector> function;
     private final StandardizedObjective standardized;
+    /** The standardization's moments, or null without one. */
+    private final ShardedMoments.Standardizing standardizing;
     private final VectorFreeLBFGS<ShardedVector> optimizer;
     private final LinearModel model;
     private final Loss dataLoss;
@@ -91,10 +103,12 @@ final class ShardedTraining {
         this.plan = plan;
         this.loss = loss;
         if (standardize) {
-            this.standardized = new StandardizedObjective(loss, vectors, ShardedMoments.scaleAndMean(plan),
+            this.standardizing = ShardedMoments.scaleAndMean(plan);
+            this.standardized = new StandardizedObjective(loss, vectors, standardizing.scaleAndMean(),
                     model.numFeatures(), model.numOutputs());
             this.function = standardized;
         } else {
+            this.standardizing = null;
             this.standardized = null;
             this.function = new ShardedObjective(loss, vectors);
         }
@@ -122,15 +136,20 @@ final class ShardedTraining {
         if (ModelSettings.family(s) != Architecture.Type.LINEAR) {
             return "trains linear models only, not --model " + s.get("model") + ".";
         }
+        boolean batches = ModelSettings.batchFraction(s, -1) < 1;
         String optimizer = Settings.AUTO.equals(s.get("optimizer"))
-                ? ModelSettings.defaultOptimizer(s, objective, ModelSettings.batchFraction(s, -1) < 1)
-                : s.get("optimizer");
-        if (!"lbfgs".equals(optimizer)) {
-            return "runs vector-free L-BFGS only: --optimizer " + optimizer + " is not supported"
-                    + (objective.isSmooth() ? "." : " (--objective " + objective.cliName() + " is not smooth).");
+                ? ModelSettings.defaultOptimizer(s, objective, batches) : s.get("optimizer");
+        if (!SHARDED_OPTIMIZERS.contains(optimizer)) {
+            return "runs --optimizer " + String.join(", ", SHARDED_OPTIMIZERS) + " only: --optimizer " + optimizer
+                    + " is not supported" + (objective.isSmooth() ? "."
+                    : " (--objective " + objective.cliName() + " is not smooth).");
+        }
+        if (batches) {
+            return "trains on the full batch only: --batch-fraction " + s.get("batch-fraction") + " (mini-batches)"
+                    + " is not supported yet.";
         }
         if (s.getDouble("l1") > 0) {
-            return "does not support --l1 yet (it would be OWL-QN).";
+            return "does not support --l1 yet (it would be OWL-QN, or the rules' proximal steps).";
         }
         if ("whiten".equals(s.get("preconditioner"))) {
             return "does not support --preconditioner whiten (a d x d covariance on the driver); use diagonal.";
@@ -203,7 +222,7 @@ final class ShardedTraining {
     }
 
     /** u_0: 0, or the warm start's theta in this run's slices and coordinates. */
-    private ShardedVector startingPoint() {
+    ShardedVector startingPoint() {
         if (initialTheta == null) {
             return ShardedVector.zeros(jsc, loss.layout());
         }
@@ -221,8 +240,13 @@ final class ShardedTraining {
         return u;
     }
 
+    /** Whether the run validates ({@link #validateOn}). */
+    boolean validates() {
+        return heldOut != null;
+    }
+
     /** The held-out rows' mean loss at u (the optimizer's coordinates). */
-    private double validationLoss(ShardedVector u) {
+    double validationLoss(ShardedVector u) {
         jsc.setJobGroup(TrainCommand.JOB_GROUP, "Downhill train: validation loss", false);
         return standardized != null ? standardized.meanLoss(heldOut, u)
                 : ((ShardedObjective) function).meanLoss(heldOut, u);
@@ -253,15 +277,26 @@ final class ShardedTraining {
             handles.add(state.sBySlot().get(slot));
             handles.add(state.yBySlot().get(slot));
         }
-        if (best != null) { // so --resume continues early stopping from the same best iterate
+        writeCheckpoint(folder, state.iteration(), names, handles, best, manifest, conf);
+    }
+
+    /**
+     * The executors write {@code handles} (named {@code names}) and the best-validation copy (or null) to
+     * {@code folder}; the layout goes into the manifest.
+     */
+    void writeCheckpoint(Path folder, long iteration, List<String> names, List<ShardedVector> handles,
+                         ShardedVector bestCopy, OptimizerState manifest, Configuration conf) throws IOException {
+        names = new ArrayList<>(names);
+        handles = new ArrayList<>(handles);
+        if (bestCopy != null) { // so --resume continues early stopping from the same best iterate
             names.add("best");
-            handles.add(best);
+            handles.add(bestCopy);
         }
-        jsc.setJobGroup(TrainCommand.JOB_GROUP, "Downhill train: checkpoint of iteration " + state.iteration(), false);
-        ShardedCheckpoint.write(folder, state.iteration(), names, handles, conf);
+        jsc.setJobGroup(TrainCommand.JOB_GROUP, "Downhill train: checkpoint of iteration " + iteration, false);
+        ShardedCheckpoint.write(folder, iteration, names, handles, conf);
         manifest.putScalar(CHECKPOINT_PARAMETERS, loss.layout().numParameters());
         manifest.putScalar(CHECKPOINT_SLICES, loss.layout().numSlices());
-        manifest.putScalar(CHECKPOINT_BEST, best != null ? 1 : 0);
+        manifest.putScalar(CHECKPOINT_BEST, bestCopy != null ? 1 : 0);
     }
 
     /**
@@ -269,6 +304,26 @@ final class ShardedTraining {
      * it is the tree path's, or cut into other slices than this run's).
      */
     private VectorFreeLBFGS.State<ShardedVector> restore(Checkpoint c, Path folder, Configuration conf)
+            throws IOException {
+        OptimizerState small = CheckpointingRun.optimizerState(c);
+        List<ShardedVector> v = readCheckpoint(c, folder, vectorNames(small), conf);
+        List<ShardedVector> s = new ArrayList<>(Collections.nCopies(optimizer.history(), null));
+        List<ShardedVector> y = new ArrayList<>(Collections.nCopies(optimizer.history(), null));
+        int at = 2;
+        for (int slot : optimizer.storedSlots(small)) {
+            s.set(slot, v.get(at++));
+            y.set(slot, v.get(at++));
+        }
+        best = at < v.size() ? v.get(at) : null;
+        return optimizer.restore(small, v.get(0), v.get(1), s, y);
+    }
+
+    /**
+     * The vectors {@code names} of a sharded checkpoint, then its best-validation copy when it holds one, read back
+     * by the executors; refused when the checkpoint is the tree path's, cut into other slices than this run's,
+     * written with other validation settings, or incomplete.
+     */
+    List<ShardedVector> readCheckpoint(Checkpoint c, Path folder, List<String> vectorNames, Configuration conf)
             throws IOException {
         SliceLayout layout = loss.layout();
         if (!CheckpointingRun.isSharded(c)) {
@@ -283,8 +338,7 @@ final class ShardedTraining {
                     + ": it holds " + n + " parameters in " + slices + " slices, this run " + layout + ". Resume"
                     + " with --shards " + slices + ", or train without --resume to start afresh.");
         }
-        OptimizerState small = CheckpointingRun.optimizerState(c);
-        List<String> names = vectorNames(small);
+        List<String> names = new ArrayList<>(vectorNames);
         boolean hasBest = c.state().scalar(CHECKPOINT_BEST, 0) == 1;
         if (hasBest) {
             names.add("best");
@@ -300,16 +354,29 @@ final class ShardedTraining {
             throw new CorruptCheckpointException("cannot resume from the checkpoint of iteration " + c.iteration()
                     + ": " + why + ". Move it out of the checkpoints folder to resume from an older one.");
         }
-        List<ShardedVector> v = ShardedCheckpoint.read(jsc, folder, c.iteration(), names, layout, conf);
-        List<ShardedVector> s = new ArrayList<>(Collections.nCopies(optimizer.history(), null));
-        List<ShardedVector> y = new ArrayList<>(Collections.nCopies(optimizer.history(), null));
-        int at = 2;
-        for (int slot : optimizer.storedSlots(small)) {
-            s.set(slot, v.get(at++));
-            y.set(slot, v.get(at++));
-        }
-        best = hasBest ? v.get(at) : null;
-        return optimizer.restore(small, v.get(0), v.get(1), s, y);
+        return ShardedCheckpoint.read(jsc, folder, c.iteration(), names, layout, conf);
+    }
+
+    /** The objective the optimizer minimizes (in its coordinates), one data pass per evaluation. */
+    RemoteFunction<ShardedVector> function() {
+        return function;
+    }
+
+    /**
+     * The bound L of the gradient's Lipschitz constant in the standardized coordinates, as the tree path's
+     * {@code Standardization.lipschitz} (for --step auto's 1/L), or {@code unstandardized} without standardization.
+     */
+    double lipschitz(double curvatureBound, double lambda, double unstandardized) {
+        return standardizing == null ? unstandardized : standardizing.lipschitz(curvatureBound, lambda);
+    }
+
+    /** The slices' layout. */
+    SliceLayout layout() {
+        return loss.layout();
+    }
+
+    JavaSparkContext sparkContext() {
+        return jsc;
     }
 
     /** The evaluations' timing since the previous call, for the progress lines. */
@@ -327,18 +394,17 @@ final class ShardedTraining {
      * the vectors, the driver the manifest). With {@link #validateOn} the iterate of best validation loss, else the
      * final iterate, in the user's coordinates, stays on the executors
      * (the caller releases it once the model is written); every other handle and cache is released. The change of
-     * variables is done: the caller must not apply one again.
+     * variables is done: the caller must not apply one again. {@code rule}: the run's optimizer; a
+     * {@link ScheduledRule} runs sliced ({@link ShardedRuleTraining}), anything else is L-BFGS.
      */
     Outcome run(StopCriteria criteria, IterationListener progress, CheckpointingRun checkpoints,
-                CheckpointingRun.HistorySink history, String output) throws IOException {
+                CheckpointingRun.HistorySink history, String output, Optimizer rule) throws IOException {
+        if (rule instanceof ScheduledRule scheduled) { // gd, momentum, nesterov, adagrad, rmsprop, adam, adamw
+            return new ShardedRuleTraining(this, scheduled).run(criteria, progress, checkpoints, history, output);
+        }
         VectorFreeLBFGS.State<ShardedVector> state = null;
         VectorFreeMinimizer.Result<ShardedVector> r = null;
-        // Deep lineages are cut by checkpoints to files under the output folder (read back if an executor dies).
-        Path lineage = null;
-        if (!jsc.getCheckpointDir().isPresent()) {
-            lineage = new Path(output, LINEAGE_FOLDER);
-            jsc.setCheckpointDir(lineage.toString());
-        }
+        Path lineage = lineageFolder(output);
         Configuration conf = jsc.hadoopConfiguration();
         try {
             Checkpoint from = checkpoints.restored();
@@ -377,23 +443,8 @@ final class ShardedTraining {
             // with validation the model is the best iterate, as the tree path writes
             ShardedVector u = heldOut != null && best != null && r.reason() != StopReason.DIVERGED ? best
                     : r.state().x();
-            ShardedVector theta = standardized == null
-                    ? ShardedVector.combine(new double[] {1.0}, java.util.List.of(u))
-                    : standardized.toUser(u);
-            theta.materialize();
-            // no d-sized arrays on the driver: the figures only
-            OptimizerState figures = new OptimizerState(new double[0], small.value(), new double[0]);
-            figures.setIteration(small.iteration());
-            figures.addEvaluations(small.evaluations() - figures.evaluations());
-            figures.setLastStepSize(small.lastStepSize());
-            for (Map.Entry<String, Double> e : small.scalars().entrySet()) {
-                figures.putScalar(e.getKey(), e.getValue());
-            }
-            Minimizer.Result result = heldOut != null && r.reason() != StopReason.DIVERGED
-                    ? Minimizer.resultWithBestElsewhere(figures, r.reason(), r.gradientNorm(), r.objective(),
-                    r.detail())
-                    : Minimizer.result(figures, r.reason(), r.gradientNorm(), r.objective(), r.detail());
-            Outcome end = new Outcome(result, theta, lineage);
+            Outcome end = new Outcome(figures(small, r.reason(), r.gradientNorm(), r.objective(), r.detail()),
+                    model(u), lineage);
             lineage = null; // theta may be checkpointed there: deleted once the model is written
             return end;
         } finally {
@@ -406,19 +457,63 @@ final class ShardedTraining {
                 vectors.release(best);
                 best = null;
             }
-            if (heldOutPlan != null) {
-                heldOutPlan.release();
-            }
-            if (initialTheta != null) { // resumed: the checkpoint's point was taken instead
-                initialTheta.release();
-            }
-            if (standardized != null) {
-                standardized.release();
-            }
-            plan.release();
-            if (lineage != null) {
-                lineage.getFileSystem(jsc.hadoopConfiguration()).delete(lineage, true);
-            }
+            releaseRun(lineage);
+        }
+    }
+
+    /**
+     * The folder where deep lineages are cut by RDD checkpoints (read back if an executor dies), under the output
+     * folder, or null when the context already has one.
+     */
+    Path lineageFolder(String output) {
+        if (jsc.getCheckpointDir().isPresent()) {
+            return null;
+        }
+        Path lineage = new Path(output, LINEAGE_FOLDER);
+        jsc.setCheckpointDir(lineage.toString());
+        return lineage;
+    }
+
+    /** The model theta = A u in the user's coordinates (a copy of u without standardization), computed now. */
+    ShardedVector model(ShardedVector u) {
+        ShardedVector theta = standardized == null ? ShardedVector.combine(new double[] {1.0}, List.of(u))
+                : standardized.toUser(u);
+        theta.materialize();
+        return theta;
+    }
+
+    /**
+     * What train reports of a run ended on a small state: its figures, no d-sized arrays on the driver; with
+     * validation (and no divergence) the best iterate is the model, held on the executors.
+     */
+    Minimizer.Result figures(OptimizerState small, StopReason reason, double gradientNorm, double objective,
+                             String detail) {
+        OptimizerState figures = new OptimizerState(new double[0], small.value(), new double[0]);
+        figures.setIteration(small.iteration());
+        figures.addEvaluations(small.evaluations() - figures.evaluations());
+        figures.setLastStepSize(small.lastStepSize());
+        for (Map.Entry<String, Double> e : small.scalars().entrySet()) {
+            figures.putScalar(e.getKey(), e.getValue());
+        }
+        return heldOut != null && reason != StopReason.DIVERGED
+                ? Minimizer.resultWithBestElsewhere(figures, reason, gradientNorm, objective, detail)
+                : Minimizer.result(figures, reason, gradientNorm, objective, detail);
+    }
+
+    /** Releases the run's plans and caches, and deletes {@code lineage} (null: none, or the caller's). */
+    void releaseRun(Path lineage) throws IOException {
+        if (heldOutPlan != null) {
+            heldOutPlan.release();
+        }
+        if (initialTheta != null) { // resumed: the checkpoint's point was taken instead
+            initialTheta.release();
+        }
+        if (standardized != null) {
+            standardized.release();
+        }
+        plan.release();
+        if (lineage != null) {
+            lineage.getFileSystem(jsc.hadoopConfiguration()).delete(lineage, true);
         }
     }
 }

@@ -157,10 +157,13 @@ public final class TrainCommand {
         if (change != null) {
             lipschitz = change.lipschitz(objective.curvatureBound(), l2);
         }
-        OptimizerChoice choice = OptimizerChoice.resolve(settings, objective, lipschitz, batchFraction);
         // --aggregation sharded (#14): the parameters stay on the executors; null on the tree path
         ShardedTraining sharded = sharding ? ShardedTraining.start(settings, jsc, data, (LinearModel) model, loss, l2,
                 objective, pre, numClasses) : null;
+        if (sharded != null) { // its standardization's moments were taken on the executors
+            lipschitz = sharded.lipschitz(objective.curvatureBound(), l2, lipschitz);
+        }
+        OptimizerChoice choice = OptimizerChoice.resolve(settings, objective, lipschitz, batchFraction);
         TrainingData.Validation extraValidation = loadValidation(jsc, data, objective);
         TrainingData.Validation validation = extraValidation != null ? extraValidation : data.validation;
         try {
@@ -225,14 +228,14 @@ public final class TrainCommand {
                 if (held != null && sharded == null) { // a sharded run has no per-iteration metric pass
                     progress.validationMetric(held.metricName(), () -> lastMetric[0]);
                 }
-                if (sharded != null) { // vector-free L-BFGS on the executors' slices, the same stop rules
+                if (sharded != null) { // the rule on the executors' slices (L-BFGS vector-free), the same stop rules
                     if (!settings.isNone("initial-model") && checkpoints.restored() == null) { // warm start
                         sharded.startFrom(InitialModel.onExecutors(settings.get("initial-model"), architecture,
                                 objective, labels.classLabels(), jsc));
                         out.println("initial model: " + settings.get("initial-model"));
                     }
                     ShardedTraining.Outcome end = sharded.run(criteria(choice, false), progress, checkpoints,
-                            report::iteration, settings.require("output"));
+                            report::iteration, settings.require("output"), optimizer);
                     result = end.result();
                     shardedTheta = end.theta();
                     shardedLineage = end.lineage();

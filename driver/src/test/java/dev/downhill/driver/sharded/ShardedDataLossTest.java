@@ -12,14 +12,18 @@ import dev.downhill.core.loss.Objective;
 import dev.downhill.core.model.LinearModel;
 import dev.downhill.core.objective.L2Penalty;
 import dev.downhill.core.objective.RegularizedObjective;
+import dev.downhill.core.optim.RemoteFunction;
 import dev.downhill.driver.TestSpark;
 import dev.downhill.driver.spark.SparkDataLoss;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -184,6 +188,84 @@ class ShardedDataLossTest {
         for (int i = 0; i < 1001; i++) {
             int s = layout.sliceOf(i);
             assertTrue(layout.start(s) <= i && i < layout.start(s + 1));
+        }
+    }
+
+    /**
+     * An evaluation with products (what a vector-free L-BFGS trial asks for) is one Spark job, and its products,
+     * new vector and gradient are those of evaluating and then combining and calling dots, to the bit.
+     */
+    @ParameterizedTest(name = "standardized {0}")
+    @CsvSource({"false", "true"})
+    void productsComeFromTheEvaluationsOwnJobWithTheBitsOfDotsAfterIt(boolean standardized) throws Exception {
+        int d = 150;
+        List<DataBlock> blocks = sparseBlocks(d, 6, 40, 2, FeaturePrecision.FLOAT64, 11);
+        LinearModel model = new LinearModel(d, 1);
+        JavaRDD<DataBlock> rdd = jsc.parallelize(blocks, 3).cache();
+        SliceLayout layout = new SliceLayout(model.numParameters(), 4);
+        PullPlan plan = PullPlan.build(rdd, d, 1, layout);
+        ShardedDataLoss loss = new ShardedDataLoss(plan, Objective.LOGISTIC.loss(2), new L2Penalty(0.01, model));
+        ShardedVectors vectors = new ShardedVectors();
+        StandardizedObjective scaled = standardized ? new StandardizedObjective(loss, vectors,
+                ShardedMoments.scaleAndMean(plan), d, 1) : null;
+        RemoteFunction<ShardedVector> f = standardized ? scaled : new ShardedObjective(loss, vectors);
+        Random r = new Random(13);
+        ShardedVector x = ShardedVector.of(jsc, layout, r.doubles(layout.numParameters(), -0.3, 0.3).toArray());
+        ShardedVector w = ShardedVector.of(jsc, layout, r.doubles(layout.numParameters(), -1, 1).toArray());
+        ShardedVector g = ShardedVector.of(jsc, layout, r.doubles(layout.numParameters(), -1, 1).toArray());
+        ShardedVector point = vectors.combine(new double[] {1.0, 0.5}, List.of(x, w)); // pending, as a trial's
+        ShardedVector s = vectors.combine(new double[] {1.0, -1.0}, List.of(point, x));
+        // terms: s, w, g, then G (3), then y = G - g (4)
+        RemoteFunction.Products<ShardedVector> products = new RemoteFunction.Products<>(List.of(s, w, g),
+                List.of(new RemoteFunction.Combination(new double[] {1.0, -1.0}, new int[] {2})),
+                new int[] {0, 4, 3}, new int[] {0, 4, 3, 1});
+        Jobs jobs = new Jobs();
+        jsc.sc().addSparkListener(jobs);
+        jsc.setJobGroup("products", "products", false);
+        RemoteFunction.ProductsEvaluation<ShardedVector> e = f.evaluate(point, products, vectors);
+        jsc.sc().listenerBus().waitUntilEmpty();
+        int evaluationJobs = jobs.count.get();
+        jsc.clearJobGroup();
+        jsc.sc().removeSparkListener(jobs);
+        assertEquals(1, evaluationJobs, "one job for the evaluation and its products");
+
+        ShardedVector y = e.combinations().get(0);
+        double[] gradient = e.gradient().toArray();
+        double[] gOld = g.toArray();
+        double[] yExpected = new double[gradient.length];
+        for (int j = 0; j < gradient.length; j++) {
+            yExpected[j] = 1.0 * gradient[j];
+            yExpected[j] += -1.0 * gOld[j];
+        }
+        assertArrayEquals(yExpected, y.toArray(), 0.0);
+        List<ShardedVector> terms = List.of(s, w, g, e.gradient(), y);
+        double[][] after = vectors.dots(List.of(terms.get(0), terms.get(4), terms.get(3)),
+                List.of(terms.get(0), terms.get(4), terms.get(3), terms.get(1)));
+        for (int i = 0; i < after.length; i++) {
+            assertArrayEquals(after[i], e.dots()[i], 0.0, "row " + i);
+        }
+        RemoteFunction.Evaluation<ShardedVector> plain = f.evaluate(point, List.of());
+        assertEquals(plain.value(), e.value(), 0.0);
+        assertArrayEquals(plain.gradient().toArray(), gradient, 0.0);
+        for (ShardedVector v : List.of(plain.gradient(), e.gradient(), y, s, point, x, w, g)) {
+            vectors.release(v);
+        }
+        if (scaled != null) {
+            scaled.release();
+        }
+        plan.release();
+        rdd.unpersist(false);
+    }
+
+    /** Counts the jobs of the "products" job group. */
+    private static final class Jobs extends SparkListener {
+        final AtomicInteger count = new AtomicInteger();
+
+        @Override
+        public void onJobStart(SparkListenerJobStart e) {
+            if (e.properties() != null && "products".equals(e.properties().getProperty("spark.jobGroup.id"))) {
+                count.incrementAndGet();
+            }
         }
     }
 }

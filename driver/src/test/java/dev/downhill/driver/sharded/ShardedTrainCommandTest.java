@@ -342,7 +342,8 @@ class ShardedTrainCommandTest {
         Path input = libsvm(dir.resolve("small.libsvm"), 50, 20, 4);
         String[][] cases = {
             {"--model", "mlp", "--hidden", "4"},
-            {"--optimizer", "adam"},
+            {"--optimizer", "gd-linesearch"},
+            {"--batch-fraction", "0.5"},
             {"--l1", "0.1"},
             {"--preconditioner", "whiten"},
         };

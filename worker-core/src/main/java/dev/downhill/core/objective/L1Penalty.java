@@ -8,7 +8,8 @@ package dev.downhill.core.objective;
  * subgradient of f + h: g_j + c_j sign(theta_j) where theta_j != 0, and sign(g_j) max(|g_j| - c_j, 0)
  * where theta_j = 0.
  */
-public final class L1Penalty {
+public final class L1Penalty implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
     private final double[] weights;
 
     public L1Penalty(double[] weights) {

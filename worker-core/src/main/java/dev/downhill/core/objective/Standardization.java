@@ -66,14 +66,15 @@ public final class Standardization implements ChangeOfVariables {
         double trace = 1;
         double maxScale2 = 0;
         for (int j = 0; j < d; j++) {
-            if (scale[j] != 1.0 || sigma[j] == 1.0) {
-                trace += 1;
-            } else {
-                trace += Math.max(sigma[j] * sigma[j], UNRELIABLE * mean[j] * mean[j]);
-            }
+            trace += traceTerm(scale[j], sigma[j], mean[j]);
             maxScale2 = Math.max(maxScale2, scale[j] * scale[j]);
         }
         return curvatureBound * trace + lambda * maxScale2;
+    }
+
+    /** Feature j's part of the trace bound: 1 when scaled (s_j^2 sigma_j^2), else max(sigma_j^2, 1e-8 m_j^2). */
+    static double traceTerm(double scale, double sigma, double mean) {
+        return scale != 1.0 || sigma == 1.0 ? 1 : Math.max(sigma * sigma, UNRELIABLE * mean * mean);
     }
 
     /** s_j: the scale of feature j (1 / sigma_j, or 1 where sigma_j is zero or unreliable). */

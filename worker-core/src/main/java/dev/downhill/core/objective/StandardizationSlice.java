@@ -85,13 +85,16 @@ public final class StandardizationSlice {
      * The scale s_j and center m_j of each weight entry of a slice from its features' sums S_j and Q_j over rows
      * of total weight V ({@link dev.downhill.core.data.FeatureMoments}: m_j = S_j / V, sigma_j = sqrt(max(Q_j / V -
      * m_j^2, 0))), with {@link Standardization}'s rules (s_j = 1 where sigma_j is zero or unreliable); intercept
-     * entries get 0. Returns {scale, mean}.
+     * entries get 0. Returns {scale, mean, {the slice's part of the trace bound, its largest s_j^2}}, the last
+     * over the entries of the first output's row (each feature once), for {@link #lipschitz}.
      */
     public static double[][] scaleAndMean(double[] sum, double[] sumSquares, double weightSum, long offset, int d,
                                           int k) {
         double[] scale = new double[sum.length];
         double[] mean = new double[sum.length];
         long weights = (long) k * d;
+        double trace = 0;
+        double maxScale2 = 0;
         for (int i = 0; i < sum.length; i++) {
             if (offset + i >= weights) {
                 continue;
@@ -103,7 +106,26 @@ public final class StandardizationSlice {
             boolean reliable = sigma > 0 && sigma * sigma > Standardization.UNRELIABLE * m * m;
             scale[i] = reliable && Double.isFinite(1.0 / sigma) ? 1.0 / sigma : 1.0;
             mean[i] = m;
+            if (offset + i < d) {
+                trace += Standardization.traceTerm(scale[i], sigma, m);
+                maxScale2 = Math.max(maxScale2, scale[i] * scale[i]);
+            }
         }
-        return new double[][] {scale, mean};
+        return new double[][] {scale, mean, {trace, maxScale2}};
+    }
+
+    /**
+     * {@link Standardization#lipschitz}'s bound L = c (sum_j t_j + 1) + lambda max_j s_j^2 from the slices' parts
+     * of {@link #scaleAndMean} (in slice order, the trace's parts added in that order): the same figure, up to the
+     * rounding of a sum of the features' terms in another grouping (none when every term is 1, a scaled feature).
+     */
+    public static double lipschitz(java.util.List<double[]> parts, double curvatureBound, double lambda) {
+        double trace = 1;
+        double maxScale2 = 0;
+        for (double[] p : parts) {
+            trace += p[0];
+            maxScale2 = Math.max(maxScale2, p[1]);
+        }
+        return curvatureBound * trace + lambda * maxScale2;
     }
 }

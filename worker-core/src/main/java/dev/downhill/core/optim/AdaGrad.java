@@ -1,7 +1,7 @@
 package dev.downhill.core.optim;
 
-import dev.downhill.core.objective.DifferentiableFunction;
 import dev.downhill.core.objective.L1Penalty;
+import java.util.List;
 
 /**
  * Diagonal AdaGrad (Duchi, Hazan and Singer, "Adaptive subgradient methods for online learning and
@@ -23,6 +23,7 @@ import dev.downhill.core.objective.L1Penalty;
  * and {@link #stationarity} and {@link #objective} measure f + h.
  */
 public final class AdaGrad extends ScheduledRule {
+    private static final long serialVersionUID = 1L;
     /** delta when none is given. */
     public static final double DEFAULT_DELTA = 1e-10;
 
@@ -58,22 +59,24 @@ public final class AdaGrad extends ScheduledRule {
         return "adagrad";
     }
 
+    /** The sum of squared gradients G. */
     @Override
-    public boolean step(DifferentiableFunction f, OptimizerState state) {
-        double eta = nextStep(state);
+    public List<String> stateVectors() {
+        return List.of(SUM_SQUARES);
+    }
+
+    @Override
+    public void update(double[] x, double[] g, double[][] vectors, int offset, Update u) {
         L1Penalty l1 = l1();
-        double[] x = state.x();
-        double[] g = state.gradient();
-        double[] sumSquares = Moments.vector(state, SUM_SQUARES);
-        SoftThreshold.checkDimension(l1, x.length);
-        for (int j = 0; j < x.length; j++) {
-            sumSquares[j] += g[j] * g[j];
-            double scale = delta + Math.sqrt(sumSquares[j]);
-            x[j] -= eta * g[j] / scale;
+        double eta = u.eta();
+        double[] sumSquares = vectors[0];
+        for (int i = 0; i < x.length; i++) {
+            sumSquares[i] += g[i] * g[i];
+            double scale = delta + Math.sqrt(sumSquares[i]);
+            x[i] -= eta * g[i] / scale;
             if (l1 != null) {
-                x[j] = SoftThreshold.apply(x[j], eta * l1.weight(j) / scale);
+                x[i] = SoftThreshold.apply(x[i], eta * l1.weight(offset + i) / scale);
             }
         }
-        return evaluateAndAdvance(f, state, eta);
     }
 }

@@ -24,6 +24,7 @@ import dev.downhill.core.objective.L1Penalty;
  * 2021 (ProxGen). {@link #stationarity} and {@link #objective} then measure f + h.
  */
 public final class Adam extends AdamMoments {
+    private static final long serialVersionUID = 1L;
     /** The paper's suggested alpha. */
     public static final double PAPER_LEARNING_RATE = 0.001;
     public static final double DEFAULT_BETA1 = 0.9;

@@ -1,7 +1,7 @@
 package dev.downhill.core.optim;
 
-import dev.downhill.core.objective.DifferentiableFunction;
 import dev.downhill.core.objective.L1Penalty;
+import java.util.List;
 
 /**
  * The step {@link Adam} and {@link AdamW} share: elementwise, with g_k = grad f(x_k),
@@ -16,6 +16,8 @@ import dev.downhill.core.objective.L1Penalty;
  * updates live in the state under the subclass's names.
  */
 abstract class AdamMoments extends ScheduledRule {
+    private static final long serialVersionUID = 1L;
+
     private final double beta1;
     private final double beta2;
     private final double epsilon;
@@ -55,30 +57,37 @@ abstract class AdamMoments extends ScheduledRule {
     /** x_{k+1,j} before any soft-thresholding, from x_{k,j}, eta_k, mhat_{k,j} and sqrt(vhat_{k,j}) + eps. */
     abstract double move(int j, double x, double eta, double mHat, double scale);
 
+    /** m, then v. */
     @Override
-    public boolean step(DifferentiableFunction f, OptimizerState state) {
-        double eta = nextStep(state);
+    public List<String> stateVectors() {
+        return List.of(firstMoment, secondMoment);
+    }
+
+    /** The count k of updates behind the bias correction. */
+    @Override
+    String updateCounter() {
+        return updates;
+    }
+
+    @Override
+    public void update(double[] x, double[] g, double[][] vectors, int offset, Update u) {
         L1Penalty l1 = l1();
-        double[] x = state.x();
-        double[] g = state.gradient();
-        double[] m = Moments.vector(state, firstMoment);
-        double[] v = Moments.vector(state, secondMoment);
-        SoftThreshold.checkDimension(l1, x.length);
-        double t = state.scalar(updates, 0) + 1;
-        double correction1 = 1 - Math.pow(beta1, t);
-        double correction2 = 1 - Math.pow(beta2, t);
-        for (int j = 0; j < x.length; j++) {
-            m[j] = beta1 * m[j] + (1 - beta1) * g[j];
-            v[j] = beta2 * v[j] + (1 - beta2) * g[j] * g[j];
-            double mHat = m[j] / correction1;
-            double vHat = v[j] / correction2;
+        double eta = u.eta();
+        double[] m = vectors[0];
+        double[] v = vectors[1];
+        double correction1 = 1 - Math.pow(beta1, u.count());
+        double correction2 = 1 - Math.pow(beta2, u.count());
+        for (int i = 0; i < x.length; i++) {
+            int j = offset + i;
+            m[i] = beta1 * m[i] + (1 - beta1) * g[i];
+            v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i];
+            double mHat = m[i] / correction1;
+            double vHat = v[i] / correction2;
             double scale = Math.sqrt(vHat) + epsilon;
-            x[j] = move(j, x[j], eta, mHat, scale);
+            x[i] = move(j, x[i], eta, mHat, scale);
             if (l1 != null) {
-                x[j] = SoftThreshold.apply(x[j], eta * l1.weight(j) / scale);
+                x[i] = SoftThreshold.apply(x[i], eta * l1.weight(j) / scale);
             }
         }
-        state.putScalar(updates, t);
-        return evaluateAndAdvance(f, state, eta);
     }
 }

@@ -23,6 +23,7 @@ import java.util.function.IntPredicate;
  * {@link #stationarity} and {@link #objective} then measure f + h.
  */
 public final class AdamW extends AdamMoments {
+    private static final long serialVersionUID = 1L;
     /** lambda when none is given. */
     public static final double DEFAULT_WEIGHT_DECAY = 0.01;
 
@@ -56,7 +57,8 @@ public final class AdamW extends AdamMoments {
      * @param beta2 decay of the second moment, in [0, 1)
      * @param epsilon positive and finite
      * @param weightDecay lambda, finite and >= 0
-     * @param decayed which coordinates (by index) the decay applies to
+     * @param decayed which coordinates (by index) the decay applies to; serializable for a sharded run, which
+     *                sends the rule to the executors
      * @param l1 the L1 penalty to apply by its proximal map, or null for none
      */
     public AdamW(StepSchedule schedule, double beta1, double beta2, double epsilon, double weightDecay,

@@ -1,6 +1,6 @@
 package dev.downhill.core.optim;
 
-import dev.downhill.core.objective.DifferentiableFunction;
+import java.util.List;
 
 /**
  * Gradient descent x_{k+1} = x_k - eta_k grad f(x_k), with a fixed step eta or a {@link StepSchedule}
@@ -9,32 +9,29 @@ import dev.downhill.core.objective.DifferentiableFunction;
  * f(x_{k+1}) <= f(x_k) - (t/2) ||grad f(x_k)||^2, so the objective never rises. On mini-batches with
  * eta_k = eta/sqrt(k) it is online gradient descent (Zinkevich 2003).
  */
-public final class GradientDescent implements Optimizer {
-    private final StepSchedule schedule;
+public final class GradientDescent extends ScheduledRule {
+    private static final long serialVersionUID = 1L;
 
     /** A fixed step t for every iteration. */
     public GradientDescent(double stepSize) {
-        if (!(stepSize > 0.0) || Double.isInfinite(stepSize)) {
-            throw new IllegalArgumentException("step size must be positive and finite, got " + stepSize);
-        }
-        this.schedule = new ConstantSchedule(stepSize);
+        super(new ConstantSchedule(checked(stepSize)), null);
     }
 
     /** The step of iteration k is {@code schedule.step(k)}. */
     public GradientDescent(StepSchedule schedule) {
-        if (schedule == null) {
-            throw new IllegalArgumentException("step schedule must not be null");
+        super(schedule, null);
+    }
+
+    private static double checked(double stepSize) {
+        if (!(stepSize > 0.0) || Double.isInfinite(stepSize)) {
+            throw new IllegalArgumentException("step size must be positive and finite, got " + stepSize);
         }
-        this.schedule = schedule;
+        return stepSize;
     }
 
     /** The step of the first iteration: the fixed step, for the fixed-step constructor. */
     public double stepSize() {
-        return schedule.step(1);
-    }
-
-    public StepSchedule schedule() {
-        return schedule;
+        return schedule().step(1);
     }
 
     @Override
@@ -42,14 +39,17 @@ public final class GradientDescent implements Optimizer {
         return "gd";
     }
 
+    /** None: the step needs only x and the gradient. */
     @Override
-    public boolean step(DifferentiableFunction f, OptimizerState state) {
-        double stepSize = schedule.step(state.iteration() + 1);
-        double[] x = state.x();
-        double[] g = state.gradient();
-        for (int j = 0; j < x.length; j++) {
-            x[j] -= stepSize * g[j];
+    public List<String> stateVectors() {
+        return List.of();
+    }
+
+    @Override
+    public void update(double[] x, double[] g, double[][] vectors, int offset, Update u) {
+        double stepSize = u.eta();
+        for (int i = 0; i < x.length; i++) {
+            x[i] -= stepSize * g[i];
         }
-        return ScheduledRule.evaluateAndAdvance(f, state, stepSize);
     }
 }

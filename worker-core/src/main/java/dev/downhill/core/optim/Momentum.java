@@ -1,7 +1,7 @@
 package dev.downhill.core.optim;
 
-import dev.downhill.core.objective.DifferentiableFunction;
 import dev.downhill.core.objective.L1Penalty;
+import java.util.List;
 
 /**
  * Heavy-ball momentum (Polyak 1964), as written by Sutskever, Martens, Dahl and Hinton, "On the
@@ -21,6 +21,7 @@ import dev.downhill.core.objective.L1Penalty;
  * {@link #stationarity} and {@link #objective} then measure f + h.
  */
 public final class Momentum extends ScheduledRule {
+    private static final long serialVersionUID = 1L;
     /** mu when none is given. */
     public static final double DEFAULT_MOMENTUM = 0.9;
 
@@ -56,24 +57,26 @@ public final class Momentum extends ScheduledRule {
         return "momentum";
     }
 
+    /** The velocity v. */
     @Override
-    public boolean step(DifferentiableFunction f, OptimizerState state) {
-        double eta = nextStep(state);
+    public List<String> stateVectors() {
+        return List.of(VELOCITY);
+    }
+
+    @Override
+    public void update(double[] x, double[] g, double[][] vectors, int offset, Update u) {
         L1Penalty l1 = l1();
-        double[] x = state.x();
-        double[] g = state.gradient();
-        double[] v = Moments.vector(state, VELOCITY);
-        SoftThreshold.checkDimension(l1, x.length);
-        for (int j = 0; j < x.length; j++) {
-            v[j] = momentum * v[j] - eta * g[j];
+        double eta = u.eta();
+        double[] v = vectors[0];
+        for (int i = 0; i < x.length; i++) {
+            v[i] = momentum * v[i] - eta * g[i];
             if (l1 == null) {
-                x[j] += v[j];
+                x[i] += v[i];
             } else {
-                double next = SoftThreshold.apply(x[j] + v[j], eta * l1.weight(j));
-                v[j] = next - x[j];
-                x[j] = next;
+                double next = SoftThreshold.apply(x[i] + v[i], eta * l1.weight(offset + i));
+                v[i] = next - x[i];
+                x[i] = next;
             }
         }
-        return evaluateAndAdvance(f, state, eta);
     }
 }

@@ -1,6 +1,6 @@
 package dev.downhill.core.optim;
 
-import dev.downhill.core.objective.DifferentiableFunction;
+import java.util.List;
 
 /**
  * Nesterov's accelerated gradient in the form of Sutskever, Martens, Dahl and Hinton, ICML 2013,
@@ -20,13 +20,14 @@ import dev.downhill.core.objective.DifferentiableFunction;
  * <p>There is no L1 option: the state's point is the look-ahead y_k, not the iterate a proximal step would
  * act on. For f + L1 use {@link ProximalGradient#fista}, the accelerated proximal method.
  */
-public final class Nesterov implements Optimizer {
+public final class Nesterov extends ScheduledRule {
+    private static final long serialVersionUID = 1L;
+
     /** mu when none is given. */
     public static final double DEFAULT_MOMENTUM = 0.9;
 
     static final String VELOCITY = "nesterov.v";
 
-    private final StepSchedule schedule;
     private final double momentum;
 
     /** mu = 0.9. */
@@ -36,10 +37,7 @@ public final class Nesterov implements Optimizer {
 
     /** @param momentum mu in [0, 1) */
     public Nesterov(StepSchedule schedule, double momentum) {
-        if (schedule == null) {
-            throw new IllegalArgumentException("step schedule must not be null");
-        }
-        this.schedule = schedule;
+        super(schedule, null);
         this.momentum = HyperParameters.fraction(momentum, "momentum mu");
     }
 
@@ -47,26 +45,26 @@ public final class Nesterov implements Optimizer {
         return momentum;
     }
 
-    public StepSchedule schedule() {
-        return schedule;
-    }
-
     @Override
     public String name() {
         return "nesterov";
     }
 
+    /** The velocity v. */
     @Override
-    public boolean step(DifferentiableFunction f, OptimizerState state) {
-        double eta = schedule.step(state.iteration() + 1);
-        double[] y = state.x();
-        double[] g = state.gradient();
-        double[] v = Moments.vector(state, VELOCITY);
-        for (int j = 0; j < y.length; j++) {
-            double gradientStep = eta * g[j];
-            v[j] = momentum * v[j] - gradientStep;
-            y[j] += momentum * v[j] - gradientStep;
+    public List<String> stateVectors() {
+        return List.of(VELOCITY);
+    }
+
+    /** x holds the look-ahead point y. */
+    @Override
+    public void update(double[] y, double[] g, double[][] vectors, int offset, Update u) {
+        double eta = u.eta();
+        double[] v = vectors[0];
+        for (int i = 0; i < y.length; i++) {
+            double gradientStep = eta * g[i];
+            v[i] = momentum * v[i] - gradientStep;
+            y[i] += momentum * v[i] - gradientStep;
         }
-        return ScheduledRule.evaluateAndAdvance(f, state, eta);
     }
 }

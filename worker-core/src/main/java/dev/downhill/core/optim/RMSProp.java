@@ -1,7 +1,7 @@
 package dev.downhill.core.optim;
 
-import dev.downhill.core.objective.DifferentiableFunction;
 import dev.downhill.core.objective.L1Penalty;
+import java.util.List;
 
 /**
  * RMSProp (Tieleman and Hinton, COURSERA: Neural Networks for Machine Learning, lecture 6.5, 2012):
@@ -20,6 +20,7 @@ import dev.downhill.core.objective.L1Penalty;
  * {@link #objective} then measure f + h.
  */
 public final class RMSProp extends ScheduledRule {
+    private static final long serialVersionUID = 1L;
     /** rho when none is given. */
     public static final double DEFAULT_DECAY = 0.9;
     /** eps when none is given. */
@@ -67,22 +68,24 @@ public final class RMSProp extends ScheduledRule {
         return "rmsprop";
     }
 
+    /** The running mean square E. */
     @Override
-    public boolean step(DifferentiableFunction f, OptimizerState state) {
-        double eta = nextStep(state);
+    public List<String> stateVectors() {
+        return List.of(MEAN_SQUARE);
+    }
+
+    @Override
+    public void update(double[] x, double[] g, double[][] vectors, int offset, Update u) {
         L1Penalty l1 = l1();
-        double[] x = state.x();
-        double[] g = state.gradient();
-        double[] meanSquare = Moments.vector(state, MEAN_SQUARE);
-        SoftThreshold.checkDimension(l1, x.length);
-        for (int j = 0; j < x.length; j++) {
-            meanSquare[j] = decay * meanSquare[j] + (1 - decay) * g[j] * g[j];
-            double scale = Math.sqrt(meanSquare[j]) + epsilon;
-            x[j] -= eta * g[j] / scale;
+        double eta = u.eta();
+        double[] meanSquare = vectors[0];
+        for (int i = 0; i < x.length; i++) {
+            meanSquare[i] = decay * meanSquare[i] + (1 - decay) * g[i] * g[i];
+            double scale = Math.sqrt(meanSquare[i]) + epsilon;
+            x[i] -= eta * g[i] / scale;
             if (l1 != null) {
-                x[j] = SoftThreshold.apply(x[j], eta * l1.weight(j) / scale);
+                x[i] = SoftThreshold.apply(x[i], eta * l1.weight(offset + i) / scale);
             }
         }
-        return evaluateAndAdvance(f, state, eta);
     }
 }

@@ -19,7 +19,9 @@ import java.util.List;
  * <p>Pass cost, "slice pass" meaning one pass over the parameter slices (no data):
  * {@code combine}: none or one map (no values to the driver); {@code dots}: one slice pass returning
  * |a| x |b| scalars; {@code norm1}, {@code changesNothing}: one slice pass returning one scalar;
- * {@code release}: none.
+ * {@code release}: none. {@link RemoteFunction#evaluate(Object, RemoteFunction.Products, RemoteVectors)} takes
+ * the dot products vector-free L-BFGS needs per trial, so where the function takes them in its data pass no
+ * {@code dots} pass is left per iteration.
  *
  * @param <V> the handle type
  */

@@ -2,14 +2,23 @@ package dev.downhill.core.optim;
 
 import dev.downhill.core.objective.DifferentiableFunction;
 import dev.downhill.core.objective.L1Penalty;
+import java.io.Serializable;
+import java.util.List;
 
 /**
  * What the one-evaluation-per-iteration rules with a {@link StepSchedule} and an optional L1 penalty
  * h = sum_j c_j |x_j| (applied by a proximal step inside the rule's update) have in common: the checks on
- * the schedule and the penalty, {@link #stationarity} and {@link #objective} of f + h, and the end of a
- * step (f and grad f at the new point, counters). Subclasses write only the update of x and their state.
+ * the schedule and the penalty, {@link #stationarity} and {@link #objective} of f + h, and the step itself,
+ * which is elementwise: x_{k+1,j} and the rule's vectors at j depend on x_{k,j}, g_{k,j}, the vectors at j,
+ * eta_k and the count of updates alone. Subclasses write only that per-coordinate {@link #update}, which
+ * {@link #step} applies to the whole vector and a sharded run applies to each slice of coordinates on the
+ * executor holding it ({@link RemoteRuleMinimizer}): one implementation, so both give the same bits.
+ *
+ * <p>A rule holds only constant hyper-parameters (the schedule, the penalty, AdamW's mask), all serializable.
  */
-abstract class ScheduledRule implements Optimizer {
+public abstract class ScheduledRule implements Optimizer, Serializable {
+    private static final long serialVersionUID = 1L;
+
     private final StepSchedule schedule;
     private final L1Penalty l1;
 
@@ -31,6 +40,62 @@ abstract class ScheduledRule implements Optimizer {
         return l1;
     }
 
+    /** The scalars of one update: eta_k, and the rule's count of updates including this one (0 if it keeps none). */
+    public record Update(double eta, double count) implements Serializable {
+    }
+
+    /**
+     * The names of the rule's state vectors (moments, velocity; created as zeros), in the order {@link #update}
+     * takes them. Empty for gradient descent.
+     */
+    public abstract List<String> stateVectors();
+
+    /** The state scalar counting the updates (Adam's bias correction), or null for rules without one. */
+    String updateCounter() {
+        return null;
+    }
+
+    /**
+     * The update of coordinates offset, offset + 1, ..., offset + x.length - 1: x, g and each of {@code vectors}
+     * hold those coordinates (index i is coordinate offset + i); x and the vectors are updated in place.
+     * {@link #step} calls it once with offset 0 on the whole vectors.
+     */
+    public abstract void update(double[] x, double[] g, double[][] vectors, int offset, Update u);
+
+    /** Starts the state's next update: eta_k (k = iteration + 1) and the count, advanced in the state. */
+    public final Update nextUpdate(OptimizerState state) {
+        double eta = schedule.step(state.iteration() + 1);
+        String counter = updateCounter();
+        if (counter == null) {
+            return new Update(eta, 0);
+        }
+        double count = state.scalar(counter, 0) + 1;
+        state.putScalar(counter, count);
+        return new Update(eta, count);
+    }
+
+    @Override
+    public final boolean step(DifferentiableFunction f, OptimizerState state) {
+        SoftThreshold.checkDimension(l1, state.x().length);
+        List<String> names = stateVectors();
+        double[][] vectors = new double[names.size()][];
+        for (int i = 0; i < vectors.length; i++) {
+            vectors[i] = Moments.vector(state, names.get(i));
+        }
+        Update u = nextUpdate(state);
+        update(state.x(), state.gradient(), vectors, 0, u);
+        state.setValue(f.valueAndGradient(state.x(), state.gradient()));
+        advance(state, u.eta());
+        return true;
+    }
+
+    /** The counters of a completed step that took step size eta: evaluations + 1, iteration + 1. */
+    static void advance(OptimizerState state, double eta) {
+        state.addEvaluations(1);
+        state.setLastStepSize(eta);
+        state.setIteration(state.iteration() + 1);
+    }
+
     @Override
     public OptimizerState initialize(DifferentiableFunction f, double[] x0) {
         SoftThreshold.checkDimension(l1, x0.length);
@@ -47,22 +112,5 @@ abstract class ScheduledRule implements Optimizer {
     @Override
     public double objective(OptimizerState state) {
         return l1 == null ? state.value() : state.value() + l1.value(state.x());
-    }
-
-    /** eta_k of the iteration the state is about to take, k = iteration + 1. */
-    final double nextStep(OptimizerState state) {
-        return schedule.step(state.iteration() + 1);
-    }
-
-    /**
-     * Ends a step whose update has been written into {@code state.x()}: one evaluation of f and grad f
-     * there (into the state's gradient), step size {@code eta}, iteration + 1. Returns true.
-     */
-    static boolean evaluateAndAdvance(DifferentiableFunction f, OptimizerState state, double eta) {
-        state.setValue(f.valueAndGradient(state.x(), state.gradient()));
-        state.addEvaluations(1);
-        state.setLastStepSize(eta);
-        state.setIteration(state.iteration() + 1);
-        return true;
     }
 }

@@ -24,9 +24,8 @@ import java.util.List;
  * iterates of a least-squares problem of condition about 1e9; on such a problem the two runs still part after a
  * few iterations, as any rounding difference makes L-BFGS's trajectory part there, and reach the same optimum).
  * The Gram matrix is updated incrementally: after each
- * accepted step only the dot products of the new s, y and g with the basis are computed, in one
- * {@link RemoteVectors#dots} call of 3 x (2p + 3) products (p stored pairs), made for each trial of the line search
- * (below).
+ * accepted step only the dot products of the new s, y and g with the basis are computed, 3 x (2p + 3) products
+ * (p stored pairs), taken for each trial of the line search with its evaluation (below).
  *
  * <p>Everything else is {@link LBFGS}'s, rule for rule: H_0 = gamma I from the newest pair; the first trial t = 1
  * with history, else min(1, 1 / ||g||_1) or {@link #withFirstTrial}'s; the same {@link WolfeLineSearch} core; when
@@ -35,10 +34,12 @@ import java.util.List;
  * and the same curvature test for storing a pair ({@link LbfgsHistory#storesPair}).
  *
  * <p>Passes per iteration (the common case, first trial accepted): one combine for d (its slope g . d =
- * sum_l delta_l B(g, l) comes from the Gram matrix, with no pass), and per trial one combine, one evaluation (one
- * data pass) and one slice pass for its slope grad f . d together with the Gram entries the move to it needs, so
- * that an accepted trial costs nothing more (a rejected one computed its 3 x (2p + 4) products for nothing).
- * After a reset: one slice pass for ||g||_1 (unless a first trial is given).
+ * sum_l delta_l B(g, l) comes from the Gram matrix, with no pass), and per trial two combines (the point x + t d
+ * and s = x_trial - x) and one evaluation that also forms y = grad f - g and takes the trial's slope
+ * grad f . d together with the Gram entries the move to it needs ({@link RemoteFunction.Products}), so that an
+ * accepted trial costs nothing more (a rejected one computed its 3 x (2p + 4) products for nothing). That is one
+ * data pass per trial where the function takes the products in its pass (the driver's do), else one data pass and
+ * one slice pass. After a reset: one slice pass for ||g||_1 (unless a first trial is given).
  *
  * <p>State ({@link State}): a small {@link OptimizerState} with no vectors of the parameters' size (its x and
  * gradient have length 0) holding f, the counters, "vflbfgs.pairs", "vflbfgs.newest" and the Gram matrix
@@ -196,15 +197,16 @@ public final class VectorFreeLBFGS<V> {
     }
 
     /**
-     * The state at x0 (one evaluation and one slice pass for g . g); the state takes x0 over (it releases it when
-     * it moves on).
+     * The state at x0 (one evaluation, with g . g among its products); the state takes x0 over (it releases it
+     * when it moves on).
      */
     public State<V> initialize(RemoteFunction<V> f, V x0) {
-        RemoteFunction.Evaluation<V> e = f.evaluate(x0, List.of());
+        RemoteFunction.ProductsEvaluation<V> e = f.evaluate(x0, new RemoteFunction.Products<V>(List.of(), List.of(),
+                new int[] {0}, new int[] {0}), vectors);
         OptimizerState small = new OptimizerState(new double[0], e.value(), new double[0]);
         int n = 2 * capacity + 1;
         double[] gram = new double[n * n];
-        gram[n * n - 1] = vectors.dots(List.of(e.gradient()), List.of(e.gradient()))[0][0];
+        gram[n * n - 1] = e.dots()[0][0];
         small.putVector(GRAM, gram);
         small.putScalar(PAIRS, 0);
         small.putScalar(NEWEST, 0);
@@ -415,16 +417,17 @@ public final class VectorFreeLBFGS<V> {
      * over and releases the old x and g.
      */
     void moveTo(State<V> state, V xNew, V gNew, double value, double step) {
-        Trial<V> t = trial(state, xNew, gNew, null);
+        Trial<V> t = trial(state, xNew, gNew);
         moveTo(state, xNew, gNew, t.s, t.y, t.dots, value, step);
     }
 
     /**
      * The pair a move from the state's x to xNew would store, s = xNew - x and y = gNew - g (two combines), and
      * in one slice pass the Gram entries the move needs: the new s, y, g against the new s, y, g, then s of every
-     * stored pair, then y of every stored pair (newest first), then {@code d} when given (for grad f . d).
+     * stored pair, then y of every stored pair (newest first): the products {@link #trialProducts} asks a trial's
+     * evaluation for, without d.
      */
-    private Trial<V> trial(State<V> state, V xNew, V gNew, V d) {
+    private Trial<V> trial(State<V> state, V xNew, V gNew) {
         V sNew = vectors.combine(new double[] {1.0, -1.0}, List.of(xNew, state.x));
         V yNew = vectors.combine(new double[] {1.0, -1.0}, List.of(gNew, state.gradient));
         int pairs = state.pairs();
@@ -436,10 +439,40 @@ public final class VectorFreeLBFGS<V> {
         for (int k = 0; k < pairs; k++) {
             against.add(state.y.get(slot(newest, k)));
         }
-        if (d != null) {
-            against.add(d);
-        }
         return new Trial<>(xNew, gNew, sNew, yNew, vectors.dots(List.of(sNew, yNew, gNew), against));
+    }
+
+    /**
+     * What a trial's evaluation computes besides f and G: y = G - g (a combination) and trial()'s products, the
+     * new s (a handle, x_trial - x), y and G against s, y, G, s of every stored pair, y of every stored pair (newest
+     * first), then d (for G . d). Handles: s, the pairs' s, their y, d, g.
+     */
+    private RemoteFunction.Products<V> trialProducts(State<V> state, V sNew, V d) {
+        int pairs = state.pairs();
+        int newest = (int) state.small.scalar(NEWEST, 0);
+        List<V> handles = new ArrayList<>(2 * pairs + 3);
+        handles.add(sNew);
+        for (int k = 0; k < pairs; k++) {
+            handles.add(state.s.get(slot(newest, k)));
+        }
+        for (int k = 0; k < pairs; k++) {
+            handles.add(state.y.get(slot(newest, k)));
+        }
+        handles.add(d);
+        handles.add(state.gradient);
+        int gOld = handles.size() - 1;
+        int gNew = handles.size();
+        int yNew = gNew + 1;
+        int[] columns = new int[2 * pairs + 4];
+        columns[0] = 0;
+        columns[1] = yNew;
+        columns[2] = gNew;
+        for (int k = 0; k < 2 * pairs + 1; k++) {
+            columns[3 + k] = 1 + k; // the pairs' s, their y, then d
+        }
+        return new RemoteFunction.Products<>(handles,
+                List.of(new RemoteFunction.Combination(new double[] {1.0, -1.0}, new int[] {gOld})),
+                new int[] {0, yNew, gNew}, columns);
     }
 
     /** {@link #moveTo(State, Object, Object, double, double)} with the pair and its dot products computed. */
@@ -508,9 +541,9 @@ public final class VectorFreeLBFGS<V> {
 
     /**
      * phi(t) = f(x + t d) on handles: each trial point is the combine x + t d (the same arithmetic as the array
-     * search's x_j + t d_j). After its evaluation one slice pass computes grad f . d together with the Gram
-     * entries a move to it would need, so an accepted trial moves with no further pass. Handles of trials that
-     * are neither current nor best are released at once.
+     * search's x_j + t d_j). Its evaluation also takes grad f . d together with the Gram entries a move to it would
+     * need ({@link #trialProducts}), so an accepted trial moves with no further pass. Handles of trials that are
+     * neither current nor best are released at once.
      */
     private final class HandleLine implements WolfeLineSearch.LineFunction {
         private final RemoteFunction<V> f;
@@ -529,8 +562,9 @@ public final class VectorFreeLBFGS<V> {
         public Sample evaluate(double t) {
             dropCurrent();
             V point = vectors.combine(new double[] {1.0, t}, List.of(state.x, d));
-            RemoteFunction.Evaluation<V> e = f.evaluate(point, List.of());
-            current = trial(state, point, e.gradient(), d);
+            V sNew = vectors.combine(new double[] {1.0, -1.0}, List.of(point, state.x));
+            RemoteFunction.ProductsEvaluation<V> e = f.evaluate(point, trialProducts(state, sNew, d), vectors);
+            current = new Trial<>(point, e.gradient(), sNew, e.combinations().get(0), e.dots());
             double[] gradientRow = current.dots[2];
             return new Sample(e.value(), gradientRow[gradientRow.length - 1]);
         }

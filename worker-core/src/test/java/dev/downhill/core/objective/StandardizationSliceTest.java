@@ -68,4 +68,53 @@ class StandardizationSliceTest {
             }
         }
     }
+
+    /**
+     * The Lipschitz bound from the slices' parts of scaleAndMean against Standardization.lipschitz on the same
+     * moments: equal when every feature is scaled (terms of 1), to rounding with unscaled ones (a constant feature
+     * and one whose variance is unreliable next to its mean).
+     */
+    @Test
+    void lipschitzFromTheSlicesPartsIsTheWholeStandardizations() {
+        int d = 7;
+        int k = 2;
+        double weightSum = 10;
+        for (boolean unscaled : new boolean[] {false, true}) {
+            Random rnd = new Random(9);
+            double[] sum = new double[d];
+            double[] squares = new double[d];
+            double[] mean = new double[d];
+            double[] sigma = new double[d];
+            for (int j = 0; j < d; j++) {
+                double m = rnd.nextGaussian() * 3;
+                double sd = unscaled && j == 2 ? 0 : unscaled && j == 5 ? 1e-6 : 0.5 + rnd.nextDouble() * 3;
+                m = unscaled && j == 5 ? 1e4 : m;
+                sum[j] = m * weightSum;
+                squares[j] = (sd * sd + m * m) * weightSum;
+                mean[j] = sum[j] / weightSum;
+                sigma[j] = Math.sqrt(Math.max(squares[j] / weightSum - mean[j] * mean[j], 0.0));
+            }
+            double expected = new Standardization(new LinearModel(d, k), mean, sigma).lipschitz(0.25, 1e-3);
+            int[] starts = {0, 3, 9, (d + 1) * k}; // slice 1 holds the second output's row: counted once
+            java.util.List<double[]> parts = new java.util.ArrayList<>();
+            for (int s = 0; s + 1 < starts.length; s++) {
+                int n = starts[s + 1] - starts[s];
+                double[] a = new double[n];
+                double[] q = new double[n];
+                for (int i = 0; i < n; i++) {
+                    int g = starts[s] + i;
+                    a[i] = g < k * d ? sum[g % d] : 0;
+                    q[i] = g < k * d ? squares[g % d] : 0;
+                }
+                parts.add(StandardizationSlice.scaleAndMean(a, q, weightSum, starts[s], d, k)[2]);
+            }
+            double actual = StandardizationSlice.lipschitz(parts, 0.25, 1e-3);
+            assertEquals(expected, actual, unscaled ? 1e-15 * expected : 0.0, "unscaled features: " + unscaled);
+            if (unscaled) {
+                assertEquals(0.25 * (1 + (d - 2) + 1e-8 * 1e8 + 1e-8 * mean[2] * mean[2]),
+                        StandardizationSlice.lipschitz(parts, 0.25, 0), 1e-9 * actual,
+                        "the terms: 1 per scaled feature, 1e-8 m^2 for the others");
+            }
+        }
+    }
 }

@@ -108,15 +108,66 @@ final class ArrayVectors implements RemoteVectors<ArrayVectors.Vec> {
         return s;
     }
 
-    /** f on handles: one array evaluation per call; counts calls. */
+    /**
+     * f on handles: one array evaluation per call; counts calls. It takes an evaluation's {@link Products} in the
+     * same call, as the driver's objectives do in their pass (no {@link #dots} call), unless made with
+     * {@link #productsByDefault}, which leaves them to the interface's default (a dots call after the evaluation).
+     */
     static final class Function implements RemoteFunction<Vec> {
         private final ArrayVectors vectors;
         private final DifferentiableFunction f;
+        private final boolean takesProducts;
         private int evaluations;
 
         Function(ArrayVectors vectors, DifferentiableFunction f) {
+            this(vectors, f, true);
+        }
+
+        private Function(ArrayVectors vectors, DifferentiableFunction f, boolean takesProducts) {
             this.vectors = vectors;
             this.f = f;
+            this.takesProducts = takesProducts;
+        }
+
+        /** The same f leaving the products to {@link RemoteFunction}'s default. */
+        static Function productsByDefault(ArrayVectors vectors, DifferentiableFunction f) {
+            return new Function(vectors, f, false);
+        }
+
+        @Override
+        public ProductsEvaluation<Vec> evaluate(Vec x, Products<Vec> products, RemoteVectors<Vec> remote) {
+            if (!takesProducts) {
+                return RemoteFunction.super.evaluate(x, products, remote);
+            }
+            Evaluation<Vec> e = evaluate(x, List.of());
+            List<double[]> terms = new ArrayList<>();
+            for (Vec h : products.handles()) {
+                terms.add(h.data());
+            }
+            double[] g = e.gradient().data();
+            terms.add(g);
+            List<Vec> formed = new ArrayList<>();
+            for (Combination c : products.combinations()) {
+                double[] out = new double[g.length];
+                double[] co = c.coefficients();
+                for (int j = 0; j < g.length; j++) {
+                    double sum = co[0] * g[j]; // combine()'s arithmetic, term by term
+                    for (int k = 1; k < co.length; k++) {
+                        sum += co[k] * products.handles().get(c.inputs()[k - 1]).data()[j];
+                    }
+                    out[j] = sum;
+                }
+                vectors.live++;
+                formed.add(new Vec(out));
+                terms.add(out);
+            }
+            double[][] dots = new double[products.rows().length][products.columns().length];
+            for (int i = 0; i < dots.length; i++) {
+                for (int j = 0; j < dots[i].length; j++) {
+                    dots[i][j] = dot(terms.get(products.rows()[i]), terms.get(products.columns()[j]));
+                }
+            }
+            return new ProductsEvaluation<>(e.value(), e.gradient(), formed, dots);
         }
 
         int evaluations() {

@@ -343,25 +343,38 @@ class VectorFreeLBFGSTest {
     }
 
     @Test
-    void eachTrialCostsOneEvaluationAndOneSlicePassAndTheMoveNone() {
+    void eachTrialIsOneEvaluationWithItsProductsAndTheMoveNoPass() {
         // On sharded vectors every RemoteVectors.dots call is a Spark job: the slope g . d comes from the Gram
-        // matrix and an accepted trial reuses the products its pass computed, so the only passes are per trial.
+        // matrix, a trial's evaluation takes the products a move to it needs, and an accepted trial reuses them.
+        // Left to RemoteFunction's default, the products are one dots call per trial, with the same bits.
         QuasiNewtonProblems.Data p = QuasiNewtonProblems.binary(5, 400, 8);
         RegularizedObjective f = p.objective(Objective.LOGISTIC, 2, 0.01);
-        ArrayVectors vectors = new ArrayVectors();
-        VectorFreeLBFGS<ArrayVectors.Vec> optimizer = VectorFreeLBFGS.withFirstTrial(vectors, 4, 1.0);
-        ArrayVectors.Function remote = new ArrayVectors.Function(vectors, f);
+        ArrayVectors inPass = new ArrayVectors();
+        ArrayVectors byDefault = new ArrayVectors();
+        VectorFreeLBFGS<ArrayVectors.Vec> optimizer = VectorFreeLBFGS.withFirstTrial(inPass, 4, 1.0);
+        VectorFreeLBFGS<ArrayVectors.Vec> reference = VectorFreeLBFGS.withFirstTrial(byDefault, 4, 1.0);
+        ArrayVectors.Function remote = new ArrayVectors.Function(inPass, f);
+        ArrayVectors.Function remoteByDefault = ArrayVectors.Function.productsByDefault(byDefault, f);
         VectorFreeLBFGS.State<ArrayVectors.Vec> state = optimizer.initialize(remote,
-                vectors.of(new double[f.dimension()]));
+                inPass.of(new double[f.dimension()]));
+        VectorFreeLBFGS.State<ArrayVectors.Vec> expected = reference.initialize(remoteByDefault,
+                byDefault.of(new double[f.dimension()]));
         assertEquals(1, remote.evaluations());
-        assertEquals(1, vectors.dotsCalls(), "initialize: g . g");
+        assertEquals(0, inPass.dotsCalls(), "initialize: g . g in the evaluation");
+        assertEquals(1, byDefault.dotsCalls(), "initialize by default: one dots call for g . g");
         for (int k = 0; k < 15; k++) {
             assertTrue(optimizer.step(remote, state));
-            assertEquals(remote.evaluations(), vectors.dotsCalls(), "one slice pass per trial after " + (k + 1)
-                    + " iterations");
+            assertTrue(reference.step(remoteByDefault, expected));
+            assertEquals(0, inPass.dotsCalls(), "no slice pass after " + (k + 1) + " iterations");
+            assertEquals(remoteByDefault.evaluations(), byDefault.dotsCalls(), "by default one dots call a trial");
+            assertEquals(remoteByDefault.evaluations(), remote.evaluations());
+            assertArrayEquals(expected.x().data(), state.x().data(), 0.0);
+            assertArrayEquals(expected.gradient().data(), state.gradient().data(), 0.0);
+            assertEquals(expected.value(), state.value(), 0.0);
         }
         assertTrue(remote.evaluations() > 15, "some search took more than one trial: " + remote.evaluations());
-        assertEquals(ArrayVectors.held(state).size(), vectors.live(), "no handle leaks from the searches");
+        assertEquals(ArrayVectors.held(state).size(), inPass.live(), "no handle leaks from the searches");
+        assertEquals(ArrayVectors.held(expected).size(), byDefault.live(), "no handle leaks by default either");
     }
 
     @Test

@@ -1,0 +1,104 @@
+package dev.downhill.driver.sharded;
+
+import dev.downhill.core.optim.RemoteFunction;
+import dev.downhill.core.optim.RemoteRuleMinimizer;
+import dev.downhill.core.optim.ScheduledRule;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+
+/**
+ * The handles of a {@link ScheduledRule} run sharded (gd, momentum, nesterov, adagrad, rmsprop, adam, adamw): x,
+ * the gradient and the rule's vectors as {@link ShardedVector}s of one layout. A step is one Spark job: each slice
+ * task applies worker-core's {@link ScheduledRule#update} to its slice of x, the gradient and the moments (the
+ * rule's own per-coordinate code, so the tree path's bits), the new slices are cached together, and the data pass
+ * ({@link ShardedDataLoss}, through the objective) pulls the new x from them; a slice pass then sums ||grad f||^2
+ * in slice order. Only scalars reach the driver.
+ *
+ * <p>The new x and moments share one cached RDD: it is dropped when the last of them is released (so the best
+ * iterate's x, kept by the loop, keeps that step's moments cached too).
+ */
+public final class ShardedRuleSlices implements RemoteRuleMinimizer.Slices<ShardedVector> {
+    private final JavaSparkContext jsc;
+    private final SliceLayout layout;
+    private final RemoteFunction<ShardedVector> function;
+    private final ScheduledRule rule;
+    /** The vectors that share a cached RDD with others, and how many of those are still held, by that RDD. */
+    private final Map<ShardedVector, JavaRDD<?>> sharing = new IdentityHashMap<>();
+    private final Map<JavaRDD<?>, Integer> holders = new IdentityHashMap<>();
+
+    public ShardedRuleSlices(JavaSparkContext jsc, SliceLayout layout, RemoteFunction<ShardedVector> function,
+                             ScheduledRule rule) {
+        this.jsc = jsc;
+        this.layout = layout;
+        this.function = function;
+        this.rule = rule;
+    }
+
+    @Override
+    public RemoteRuleMinimizer.Evaluation<ShardedVector> evaluate(ShardedVector x) {
+        RemoteFunction.Evaluation<ShardedVector> e = function.evaluate(x, List.of());
+        double squares = ShardedVector.dots(List.of(e.gradient()), new int[][] {{0, 0}})[0];
+        return new RemoteRuleMinimizer.Evaluation<>(e.value(), e.gradient(), squares);
+    }
+
+    @Override
+    public RemoteRuleMinimizer.Stepped<ShardedVector> step(ShardedVector x, ShardedVector gradient,
+                                                           List<ShardedVector> vectors, ScheduledRule.Update u) {
+        List<ShardedVector> inputs = new ArrayList<>(List.of(x, gradient));
+        inputs.addAll(vectors);
+        ScheduledRule r = rule;
+        SliceLayout l = layout;
+        int count = vectors.size();
+        // partition s: {x, then the rule's vectors} after the update; the cached inputs are copied, not changed
+        JavaRDD<double[][]> updated = ShardedVector.zip(inputs).mapPartitionsWithIndex((s, it) -> {
+            double[][] in = it.next();
+            double[][] out = new double[1 + count][];
+            out[0] = in[0].clone();
+            double[][] moments = new double[count][];
+            for (int i = 0; i < count; i++) {
+                moments[i] = in[2 + i].clone();
+                out[1 + i] = moments[i];
+            }
+            r.update(out[0], in[1], moments, l.start(s), u);
+            return PullPlan.single(out);
+        }, true).persist(ShardedVector.STORAGE);
+        int depth = ShardedVector.truncateIfDeep(updated, ShardedVector.depth(inputs) + 1);
+        List<ShardedVector> out = new ArrayList<>(1 + count);
+        for (int i = 0; i <= count; i++) {
+            int at = i;
+            ShardedVector v = new ShardedVector(layout, updated.map(b -> b[at]), updated, depth);
+            sharing.put(v, updated);
+            out.add(v);
+        }
+        holders.put(updated, out.size());
+        // one job: the update runs in the tasks that pull the new x for the data pass
+        RemoteRuleMinimizer.Evaluation<ShardedVector> e = evaluate(out.get(0));
+        return new RemoteRuleMinimizer.Stepped<>(out.get(0), out.subList(1, out.size()), e);
+    }
+
+    @Override
+    public ShardedVector zeros() {
+        return ShardedVector.zeros(jsc, layout);
+    }
+
+    /** Drops v's cache, or for a vector sharing one, the shared cache once the last of its vectors is released. */
+    @Override
+    public void release(ShardedVector v) {
+        JavaRDD<?> shared = sharing.remove(v);
+        if (shared == null) {
+            v.release();
+            return;
+        }
+        int left = holders.get(shared) - 1;
+        if (left == 0) {
+            holders.remove(shared);
+            shared.unpersist(false);
+        } else {
+            holders.put(shared, left);
+        }
+    }
+}

@@ -1,0 +1,213 @@
+package dev.downhill.driver.sharded;
+
+import static dev.downhill.driver.sharded.ShardedTrainCommandTest.bestIteration;
+import static dev.downhill.driver.sharded.ShardedTrainCommandTest.libsvm;
+import static dev.downhill.driver.sharded.ShardedTrainCommandTest.objectives;
+import static dev.downhill.driver.sharded.ShardedTrainCommandTest.run;
+import static dev.downhill.driver.sharded.ShardedTrainCommandTest.validationLosses;
+import static dev.downhill.driver.sharded.ShardedTrainCommandTest.weights;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.downhill.driver.sharded.ShardedTrainCommandTest.Run;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * train --aggregation sharded with the rules that have a step schedule (gd, momentum, nesterov, adagrad, rmsprop,
+ * adam, adamw): the update runs on the executors' slices with worker-core's per-coordinate code, so against
+ * --aggregation tree on the same data the objective agrees at every iteration (1e-10 relative; only the L2
+ * value's per-slice sum may round differently), the steps are the same, and the parameters are the same doubles
+ * (to 1e-12 when standardized, whose intercept shift is summed per slice); the best-validation iterate is the tree
+ * path's; the moments are checkpointed, so a run stopped and resumed writes the same model bytes as an
+ * uninterrupted one; mini-batches and L1 are refused with exit 2 naming the setting.
+ */
+class ShardedRulesTest {
+    @TempDir
+    static Path dir;
+    static Path input;
+
+    @BeforeAll
+    static void data() throws IOException {
+        input = libsvm(dir.resolve("text.libsvm"), 500, 300, 21);
+    }
+
+    static List<String> train(Path output, String aggregation, String... extra) {
+        List<String> args = new ArrayList<>(List.of("train", "--input", input.toString(), "--objective", "logistic",
+                "--output", output.toString(), "--master", "local[2]", "--partitions", "3", "--progress-bar", "off",
+                "--aggregation", aggregation, "--l2", "1e-3", "--tol", "0", "--rel-tol", "0", "--f-tol", "0"));
+        if ("sharded".equals(aggregation)) {
+            args.addAll(List.of("--shards", "4"));
+        } else {
+            args.addAll(List.of("--preconditioner", "diagonal")); // what a sharded run's standardization is
+        }
+        args.addAll(List.of(extra));
+        return args;
+    }
+
+    /** The largest relative difference of the objectives, iteration by iteration (same count asserted). */
+    static double compareObjectives(Path tree, Path sharded, String what) throws IOException {
+        List<Double> a = objectives(tree);
+        List<Double> b = objectives(sharded);
+        assertEquals(a.size(), b.size(), what);
+        double worst = 0;
+        for (int k = 0; k < a.size(); k++) {
+            double rel = Math.abs(a.get(k) - b.get(k)) / Math.abs(a.get(k));
+            worst = Math.max(worst, rel);
+            assertTrue(rel <= 1e-10, what + " iteration " + (k + 1) + ": " + b.get(k) + " vs " + a.get(k));
+        }
+        return worst;
+    }
+
+    /** The step size of each iteration in metrics.jsonl. */
+    static List<Double> steps(Path output) throws IOException {
+        List<Double> out = new ArrayList<>();
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        for (String line : Files.readAllLines(output.resolve("metrics.jsonl"))) {
+            com.fasterxml.jackson.databind.JsonNode n = json.readTree(line);
+            if (n.has("step") && n.has("iteration")) {
+                out.add(n.get("step").asDouble());
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void shardedRulesFollowTheTreePathToTheBit() throws IOException {
+        String[][] cases = {
+            {"gd", "false"}, {"gd", "true"}, {"adam", "false"}, {"adam", "true"}, {"adamw", "true"},
+            {"momentum", "false"}, {"nesterov", "true"}, {"adagrad", "false"}, {"rmsprop", "true"},
+        };
+        for (String[] c : cases) {
+            String what = "--optimizer " + c[0] + " --standardize " + c[1];
+            String[] common = {"--optimizer", c[0], "--standardize", c[1], "--max-iter", "20"};
+            List<String> extra = new ArrayList<>(List.of(common));
+            if (c[0].startsWith("adam") || c[0].equals("rmsprop")) { // the others' auto step: 1/L, or 0.01
+                extra.addAll(List.of("--step", "0.05"));
+            }
+            Path tree = dir.resolve("tree-" + c[0] + c[1]);
+            Path sharded = dir.resolve("sharded-" + c[0] + c[1]);
+            Run t = run(train(tree, "tree", extra.toArray(new String[0])));
+            assertEquals(0, t.code(), t.err());
+            Run s = run(train(sharded, "sharded", extra.toArray(new String[0])));
+            assertEquals(0, s.code(), s.err() + s.out());
+            assertTrue(s.out().contains("aggregation: sharded"), s.out());
+            assertTrue(s.out().contains("stopped after 20 iterations"), s.out());
+            double worst = compareObjectives(tree, sharded, what);
+            // gd's auto step 1/L: standardized, L from the moments summed on the executors, the tree path's figure
+            assertEquals(steps(tree), steps(sharded), what + " steps");
+            assertEquals(20, steps(sharded).size());
+            List<Double> objectives = objectives(sharded);
+            assertTrue(objectives.get(objectives.size() - 1) < objectives.get(0), what + " did not descend");
+            double[] wa = weights(tree);
+            double[] wb = weights(sharded);
+            assertEquals(301, wa.length);
+            double diff = 0;
+            for (int i = 0; i < wa.length; i++) {
+                diff = Math.max(diff, Math.abs(wa[i] - wb[i]));
+            }
+            System.out.printf("%s: objective max relative difference %.3g, final %.17g vs %.17g, parameters max"
+                    + " difference %.3g%n", what, worst, objectives.get(objectives.size() - 1),
+                    objectives(tree).get(objectives.size() - 1), diff);
+            if ("false".equals(c[1])) {
+                assertArrayEquals(wa, wb, what + ": parameters differ by up to " + diff);
+            } else { // the intercept shift sum_j m_j w_j is added per slice, then in slice order: other rounding
+                assertTrue(diff <= 1e-12, what + ": parameters differ by up to " + diff);
+            }
+        }
+    }
+
+    @Test
+    void shardedAdamValidatesAndKeepsTheTreePathsBestIterate() throws IOException {
+        // --standardize false: the same arithmetic as the tree path, so the best iterate's bits
+        String[] common = {"--optimizer", "adam", "--step", "0.01", "--l2", "1e-6", "--max-iter", "80",
+            "--validation-fraction", "0.3", "--patience", "4", "--standardize", "false"};
+        Path tree = dir.resolve("vtree");
+        Path sharded = dir.resolve("vsharded");
+        Run t = run(train(tree, "tree", common));
+        assertEquals(0, t.code(), t.err());
+        Run s = run(train(sharded, "sharded", common));
+        assertEquals(0, s.code(), s.err() + s.out());
+        List<Double> a = validationLosses(tree);
+        List<Double> b = validationLosses(sharded);
+        assertEquals(a.size(), b.size(), t.out() + "\n" + s.out());
+        for (int k = 0; k < a.size(); k++) {
+            assertEquals(a.get(k), b.get(k), 1e-10 * Math.abs(a.get(k)), "iteration " + (k + 1));
+        }
+        int best = bestIteration(t.out());
+        assertTrue(best > 0 && best < a.size(), "the tree run did not stop early after its best: " + t.out());
+        assertEquals(best, bestIteration(s.out()), s.out());
+        assertArrayEquals(weights(tree), weights(sharded), "the best iterate's parameters");
+    }
+
+    /** model.json and the shard files, by name. */
+    static Map<String, byte[]> model(Path output) throws IOException {
+        return ShardedResumeTest.model(output);
+    }
+
+    @Test
+    void aStoppedAdamRunResumedWritesTheUninterruptedModelBytes() throws IOException {
+        // without and with validation (then the best iterate's x is checkpointed too, and is the model)
+        String[][] variants = {{}, {"--validation-fraction", "0.3", "--patience", "100"}};
+        for (int variant = 0; variant < variants.length; variant++) {
+            List<String> common = new ArrayList<>(List.of("--optimizer", "adam", "--step", "0.03",
+                    "--checkpoint-every", "4"));
+            common.addAll(List.of(variants[variant]));
+            List<String> whole = train(dir.resolve("whole" + variant), "sharded", common.toArray(new String[0]));
+            whole.addAll(List.of("--max-iter", "12"));
+            Run w = run(whole);
+            assertEquals(0, w.code(), w.err() + w.out());
+
+            Path out = dir.resolve("stopped" + variant);
+            List<String> first = train(out, "sharded", common.toArray(new String[0]));
+            first.addAll(List.of("--max-iter", "7"));
+            Run f = run(first);
+            assertEquals(0, f.code(), f.err() + f.out());
+            // x, the gradient and Adam's two moments (and the best iterate), 4 slices each
+            try (Stream<Path> files = Files.list(out.resolve("checkpoints/checkpoint-0000000007.slices"))) {
+                List<String> names = files.map(p -> p.getFileName().toString()).sorted().toList();
+                assertEquals(variant == 0 ? 16 : 20, names.size(), names.toString());
+                assertTrue(names.contains("adam.m-part-00003-of-00004.slice") && names.contains(
+                        "adam.v-part-00000-of-00004.slice"), names.toString());
+            }
+            List<String> resumed = train(out, "sharded", common.toArray(new String[0]));
+            resumed.addAll(List.of("--max-iter", "12", "--resume"));
+            resumed.set(resumed.indexOf("local[2]"), "local[1]"); // on one core what two wrote
+            Run r = run(resumed);
+            assertEquals(0, r.code(), r.err() + r.out());
+            assertTrue(r.out().contains("checkpoint-0000000007.ckpt (iteration 7, objective "), r.out());
+            ShardedResumeTest.assertSameModel(model(dir.resolve("whole" + variant)), out);
+            assertEquals(objectives(dir.resolve("whole" + variant)), objectives(out));
+            if (variant == 1) {
+                assertEquals(validationLosses(dir.resolve("whole" + variant)), validationLosses(out));
+                System.out.println("validated adam resumed: the model is iteration " + bestIteration(r.out())
+                        + " of 12");
+                // the best iterate came through the checkpoint of iteration 7 and stayed the best after it
+                assertTrue(bestIteration(r.out()) > 0 && bestIteration(r.out()) < 7, r.out());
+            }
+        }
+    }
+
+    @Test
+    void mixedBatchesAndL1AreRefusedNamingTheSetting() throws IOException {
+        String[][] cases = {
+            {"--batch-fraction", "0.5", "--optimizer", "adam"},
+            {"--l1", "0.01", "--optimizer", "adam"},
+            {"--optimizer", "gd-linesearch"},
+        };
+        for (String[] extra : cases) {
+            Run r = run(train(dir.resolve("refused"), "sharded", extra));
+            assertEquals(2, r.code(), String.join(" ", extra) + ": " + r.err());
+            assertTrue(r.err().contains("--aggregation sharded") && r.err().contains(extra[0]), r.err());
+        }
+    }
+}
