@@ -38,9 +38,9 @@ public final class FeatureCovariance implements Serializable {
     private static final int PANEL_ROWS = 96;
     /**
      * Multiply-adds per second of the Gemm pass over those of the scattered sparse loop, measured with
-     * {@code CovarianceRate ratio:} (bench sources; d = 784, one thread, a loaded machine): 14 on 8,000 MNIST
-     * rows (fill 0.19, the Gemm pass 1.9 times slower), 10 on the race's image rows (fill 0.5, 2.5 times faster).
-     * The Gemm pass pays from a fill of 1 / sqrt(DENSE_SPEEDUP), 0.29, on.
+     * {@code CovarianceRate ratio:} (bench sources; d = 784, one thread): 14 on 8,000 MNIST rows (fill 0.19, the
+     * Gemm pass 1.9 times slower), 10 to 12 on the race's image rows (fill 0.5, 2.5 to 3 times faster). The Gemm
+     * pass pays from a fill of 1 / sqrt(DENSE_SPEEDUP), 0.29, on.
      */
     static final double DENSE_SPEEDUP = 12;
 
