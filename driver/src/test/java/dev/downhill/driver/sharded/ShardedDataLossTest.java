@@ -207,7 +207,7 @@ class ShardedDataLossTest {
         ShardedDataLoss loss = new ShardedDataLoss(plan, Objective.LOGISTIC.loss(2), new L2Penalty(0.01, model));
         ShardedVectors vectors = new ShardedVectors();
         StandardizedObjective scaled = standardized ? new StandardizedObjective(loss, vectors,
-                ShardedMoments.scaleAndMean(plan), d, 1) : null;
+                ShardedMoments.scaleAndMean(plan).scaleAndMean(), d, 1) : null;
         RemoteFunction<ShardedVector> f = standardized ? scaled : new ShardedObjective(loss, vectors);
         Random r = new Random(13);
         ShardedVector x = ShardedVector.of(jsc, layout, r.doubles(layout.numParameters(), -0.3, 0.3).toArray());
