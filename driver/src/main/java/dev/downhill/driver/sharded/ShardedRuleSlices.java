@@ -2,6 +2,7 @@ package dev.downhill.driver.sharded;
 
 import dev.downhill.core.optim.RemoteFunction;
 import dev.downhill.core.optim.RemoteRuleMinimizer;
+import dev.downhill.core.optim.RemoteVectors;
 import dev.downhill.core.optim.ScheduledRule;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -15,8 +16,8 @@ import org.apache.spark.api.java.JavaSparkContext;
  * the gradient and the rule's vectors as {@link ShardedVector}s of one layout. A step is one Spark job: each slice
  * task applies worker-core's {@link ScheduledRule#update} to its slice of x, the gradient and the moments (the
  * rule's own per-coordinate code, so the tree path's bits), the new slices are cached together, and the data pass
- * ({@link ShardedDataLoss}, through the objective) pulls the new x from them; a slice pass then sums ||grad f||^2
- * in slice order. Only scalars reach the driver.
+ * ({@link ShardedDataLoss}, through the objective) pulls the new x from them; ||grad f||^2 is summed in slice
+ * order by the same job's last stage, where the gradient's slices are formed. Only scalars reach the driver.
  *
  * <p>The new x and moments share one cached RDD: it is dropped when the last of them is released (so the best
  * iterate's x, kept by the loop, keeps that step's moments cached too).
@@ -25,24 +26,27 @@ public final class ShardedRuleSlices implements RemoteRuleMinimizer.Slices<Shard
     private final JavaSparkContext jsc;
     private final SliceLayout layout;
     private final RemoteFunction<ShardedVector> function;
+    private final RemoteVectors<ShardedVector> vectors;
     private final ScheduledRule rule;
     /** The vectors that share a cached RDD with others, and how many of those are still held, by that RDD. */
     private final Map<ShardedVector, JavaRDD<?>> sharing = new IdentityHashMap<>();
     private final Map<JavaRDD<?>, Integer> holders = new IdentityHashMap<>();
 
     public ShardedRuleSlices(JavaSparkContext jsc, SliceLayout layout, RemoteFunction<ShardedVector> function,
-                             ScheduledRule rule) {
+                             RemoteVectors<ShardedVector> vectors, ScheduledRule rule) {
         this.jsc = jsc;
         this.layout = layout;
         this.function = function;
+        this.vectors = vectors;
         this.rule = rule;
     }
 
     @Override
     public RemoteRuleMinimizer.Evaluation<ShardedVector> evaluate(ShardedVector x) {
-        RemoteFunction.Evaluation<ShardedVector> e = function.evaluate(x, List.of());
-        double squares = ShardedVector.dots(List.of(e.gradient()), new int[][] {{0, 0}})[0];
-        return new RemoteRuleMinimizer.Evaluation<>(e.value(), e.gradient(), squares);
+        // G . G in the data pass's last stage (term 0 is G: there are no other handles), the bits of dots after it
+        RemoteFunction.ProductsEvaluation<ShardedVector> e = function.evaluate(x,
+                new RemoteFunction.Products<>(List.of(), List.of(), new int[] {0}, new int[] {0}), vectors);
+        return new RemoteRuleMinimizer.Evaluation<>(e.value(), e.gradient(), e.dots()[0][0]);
     }
 
     @Override

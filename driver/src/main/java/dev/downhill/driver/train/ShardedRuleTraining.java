@@ -34,7 +34,8 @@ final class ShardedRuleTraining {
     ShardedRuleTraining(ShardedTraining run, ScheduledRule rule) {
         this.run = run;
         this.rule = rule;
-        this.slices = new ShardedRuleSlices(run.sparkContext(), run.layout(), run.function(), rule);
+        this.slices = new ShardedRuleSlices(run.sparkContext(), run.layout(), run.function(), run.vectors(),
+                rule);
     }
 
     /** The checkpoint's vector names: x, the gradient, then the rule's (e.g. adam.m, adam.v). */

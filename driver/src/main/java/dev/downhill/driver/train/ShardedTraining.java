@@ -370,6 +370,11 @@ final class ShardedTraining {
         return standardizing == null ? unstandardized : standardizing.lipschitz(curvatureBound, lambda);
     }
 
+    /** The run's vector operations on the slices (combinations, dot products, releases). */
+    ShardedVectors vectors() {
+        return vectors;
+    }
+
     /** The slices' layout. */
     SliceLayout layout() {
         return loss.layout();
