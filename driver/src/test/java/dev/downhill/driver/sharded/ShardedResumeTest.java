@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.downhill.driver.sharded.ShardedTrainCommandTest.Run;
+import dev.downhill.driver.checkpoint.DownhillRuns.Run;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

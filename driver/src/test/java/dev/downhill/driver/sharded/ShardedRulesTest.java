@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.downhill.driver.sharded.ShardedTrainCommandTest.Run;
+import dev.downhill.driver.checkpoint.DownhillRuns.Run;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -7,11 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.downhill.driver.Downhill;
-import java.io.ByteArrayOutputStream;
+import dev.downhill.driver.checkpoint.DownhillRuns;
+import dev.downhill.driver.checkpoint.DownhillRuns.Run;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -40,15 +38,8 @@ class ShardedScoringTest {
         ShardedModelFile.assembleLimitBytes = -1;
     }
 
-    record Run(int code, String out, String err) {
-    }
-
     static Run run(List<String> args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Downhill.run(args.toArray(new String[0]), new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        return DownhillRuns.inProcess(args);
     }
 
     /**

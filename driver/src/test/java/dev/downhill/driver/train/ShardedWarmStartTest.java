@@ -5,12 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.downhill.driver.Downhill;
 import dev.downhill.driver.ExitCode;
-import java.io.ByteArrayOutputStream;
+import dev.downhill.driver.checkpoint.DownhillRuns;
+import dev.downhill.driver.checkpoint.DownhillRuns.Run;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,20 +30,13 @@ class ShardedWarmStartTest {
     @TempDir
     Path dir;
 
-    record Run(int code, String out, String err) {
-    }
-
     @AfterEach
     void defaultLimit() {
         ShardedModelFile.assembleLimitBytes = -1;
     }
 
     static Run run(List<String> args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Downhill.run(args.toArray(new String[0]), new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        return DownhillRuns.inProcess(args);
     }
 
     /** Sparse binary rows in libsvm form, features of very different scales (so standardization matters). */
