@@ -259,7 +259,20 @@ public final class Downhill {
     }
 
     /** Maps a failure to its message and exit code; Spark wraps task failures, so look through causes. */
-    static int report(Throwable t, PrintStream err) {
+    /** Spark's failure when a local-checkpointed block is gone from every executor that held it. */
+    private static boolean lostSlices(Throwable t) {
+        String m = t.getMessage();
+        return m != null && m.contains("Checkpoint block") && m.contains("not found");
+    }
+
+    private static String firstLine(Throwable t) {
+        String m = String.valueOf(t.getMessage());
+        int nl = m.indexOf('\n');
+        return nl < 0 ? m : m.substring(0, nl);
+    }
+
+    /** Prints a failure as one line (a stack trace only for internal errors) and returns its exit code. */
+    public static int report(Throwable t, PrintStream err) {
         if (Interrupt.happened()) {
             return ExitCode.INTERRUPTED; // Ctrl-C: its handler printed the one line; Spark's failure is its echo
         }
@@ -296,6 +309,12 @@ public final class Downhill {
             if (c instanceof OutOfMemoryError) {
                 err.println("downhill: error: the driver ran out of memory (" + c.getMessage() + "): "
                         + DriverMemory.advice(0) + ".");
+                return ExitCode.INTERNAL;
+            }
+            if (lostSlices(c)) {
+                err.println("downhill: error: the executors holding both copies of some parameter slices were lost"
+                        + " (a sharded run keeps each slice on two executors); run the same command with --resume"
+                        + " to continue from the last checkpoint (" + BadInputException.printable(firstLine(c)) + ")");
                 return ExitCode.INTERNAL;
             }
             if (c.getCause() == c) {

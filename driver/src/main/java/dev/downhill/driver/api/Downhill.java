@@ -153,10 +153,6 @@ public final class Downhill {
                 held.modelWritten(conf, progress);
             } else if (result.shardedParameters != null) {
                 result.shardedParameters.release();
-                if (result.shardedLineage != null) {
-                    result.shardedLineage.getFileSystem(SparkSession.active().sparkContext().hadoopConfiguration())
-                            .delete(result.shardedLineage, true);
-                }
             }
             return new DownhillModel(onDriver, featuresColumn(), featureColumns());
         } catch (IOException e) {

@@ -155,8 +155,9 @@ public final class ShardedCheckpoint {
 
     /**
      * The vectors {@code names} read back from {@code folder} into cached slices (each executor reads its own;
-     * nothing until a job needs them). Each is marked for a lineage checkpoint, so that a lost executor's
-     * slices are recomputed from there, not from this checkpoint's files, which a later checkpoint may delete.
+     * nothing until a job needs them). Each is kept as {@link ShardedVector#keep} keeps optimizer state, so
+     * that a lost executor's slices come from their copies, not from this checkpoint's files, which a later
+     * checkpoint may delete.
      * A file whose header or checksum does not match fails the job with a {@link ResumeRefusedException} naming
      * it (exit 5): the executors find the damage, after the driver chose this checkpoint.
      */
@@ -181,7 +182,7 @@ public final class ShardedCheckpoint {
                     }
                 }
                 return decode(bytes, iteration, s, layout, file.toString());
-            }), ShardedVector.MAX_DEPTH));
+            })));
         }
         return out;
     }

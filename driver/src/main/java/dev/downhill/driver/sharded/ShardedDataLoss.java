@@ -288,12 +288,10 @@ public final class ShardedDataLoss {
         JavaRDD<SliceResult> results = inputs.zipPartitions(
                 partials.mapToPair(t -> t).partitionBy(new KeyPartitioner(layout.numSlices())),
                 (inIt, partialIt) -> PullPlan.single(reduce(inIt.next(), partialIt, withGradient, penalty, layout,
-                        numFeatures, numOutputs)))
-                .persist(ShardedVector.STORAGE);
-        int depth = ShardedVector.truncateIfDeep(results, ShardedVector.depth(
-                standardized ? List.of(theta, scale, mean) : List.of(theta)) + 1);
-        ShardedVector gradient = withGradient ? new ShardedVector(layout, results.map(r -> r.gradient), results, depth)
-                : null;
+                        numFeatures, numOutputs)));
+        // a value alone is read once (the scalars); a gradient is kept until the optimizer releases it
+        ShardedVector gradient = withGradient
+                ? new ShardedVector(layout, ShardedVector.keep(results).map(r -> r.gradient), results) : null;
         JavaRDD<double[]> perSlice = results.map(SliceResult::scalars);
         List<ShardedVector> combinations = new ArrayList<>();
         List<ShardedVector> distinct = new ArrayList<>();
@@ -354,9 +352,6 @@ public final class ShardedDataLoss {
         passNanos += System.nanoTime() - started;
         passes++;
         double value = ParameterSlice.objectiveValue(first[0], first[1], penalty, squares);
-        if (!withGradient) {
-            results.unpersist(false);
-        }
         return new Evaluation(value, first[0], first[1], (long) first[2], gradient, combinations, dots, intercepts);
     }
 

@@ -80,8 +80,8 @@ public final class ShardedMoments {
                             layout.start(req.slice), d, k));
                 }).persist(ShardedVector.STORAGE);
         List<double[]> parts = OrderedCollect.inOrder(both.map(x -> x[2])); // computes and caches both
-        return new Standardizing(new ShardedVector(layout, both.map(x -> x[0]), both, 0),
-                new ShardedVector(layout, both.map(x -> x[1]), both, 0), parts);
+        return new Standardizing(new ShardedVector(layout, both.map(x -> x[0]), both),
+                new ShardedVector(layout, both.map(x -> x[1]), both), parts);
     }
 
     private static List<Tuple2<Integer, Piece>> pieces(LocalPartition lp, int k, SliceLayout layout) {

@@ -69,12 +69,12 @@ public final class ShardedRuleSlices implements RemoteRuleMinimizer.Slices<Shard
             }
             r.update(out[0], in[1], moments, l.start(s), u);
             return PullPlan.single(out);
-        }, true).persist(ShardedVector.STORAGE);
-        int depth = ShardedVector.truncateIfDeep(updated, ShardedVector.depth(inputs) + 1);
+        }, true);
+        ShardedVector.keep(updated);
         List<ShardedVector> out = new ArrayList<>(1 + count);
         for (int i = 0; i <= count; i++) {
             int at = i;
-            ShardedVector v = new ShardedVector(layout, updated.map(b -> b[at]), updated, depth);
+            ShardedVector v = new ShardedVector(layout, updated.map(b -> b[at]), updated);
             sharing.put(v, updated);
             out.add(v);
         }

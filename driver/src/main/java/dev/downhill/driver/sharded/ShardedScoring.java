@@ -174,8 +174,11 @@ public final class ShardedScoring {
         columns.unpersist(false);
     }
 
-    /** A vector of slices read on the executors (from a sharded model's files), cached until released. */
+    /**
+     * A vector of slices read on the executors (from a sharded model's files), cached until released; a lost
+     * executor's slices are read from the files again.
+     */
     public static ShardedVector cache(SliceLayout layout, JavaRDD<double[]> slices) {
-        return ShardedVector.persist(layout, slices, 0);
+        return new ShardedVector(layout, slices.persist(ShardedVector.STORAGE), slices);
     }
 }

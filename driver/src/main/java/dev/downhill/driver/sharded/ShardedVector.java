@@ -16,57 +16,45 @@ import org.apache.spark.storage.StorageLevel;
  * scalar has the same bits on every run and cluster. The driver holds the RDD's handle, never the entries.
  */
 public final class ShardedVector {
-    /** Cached slices survive memory pressure on disk; a lost executor's slices come back from lineage. */
-    static final StorageLevel STORAGE = StorageLevel.MEMORY_AND_DISK();
-
     /**
-     * Derivations since the last truncated lineage past which a new vector's RDD is checkpointed: each L-BFGS
-     * iteration adds a few, and a lineage that grows without bound makes every task larger and a lost slice
-     * slower to recompute.
+     * What is cached and recomputed from the data if lost (pull plans, standardization moments, scores): memory,
+     * spilling to disk under pressure.
      */
-    static final int MAX_DEPTH = 16;
+    static final StorageLevel STORAGE = StorageLevel.MEMORY_AND_DISK();
 
     private final SliceLayout layout;
     private final JavaRDD<double[]> slices;
-    /** Derivations since a checkpointed (or parallelized) RDD. */
-    final int depth;
     /** The persisted RDD these slices are read from (the slices themselves, or a record holding them). */
     private final JavaRDD<?> cached;
 
-    ShardedVector(SliceLayout layout, JavaRDD<double[]> slices, JavaRDD<?> cached, int depth) {
+    ShardedVector(SliceLayout layout, JavaRDD<double[]> slices, JavaRDD<?> cached) {
         if (slices.getNumPartitions() != layout.numSlices()) {
             throw new IllegalArgumentException(slices.getNumPartitions() + " partitions for " + layout);
         }
         this.layout = layout;
         this.slices = slices;
         this.cached = cached;
-        this.depth = depth;
+    }
+
+    /** Keeps {@code slices} (one array per partition, partition s slice s) as {@link #keep} does, and wraps them. */
+    static ShardedVector persist(SliceLayout layout, JavaRDD<double[]> slices) {
+        return new ShardedVector(layout, keep(slices), slices);
     }
 
     /**
-     * Persists {@code slices} (one array per partition, partition s slice s), derived {@code depth} times since a
-     * truncated lineage, and wraps them.
+     * Persists an RDD of optimizer state (parameters, gradients, L-BFGS pairs, moments) and cuts its lineage
+     * once a job has computed it: on a cluster each block is stored on two executors
+     * ({@code MEMORY_AND_DISK_2}) and the RDD is local-checkpointed, so its descendants never look further back
+     * and a lost executor's slices are read from their copies (Spark re-copies them elsewhere, with
+     * {@code spark.storage.replication.proactive}, which {@link dev.downhill.driver.spark.DownhillSpark} sets).
+     * Reliable RDD checkpoints cost a job per RDD, and with one per vector they doubled an iteration's jobs;
+     * lineage left to grow made every task carry the whole history. In local mode the single executor is the
+     * driver, so one copy. Losing both copies of a block ends the run (the run's own checkpoint resumes it).
      */
-    static ShardedVector persist(SliceLayout layout, JavaRDD<double[]> slices, int depth) {
-        slices.persist(STORAGE);
-        return new ShardedVector(layout, slices, slices, truncateIfDeep(slices, depth));
-    }
-
-    /**
-     * Marks a persisted RDD for checkpointing when its lineage is {@link #MAX_DEPTH} derivations deep: to the
-     * context's checkpoint folder when it has one (written once by the next job, and read back if an executor is
-     * lost), else to the executors' block stores. Returns the depth the RDD has from now on.
-     */
-    static int truncateIfDeep(JavaRDD<?> rdd, int depth) {
-        if (depth < MAX_DEPTH) {
-            return depth;
-        }
-        if (rdd.context().getCheckpointDir().isDefined()) {
-            rdd.checkpoint();
-        } else {
-            rdd.rdd().localCheckpoint();
-        }
-        return 0;
+    static <T> JavaRDD<T> keep(JavaRDD<T> rdd) {
+        rdd.persist(rdd.context().isLocal() ? StorageLevel.MEMORY_AND_DISK() : StorageLevel.MEMORY_AND_DISK_2());
+        rdd.rdd().localCheckpoint();
+        return rdd;
     }
 
     /** The zero vector, built on the executors. */
@@ -75,7 +63,7 @@ public final class ShardedVector {
         for (int s = 0; s < layout.numSlices(); s++) {
             ids.add(s);
         }
-        return persist(layout, jsc.parallelize(ids, layout.numSlices()).map(s -> new double[layout.length(s)]), 0);
+        return persist(layout, jsc.parallelize(ids, layout.numSlices()).map(s -> new double[layout.length(s)]));
     }
 
     /** A vector from a driver-side array: for tests and models small enough for the driver. */
@@ -87,7 +75,7 @@ public final class ShardedVector {
         for (int s = 0; s < layout.numSlices(); s++) {
             parts.add(java.util.Arrays.copyOfRange(values, layout.start(s), layout.start(s + 1)));
         }
-        return persist(layout, jsc.parallelize(parts, layout.numSlices()), 0);
+        return persist(layout, jsc.parallelize(parts, layout.numSlices()));
     }
 
     /**
@@ -125,7 +113,7 @@ public final class ShardedVector {
                             p._2().length - 1));
                     return Collections.singletonList(slice).iterator();
                 }, true);
-        return persist(target, out, depth + 1);
+        return persist(target, out);
     }
 
     public SliceLayout layout() {
@@ -157,7 +145,7 @@ public final class ShardedVector {
         double[] c = coefficients.clone();
         JavaRDD<double[][]> zipped = zip(vectors);
         SliceLayout layout = vectors.get(0).layout;
-        return persist(layout, zipped.map(x -> ParameterSlice.linearCombination(c, x)), depth(vectors) + 1);
+        return persist(layout, zipped.map(x -> ParameterSlice.linearCombination(c, x)));
     }
 
     /**
@@ -192,15 +180,6 @@ public final class ShardedVector {
     /** Drops the cached slices; the vector must not be used afterwards. */
     public void release() {
         cached.unpersist(false);
-    }
-
-    /** The deepest lineage among the vectors. */
-    static int depth(List<ShardedVector> vectors) {
-        int d = 0;
-        for (ShardedVector v : vectors) {
-            d = Math.max(d, v.depth);
-        }
-        return d;
     }
 
     /** The slices of every vector side by side: partition s holds {v_0 slice s, v_1 slice s, ...}. */

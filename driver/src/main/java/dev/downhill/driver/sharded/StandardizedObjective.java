@@ -72,7 +72,7 @@ public final class StandardizedObjective implements RemoteFunction<ShardedVector
                 .mapPartitionsWithIndex((s, it) -> {
                     double[][] x = it.next();
                     return PullPlan.single(StandardizationSlice.toUser(x[0], x[1], layout.start(s), d, k, shift));
-                }, true), u.depth + 1);
+                }, true));
         return theta;
     }
 
@@ -94,7 +94,7 @@ public final class StandardizedObjective implements RemoteFunction<ShardedVector
                 .mapPartitionsWithIndex((s, it) -> {
                     double[][] x = it.next();
                     return PullPlan.single(StandardizationSlice.fromUser(x[0], x[1], layout.start(s), d, k, shift));
-                }, true), theta.depth + 1);
+                }, true));
     }
 
     /** Releases the cached scale and center vectors. */

@@ -102,6 +102,14 @@ public final class DownhillKryoRegistrator implements KryoRegistrator {
         "org.apache.spark.ml.linalg.MatrixUDT",
     };
 
+    /**
+     * Scala's class tags, registered last: Spark's block replication (a sharded run stores each slice on two
+     * executors) sends the block's storage level and class tag (a Java RDD's is the Object manifest) with it.
+     */
+    static final String[] REPLICATION_CLASSES = {
+        "scala.reflect.ManifestFactory$ObjectManifest",
+    };
+
     @Override
     public void registerClasses(Kryo kryo) {
         for (Class<?> c : CLASSES) {
@@ -116,6 +124,13 @@ public final class DownhillKryoRegistrator implements KryoRegistrator {
         }
         for (Class<?> c : dev.downhill.driver.sharded.ShardedDataLoss.KRYO_CLASSES) {
             kryo.register(c);
+        }
+        for (String name : REPLICATION_CLASSES) {
+            try {
+                kryo.register(Class.forName(name, false, kryo.getClassLoader()));
+            } catch (ClassNotFoundException e) {
+                throw new IllegalStateException(name + " is not in this Scala library", e);
+            }
         }
     }
 }

@@ -27,7 +27,8 @@ public final class DownhillSpark {
      * Kryo with required registration through {@link DownhillKryoRegistrator}; no console progress bar;
      * large task results returned directly ({@link #MAX_DIRECT_RESULT_SIZE}); broadcasts not compressed,
      * since the only large ones are parameter vectors of doubles, which LZ4 cannot shrink but must still
-     * scan on the driver (and every executor) each iteration. Settings the user gave win, except the
+     * scan on the driver (and every executor) each iteration; blocks of a lost executor copied again to keep
+     * their replication (sharded runs store their slices twice). Settings the user gave win, except the
      * serializer ones, which the registrator needs.
      */
     public static SparkConf configure(SparkConf conf) {
@@ -37,7 +38,8 @@ public final class DownhillSpark {
                 .set("spark.kryo.registrationRequired", "true")
                 .setIfMissing("spark.ui.showConsoleProgress", "false")
                 .setIfMissing("spark.task.maxDirectResultSize", MAX_DIRECT_RESULT_SIZE)
-                .setIfMissing("spark.broadcast.compress", "false");
+                .setIfMissing("spark.broadcast.compress", "false")
+                .setIfMissing("spark.storage.replication.proactive", "true");
     }
 
     /**

@@ -87,9 +87,6 @@ public final class ShardedModelFile {
             }, true).collect();
         } finally {
             theta.release();
-            if (r.shardedLineage != null) {
-                r.shardedLineage.getFileSystem(conf).delete(r.shardedLineage, true);
-            }
         }
         ObjectNode doc = ModelFile.toJson(r);
         ArrayNode shards = doc.putArray(FIELD);

@@ -63,10 +63,9 @@ final class ShardedRuleTraining {
 
     /** As {@link ShardedTraining#run}, with the rule's loop. */
     ShardedTraining.Outcome run(StopCriteria criteria, IterationListener progress, CheckpointingRun checkpoints,
-                                CheckpointingRun.HistorySink history, String output) throws IOException {
+                                CheckpointingRun.HistorySink history) throws IOException {
         RemoteRuleMinimizer<ShardedVector> loop = new RemoteRuleMinimizer<>(rule, criteria);
         RemoteRuleMinimizer.State<ShardedVector> state = null;
-        Path lineage = run.lineageFolder(output);
         Configuration conf = run.sparkContext().hadoopConfiguration();
         try {
             Checkpoint from = checkpoints.restored();
@@ -103,8 +102,7 @@ final class ShardedRuleTraining {
             ShardedVector u = run.validates() && best != null && r.reason() != StopReason.DIVERGED ? best
                     : r.state().x();
             ShardedTraining.Outcome end = new ShardedTraining.Outcome(run.figures(r.state().small(), r.reason(),
-                    r.gradientNorm(), r.objective(), r.detail()), run.model(u), lineage);
-            lineage = null; // theta may be checkpointed there: deleted once the model is written
+                    r.gradientNorm(), r.objective(), r.detail()), run.model(u));
             return end;
         } finally {
             if (state != null) {
@@ -114,7 +112,7 @@ final class ShardedRuleTraining {
                 slices.release(best);
                 best = null;
             }
-            run.releaseRun(lineage);
+            run.releaseRun();
         }
     }
 }

@@ -60,8 +60,6 @@ import org.apache.spark.api.java.JavaSparkContext;
  */
 final class ShardedTraining {
     static final String AGGREGATION = "aggregation";
-    /** The folder under --output where RDD checkpoints cut the vectors' lineage during the run. */
-    static final String LINEAGE_FOLDER = "checkpoints/sharded-lineage";
     /**
      * The optimizers a sharded run has: vector-free L-BFGS, and the rules with a step schedule, whose elementwise
      * update runs on each slice ({@link ShardedRuleTraining}).
@@ -390,7 +388,7 @@ final class ShardedTraining {
     }
 
     /** The run's end: its figures (with empty x and gradient arrays) and theta on the executors. */
-    record Outcome(Minimizer.Result result, ShardedVector theta, Path lineage) {}
+    record Outcome(Minimizer.Result result, ShardedVector theta) {}
 
     /**
      * Runs vector-free L-BFGS from u = 0 (theta = 0 in the user's coordinates, as the tree path starts), or from the
@@ -403,13 +401,12 @@ final class ShardedTraining {
      * {@link ScheduledRule} runs sliced ({@link ShardedRuleTraining}), anything else is L-BFGS.
      */
     Outcome run(StopCriteria criteria, IterationListener progress, CheckpointingRun checkpoints,
-                CheckpointingRun.HistorySink history, String output, Optimizer rule) throws IOException {
+                CheckpointingRun.HistorySink history, Optimizer rule) throws IOException {
         if (rule instanceof ScheduledRule scheduled) { // gd, momentum, nesterov, adagrad, rmsprop, adam, adamw
-            return new ShardedRuleTraining(this, scheduled).run(criteria, progress, checkpoints, history, output);
+            return new ShardedRuleTraining(this, scheduled).run(criteria, progress, checkpoints, history);
         }
         VectorFreeLBFGS.State<ShardedVector> state = null;
         VectorFreeMinimizer.Result<ShardedVector> r = null;
-        Path lineage = lineageFolder(output);
         Configuration conf = jsc.hadoopConfiguration();
         try {
             Checkpoint from = checkpoints.restored();
@@ -449,8 +446,7 @@ final class ShardedTraining {
             ShardedVector u = heldOut != null && best != null && r.reason() != StopReason.DIVERGED ? best
                     : r.state().x();
             Outcome end = new Outcome(figures(small, r.reason(), r.gradientNorm(), r.objective(), r.detail()),
-                    model(u), lineage);
-            lineage = null; // theta may be checkpointed there: deleted once the model is written
+                    model(u));
             return end;
         } finally {
             if (r != null) {
@@ -462,21 +458,8 @@ final class ShardedTraining {
                 vectors.release(best);
                 best = null;
             }
-            releaseRun(lineage);
+            releaseRun();
         }
-    }
-
-    /**
-     * The folder where deep lineages are cut by RDD checkpoints (read back if an executor dies), under the output
-     * folder, or null when the context already has one.
-     */
-    Path lineageFolder(String output) {
-        if (jsc.getCheckpointDir().isPresent()) {
-            return null;
-        }
-        Path lineage = new Path(output, LINEAGE_FOLDER);
-        jsc.setCheckpointDir(lineage.toString());
-        return lineage;
     }
 
     /** The model theta = A u in the user's coordinates (a copy of u without standardization), computed now. */
@@ -505,8 +488,8 @@ final class ShardedTraining {
                 : Minimizer.result(figures, reason, gradientNorm, objective, detail);
     }
 
-    /** Releases the run's plans and caches, and deletes {@code lineage} (null: none, or the caller's). */
-    void releaseRun(Path lineage) throws IOException {
+    /** Releases the run's plans and caches. */
+    void releaseRun() {
         if (heldOutPlan != null) {
             heldOutPlan.release();
         }
@@ -517,8 +500,5 @@ final class ShardedTraining {
             standardized.release();
         }
         plan.release();
-        if (lineage != null) {
-            lineage.getFileSystem(jsc.hadoopConfiguration()).delete(lineage, true);
-        }
     }
 }

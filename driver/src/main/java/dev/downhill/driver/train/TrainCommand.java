@@ -217,7 +217,6 @@ public final class TrainCommand {
             long startNanos = System.nanoTime();
             Minimizer.Result result;
             ShardedVector shardedTheta = null; // a sharded run's model, on the executors
-            org.apache.hadoop.fs.Path shardedLineage = null;
             // Checkpoints (#5): restored on --resume; written every --checkpoint-every iterations and at the end.
             CheckpointingRun checkpoints = CheckpointingRun.open(settings, data, jsc.hadoopConfiguration(), out);
             try (MetricsLog metrics = MetricsLog.continueAfter(settings.require("output"), jsc.hadoopConfiguration(),
@@ -235,10 +234,9 @@ public final class TrainCommand {
                         out.println("initial model: " + settings.get("initial-model"));
                     }
                     ShardedTraining.Outcome end = sharded.run(criteria(choice, false), progress, checkpoints,
-                            report::iteration, settings.require("output"), optimizer);
+                            report::iteration, optimizer);
                     result = end.result();
                     shardedTheta = end.theta();
-                    shardedLineage = end.lineage();
                 } else {
                     // A linear model starts at theta = 0; a network at its seeded initialization, drawn in the
                     // coordinates the optimizer sees (standardized inputs), where He and Glorot scales are meant.
@@ -379,9 +377,6 @@ public final class TrainCommand {
                 report.write(settings.require("output"), jsc.hadoopConfiguration());
                 if (shardedTheta != null) {
                     shardedTheta.release();
-                    if (shardedLineage != null) {
-                        shardedLineage.getFileSystem(jsc.hadoopConfiguration()).delete(shardedLineage, true);
-                    }
                 }
                 throw diverged(result, jsc, objective, l2, data, k, choice, change, architecture);
             }
@@ -411,7 +406,6 @@ public final class TrainCommand {
                     choice.name, l1, architecture);
             trained.featureNames = data.featureNames;
             trained.shardedParameters = shardedTheta;
-            trained.shardedLineage = shardedLineage;
             trained.warning = noMinimizer;
             if (useBest) {
                 trained.runEnd = new TrainingResult.RunEnd(result.state().iteration(), result.objective(),

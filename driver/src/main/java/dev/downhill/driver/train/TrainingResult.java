@@ -39,8 +39,6 @@ public final class TrainingResult {
      * {@link #parameters} is null): its shard files, read by {@link ShardedModelFile#readSlices}. Else null.
      */
     public java.util.List<ShardedModelFile.Shard> shardFiles;
-    /** The folder of RDD checkpoints {@link #shardedParameters} may be read back from; deleted once written. */
-    public org.apache.hadoop.fs.Path shardedLineage;
 
     /**
      * The run's last iterate, when the model is another one: the iterate kept was {@code selectedBy} (the best

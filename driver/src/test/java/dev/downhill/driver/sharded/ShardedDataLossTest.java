@@ -2,6 +2,7 @@ package dev.downhill.driver.sharded;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.downhill.core.data.BlockBuilder;
@@ -13,8 +14,12 @@ import dev.downhill.core.model.LinearModel;
 import dev.downhill.core.objective.L2Penalty;
 import dev.downhill.core.objective.RegularizedObjective;
 import dev.downhill.core.optim.RemoteFunction;
+import dev.downhill.driver.Downhill;
+import dev.downhill.driver.ExitCode;
 import dev.downhill.driver.TestSpark;
 import dev.downhill.driver.spark.SparkDataLoss;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -189,6 +194,32 @@ class ShardedDataLossTest {
             int s = layout.sliceOf(i);
             assertTrue(layout.start(s) <= i && i < layout.start(s + 1));
         }
+    }
+
+    /**
+     * A kept vector's lineage is cut by the job that computes it (so its descendants never reach further back),
+     * and one derived from a vector released before it was computed cannot be: Spark's failure is what train
+     * reports as slices lost with both their copies, with the way to resume.
+     */
+    @Test
+    void keptVectorsCutTheirLineageAndALostOneIsReportedCleanly() {
+        SliceLayout layout = new SliceLayout(100, 3);
+        double[] u = new Random(4).doubles(100).toArray();
+        ShardedVector x = ShardedVector.of(jsc, layout, u);
+        ShardedVector twice = ShardedVector.combine(new double[] {2}, List.of(x));
+        twice.materialize();
+        assertTrue(twice.slices().rdd().isCheckpointed(), "the lineage is cut after the computing job");
+        ShardedVector four = ShardedVector.combine(new double[] {2}, List.of(twice)); // not computed yet
+        twice.release();
+        Exception e = assertThrows(Exception.class, four::toArray);
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Downhill.report(e, new PrintStream(err, true));
+        assertEquals(ExitCode.INTERNAL, code);
+        String message = err.toString();
+        assertTrue(message.startsWith("downhill: error: the executors holding both copies")
+                && message.contains("run the same command with --resume") && !message.contains("\tat "), message);
+        x.release();
+        four.release();
     }
 
     /**
