@@ -312,9 +312,9 @@ public final class Downhill {
                 return ExitCode.INTERNAL;
             }
             if (lostSlices(c)) {
-                err.println("downhill: error: the executors holding both copies of some parameter slices were lost"
-                        + " (a sharded run keeps each slice on two executors); run the same command with --resume"
-                        + " to continue from the last checkpoint (" + BadInputException.printable(firstLine(c)) + ")");
+                err.println("downhill: error: the executors holding every copy of some parameter slices were lost"
+                        + " (a sharded run keeps each slice on --slice-copies executors, 2 by default); run the same"
+                        + " command with --resume to continue from the last checkpoint (" + BadInputException.printable(firstLine(c)) + ")");
                 return ExitCode.INTERNAL;
             }
             if (c.getCause() == c) {

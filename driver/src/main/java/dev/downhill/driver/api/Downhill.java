@@ -428,6 +428,11 @@ public final class Downhill {
             return set("shards", slices);
         }
 
+        /** {@code --slice-copies}: executors each slice is cached on with --aggregation sharded. */
+        public Builder sliceCopies(int copies) {
+            return set("slice-copies", copies);
+        }
+
         /** {@code --batch-fraction}: the share of blocks per mini-batch. */
         public Builder batchFraction(double fraction) {
             return set("batch-fraction", fraction);

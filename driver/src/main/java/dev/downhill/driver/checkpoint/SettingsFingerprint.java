@@ -27,7 +27,7 @@ public final class SettingsFingerprint {
             "max-iter", "tol", "rel-tol", "f-tol", "f-window", "time-budget", "patience", "divergence-rises",
             "progress-every", "master", "config", "output", "input",
             "checkpoint-every", "keep-checkpoints", "resume",
-            "overwrite",
+            "overwrite", "slice-copies", // where cached copies live, not the math
             "jars", "check-gradient"); // where a --model-class's jar lies, and the start's check: not the math
 
     /** The fingerprint of {@code settings}: key to effective value, sorted by key. */

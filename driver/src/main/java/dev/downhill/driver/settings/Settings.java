@@ -201,6 +201,11 @@ public final class Settings {
                     "--aggregation sharded: the slices the parameters are split into. auto: one per 2^20"
                             + " parameters (8 MiB), at least one per data partition (at most one per parameter).")
                     .orWord(AUTO).readBy(TRAIN),
+            Setting.integer("slice-copies", "2", 1, 10,
+                    "--aggregation sharded: the executors each slice of the parameters and optimizer state is"
+                            + " cached on. 2: the slices of a lost executor are read from their copies. 1: half the"
+                            + " memory and no copying each iteration, but losing an executor ends the run (resume it"
+                            + " with --resume). Local mode keeps one copy.").readBy(TRAIN),
             Setting.integer("partitions", AUTO, 1, 100_000,
                     "Partitions the rows are spread over. auto: from the input size (one per 32 MiB, at least 2),"
                             + " never from the cluster, so the same data trains identically everywhere.")

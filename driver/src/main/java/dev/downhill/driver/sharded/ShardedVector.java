@@ -7,6 +7,7 @@ import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.StorageLevels;
 import org.apache.spark.storage.StorageLevel;
 
 /**
@@ -43,8 +44,8 @@ public final class ShardedVector {
 
     /**
      * Persists an RDD of optimizer state (parameters, gradients, L-BFGS pairs, moments) and cuts its lineage
-     * once a job has computed it: on a cluster each block is stored on two executors
-     * ({@code MEMORY_AND_DISK_2}) and the RDD is local-checkpointed, so its descendants never look further back
+     * once a job has computed it: on a cluster each block is stored on two executors (memory and disk,
+     * {@link #setCopies} for another count) and the RDD is local-checkpointed, so its descendants never look further back
      * and a lost executor's slices are read from their copies (Spark re-copies them elsewhere, with
      * {@code spark.storage.replication.proactive}, which {@link dev.downhill.driver.spark.DownhillSpark} sets).
      * Reliable RDD checkpoints cost a job per RDD, and with one per vector they doubled an iteration's jobs;
@@ -52,9 +53,19 @@ public final class ShardedVector {
      * driver, so one copy. Losing both copies of a block ends the run (the run's own checkpoint resumes it).
      */
     static <T> JavaRDD<T> keep(JavaRDD<T> rdd) {
-        rdd.persist(rdd.context().isLocal() ? StorageLevel.MEMORY_AND_DISK() : StorageLevel.MEMORY_AND_DISK_2());
+        String set = rdd.context().getLocalProperty(COPIES);
+        int copies = rdd.context().isLocal() ? 1 : set == null ? 2 : Integer.parseInt(set);
+        rdd.persist(StorageLevels.create(true, true, false, true, copies));
         rdd.rdd().localCheckpoint();
         return rdd;
+    }
+
+    /** The Spark local property (of the thread that trains) holding --slice-copies. */
+    static final String COPIES = "downhill.sliceCopies";
+
+    /** The copies {@link #keep} stores from this thread on (--slice-copies); 0: the default again. */
+    public static void setCopies(JavaSparkContext jsc, int copies) {
+        jsc.setLocalProperty(COPIES, copies <= 0 ? null : Integer.toString(copies));
     }
 
     /** The zero vector, built on the executors. */

@@ -66,6 +66,8 @@ final class ShardedTraining {
      */
     static final List<String> SHARDED_OPTIMIZERS = List.of("lbfgs", "gd", "momentum", "nesterov", "adagrad",
             "rmsprop", "adam", "adamw");
+    /** --slice-copies's default. */
+    static final int DEFAULT_COPIES = 2;
     /** Parameters per slice that --shards auto aims at (8 MiB of float64). */
     static final int AUTO_SLICE_PARAMETERS = 1 << 20;
 
@@ -118,8 +120,12 @@ final class ShardedTraining {
     /** Refuses (exit 2) settings --aggregation sharded does not support, before Spark starts. */
     static void validate(Settings s, Objective objective) {
         if (!"sharded".equals(s.get(AGGREGATION))) {
-            if (!s.isAuto("shards") && "tree".equals(s.get(AGGREGATION))) {
-                throw new SettingsException("--shards applies to --aggregation sharded (or auto) only.");
+            // set away from their defaults (the config file names every setting)
+            for (String key : List.of("shards", "slice-copies")) {
+                boolean set = key.equals("shards") ? !s.isAuto(key) : s.getInt(key) != DEFAULT_COPIES;
+                if (set && "tree".equals(s.get(AGGREGATION))) {
+                    throw new SettingsException("--" + key + " applies to --aggregation sharded (or auto) only.");
+                }
             }
             return;
         }
@@ -190,6 +196,7 @@ final class ShardedTraining {
                                  double l2, Objective objective, Preconditioning pre, int numClasses) {
         int slices = shards(s, model.numParameters(), data.partitions);
         SliceLayout layout = new SliceLayout(model.numParameters(), slices);
+        ShardedVector.setCopies(jsc, s.getInt("slice-copies"));
         jsc.setJobGroup(TrainCommand.JOB_GROUP, "Downhill train: pull plan of " + layout, false);
         PullPlan plan = PullPlan.build(data.blocks, data.numFeatures, model.numOutputs(), layout);
         ShardedDataLoss dataLoss = new ShardedDataLoss(plan, loss, new L2Penalty(l2, model));
@@ -500,5 +507,6 @@ final class ShardedTraining {
             standardized.release();
         }
         plan.release();
+        ShardedVector.setCopies(jsc, 0);
     }
 }

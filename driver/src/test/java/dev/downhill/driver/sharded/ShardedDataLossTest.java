@@ -216,7 +216,7 @@ class ShardedDataLossTest {
         int code = Downhill.report(e, new PrintStream(err, true));
         assertEquals(ExitCode.INTERNAL, code);
         String message = err.toString();
-        assertTrue(message.startsWith("downhill: error: the executors holding both copies")
+        assertTrue(message.startsWith("downhill: error: the executors holding every copy")
                 && message.contains("run the same command with --resume") && !message.contains("\tat "), message);
         x.release();
         four.release();

@@ -343,5 +343,13 @@ class ShardedTrainCommandTest {
             assertEquals(2, r.code(), String.join(" ", extra) + ": " + r.err());
             assertTrue(r.err().contains("--aggregation sharded") && r.err().contains(extra[0]), r.err());
         }
+        for (String key : List.of("--shards", "--slice-copies")) {
+            Run r = run(train(input, dir.resolve("refused"), "--aggregation", "tree", key, "3"));
+            assertEquals(2, r.code(), key + ": " + r.err());
+            assertTrue(r.err().contains(key + " applies to --aggregation sharded"), r.err());
+        }
+        Run r = run(train(input, dir.resolve("refused"), "--aggregation", "sharded", "--slice-copies", "0"));
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("--slice-copies"), r.err());
     }
 }
