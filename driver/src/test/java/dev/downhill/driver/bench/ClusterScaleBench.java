@@ -60,6 +60,8 @@ final class ClusterScaleBench {
         String dir;
         /** A running cluster's master URL (default: start one with scripts/local-cluster). */
         String master;
+        /** The sharded runs' --slice-copies (0: train's default). */
+        int sliceCopies;
     }
 
     static final String USAGE = String.join("\n",
@@ -72,7 +74,8 @@ final class ClusterScaleBench {
             "  --scale-worker-memory SIZE    each of the 2 workers' memory (default 3g)",
             "  --scale-executor-memory SIZE  spark.executor.memory (default 2g)",
             "  --scale-master URL            use this cluster instead of starting scripts/local-cluster",
-            "  --scale-dir PATH              keep data and outputs here (default: a temporary folder)");
+            "  --scale-dir PATH              keep data and outputs here (default: a temporary folder)",
+            "  --scale-slice-copies N        the sharded runs' --slice-copies (default: train's, 2)");
 
     static boolean parse(Options o, String key, String value) {
         switch (key) {
@@ -86,6 +89,7 @@ final class ClusterScaleBench {
             case "scale-executor-memory" -> o.executorMemory = value;
             case "scale-master" -> o.master = value;
             case "scale-dir" -> o.dir = value;
+            case "scale-slice-copies" -> o.sliceCopies = Integer.parseInt(value);
             default -> {
                 return false;
             }
@@ -265,6 +269,9 @@ final class ClusterScaleBench {
                 "--output", output.toString()));
         if (shardedAvailable()) {
             cmd.addAll(List.of("--aggregation", aggregation));
+        }
+        if (o.sliceCopies > 0 && "sharded".equals(aggregation)) {
+            cmd.addAll(List.of("--slice-copies", String.valueOf(o.sliceCopies)));
         }
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", name);

@@ -96,24 +96,32 @@ public final class CurvatureCovariance implements Serializable {
                 return p * (1.0 - p);
             }
             case SOFTMAX: {
-                double max = Double.NEGATIVE_INFINITY;
-                for (int c = 0; c < k; c++) {
-                    max = Math.max(max, z[offset + c]);
-                }
-                double sum = 0;
-                for (int c = 0; c < k; c++) {
-                    sum += Math.exp(z[offset + c] - max);
-                }
+                double[] p = softmax(z, offset, k, new double[k]);
                 double curvature = 0;
                 for (int c = 0; c < k; c++) {
-                    double p = Math.exp(z[offset + c] - max) / sum;
-                    curvature += p * (1.0 - p);
+                    curvature += p[c] * (1.0 - p[c]);
                 }
                 return curvature / k;
             }
             default:
                 throw new IllegalArgumentException(objective.cliName() + " has no curvature to weigh rows by");
         }
+    }
+
+    /** p_c = exp(z_c - max z) / sum_c' exp(z_c' - max z) for the margins z[offset .. offset + k), into {@code p}. */
+    private static double[] softmax(double[] z, int offset, int k, double[] p) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int c = 0; c < k; c++) {
+            max = Math.max(max, z[offset + c]);
+        }
+        double sum = 0;
+        for (int c = 0; c < k; c++) {
+            sum += Math.exp(z[offset + c] - max);
+        }
+        for (int c = 0; c < k; c++) {
+            p[c] = Math.exp(z[offset + c] - max) / sum;
+        }
+        return p;
     }
 
     /** Adds the block's rows, weighted by v_i c_i at {@code theta}. */
@@ -146,19 +154,11 @@ public final class CurvatureCovariance implements Serializable {
         }
         curvatureWeightSum += blockCurvature;
         double[][] classWeights = new double[k][n];
+        double[] p = new double[k];
         for (int i = 0; i < n; i++) {
-            int o = i * k;
-            double max = Double.NEGATIVE_INFINITY;
+            softmax(z, i * k, k, p);
             for (int c = 0; c < k; c++) {
-                max = Math.max(max, z[o + c]);
-            }
-            double sum = 0;
-            for (int c = 0; c < k; c++) {
-                sum += Math.exp(z[o + c] - max);
-            }
-            for (int c = 0; c < k; c++) {
-                double p = Math.exp(z[o + c] - max) / sum;
-                classWeights[c][i] = block.weight(i) * p * (1.0 - p);
+                classWeights[c][i] = block.weight(i) * p[c] * (1.0 - p[c]);
             }
         }
         if (classRowsEvery == 1) {
