@@ -258,7 +258,6 @@ public final class Downhill {
         }
     }
 
-    /** Maps a failure to its message and exit code; Spark wraps task failures, so look through causes. */
     /** Spark's failure when a local-checkpointed block is gone from every executor that held it. */
     private static boolean lostSlices(Throwable t) {
         String m = t.getMessage();
@@ -271,7 +270,10 @@ public final class Downhill {
         return nl < 0 ? m : m.substring(0, nl);
     }
 
-    /** Prints a failure as one line (a stack trace only for internal errors) and returns its exit code. */
+    /**
+     * Maps a failure to its message (one line; a stack trace only for internal errors) and exit code; Spark wraps
+     * task failures, so look through causes.
+     */
     public static int report(Throwable t, PrintStream err) {
         if (Interrupt.happened()) {
             return ExitCode.INTERRUPTED; // Ctrl-C: its handler printed the one line; Spark's failure is its echo
@@ -314,7 +316,8 @@ public final class Downhill {
             if (lostSlices(c)) {
                 err.println("downhill: error: the executors holding every copy of some parameter slices were lost"
                         + " (a sharded run keeps each slice on --slice-copies executors, 2 by default); run the same"
-                        + " command with --resume to continue from the last checkpoint (" + BadInputException.printable(firstLine(c)) + ")");
+                        + " command with --resume to continue from the last checkpoint ("
+                        + BadInputException.printable(firstLine(c)) + ")");
                 return ExitCode.INTERNAL;
             }
             if (c.getCause() == c) {

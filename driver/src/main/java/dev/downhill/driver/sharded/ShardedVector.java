@@ -44,13 +44,13 @@ public final class ShardedVector {
 
     /**
      * Persists an RDD of optimizer state (parameters, gradients, L-BFGS pairs, moments) and cuts its lineage
-     * once a job has computed it: on a cluster each block is stored on two executors (memory and disk,
-     * {@link #setCopies} for another count) and the RDD is local-checkpointed, so its descendants never look further back
-     * and a lost executor's slices are read from their copies (Spark re-copies them elsewhere, with
+     * once a job has computed it: on a cluster each block is stored on two executors (memory and disk;
+     * {@link #setCopies} for another count) and the RDD is local-checkpointed, so its descendants never look
+     * further back and a lost executor's slices are read from their copies (Spark re-copies them elsewhere, with
      * {@code spark.storage.replication.proactive}, which {@link dev.downhill.driver.spark.DownhillSpark} sets).
      * Reliable RDD checkpoints cost a job per RDD, and with one per vector they doubled an iteration's jobs;
      * lineage left to grow made every task carry the whole history. In local mode the single executor is the
-     * driver, so one copy. Losing both copies of a block ends the run (the run's own checkpoint resumes it).
+     * driver, so one copy. Losing every copy of a block ends the run (the run's own checkpoint resumes it).
      */
     static <T> JavaRDD<T> keep(JavaRDD<T> rdd) {
         String set = rdd.context().getLocalProperty(COPIES);
