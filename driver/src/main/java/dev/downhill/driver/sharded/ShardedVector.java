@@ -149,14 +149,26 @@ public final class ShardedVector {
 
     /** sum_k c_k v_k, computed slice by slice where the slices are ({@link ParameterSlice#linearCombination}). */
     public static ShardedVector combine(double[] coefficients, List<ShardedVector> vectors) {
+        JavaRDD<double[]> slices = combination(coefficients, vectors); // checks the arguments first
+        return persist(vectors.get(0).layout, slices);
+    }
+
+    /**
+     * The same combination cached once ({@link #STORAGE}) without a lineage cut: for a vector whose inputs stay
+     * cached as long as it lives, so a lost slice is recomputed from them, with no copy kept or sent.
+     */
+    static ShardedVector combineFromHeld(double[] coefficients, List<ShardedVector> vectors) {
+        JavaRDD<double[]> slices = combination(coefficients, vectors).persist(STORAGE);
+        return new ShardedVector(vectors.get(0).layout, slices, slices);
+    }
+
+    private static JavaRDD<double[]> combination(double[] coefficients, List<ShardedVector> vectors) {
         if (coefficients.length != vectors.size() || vectors.isEmpty()) {
             throw new IllegalArgumentException(coefficients.length + " coefficients for " + vectors.size()
                     + " vectors");
         }
         double[] c = coefficients.clone();
-        JavaRDD<double[][]> zipped = zip(vectors);
-        SliceLayout layout = vectors.get(0).layout;
-        return persist(layout, zipped.map(x -> ParameterSlice.linearCombination(c, x)));
+        return zip(vectors).map(x -> ParameterSlice.linearCombination(c, x));
     }
 
     /**

@@ -31,6 +31,15 @@ public final class ShardedVectors implements RemoteVectors<ShardedVector> {
         return v;
     }
 
+    /** One copy, no lineage cut: a lost slice is recomputed from the inputs, which outlive it. */
+    @Override
+    public ShardedVector combineWhileInputsHeld(double[] coefficients, List<ShardedVector> vectors) {
+        ShardedVector v = ShardedVector.combineFromHeld(coefficients, vectors);
+        pending.add(v);
+        inputsOf.put(v, List.copyOf(vectors));
+        return v;
+    }
+
     @Override
     public double[][] dots(List<ShardedVector> a, List<ShardedVector> b) {
         List<ShardedVector> terms = concat(a, b);

@@ -223,6 +223,30 @@ class ShardedDataLossTest {
     }
 
     /**
+     * A search direction (a combination of vectors that outlive it) has the bits of a kept combination, is cached
+     * without a cut lineage, and so is recomputed from its inputs once its cache is gone.
+     */
+    @Test
+    void aDirectionIsRecomputedFromItsInputs() {
+        SliceLayout layout = new SliceLayout(50, 2);
+        Random r = new Random(6);
+        ShardedVector a = ShardedVector.of(jsc, layout, r.doubles(50).toArray());
+        ShardedVector b = ShardedVector.of(jsc, layout, r.doubles(50).toArray());
+        ShardedVectors vectors = new ShardedVectors();
+        ShardedVector kept = vectors.combine(new double[] {2, -0.5}, List.of(a, b));
+        ShardedVector direction = vectors.combineWhileInputsHeld(new double[] {2, -0.5}, List.of(a, b));
+        double[] expected = kept.toArray();
+        assertArrayEquals(expected, direction.toArray(), 0.0);
+        assertTrue(kept.slices().rdd().isCheckpointed());
+        assertTrue(!direction.slices().rdd().isCheckpointed(), "a direction keeps its lineage");
+        direction.release(); // as a lost executor's blocks
+        assertArrayEquals(expected, direction.toArray(), 0.0);
+        for (ShardedVector v : List.of(kept, a, b)) {
+            vectors.release(v);
+        }
+    }
+
+    /**
      * An evaluation with products (what a vector-free L-BFGS trial asks for) is one Spark job, and its products,
      * new vector and gradient are those of evaluating and then combining and calling dots, to the bit.
      */

@@ -33,6 +33,15 @@ public interface RemoteVectors<V> {
      */
     V combine(double[] coefficients, List<V> vectors);
 
+    /**
+     * As {@link #combine}, for a combination read only while every input is still held (a search direction, which
+     * dies with its line search, before the history it is made of changes): an implementation may store it with
+     * less care, recomputing a lost part from the inputs (the driver keeps no second copy of it).
+     */
+    default V combineWhileInputsHeld(double[] coefficients, List<V> vectors) {
+        return combine(coefficients, vectors);
+    }
+
     /** The block of dot products: result[i][j] = a_i . b_j, all in one slice pass. */
     double[][] dots(List<V> a, List<V> b);
 

@@ -345,13 +345,13 @@ public final class VectorFreeLBFGS<V> {
         return combine(directionCoefficients(state), active, basis);
     }
 
-    /** sum_j delta[active[j]] basis_j (one combine). */
+    /** sum_j delta[active[j]] basis_j (one combine; the basis outlives the direction). */
     private V combine(double[] delta, int[] active, List<V> basis) {
         double[] coefficients = new double[active.length];
         for (int j = 0; j < active.length; j++) {
             coefficients[j] = delta[active[j]];
         }
-        return vectors.combine(coefficients, basis);
+        return vectors.combineWhileInputsHeld(coefficients, basis);
     }
 
     /**
@@ -379,7 +379,7 @@ public final class VectorFreeLBFGS<V> {
         if (r == null || !r.accepted()) {
             clear(state);
             // With no pair d = -g exactly, so g . d = -g . g, already in the Gram matrix.
-            V d = vectors.combine(new double[] {-1.0}, List.of(g));
+            V d = vectors.combineWhileInputsHeld(new double[] {-1.0}, List.of(g));
             double slope0 = -state.gram()[state.gram().length - 1];
             double t0 = Double.isNaN(firstTrial) ? LBFGS.firstStepFromNorm1(vectors.norm1(g)) : firstTrial;
             line = new HandleLine(f, state, d);
