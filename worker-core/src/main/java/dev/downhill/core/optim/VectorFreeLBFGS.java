@@ -338,7 +338,10 @@ public final class VectorFreeLBFGS<V> {
         return sum;
     }
 
-    /** The search direction d = -H g as a new handle (one combine); the caller releases it. */
+    /**
+     * The search direction d = -H g as a new handle (one combine); the caller releases it before the state's
+     * history changes ({@link RemoteVectors#combineWhileInputsHeld}).
+     */
     public V direction(State<V> state) {
         int[] active = new int[2 * state.pairs() + 1];
         List<V> basis = basis(state, active);
