@@ -25,18 +25,19 @@ public final class ShardedVectors implements RemoteVectors<ShardedVector> {
 
     @Override
     public ShardedVector combine(double[] coefficients, List<ShardedVector> vectors) {
-        ShardedVector v = ShardedVector.combine(coefficients, vectors);
-        pending.add(v);
-        inputsOf.put(v, List.copyOf(vectors));
-        return v;
+        return pending(ShardedVector.combine(coefficients, vectors), vectors);
     }
 
     /** One copy, no lineage cut: a lost slice is recomputed from the inputs, which outlive it. */
     @Override
     public ShardedVector combineWhileInputsHeld(double[] coefficients, List<ShardedVector> vectors) {
-        ShardedVector v = ShardedVector.combineFromHeld(coefficients, vectors);
+        return pending(ShardedVector.combineFromHeld(coefficients, vectors), vectors);
+    }
+
+    /** Records {@code v}, combined from {@code inputs}, as not computed yet. */
+    private ShardedVector pending(ShardedVector v, List<ShardedVector> inputs) {
         pending.add(v);
-        inputsOf.put(v, List.copyOf(vectors));
+        inputsOf.put(v, List.copyOf(inputs));
         return v;
     }
 
