@@ -88,6 +88,11 @@ public final class CurvatureCovariance implements Serializable {
      * an IllegalArgumentException for a loss without curvature (hinge).
      */
     public static double rowCurvature(Objective objective, double[] z, int offset, int k) {
+        return rowCurvature(objective, z, offset, k, objective == Objective.SOFTMAX ? new double[k] : null);
+    }
+
+    /** The same, with {@code scratch} (k entries, softmax only) for the class probabilities: no allocation a row. */
+    private static double rowCurvature(Objective objective, double[] z, int offset, int k, double[] scratch) {
         switch (objective) {
             case LEAST_SQUARES:
                 return 1.0;
@@ -96,7 +101,7 @@ public final class CurvatureCovariance implements Serializable {
                 return p * (1.0 - p);
             }
             case SOFTMAX: {
-                double[] p = softmax(z, offset, k, new double[k]);
+                double[] p = softmax(z, offset, k, scratch);
                 double curvature = 0;
                 for (int c = 0; c < k; c++) {
                     curvature += p[c] * (1.0 - p[c]);
@@ -135,10 +140,11 @@ public final class CurvatureCovariance implements Serializable {
         model.forward(theta, block, act);
         double[] z = act.outputs();
         double[] rowWeights = new double[n];
+        double[] p = new double[k];
         for (int i = 0; i < n; i++) {
             double v = block.weight(i);
             instanceWeightSum += v;
-            rowWeights[i] = v * rowCurvature(objective, z, i * k, k);
+            rowWeights[i] = v * rowCurvature(objective, z, i * k, k, p);
         }
         if (perOutput == null) {
             weighted.add(block, rowWeights);
@@ -154,7 +160,6 @@ public final class CurvatureCovariance implements Serializable {
         }
         curvatureWeightSum += blockCurvature;
         double[][] classWeights = new double[k][n];
-        double[] p = new double[k];
         for (int i = 0; i < n; i++) {
             softmax(z, i * k, k, p);
             for (int c = 0; c < k; c++) {
