@@ -45,7 +45,7 @@ public final class ShardedVector {
     /**
      * Persists an RDD of optimizer state (parameters, gradients, L-BFGS pairs, moments) and cuts its lineage
      * once a job has computed it: on a cluster each block is stored on two executors (memory and disk;
-     * {@link #setCopies} for another count) and the RDD is local-checkpointed, so its descendants never look
+     * {@link #configureThread} for another count) and the RDD is local-checkpointed, so its descendants never look
      * further back and a lost executor's slices are read from their copies (Spark re-copies them elsewhere, with
      * {@code spark.storage.replication.proactive}, which {@link dev.downhill.driver.spark.DownhillSpark} sets).
      * Reliable RDD checkpoints cost a job per RDD, and with one per vector they doubled an iteration's jobs;
@@ -63,9 +63,22 @@ public final class ShardedVector {
     /** The Spark local property (of the thread that trains) holding --slice-copies. */
     static final String COPIES = "downhill.sliceCopies";
 
-    /** The copies {@link #keep} stores from this thread on (--slice-copies); 0: the default again. */
-    public static void setCopies(JavaSparkContext jsc, int copies) {
+    /**
+     * Spark's local property (RDD.CHECKPOINT_ALL_MARKED_ANCESTORS, SPARK-6847) that makes the end of a job cut every
+     * marked RDD the job computed. Without it the cut stops at the first marked RDD on each path: an iterate
+     * x + t d, read only through the evaluation's kept result, kept its lineage, and each task carried every
+     * iterate since the start (the 12th iteration's stages held 300 RDDs). Read when an RDD is built.
+     */
+    static final String CUT_ALL_MARKED = "spark.checkpoint.checkpointAllMarkedAncestors";
+
+    /**
+     * Prepares this thread for the vectors of a run, before it builds any: the copies {@link #keep} stores
+     * (--slice-copies) and every kept RDD's lineage cut by the job that computes it. {@code copies} 0 undoes both
+     * (the end of the run).
+     */
+    public static void configureThread(JavaSparkContext jsc, int copies) {
         jsc.setLocalProperty(COPIES, copies <= 0 ? null : Integer.toString(copies));
+        jsc.setLocalProperty(CUT_ALL_MARKED, copies <= 0 ? null : "true");
     }
 
     /** The zero vector, built on the executors. */

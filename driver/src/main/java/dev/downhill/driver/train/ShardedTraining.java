@@ -196,7 +196,7 @@ final class ShardedTraining {
                                  double l2, Objective objective, Preconditioning pre, int numClasses) {
         int slices = shards(s, model.numParameters(), data.partitions);
         SliceLayout layout = new SliceLayout(model.numParameters(), slices);
-        ShardedVector.setCopies(jsc, s.getInt("slice-copies"));
+        ShardedVector.configureThread(jsc, s.getInt("slice-copies"));
         jsc.setJobGroup(TrainCommand.JOB_GROUP, "Downhill train: pull plan of " + layout, false);
         PullPlan plan = PullPlan.build(data.blocks, data.numFeatures, model.numOutputs(), layout);
         ShardedDataLoss dataLoss = new ShardedDataLoss(plan, loss, new L2Penalty(l2, model));
@@ -507,6 +507,6 @@ final class ShardedTraining {
             standardized.release();
         }
         plan.release();
-        ShardedVector.setCopies(jsc, 0);
+        ShardedVector.configureThread(jsc, 0);
     }
 }

@@ -49,10 +49,12 @@ class ShardedDataLossTest {
     static void start() {
         spark = TestSpark.start("ShardedDataLossTest");
         jsc = TestSpark.context(spark);
+        ShardedVector.configureThread(jsc, 1); // as a run does: the jobs below must add no job for the cuts
     }
 
     @AfterAll
     static void stop() {
+        ShardedVector.configureThread(jsc, 0);
         spark.stop();
     }
 
@@ -220,6 +222,39 @@ class ShardedDataLossTest {
                 && message.contains("run the same command with --resume") && !message.contains("\tat "), message);
         x.release();
         four.release();
+    }
+
+    /**
+     * Each iterate x_{k+1} = x_k - 0.5 grad f(x_k), kept, is cut by the evaluation job that computes it, though that
+     * job reads it only through the evaluation's own kept result (where Spark's cut stops unless the thread asks
+     * for every marked RDD: then each iterate carried the lineage of all the earlier ones).
+     */
+    @Test
+    void anIterateReadThroughAKeptResultIsCutByItsJob() {
+        int d = 60;
+        LinearModel model = new LinearModel(d, 1);
+        JavaRDD<DataBlock> rdd = jsc.parallelize(sparseBlocks(d, 4, 30, 2, FeaturePrecision.FLOAT64, 8), 2).cache();
+        SliceLayout layout = new SliceLayout(model.numParameters(), 3);
+        PullPlan plan = PullPlan.build(rdd, d, 1, layout);
+        ShardedDataLoss loss = new ShardedDataLoss(plan, Objective.LOGISTIC.loss(2), new L2Penalty(0.01, model));
+        ShardedVector x = ShardedVector.zeros(jsc, layout);
+        ShardedDataLoss.Evaluation e = loss.valueAndGradient(x);
+        double previous = e.value;
+        for (int k = 0; k < 4; k++) {
+            ShardedVector next = ShardedVector.combine(new double[] {1.0, -0.5}, List.of(x, e.gradient));
+            ShardedDataLoss.Evaluation after = loss.valueAndGradient(next);
+            assertTrue(next.slices().rdd().isCheckpointed(), "iterate " + (k + 1) + " cut by its evaluation");
+            assertTrue(after.value < previous, "a descent step"); // the jobs did compute the iterates
+            previous = after.value;
+            e.gradient.release();
+            x.release();
+            x = next;
+            e = after;
+        }
+        e.gradient.release();
+        x.release();
+        plan.release();
+        rdd.unpersist(false);
     }
 
     /**
