@@ -196,11 +196,7 @@ public final class ShardedVector {
 
     /** One slice's part of each dot product x[a] . x[b], (a, b) in {@code pairs}, in index order. */
     static double[] slicePartials(double[][] x, int[][] pairs) {
-        double[] d = new double[pairs.length];
-        for (int k = 0; k < pairs.length; k++) {
-            d[k] = ParameterSlice.dot(x[pairs[k][0]], x[pairs[k][1]]);
-        }
-        return d;
+        return ParameterSlice.dots(x, pairs);
     }
 
     /** Computes and caches the slices now (a job), so the vectors they came from may be released. */
