@@ -211,22 +211,25 @@ public final class ShardedDataLoss {
 
     /** The objective's value and gradient at theta; the gradient is cached until the caller releases it. */
     public Evaluation valueAndGradient(ShardedVector theta) {
-        return evaluate(theta, null, null, true, null);
+        return evaluate(theta, null, null, true, null, false);
     }
 
     /**
      * The same, with {@code products} (over the handles, the gradient G and the combinations of G it forms) in the
      * same job: its last stage, which forms G's slices, zips them with the handles' slices, forms the
      * combinations there (cached) and takes each slice's part of every product, which the driver adds in slice
-     * order, as {@link ShardedVectors#dots} would after the evaluation, to the bit.
+     * order, as {@link ShardedVectors#dots} would after the evaluation, to the bit. {@code holdInputs}: the
+     * combinations that hold their inputs are cached once without a lineage cut
+     * ({@link ShardedVectors#combineHoldingInputs}; the caller registers the hold), else kept as any.
      */
-    public Evaluation valueAndGradient(ShardedVector theta, RemoteFunction.Products<ShardedVector> products) {
-        return evaluate(theta, null, null, true, products);
+    public Evaluation valueAndGradient(ShardedVector theta, RemoteFunction.Products<ShardedVector> products,
+                                       boolean holdInputs) {
+        return evaluate(theta, null, null, true, products, holdInputs);
     }
 
     /** The objective's value at theta. */
     public double value(ShardedVector theta) {
-        return evaluate(theta, null, null, false, null).value;
+        return evaluate(theta, null, null, false, null, false).value;
     }
 
     /**
@@ -239,8 +242,9 @@ public final class ShardedDataLoss {
      * passes ({@link dev.downhill.core.objective.StandardizationSlice}).
      */
     public Evaluation valueAndScaledGradient(ShardedVector u, ShardedVector scale, ShardedVector mean,
-                                             RemoteFunction.Products<ShardedVector> products) {
-        return evaluate(u, scale, mean, true, products);
+                                             RemoteFunction.Products<ShardedVector> products,
+                                             boolean holdInputs) {
+        return evaluate(u, scale, mean, true, products, holdInputs);
     }
 
     /**
@@ -248,17 +252,17 @@ public final class ShardedDataLoss {
      * path's {@code ValidationPass}): a value-only job, the partitions' sums added in partition order.
      */
     public double meanLoss(ShardedVector theta) {
-        return evaluate(theta, null, null, false, null).meanLoss();
+        return evaluate(theta, null, null, false, null, false).meanLoss();
     }
 
     /** The same at theta = A u, A the diagonal standardization of {@code scale} and {@code mean}. */
     public double meanLoss(ShardedVector u, ShardedVector scale, ShardedVector mean) {
-        return evaluate(u, scale, mean, false, null).meanLoss();
+        return evaluate(u, scale, mean, false, null, false).meanLoss();
     }
 
     /** products: null for none (then only with a gradient). */
     private Evaluation evaluate(ShardedVector theta, ShardedVector scale, ShardedVector mean, boolean withGradient,
-                                RemoteFunction.Products<ShardedVector> products) {
+                                RemoteFunction.Products<ShardedVector> products, boolean holdInputs) {
         if (!theta.layout().equals(plan.layout)) {
             throw new IllegalArgumentException(theta.layout() + " for a plan of " + plan.layout);
         }
@@ -305,7 +309,8 @@ public final class ShardedDataLoss {
                 for (int i : c.inputs()) {
                     in.add(products.handles().get(i));
                 }
-                combinations.add(ShardedVector.combine(c.coefficients(), in));
+                combinations.add(c.holdingInputs() && holdInputs ? ShardedVector.formula(c.coefficients(), in)
+                        : ShardedVector.combine(c.coefficients(), in));
             }
             terms.addAll(combinations);
             pairs = ShardedVectors.pairs(terms, products.rows(), products.columns(), distinct);
@@ -317,10 +322,11 @@ public final class ShardedDataLoss {
         }
         if (!distinct.isEmpty()) {
             int[][] p = pairs;
-            List<ShardedVector> zipped = distinct;
-            perSlice = perSlice.zipPartitions(ShardedVector.zip(zipped), (sc, x) -> {
+            ShardedVector.Terms zipped = ShardedVector.terms(distinct);
+            ParameterSlice.Term[] terms = zipped.terms;
+            perSlice = perSlice.zipPartitions(zipped.stored, (sc, x) -> {
                 double[] head = sc.next();
-                double[] dots = ShardedVector.slicePartials(x.next(), p);
+                double[] dots = ParameterSlice.dots(x.next(), terms, p);
                 double[] out = Arrays.copyOf(head, head.length + dots.length);
                 System.arraycopy(dots, 0, out, head.length, dots.length);
                 return PullPlan.single(out);

@@ -40,7 +40,8 @@ public final class ShardedObjective implements RemoteFunction<ShardedVector> {
     @Override
     public ProductsEvaluation<ShardedVector> evaluate(ShardedVector x, Products<ShardedVector> products,
                                                       RemoteVectors<ShardedVector> unused) {
-        ShardedDataLoss.Evaluation e = loss.valueAndGradient(x, products);
+        ShardedDataLoss.Evaluation e = loss.valueAndGradient(x, products, vectors.holdsInputs());
+        vectors.holdFormed(products, e.gradient, e.combinations);
         evaluations++;
         vectors.computed(List.of(x));
         vectors.computed(products.handles());

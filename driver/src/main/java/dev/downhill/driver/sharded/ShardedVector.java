@@ -25,16 +25,44 @@ public final class ShardedVector {
 
     private final SliceLayout layout;
     private final JavaRDD<double[]> slices;
-    /** The persisted RDD these slices are read from (the slices themselves, or a record holding them). */
+    /**
+     * The persisted RDD these slices are read from (the slices themselves, or a record holding them); null for a
+     * formula.
+     */
     private final JavaRDD<?> cached;
+    /** A formula's coefficients and stored inputs (sum_k c_k v_k, formed where it is read), else null. */
+    private final double[] formulaCoefficients;
+    private final List<ShardedVector> formulaInputs;
 
     ShardedVector(SliceLayout layout, JavaRDD<double[]> slices, JavaRDD<?> cached) {
+        this(layout, slices, cached, null, null);
+    }
+
+    private ShardedVector(SliceLayout layout, JavaRDD<double[]> slices, JavaRDD<?> cached, double[] coefficients,
+                          List<ShardedVector> inputs) {
         if (slices.getNumPartitions() != layout.numSlices()) {
             throw new IllegalArgumentException(slices.getNumPartitions() + " partitions for " + layout);
         }
         this.layout = layout;
         this.slices = slices;
         this.cached = cached;
+        this.formulaCoefficients = coefficients;
+        this.formulaInputs = inputs;
+    }
+
+    /**
+     * sum_k c_k v_k stored nowhere: the jobs that read it zip its inputs and form it chunk by chunk
+     * ({@link ParameterSlice.Term}), with the bits of {@link #combine}; {@link #slices} forms whole slices (for
+     * checkpoints). The inputs must stay cached while it lives (stored vectors, not formulas).
+     */
+    static ShardedVector formula(double[] coefficients, List<ShardedVector> inputs) {
+        for (ShardedVector v : inputs) {
+            if (v.formulaCoefficients != null) {
+                throw new IllegalArgumentException("a formula of a formula");
+            }
+        }
+        return new ShardedVector(inputs.get(0).layout, combination(coefficients, inputs), null,
+                coefficients.clone(), List.copyOf(inputs));
     }
 
     /** Keeps {@code slices} (one array per partition, partition s slice s) as {@link #keep} does, and wraps them. */
@@ -53,11 +81,15 @@ public final class ShardedVector {
      * driver, so one copy. Losing every copy of a block ends the run (the run's own checkpoint resumes it).
      */
     static <T> JavaRDD<T> keep(JavaRDD<T> rdd) {
-        String set = rdd.context().getLocalProperty(COPIES);
-        int copies = rdd.context().isLocal() ? 1 : set == null ? 2 : Integer.parseInt(set);
-        rdd.persist(StorageLevels.create(true, true, false, true, copies));
+        rdd.persist(StorageLevels.create(true, true, false, true, copies(rdd.context())));
         rdd.rdd().localCheckpoint();
         return rdd;
+    }
+
+    /** The copies {@link #keep} stores of each block from this thread: 1 in local mode, else --slice-copies. */
+    public static int copies(org.apache.spark.SparkContext sc) {
+        String set = sc.getLocalProperty(COPIES);
+        return sc.isLocal() ? 1 : set == null ? 2 : Integer.parseInt(set);
     }
 
     /** The Spark local property (of the thread that trains) holding --slice-copies. */
@@ -181,7 +213,9 @@ public final class ShardedVector {
                     + " vectors");
         }
         double[] c = coefficients.clone();
-        return zip(vectors).map(x -> ParameterSlice.linearCombination(c, x));
+        Terms t = terms(vectors);
+        ParameterSlice.Term[] terms = t.terms;
+        return t.stored.map(x -> ParameterSlice.linearCombination(c, x, terms));
     }
 
     /**
@@ -190,17 +224,60 @@ public final class ShardedVector {
      */
     public static double[] dots(List<ShardedVector> vectors, int[][] pairs) {
         int[][] p = pairs.clone();
-        JavaRDD<double[]> partials = zip(vectors).map(x -> slicePartials(x, p));
+        Terms t = terms(vectors);
+        ParameterSlice.Term[] terms = t.terms;
+        JavaRDD<double[]> partials = t.stored.map(x -> ParameterSlice.dots(x, terms, p));
         return OrderedCollect.sumInOrder(partials, p.length);
     }
 
-    /** One slice's part of each dot product x[a] . x[b], (a, b) in {@code pairs}, in index order. */
-    static double[] slicePartials(double[][] x, int[][] pairs) {
-        return ParameterSlice.dots(x, pairs);
+    /**
+     * Vectors as terms of the stored slices a job zips: each stored vector once (a formula's inputs in its place),
+     * and for each vector its term over them.
+     */
+    static final class Terms {
+        final JavaRDD<double[][]> stored;
+        final ParameterSlice.Term[] terms;
+
+        private Terms(JavaRDD<double[][]> stored, ParameterSlice.Term[] terms) {
+            this.stored = stored;
+            this.terms = terms;
+        }
+    }
+
+    static Terms terms(List<ShardedVector> vectors) {
+        List<ShardedVector> stored = new ArrayList<>();
+        ParameterSlice.Term[] terms = new ParameterSlice.Term[vectors.size()];
+        for (int t = 0; t < terms.length; t++) {
+            ShardedVector v = vectors.get(t);
+            if (v.formulaCoefficients == null) {
+                terms[t] = ParameterSlice.Term.stored(indexOf(stored, v));
+            } else {
+                int[] inputs = new int[v.formulaInputs.size()];
+                for (int k = 0; k < inputs.length; k++) {
+                    inputs[k] = indexOf(stored, v.formulaInputs.get(k));
+                }
+                terms[t] = new ParameterSlice.Term(v.formulaCoefficients, inputs);
+            }
+        }
+        return new Terms(zip(stored), terms);
+    }
+
+    /** v's index in {@code list} (by identity), appended when absent. */
+    private static int indexOf(List<ShardedVector> list, ShardedVector v) {
+        for (int i = 0; i < list.size(); i++) {
+            if (list.get(i) == v) {
+                return i;
+            }
+        }
+        list.add(v);
+        return list.size() - 1;
     }
 
     /** Computes and caches the slices now (a job), so the vectors they came from may be released. */
     public ShardedVector materialize() {
+        if (cached == null) { // a formula: nothing stored
+            return this;
+        }
         cached.foreachPartition(it -> {
             while (it.hasNext()) {
                 it.next();
@@ -211,7 +288,9 @@ public final class ShardedVector {
 
     /** Drops the cached slices; the vector must not be used afterwards. */
     public void release() {
-        cached.unpersist(false);
+        if (cached != null) {
+            cached.unpersist(false);
+        }
     }
 
     /** The slices of every vector side by side: partition s holds {v_0 slice s, v_1 slice s, ...}. */

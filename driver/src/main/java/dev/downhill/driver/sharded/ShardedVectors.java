@@ -1,6 +1,7 @@
 package dev.downhill.driver.sharded;
 
 import dev.downhill.core.objective.ParameterSlice;
+import dev.downhill.core.optim.RemoteFunction;
 import dev.downhill.core.optim.RemoteVectors;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -15,6 +16,13 @@ import org.apache.spark.api.java.JavaRDD;
  * next job that reads them; dot products, ||v||_1 and the line search's no-change test are one slice pass each,
  * whose per-slice partials the driver adds in slice order. A combination not yet computed when one of its inputs
  * is released is computed first (one job), so releasing never forces a recomputation from further back.
+ *
+ * <p>Holding inputs ({@link #combineHoldingInputs}, when the run keeps two copies of its state): an L-BFGS pair
+ * s = x_new - x, y = g_new - g is stored nowhere ({@link ShardedVector#formula}: the jobs that read it form it
+ * chunk by chunk from x_new and x, with the bits of storing it), and x and g stay cached until the pair is
+ * released. The state takes as many vectors (the iterates and gradients of the last m moves in place of the m
+ * pairs and the current x, g), a lost executor's pairs need no copy, and each iteration copies two new vectors to a
+ * second executor instead of four.
  */
 public final class ShardedVectors implements RemoteVectors<ShardedVector> {
     /** Combinations whose slices no job has computed yet (so their inputs must stay cached). */
@@ -22,6 +30,33 @@ public final class ShardedVectors implements RemoteVectors<ShardedVector> {
 
     /** The inputs of each pending combination: a job computing it computes (and caches) those too. */
     private final Map<ShardedVector, List<ShardedVector>> inputsOf = new IdentityHashMap<>();
+
+    /** Whether pairs hold their inputs (else they are kept as any combination, cut, in the run's copies). */
+    private final boolean holdInputs;
+
+    /** The inputs each live holding combination holds (each once). */
+    private final Map<ShardedVector, List<ShardedVector>> held = new IdentityHashMap<>();
+
+    /** For each held vector, how many live combinations hold it. */
+    private final Map<ShardedVector, Integer> holders = new IdentityHashMap<>();
+
+    /** Vectors the caller released while held: freed when their last holder is. */
+    private final Set<ShardedVector> releasedWhileHeld = Collections.newSetFromMap(new IdentityHashMap<>());
+
+    /** Pairs kept as any combination (local mode, tests, --slice-copies 1). */
+    public ShardedVectors() {
+        this(false);
+    }
+
+    /** {@code holdInputs}: pairs hold their inputs (a run with two or more copies of its state). */
+    public ShardedVectors(boolean holdInputs) {
+        this.holdInputs = holdInputs;
+    }
+
+    /** Whether {@link #combineHoldingInputs} holds the inputs (else it combines as {@link #combine}). */
+    public boolean holdsInputs() {
+        return holdInputs;
+    }
 
     @Override
     public ShardedVector combine(double[] coefficients, List<ShardedVector> vectors) {
@@ -32,6 +67,49 @@ public final class ShardedVectors implements RemoteVectors<ShardedVector> {
     @Override
     public ShardedVector combineWhileInputsHeld(double[] coefficients, List<ShardedVector> vectors) {
         return pending(ShardedVector.combineFromHeld(coefficients, vectors), vectors);
+    }
+
+    /** Cached once without a cut, holding its inputs (when this run holds inputs; else {@link #combine}). */
+    @Override
+    public ShardedVector combineHoldingInputs(double[] coefficients, List<ShardedVector> vectors) {
+        if (!holdInputs) {
+            return combine(coefficients, vectors);
+        }
+        return hold(ShardedVector.formula(coefficients, vectors), vectors);
+    }
+
+    /**
+     * Registers the combinations an evaluation formed for {@code products} that hold their inputs (G and the
+     * handles it combined), as {@link ShardedDataLoss} formed them (cached once without a cut when this run holds
+     * inputs).
+     */
+    void holdFormed(RemoteFunction.Products<ShardedVector> products, ShardedVector gradient,
+                    List<ShardedVector> formed) {
+        if (!holdInputs) {
+            return;
+        }
+        for (int i = 0; i < formed.size(); i++) {
+            RemoteFunction.Combination c = products.combinations().get(i);
+            if (c.holdingInputs()) {
+                List<ShardedVector> inputs = new ArrayList<>(List.of(gradient));
+                for (int h : c.inputs()) {
+                    inputs.add(products.handles().get(h));
+                }
+                hold(formed.get(i), inputs);
+            }
+        }
+    }
+
+    private ShardedVector hold(ShardedVector v, List<ShardedVector> inputs) {
+        List<ShardedVector> distinct = new ArrayList<>();
+        for (ShardedVector in : inputs) {
+            if (distinct.stream().noneMatch(d -> d == in)) {
+                distinct.add(in);
+                holders.merge(in, 1, Integer::sum);
+            }
+        }
+        held.put(v, distinct);
+        return v;
     }
 
     /** Records {@code v}, combined from {@code inputs}, as not computed yet. */
@@ -83,11 +161,26 @@ public final class ShardedVectors implements RemoteVectors<ShardedVector> {
     public void release(ShardedVector v) {
         pending.remove(v);
         inputsOf.remove(v);
+        if (holders.containsKey(v)) { // a live pair still reads it: freed with its last holder
+            releasedWhileHeld.add(v);
+            return;
+        }
         for (ShardedVector p : pending) {
             p.materialize();
         }
         computed(new ArrayList<>(pending));
         v.release();
+        List<ShardedVector> inputs = held.remove(v);
+        if (inputs != null) {
+            for (ShardedVector in : inputs) {
+                if (holders.merge(in, -1, Integer::sum) == 0) {
+                    holders.remove(in);
+                    if (releasedWhileHeld.remove(in)) {
+                        release(in);
+                    }
+                }
+            }
+        }
     }
 
     /**

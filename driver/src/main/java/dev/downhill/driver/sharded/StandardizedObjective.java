@@ -40,7 +40,9 @@ public final class StandardizedObjective implements RemoteFunction<ShardedVector
     @Override
     public ProductsEvaluation<ShardedVector> evaluate(ShardedVector u, Products<ShardedVector> products,
                                                       RemoteVectors<ShardedVector> unused) {
-        ShardedDataLoss.Evaluation e = loss.valueAndScaledGradient(u, scale, mean, products); // one job
+        ShardedDataLoss.Evaluation e = loss.valueAndScaledGradient(u, scale, mean, products,
+                vectors.holdsInputs()); // one job
+        vectors.holdFormed(products, e.gradient, e.combinations);
         vectors.computed(List.of(u));
         vectors.computed(products.handles());
         return new ProductsEvaluation<>(e.value, e.gradient, e.combinations, e.products);

@@ -74,7 +74,8 @@ final class ShardedTraining {
     private final JavaSparkContext jsc;
     private final PullPlan plan;
     private final ShardedDataLoss loss;
-    private final ShardedVectors vectors = new ShardedVectors();
+    /** Pairs hold their inputs where the state is kept in two copies (built after start configured the thread). */
+    private final ShardedVectors vectors;
     private final RemoteFunction<ShardedVector> function;
     private final StandardizedObjective standardized;
     /** The standardization's moments, or null without one. */
@@ -102,6 +103,7 @@ final class ShardedTraining {
         this.jsc = jsc;
         this.plan = plan;
         this.loss = loss;
+        this.vectors = new ShardedVectors(ShardedVector.copies(jsc.sc()) > 1);
         if (standardize) {
             this.standardizing = ShardedMoments.scaleAndMean(plan);
             this.standardized = new StandardizedObjective(loss, vectors, standardizing.scaleAndMean(),

@@ -282,6 +282,55 @@ class ShardedDataLossTest {
     }
 
     /**
+     * A pair that holds its inputs (a run with two copies) is stored nowhere and formed where it is read, with the
+     * bits of a kept combination; released by the caller, the inputs stay cached while the pair lives, and
+     * releasing the pair frees them.
+     */
+    @Test
+    void aPairHoldsItsInputsUntilItIsReleased() {
+        SliceLayout layout = new SliceLayout(5000, 3); // slices longer than a chunk
+        Random r = new Random(9);
+        ShardedVectors vectors = new ShardedVectors(true);
+        ShardedVector a = ShardedVector.of(jsc, layout, r.doubles(5000).toArray());
+        ShardedVector b = ShardedVector.of(jsc, layout, r.doubles(5000).toArray());
+        ShardedVector pair = vectors.combineHoldingInputs(new double[] {1.0, -1.0}, List.of(a, b));
+        ShardedVector kept = ShardedVector.combine(new double[] {1.0, -1.0}, List.of(a, b));
+        double[] expected = kept.toArray();
+        assertEquals(org.apache.spark.storage.StorageLevel.NONE(), pair.slices().rdd().getStorageLevel(),
+                "a pair is stored nowhere");
+        vectors.release(a);
+        vectors.release(b);
+        assertTrue(a.slices().rdd().getStorageLevel().useMemory(), "a held input stays cached");
+        assertArrayEquals(expected, pair.toArray(), 0.0);
+        // read as a term: dot products and combinations with the bits of the kept pair's
+        ShardedVector w = ShardedVector.of(jsc, layout, r.doubles(5000).toArray());
+        int[][] pairs = {{0, 1}, {1, 1}, {1, 2}};
+        assertArrayEquals(vectors.dots(List.of(w, kept), List.of(kept, w)),
+                vectors.dots(List.of(w, pair), List.of(pair, w)));
+        assertArrayEquals(ShardedVector.dots(List.of(w, kept, a), pairs), ShardedVector.dots(List.of(w, pair, a),
+                pairs), 0.0);
+        assertArrayEquals(ShardedVector.combine(new double[] {0.5, -2.0}, List.of(w, kept)).toArray(),
+                ShardedVector.combine(new double[] {0.5, -2.0}, List.of(w, pair)).toArray(), 0.0);
+        vectors.release(pair);
+        for (ShardedVector v : List.of(a, b)) {
+            assertEquals(org.apache.spark.storage.StorageLevel.NONE(), v.slices().rdd().getStorageLevel(),
+                    "inputs freed with their last holder");
+        }
+        kept.release();
+        w.release();
+        // without holding (one copy), the same call keeps the pair as any combination: cut, inputs free
+        ShardedVectors plain = new ShardedVectors();
+        ShardedVector c = ShardedVector.of(jsc, layout, r.doubles(5000).toArray());
+        ShardedVector cut = plain.combineHoldingInputs(new double[] {1.0, -1.0}, List.of(c, c));
+        cut.materialize();
+        assertTrue(cut.slices().rdd().isCheckpointed());
+        plain.release(c);
+        assertEquals(org.apache.spark.storage.StorageLevel.NONE(), c.slices().rdd().getStorageLevel());
+        assertArrayEquals(new double[5000], cut.toArray(), 0.0);
+        plain.release(cut);
+    }
+
+    /**
      * An evaluation with products (what a vector-free L-BFGS trial asks for) is one Spark job, and its products,
      * new vector and gradient are those of evaluating and then combining and calling dots, to the bit.
      */

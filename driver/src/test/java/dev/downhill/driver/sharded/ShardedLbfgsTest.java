@@ -1,5 +1,6 @@
 package dev.downhill.driver.sharded;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -61,14 +62,25 @@ class ShardedLbfgsTest {
 
         SliceLayout layout = new SliceLayout(model.numParameters(), 5);
         PullPlan plan = PullPlan.build(rdd, d, 1, layout);
-        ShardedVectors vectors = new ShardedVectors();
-        ShardedObjective remote = new ShardedObjective(
-                new ShardedDataLoss(plan, Objective.LOGISTIC.loss(2), penalty), vectors);
-        VectorFreeLBFGS<ShardedVector> optimizer = new VectorFreeLBFGS<>(vectors, LBFGS.DEFAULT_HISTORY);
-        VectorFreeLBFGS.State<ShardedVector> state = optimizer.initialize(remote, ShardedVector.zeros(jsc, layout));
+        int cachedBefore = jsc.sc().getPersistentRDDs().size();
         List<Double> sharded = new ArrayList<>();
-        VectorFreeMinimizer.Result<ShardedVector> actual = new VectorFreeMinimizer<>(optimizer, criteria)
-                .run(remote, state, (s, report) -> sharded.add(report.objective()), null, null);
+        ShardedVectors vectors = new ShardedVectors();
+        VectorFreeMinimizer.Result<ShardedVector> actual = runSharded(plan, penalty, criteria, vectors, sharded);
+
+        double[] x = actual.state().x().toArray();
+        actual.state().release(vectors);
+        vectors.release(actual.best()); // the best iterate's copy, the caller's to free
+        assertEquals(cachedBefore, jsc.sc().getPersistentRDDs().size(), "RDDs left cached after the run");
+
+        // pairs holding their inputs (a run with two copies): the same bits, and every vector freed at the end
+        List<Double> holding = new ArrayList<>();
+        ShardedVectors holdingVectors = new ShardedVectors(true);
+        VectorFreeMinimizer.Result<ShardedVector> held = runSharded(plan, penalty, criteria, holdingVectors, holding);
+        assertEquals(sharded, holding);
+        assertArrayEquals(x, held.state().x().toArray(), 0.0);
+        held.state().release(holdingVectors);
+        holdingVectors.release(held.best());
+        assertEquals(cachedBefore, jsc.sc().getPersistentRDDs().size(), "RDDs left cached by the holding run");
 
         assertEquals(expected.reason(), actual.reason());
         assertEquals(tree.size(), sharded.size());
@@ -79,7 +91,6 @@ class ShardedLbfgsTest {
             worst = Math.max(worst, rel);
             assertTrue(rel <= 1e-10, "iteration " + (k + 1) + ": " + sharded.get(k) + " vs " + tree.get(k));
         }
-        double[] x = actual.state().x().toArray();
         double[] xTree = expected.state().x();
         double maxDiff = 0;
         for (int i = 0; i < x.length; i++) {
@@ -89,7 +100,19 @@ class ShardedLbfgsTest {
         System.out.printf("sharded vs tree over %d iterations: objective max relative difference %.3g, final"
                 + " objective %.15g vs %.15g%n", tree.size(), worst, sharded.get(sharded.size() - 1),
                 tree.get(tree.size() - 1));
-        actual.state().release(vectors);
         plan.release();
+    }
+
+    private static VectorFreeMinimizer.Result<ShardedVector> runSharded(PullPlan plan, L2Penalty penalty,
+                                                                        StopCriteria criteria,
+                                                                        ShardedVectors vectors,
+                                                                        List<Double> objectives) {
+        ShardedObjective remote = new ShardedObjective(
+                new ShardedDataLoss(plan, Objective.LOGISTIC.loss(2), penalty), vectors);
+        VectorFreeLBFGS<ShardedVector> optimizer = new VectorFreeLBFGS<>(vectors, LBFGS.DEFAULT_HISTORY);
+        VectorFreeLBFGS.State<ShardedVector> state = optimizer.initialize(remote,
+                ShardedVector.zeros(jsc, plan.layout));
+        return new VectorFreeMinimizer<>(optimizer, criteria)
+                .run(remote, state, (s, report) -> objectives.add(report.objective()), null, null);
     }
 }

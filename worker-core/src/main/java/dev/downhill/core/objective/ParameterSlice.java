@@ -55,19 +55,119 @@ public final class ParameterSlice {
      * each entry's operations are the same either way.
      */
     public static double[] linearCombination(double[] coefficients, double[][] slices) {
-        double[] out = new double[slices[0].length];
-        for (int start = 0; start < out.length; start += CHUNK) {
-            int end = Math.min(out.length, start + CHUNK);
-            double c0 = coefficients[0];
-            double[] x0 = slices[0];
-            for (int i = start; i < end; i++) {
-                out[i] = c0 * x0[i];
+        return linearCombination(coefficients, slices, Term.each(slices.length));
+    }
+
+    /**
+     * A vector read from stored slices without a slice of its own: {@code stored[inputs[0]]} itself
+     * ({@code coefficients} null), or sum_k c_k stored[inputs[k]], each entry formed as
+     * {@link #linearCombination} forms it, chunk by chunk where it is read (an L-BFGS pair s = x_new - x kept as
+     * the iterates it is the difference of).
+     */
+    public record Term(double[] coefficients, int[] inputs) implements java.io.Serializable {
+        public Term {
+            if (coefficients == null ? inputs.length != 1 : coefficients.length != inputs.length
+                    || inputs.length == 0) {
+                throw new IllegalArgumentException("a term of " + inputs.length + " inputs");
             }
-            for (int k = 1; k < slices.length; k++) {
+        }
+
+        /** stored[i] itself. */
+        public static Term stored(int i) {
+            return new Term(null, new int[] {i});
+        }
+
+        /** stored[0], ..., stored[n - 1] themselves. */
+        public static Term[] each(int n) {
+            Term[] t = new Term[n];
+            for (int i = 0; i < n; i++) {
+                t[i] = stored(i);
+            }
+            return t;
+        }
+    }
+
+    /** One chunk of each term: the array holding it and where it starts (a term formed into its own buffer). */
+    private static final class Chunks {
+        final double[][] arrays;
+        final int[] offsets;
+        private final double[][] buffers;
+
+        Chunks(Term[] terms) {
+            arrays = new double[terms.length][];
+            offsets = new int[terms.length];
+            buffers = new double[terms.length][];
+            for (int t = 0; t < terms.length; t++) {
+                if (terms[t].coefficients() != null) {
+                    buffers[t] = new double[CHUNK];
+                }
+            }
+        }
+
+        void load(double[][] stored, Term[] terms, int start, int length) {
+            for (int t = 0; t < terms.length; t++) {
+                Term term = terms[t];
+                if (term.coefficients() == null) {
+                    arrays[t] = stored[term.inputs()[0]];
+                    offsets[t] = start;
+                    continue;
+                }
+                double[] b = buffers[t];
+                double c0 = term.coefficients()[0];
+                double[] x0 = stored[term.inputs()[0]];
+                for (int i = 0; i < length; i++) {
+                    b[i] = c0 * x0[start + i];
+                }
+                for (int k = 1; k < term.inputs().length; k++) {
+                    double c = term.coefficients()[k];
+                    double[] x = stored[term.inputs()[k]];
+                    for (int i = 0; i < length; i++) {
+                        b[i] += c * x[start + i];
+                    }
+                }
+                arrays[t] = b;
+                offsets[t] = 0;
+            }
+        }
+    }
+
+    /** The slices' common length (each checked). */
+    private static int length(double[][] stored) {
+        int n = stored[0].length;
+        for (double[] v : stored) {
+            if (v.length != n) {
+                throw new IllegalArgumentException(v.length + " entries against " + n);
+            }
+        }
+        return n;
+    }
+
+    /**
+     * sum_k c_k t_k over {@code terms} of the {@code stored} slices, per entry ((c_0 t_0) + c_1 t_1) + ..., chunk by
+     * chunk: the bits of forming each term, then {@link #linearCombination} of them.
+     */
+    public static double[] linearCombination(double[] coefficients, double[][] stored, Term[] terms) {
+        if (coefficients.length != terms.length) {
+            throw new IllegalArgumentException(coefficients.length + " coefficients for " + terms.length + " terms");
+        }
+        int n = length(stored);
+        double[] out = new double[n];
+        Chunks chunks = new Chunks(terms);
+        for (int start = 0; start < n; start += CHUNK) {
+            int length = Math.min(CHUNK, n - start);
+            chunks.load(stored, terms, start, length);
+            double c0 = coefficients[0];
+            double[] x0 = chunks.arrays[0];
+            int o0 = chunks.offsets[0];
+            for (int i = 0; i < length; i++) {
+                out[start + i] = c0 * x0[o0 + i];
+            }
+            for (int k = 1; k < terms.length; k++) {
                 double c = coefficients[k];
-                double[] x = slices[k];
-                for (int i = start; i < end; i++) {
-                    out[i] += c * x[i];
+                double[] x = chunks.arrays[k];
+                int o = chunks.offsets[k];
+                for (int i = 0; i < length; i++) {
+                    out[start + i] += c * x[o + i];
                 }
             }
         }
@@ -119,17 +219,26 @@ public final class ParameterSlice {
      * once however many products it enters.
      */
     public static double[] dots(double[][] x, int[][] pairs) {
-        int n = x[0].length;
-        for (double[] v : x) {
-            if (v.length != n) {
-                throw new IllegalArgumentException(v.length + " entries against " + n);
-            }
-        }
+        return dots(x, Term.each(x.length), pairs);
+    }
+
+    /**
+     * t[a] . t[b] for each pair (a, b) of {@code pairs} over {@code terms} of the {@code stored} slices: the bits of
+     * forming each term and then {@link #dot}, in one pass over the chunks (a term's chunk formed once for all the
+     * pairs it enters).
+     */
+    public static double[] dots(double[][] stored, Term[] terms, int[][] pairs) {
+        int n = length(stored);
         double[] out = new double[pairs.length];
+        Chunks chunks = new Chunks(terms);
         for (int start = 0; start < n; start += CHUNK) {
             int length = Math.min(CHUNK, n - start);
+            chunks.load(stored, terms, start, length);
             for (int k = 0; k < pairs.length; k++) {
-                out[k] += Kernels.dot(x[pairs[k][0]], start, x[pairs[k][1]], start, length);
+                int a = pairs[k][0];
+                int b = pairs[k][1];
+                out[k] += Kernels.dot(chunks.arrays[a], chunks.offsets[a], chunks.arrays[b], chunks.offsets[b],
+                        length);
             }
         }
         return out;

@@ -25,8 +25,14 @@ public interface RemoteFunction<V> {
      * A new vector formed from G = grad f(x) at the evaluation: c_0 G + sum_{j >= 1} c_j h_{inputs[j - 1]}, h the
      * {@link Products}' handles, accumulated in that order, entry by entry, as {@link RemoteVectors#combine} with
      * the list (G, h_{inputs[0]}, ...) would (so the same bits). y = G - g is {@code coefficients {1, -1}}.
+     * {@code holdingInputs}: formed as {@link RemoteVectors#combineHoldingInputs} forms it (for an L-BFGS pair).
      */
-    record Combination(double[] coefficients, int[] inputs) {
+    record Combination(double[] coefficients, int[] inputs, boolean holdingInputs) {
+        /** A combination formed as {@link RemoteVectors#combine} forms it. */
+        public Combination(double[] coefficients, int[] inputs) {
+            this(coefficients, inputs, false);
+        }
+
         public Combination {
             if (coefficients.length != inputs.length + 1) {
                 throw new IllegalArgumentException(coefficients.length + " coefficients for the gradient and "
@@ -121,7 +127,8 @@ public interface RemoteFunction<V> {
             for (int i : c.inputs()) {
                 inputs.add(products.handles().get(i));
             }
-            formed.add(vectors.combine(c.coefficients(), inputs));
+            formed.add(c.holdingInputs() ? vectors.combineHoldingInputs(c.coefficients(), inputs)
+                    : vectors.combine(c.coefficients(), inputs));
         }
         terms.addAll(formed);
         List<V> rows = new ArrayList<>(products.rows().length);

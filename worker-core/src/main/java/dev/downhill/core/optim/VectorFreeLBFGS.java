@@ -431,8 +431,8 @@ public final class VectorFreeLBFGS<V> {
      * evaluation for, without d.
      */
     private Trial<V> trial(State<V> state, V xNew, V gNew) {
-        V sNew = vectors.combine(new double[] {1.0, -1.0}, List.of(xNew, state.x));
-        V yNew = vectors.combine(new double[] {1.0, -1.0}, List.of(gNew, state.gradient));
+        V sNew = vectors.combineHoldingInputs(new double[] {1.0, -1.0}, List.of(xNew, state.x));
+        V yNew = vectors.combineHoldingInputs(new double[] {1.0, -1.0}, List.of(gNew, state.gradient));
         int pairs = state.pairs();
         int newest = (int) state.small.scalar(NEWEST, 0);
         List<V> against = new ArrayList<>(List.of(sNew, yNew, gNew));
@@ -474,7 +474,7 @@ public final class VectorFreeLBFGS<V> {
             columns[3 + k] = 1 + k; // the pairs' s, their y, then d
         }
         return new RemoteFunction.Products<>(handles,
-                List.of(new RemoteFunction.Combination(new double[] {1.0, -1.0}, new int[] {gOld})),
+                List.of(new RemoteFunction.Combination(new double[] {1.0, -1.0}, new int[] {gOld}, true)),
                 new int[] {0, yNew, gNew}, columns);
     }
 
@@ -565,7 +565,7 @@ public final class VectorFreeLBFGS<V> {
         public Sample evaluate(double t) {
             dropCurrent();
             V point = vectors.combine(new double[] {1.0, t}, List.of(state.x, d));
-            V sNew = vectors.combine(new double[] {1.0, -1.0}, List.of(point, state.x));
+            V sNew = vectors.combineHoldingInputs(new double[] {1.0, -1.0}, List.of(point, state.x));
             RemoteFunction.ProductsEvaluation<V> e = f.evaluate(point, trialProducts(state, sNew, d), vectors);
             current = new Trial<>(point, e.gradient(), sNew, e.combinations().get(0), e.dots());
             double[] gradientRow = current.dots[2];

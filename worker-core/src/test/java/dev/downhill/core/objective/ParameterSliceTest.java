@@ -92,4 +92,40 @@ class ParameterSliceTest {
             assertArrayEquals(expected, ParameterSlice.linearCombination(c, x), 0.0, "n = " + n);
         }
     }
+
+    /** Terms formed where they are read have the bits of forming them first (a pair kept as its two iterates). */
+    @Test
+    void termsHaveTheBitsOfFormingThemFirst() {
+        Random r = new Random(4);
+        for (int n : LENGTHS) {
+            double[][] stored = {random(r, n), random(r, n), random(r, n), random(r, n)};
+            ParameterSlice.Term[] terms = {
+                ParameterSlice.Term.stored(2),
+                new ParameterSlice.Term(new double[] {1.0, -1.0}, new int[] {0, 1}),
+                new ParameterSlice.Term(new double[] {0.5, -2.0, 3.0}, new int[] {3, 0, 2}),
+                ParameterSlice.Term.stored(1),
+            };
+            double[][] formed = new double[terms.length][];
+            for (int t = 0; t < terms.length; t++) {
+                ParameterSlice.Term term = terms[t];
+                if (term.coefficients() == null) {
+                    formed[t] = stored[term.inputs()[0]];
+                } else {
+                    double[][] in = new double[term.inputs().length][];
+                    for (int k = 0; k < in.length; k++) {
+                        in[k] = stored[term.inputs()[k]];
+                    }
+                    formed[t] = ParameterSlice.linearCombination(term.coefficients(), in);
+                }
+            }
+            int[][] pairs = {{0, 1}, {1, 1}, {2, 3}, {1, 2}, {3, 0}};
+            assertArrayEquals(ParameterSlice.dots(formed, pairs), ParameterSlice.dots(stored, terms, pairs), 0.0,
+                    "n = " + n);
+            double[] c = {0.25, -1.5, 2.0, 1e-3};
+            assertArrayEquals(ParameterSlice.linearCombination(c, formed),
+                    ParameterSlice.linearCombination(c, stored, terms), 0.0, "n = " + n);
+        }
+        assertThrows(IllegalArgumentException.class,
+                () -> new ParameterSlice.Term(new double[] {1.0}, new int[] {0, 1}));
+    }
 }
