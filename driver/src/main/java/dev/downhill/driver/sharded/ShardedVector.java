@@ -87,7 +87,7 @@ public final class ShardedVector {
     }
 
     /** The copies {@link #keep} stores of each block from this thread: 1 in local mode, else --slice-copies. */
-    public static int copies(org.apache.spark.SparkContext sc) {
+    private static int copies(org.apache.spark.SparkContext sc) {
         String set = sc.getLocalProperty(COPIES);
         return sc.isLocal() ? 1 : set == null ? 2 : Integer.parseInt(set);
     }

@@ -17,7 +17,7 @@ import org.apache.spark.api.java.JavaRDD;
  * whose per-slice partials the driver adds in slice order. A combination not yet computed when one of its inputs
  * is released is computed first (one job), so releasing never forces a recomputation from further back.
  *
- * <p>Holding inputs ({@link #combineHoldingInputs}, when the run keeps two copies of its state): an L-BFGS pair
+ * <p>Holding inputs ({@link #combineHoldingInputs}, as a training run does): an L-BFGS pair
  * s = x_new - x, y = g_new - g is stored nowhere ({@link ShardedVector#formula}: the jobs that read it form it
  * chunk by chunk from x_new and x, with the bits of storing it), and x and g stay cached until the pair is
  * released. The state takes as many vectors (the iterates and gradients of the last m moves in place of the m
@@ -43,12 +43,12 @@ public final class ShardedVectors implements RemoteVectors<ShardedVector> {
     /** Vectors the caller released while held: freed when their last holder is. */
     private final Set<ShardedVector> releasedWhileHeld = Collections.newSetFromMap(new IdentityHashMap<>());
 
-    /** Pairs kept as any combination (local mode, tests, --slice-copies 1). */
+    /** Pairs kept as any combination (tests compare the two). */
     public ShardedVectors() {
         this(false);
     }
 
-    /** {@code holdInputs}: pairs hold their inputs (a run with two or more copies of its state). */
+    /** {@code holdInputs}: pairs are formulas holding their inputs (a training run), else kept as any combination. */
     public ShardedVectors(boolean holdInputs) {
         this.holdInputs = holdInputs;
     }

@@ -74,7 +74,7 @@ final class ShardedTraining {
     private final JavaSparkContext jsc;
     private final PullPlan plan;
     private final ShardedDataLoss loss;
-    /** Pairs hold their inputs where the state is kept in two copies (built after start configured the thread). */
+    /** L-BFGS pairs as formulas of the iterates and gradients they difference (the same memory, fewer copies). */
     private final ShardedVectors vectors;
     private final RemoteFunction<ShardedVector> function;
     private final StandardizedObjective standardized;
@@ -103,7 +103,7 @@ final class ShardedTraining {
         this.jsc = jsc;
         this.plan = plan;
         this.loss = loss;
-        this.vectors = new ShardedVectors(ShardedVector.copies(jsc.sc()) > 1);
+        this.vectors = new ShardedVectors(true);
         if (standardize) {
             this.standardizing = ShardedMoments.scaleAndMean(plan);
             this.standardized = new StandardizedObjective(loss, vectors, standardizing.scaleAndMean(),

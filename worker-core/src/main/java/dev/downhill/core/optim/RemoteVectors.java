@@ -46,8 +46,8 @@ public interface RemoteVectors<V> {
      * As {@link #combine}, for a combination of few inputs that the optimizer stores anyway for about as long
      * (an L-BFGS pair: s = x_new - x and y = g_new - g, inputs the iterates and gradients of the last m moves): an
      * implementation may hold the inputs, even once the caller has released them, until the result is released,
-     * and store the result with less care, recomputing a lost part from them (the driver, which keeps two copies
-     * of what it cannot recompute, keeps one of the pair). Released as any handle.
+     * and store the result with less care, recomputing a lost part from them (the driver stores nothing for the
+     * pair: the tasks that read it form it from the inputs). Released as any handle.
      */
     default V combineHoldingInputs(double[] coefficients, List<V> vectors) {
         return combine(coefficients, vectors);
