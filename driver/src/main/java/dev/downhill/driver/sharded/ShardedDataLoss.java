@@ -219,8 +219,8 @@ public final class ShardedDataLoss {
      * same job: its last stage, which forms G's slices, zips them with the handles' slices, forms the
      * combinations there (cached) and takes each slice's part of every product, which the driver adds in slice
      * order, as {@link ShardedVectors#dots} would after the evaluation, to the bit. {@code holdInputs}: the
-     * combinations that hold their inputs are cached once without a lineage cut
-     * ({@link ShardedVectors#combineHoldingInputs}; the caller registers the hold), else kept as any.
+     * combinations that hold their inputs are formulas, stored nowhere ({@link ShardedVectors#combineHoldingInputs};
+     * the caller registers the hold), else kept as any.
      */
     public Evaluation valueAndGradient(ShardedVector theta, RemoteFunction.Products<ShardedVector> products,
                                        boolean holdInputs) {

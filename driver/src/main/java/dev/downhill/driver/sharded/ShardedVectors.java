@@ -31,7 +31,7 @@ public final class ShardedVectors implements RemoteVectors<ShardedVector> {
     /** The inputs of each pending combination: a job computing it computes (and caches) those too. */
     private final Map<ShardedVector, List<ShardedVector>> inputsOf = new IdentityHashMap<>();
 
-    /** Whether pairs hold their inputs (else they are kept as any combination, cut, in the run's copies). */
+    /** Whether pairs are formulas holding their inputs (else they are kept as any combination). */
     private final boolean holdInputs;
 
     /** The inputs each live holding combination holds (each once). */
@@ -69,7 +69,7 @@ public final class ShardedVectors implements RemoteVectors<ShardedVector> {
         return pending(ShardedVector.combineFromHeld(coefficients, vectors), vectors);
     }
 
-    /** Cached once without a cut, holding its inputs (when this run holds inputs; else {@link #combine}). */
+    /** A formula of its inputs, stored nowhere, holding them (when this run holds inputs; else {@link #combine}). */
     @Override
     public ShardedVector combineHoldingInputs(double[] coefficients, List<ShardedVector> vectors) {
         if (!holdInputs) {
@@ -80,8 +80,7 @@ public final class ShardedVectors implements RemoteVectors<ShardedVector> {
 
     /**
      * Registers the combinations an evaluation formed for {@code products} that hold their inputs (G and the
-     * handles it combined), as {@link ShardedDataLoss} formed them (cached once without a cut when this run holds
-     * inputs).
+     * handles it combined), which {@link ShardedDataLoss} formed as formulas (when this run holds inputs).
      */
     void holdFormed(RemoteFunction.Products<ShardedVector> products, ShardedVector gradient,
                     List<ShardedVector> formed) {

@@ -282,7 +282,7 @@ class ShardedDataLossTest {
     }
 
     /**
-     * A pair that holds its inputs (a run with two copies) is stored nowhere and formed where it is read, with the
+     * A pair that holds its inputs (as in a training run) is stored nowhere and formed where it is read, with the
      * bits of a kept combination; released by the caller, the inputs stay cached while the pair lives, and
      * releasing the pair frees them.
      */
@@ -318,7 +318,7 @@ class ShardedDataLossTest {
         }
         kept.release();
         w.release();
-        // without holding (one copy), the same call keeps the pair as any combination: cut, inputs free
+        // without holding, the same call keeps the pair as any combination: cut, inputs free
         ShardedVectors plain = new ShardedVectors();
         ShardedVector c = ShardedVector.of(jsc, layout, r.doubles(5000).toArray());
         ShardedVector cut = plain.combineHoldingInputs(new double[] {1.0, -1.0}, List.of(c, c));

@@ -72,7 +72,7 @@ class ShardedLbfgsTest {
         vectors.release(actual.best()); // the best iterate's copy, the caller's to free
         assertEquals(cachedBefore, jsc.sc().getPersistentRDDs().size(), "RDDs left cached after the run");
 
-        // pairs holding their inputs (a run with two copies): the same bits, and every vector freed at the end
+        // pairs as formulas holding their inputs (a training run's): the same bits, every vector freed at the end
         List<Double> holding = new ArrayList<>();
         ShardedVectors holdingVectors = new ShardedVectors(true);
         VectorFreeMinimizer.Result<ShardedVector> held = runSharded(plan, penalty, criteria, holdingVectors, holding);
