@@ -197,26 +197,11 @@ public final class ParameterSlice {
     }
 
     /**
-     * x . y over one slice, in a fixed order: the sum of each chunk of {@link #CHUNK} entries as
-     * {@link Kernels#dot} forms it (sixteen partial sums, the same bits with or without SIMD), the chunks' sums
-     * added left to right. A single running sum waits one add latency an entry, and this is most of what a
-     * sharded L-BFGS iteration computes on its slices.
-     */
-    public static double dot(double[] x, double[] y) {
-        if (x.length != y.length) {
-            throw new IllegalArgumentException(x.length + " entries against " + y.length);
-        }
-        double s = 0.0;
-        for (int start = 0; start < x.length; start += CHUNK) {
-            s += Kernels.dot(x, start, y, start, Math.min(CHUNK, x.length - start));
-        }
-        return s;
-    }
-
-    /**
-     * x[a] . x[b] for each pair (a, b) of {@code pairs}, each with the bits of {@link #dot}, in one pass: chunk by
-     * chunk, every pair's chunk sum while the vectors' chunks are in cache, so each vector is read from memory
-     * once however many products it enters.
+     * x[a] . x[b] for each pair (a, b) of {@code pairs}, each over one slice in a fixed order: the sum of each chunk
+     * of {@link #CHUNK} entries as {@link Kernels#dot} forms it (sixteen partial sums, the same bits with or without
+     * SIMD), the chunks' sums added left to right (a single running sum waits one add latency an entry). One pass:
+     * chunk by chunk, every pair's chunk sum while the vectors' chunks are in cache, so each vector is read from
+     * memory once however many products it enters.
      */
     public static double[] dots(double[][] x, int[][] pairs) {
         return dots(x, Term.each(x.length), pairs);
@@ -224,7 +209,7 @@ public final class ParameterSlice {
 
     /**
      * t[a] . t[b] for each pair (a, b) of {@code pairs} over {@code terms} of the {@code stored} slices: the bits of
-     * forming each term and then {@link #dot}, in one pass over the chunks (a term's chunk formed once for all the
+     * forming each term and then {@link #dots(double[][], int[][])}, in one pass over the chunks (a term's chunk formed once for all the
      * pairs it enters).
      */
     public static double[] dots(double[][] stored, Term[] terms, int[][] pairs) {

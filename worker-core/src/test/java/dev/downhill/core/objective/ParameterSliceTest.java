@@ -29,6 +29,11 @@ class ParameterSliceTest {
         return s.round(MathContext.DECIMAL64).doubleValue();
     }
 
+    /** One dot product alone: a single pair. */
+    private static double dot(double[] x, double[] y) {
+        return ParameterSlice.dots(new double[][] {x, y}, new int[][] {{0, 1}})[0];
+    }
+
     /** Lengths around the chunk size and the kernel's 16- and 4-entry steps. */
     private static final int[] LENGTHS = {0, 1, 3, 17, ParameterSlice.CHUNK - 1, ParameterSlice.CHUNK,
         ParameterSlice.CHUNK + 5, 3 * ParameterSlice.CHUNK + 1234};
@@ -47,24 +52,24 @@ class ParameterSliceTest {
             for (int i = 0; i < n; i++) {
                 absolute += Math.abs(x[i] * y[i]);
             }
-            double dot = ParameterSlice.dot(x, y);
+            double dot = dot(x, y);
             assertEquals(expected, dot, 0.0, "n = " + n);
             // a recursive sum's bound: (n + 2) eps sum |x_i y_i| (Higham, Accuracy and Stability, 2nd ed., 3.1)
             double bound = (n + 2) * Math.ulp(1.0) * absolute;
             assertTrue(Math.abs(dot - exactDot(x, y)) <= bound, "n = " + n + ": error above " + bound);
         }
-        assertThrows(IllegalArgumentException.class, () -> ParameterSlice.dot(new double[3], new double[4]));
+        assertThrows(IllegalArgumentException.class, () -> dot(new double[3], new double[4]));
     }
 
     @Test
-    void dotsInOnePassHaveEachDotsBits() {
+    void dotsInOnePassHaveEachPairsBitsAlone() {
         Random r = new Random(2);
         for (int n : LENGTHS) {
             double[][] x = {random(r, n), random(r, n), random(r, n), random(r, n)};
             int[][] pairs = {{0, 1}, {1, 0}, {2, 2}, {3, 1}, {0, 3}, {2, 0}};
             double[] dots = ParameterSlice.dots(x, pairs);
             for (int k = 0; k < pairs.length; k++) {
-                assertEquals(ParameterSlice.dot(x[pairs[k][0]], x[pairs[k][1]]), dots[k], 0.0,
+                assertEquals(dot(x[pairs[k][0]], x[pairs[k][1]]), dots[k], 0.0,
                         "n = " + n + ", pair " + k);
             }
         }
