@@ -209,8 +209,8 @@ public final class ParameterSlice {
 
     /**
      * t[a] . t[b] for each pair (a, b) of {@code pairs} over {@code terms} of the {@code stored} slices: the bits of
-     * forming each term and then {@link #dots(double[][], int[][])}, in one pass over the chunks (a term's chunk formed once for all the
-     * pairs it enters).
+     * forming each term and then {@link #dots(double[][], int[][])}, in one pass over the chunks (a term's chunk
+     * formed once for all the pairs it enters).
      */
     public static double[] dots(double[][] stored, Term[] terms, int[][] pairs) {
         int n = length(stored);
