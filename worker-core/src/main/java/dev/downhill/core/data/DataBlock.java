@@ -239,6 +239,15 @@ public abstract class DataBlock implements Serializable {
     /** ||x_row||^2. */
     public abstract double squaredNorm(int row);
 
+    /**
+     * Reads one stored value per 64-byte cache line of row {@code row} and returns their sum (meaningless; a
+     * caller keeps it so the reads are not dropped): a software prefetch, for a kernel that has compute to
+     * overlap with loading rows it reads next. Layouts without row-major rows read nothing and return 0.
+     */
+    public double touchRow(int row) {
+        return 0.0;
+    }
+
     /** sum[j] += sum_i v_i x_{i,j} and sumSquares[j] += sum_i v_i x_{i,j}^2, v_i the instance weights. */
     public abstract void addMoments(double[] sum, double[] sumSquares);
 

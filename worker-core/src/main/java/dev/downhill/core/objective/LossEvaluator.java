@@ -22,6 +22,8 @@ public final class LossEvaluator {
     private double[] chunkOutputs = new double[0];
     /** Bytes of dense rows per chunk: half of a 32 KiB L1 data cache, leaving room for w and the gradient. */
     static final int CHUNK_BYTES = 16 << 10;
+    /** The sum of the prefetching reads of {@link #accumulateInChunks}, stored so the JIT keeps them. */
+    private double prefetched;
 
     public LossEvaluator(Model model, Loss loss) {
         this.model = model;
@@ -80,7 +82,9 @@ public final class LossEvaluator {
      * {@link #accumulate} for a linear model on dense rows, a few rows at a time: each chunk's forward products,
      * losses and backward products run while its rows are still in the L1 cache, so the block is read from
      * memory once per pass instead of twice. The sums take their terms in the same row order as the
-     * whole-block passes, so the bits are the same.
+     * whole-block passes, so the bits are the same. While a chunk's losses are computed, the next chunk's
+     * rows are read one cache line at a time ({@link DataBlock#touchRow}), so loading them overlaps compute
+     * (scripts/bench dense: 0.085 s an iteration before, 0.055 to 0.067 s after).
      */
     private void accumulateInChunks(LinearModel linear, DataBlock block, double[] params, GradientAccumulator into) {
         final int n = block.numRows();
@@ -96,10 +100,16 @@ public final class LossEvaluator {
         final double[] gradient = into.gradientSumBuffer();
         double lossSum = 0.0;
         double weightSum = 0.0;
+        double touched = 0.0;
         for (int from = 0; from < n; from += chunk) {
             final int to = Math.min(n, from + chunk);
             linear.forwardRows(params, block, from, to, z);
             for (int i = from; i < to; i++) {
+                if (i + chunk < n) {
+                    // the losses and the backward pass read no new rows, so memory would idle: load the next
+                    // chunk meanwhile, a row per row (all at once before the losses measured slower)
+                    touched += block.touchRow(i + chunk);
+                }
                 final int offset = (i - from) * k;
                 final double v = block.weight(i);
                 lossSum += v * loss.valueAndDerivative(z, offset, block.label(i), dz);
@@ -112,6 +122,7 @@ public final class LossEvaluator {
             }
             linear.backwardRows(params, block, from, to, dz, gradient);
         }
+        prefetched = touched;
         into.addLoss(lossSum, weightSum, n);
     }
 

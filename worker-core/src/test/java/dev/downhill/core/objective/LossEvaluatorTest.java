@@ -138,7 +138,9 @@ class LossEvaluatorTest {
         Random rnd = new Random(64);
         int d = 37;
         int chunk = LossEvaluator.CHUNK_BYTES / (8 * d);
-        int n = 3 * chunk + 7;
+        // one short chunk, whole chunks only, and a short last chunk (each chunk's losses read the next chunk's
+        // rows, up to the block's end)
+        for (int n : new int[] {5, 2 * chunk, 3 * chunk + 7})
         for (Objective objective : new Objective[] {Objective.LOGISTIC, Objective.SOFTMAX}) {
             int k = objective == Objective.SOFTMAX ? 3 : 2;
             LinearModel model = new LinearModel(d, objective.numOutputs(k));
