@@ -10,7 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.downhill.core.autodiff.Node;
 import dev.downhill.core.autodiff.Operation;
-import dev.downhill.core.autodiff.Tape;
+import dev.downhill.core.autodiff.ScalarFunctions;
 import dev.downhill.core.custom.CustomModel;
 import dev.downhill.core.custom.Forward;
 import dev.downhill.core.custom.Init;
@@ -147,7 +147,7 @@ class CustomModelCommandTest {
             double[] x = b.input(0);
             double[] y = b.output();
             for (int i = 0; i < b.rows() * b.outputColumns(); i++) {
-                y[i] = x[i] * Tape.sigmoid(x[i]);
+                y[i] = x[i] * ScalarFunctions.sigmoid(x[i]);
             }
         }
 
@@ -157,7 +157,7 @@ class CustomModelCommandTest {
             double[] g = b.outputGradient();
             double[] dx = b.inputGradient(0);
             for (int i = 0; i < b.rows() * b.outputColumns(); i++) {
-                dx[i] = g[i] * Tape.sigmoid(x[i]);
+                dx[i] = g[i] * ScalarFunctions.sigmoid(x[i]);
             }
         }
     }

@@ -1,13 +1,13 @@
 package com.example;
 
 import dev.downhill.core.autodiff.Operation;
-import dev.downhill.core.autodiff.Tape;
+import dev.downhill.core.autodiff.ScalarFunctions;
 
 /**
  * swish(x) = x sigmoid(x) (Ramachandran, Zoph and Le, "Searching for activation functions", 2017), element-wise:
  * an operation the tape lacks, given by its forward and its vector-Jacobian product. With s = sigmoid(x),
  * d swish / dx = s + x s (1 - s), so dF/dX = G . (s + x s (1 - s)). sigmoid is taken without overflow
- * ({@link Tape#sigmoid(double)}).
+ * ({@link ScalarFunctions#sigmoid(double)}).
  */
 public final class Swish implements Operation {
     private static final long serialVersionUID = 1L;
@@ -23,7 +23,7 @@ public final class Swish implements Operation {
         double[] y = b.output();
         int n = b.rows() * b.outputColumns();
         for (int i = 0; i < n; i++) {
-            y[i] = x[i] * Tape.sigmoid(x[i]);
+            y[i] = x[i] * ScalarFunctions.sigmoid(x[i]);
         }
     }
 
@@ -34,7 +34,7 @@ public final class Swish implements Operation {
         double[] dx = b.inputGradient(0);
         int n = b.rows() * b.outputColumns();
         for (int i = 0; i < n; i++) {
-            double s = Tape.sigmoid(x[i]);
+            double s = ScalarFunctions.sigmoid(x[i]);
             dx[i] = g[i] * (s + x[i] * s * (1.0 - s));
         }
     }

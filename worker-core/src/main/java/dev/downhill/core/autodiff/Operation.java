@@ -26,13 +26,13 @@ import java.io.Serializable;
  *     public void forward(Buffers b) {
  *         double[] x = b.input(0), y = b.output();
  *         for (int i = 0; i < b.rows() * b.outputColumns(); i++) {
- *             y[i] = x[i] * Tape.sigmoid(x[i]);
+ *             y[i] = x[i] * ScalarFunctions.sigmoid(x[i]);
  *         }
  *     }
  *     public void vectorJacobianProduct(Buffers b) {
  *         double[] x = b.input(0), g = b.outputGradient(), dx = b.inputGradient(0);
  *         for (int i = 0; i < b.rows() * b.outputColumns(); i++) {
- *             double s = Tape.sigmoid(x[i]);
+ *             double s = ScalarFunctions.sigmoid(x[i]);
  *             dx[i] = g[i] * (s + x[i] * s * (1 - s));
  *         }
  *     }

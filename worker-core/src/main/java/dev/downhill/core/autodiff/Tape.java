@@ -7,7 +7,6 @@ import dev.downhill.core.model.ActivationFunction;
 import dev.downhill.core.sample.SeededRandom;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.commons.numbers.gamma.Erfc;
 
 /**
  * Reverse-mode automatic differentiation over one block of rows (Baydin, Pearlmutter, Radul and Siskind,
@@ -71,10 +70,6 @@ public final class Tape {
     static final int MULTIPLY = 11;
     static final int DROPOUT = 12;
     static final int CUSTOM = 13;
-
-    private static final double SQRT_HALF = 0.7071067811865476;
-    /** 1 / sqrt(2 pi). */
-    private static final double INV_SQRT_2PI = 0.3989422804014327;
 
     private final List<Node> pool = new ArrayList<>();
     private int size;
@@ -318,17 +313,9 @@ public final class Tape {
         double[] out = n.value;
         int len = rows * x.cols;
         for (int i = 0; i < len; i++) {
-            out[i] = sigmoid(in[i]);
+            out[i] = ScalarFunctions.sigmoid(in[i]);
         }
         return n;
-    }
-
-    /** The logistic function without overflow: exp is only taken of -|x|. */
-    public static double sigmoid(double x) {
-        // 1 / (1 + e) above zero and e / (1 + e) below, with e = exp(-|x|): one division whose numerator is
-        // chosen without a branch (signs of pre-activations are not predictable).
-        double e = Math.exp(-Math.abs(x));
-        return (x >= 0.0 ? 1.0 : e) / (1.0 + e);
     }
 
     /** x Phi(x), Phi the exact standard normal CDF. */
@@ -341,31 +328,11 @@ public final class Tape {
         double[] phi = n.aux;
         for (int i = 0; i < len; i++) {
             double v = in[i];
-            double c = normalCdf(v);
+            double c = ScalarFunctions.normalCdf(v);
             phi[i] = c;
             out[i] = v * c;
         }
         return n;
-    }
-
-    /** Phi(x) = erfc(-x / sqrt 2) / 2: accurate to a few ulps relative in both tails (erfc, not 1 + erf). */
-    public static double normalCdf(double x) {
-        return 0.5 * Erfc.value(-x * SQRT_HALF);
-    }
-
-    /** gelu(x) = x Phi(x). */
-    public static double gelu(double x) {
-        return x * normalCdf(x);
-    }
-
-    /** gelu'(x) = Phi(x) + x phi(x). */
-    public static double geluDerivative(double x) {
-        return normalCdf(x) + x * normalDensity(x);
-    }
-
-    /** phi(x) = exp(-x^2 / 2) / sqrt(2 pi). */
-    public static double normalDensity(double x) {
-        return INV_SQRT_2PI * Math.exp(-0.5 * x * x);
     }
 
     /** log(1 + e^x) as max(x, 0) + log1p(e^-|x|). */
@@ -375,13 +342,9 @@ public final class Tape {
         double[] out = n.value;
         int len = rows * x.cols;
         for (int i = 0; i < len; i++) {
-            out[i] = softplus(in[i]);
+            out[i] = ScalarFunctions.softplus(in[i]);
         }
         return n;
-    }
-
-    public static double softplus(double x) {
-        return Math.max(x, 0.0) + Math.log1p(Math.exp(-Math.abs(x)));
     }
 
     /**
@@ -438,100 +401,17 @@ public final class Tape {
         return n;
     }
 
-    /** What {@link #checkOperations} found for one user-defined operation on the tape. */
-    public record OperationCheck(String name, int position, double relativeError, double analytic,
-                                 double numeric) {}
-
     /**
-     * Checks every user-defined operation recorded on the current block: with a seeded random adjoint G and
-     * direction V (entries uniform in [-1, 1]), compares the vector-Jacobian product, sum_i &lt;(dY/dX_i)^T G,
-     * V_i&gt;, with the central difference (phi(t) - phi(-t)) / 2t of phi(t) = &lt;G, f(X + t V)&gt;, t = 1e-6
-     * max(1, max |X|). The relative error is |a - n| / max(|a|, |n|, 1e-8 (1 + sum |G . Y|)). The tape itself is
-     * left as it was (the differences run on copies).
+     * Checks every user-defined operation recorded on the current block against central differences
+     * ({@link OperationCheck#all}); the tape is left as it was.
      */
     public List<OperationCheck> checkOperations(long seed) {
-        List<OperationCheck> out = new ArrayList<>();
-        for (int p = 0; p < size; p++) {
-            Node n = pool.get(p);
-            if (n.op != CUSTOM) {
-                continue;
-            }
-            SeededRandom rng = SeededRandom.of(seed, p);
-            int outLen = rows * n.cols;
-            double[] g = new double[outLen];
-            for (int i = 0; i < outLen; i++) {
-                g[i] = 2 * rng.nextDouble() - 1;
-            }
-            int m = n.inputs.length;
-            double[][] v = new double[m][];
-            double[][] grads = new double[m][];
-            double xMax = 1.0;
-            for (int i = 0; i < m; i++) {
-                int len = rows * n.inputs[i].cols;
-                v[i] = new double[len];
-                grads[i] = new double[len];
-                for (int j = 0; j < len; j++) {
-                    v[i][j] = 2 * rng.nextDouble() - 1;
-                    xMax = Math.max(xMax, Math.abs(n.inputs[i].value[j]));
-                }
-            }
-            Operation.Buffers b = new Operation.Buffers();
-            b.rows = rows;
-            b.inputs = n.inputs;
-            b.output = n;
-            b.outputGradient = g;
-            b.inputGradients = grads;
-            n.operation.vectorJacobianProduct(b);
-            double analytic = 0.0;
-            for (int i = 0; i < m; i++) {
-                for (int j = 0; j < v[i].length; j++) {
-                    analytic += grads[i][j] * v[i][j];
-                }
-            }
-            double t = 1e-6 * xMax;
-            double up = directional(n, g, v, t);
-            double down = directional(n, g, v, -t);
-            double numeric = (up - down) / (2 * t);
-            double scale = 0.0;
-            for (int i = 0; i < outLen; i++) {
-                scale += Math.abs(g[i] * n.value[i]);
-            }
-            double err = Math.abs(analytic - numeric)
-                    / Math.max(Math.max(Math.abs(analytic), Math.abs(numeric)), 1e-8 * (1 + scale));
-            out.add(new OperationCheck(n.operation.name(), p, Double.isNaN(err) ? Double.POSITIVE_INFINITY : err,
-                    analytic, numeric));
-        }
-        return out;
+        return OperationCheck.all(this, seed);
     }
 
-    /** &lt;G, f(X + t V)&gt; for a user-defined operation's node, on copies of its inputs. */
-    private double directional(Node n, double[] g, double[][] v, double t) {
-        Node[] shifted = new Node[n.inputs.length];
-        for (int i = 0; i < shifted.length; i++) {
-            Node x = n.inputs[i];
-            Node c = new Node();
-            c.rows = rows;
-            c.cols = x.cols;
-            c.value = new double[rows * x.cols];
-            for (int j = 0; j < c.value.length; j++) {
-                c.value[j] = x.value[j] + t * v[i][j];
-            }
-            shifted[i] = c;
-        }
-        Node y = new Node();
-        y.rows = rows;
-        y.cols = n.cols;
-        y.value = new double[rows * n.cols];
-        Operation.Buffers b = new Operation.Buffers();
-        b.rows = rows;
-        b.inputs = shifted;
-        b.output = y;
-        n.operation.forward(b);
-        double sum = 0.0;
-        for (int i = 0; i < g.length; i++) {
-            sum += g[i] * y.value[i];
-        }
-        return sum;
+    /** The node at {@code position} on the tape (below {@link #size}). */
+    Node node(int position) {
+        return pool.get(position);
     }
 
     /** A + B, element-wise (same shape). */
@@ -862,14 +742,14 @@ public final class Tape {
                 double[] phi = n.aux;
                 for (int i = 0; i < len; i++) {
                     double v = x[i];
-                    double d = dy[i] * (phi[i] + v * normalDensity(v));
+                    double d = dy[i] * (phi[i] + v * ScalarFunctions.normalDensity(v));
                     da[i] = add ? da[i] + d : d;
                 }
                 break;
             }
             case SOFTPLUS:
                 for (int i = 0; i < len; i++) {
-                    double d = dy[i] * sigmoid(x[i]);
+                    double d = dy[i] * ScalarFunctions.sigmoid(x[i]);
                     da[i] = add ? da[i] + d : d;
                 }
                 break;

@@ -1,6 +1,7 @@
 package dev.downhill.core.custom;
 
 import dev.downhill.core.autodiff.Node;
+import dev.downhill.core.autodiff.OperationCheck;
 import dev.downhill.core.autodiff.Tape;
 import dev.downhill.core.data.DataBlock;
 import dev.downhill.core.model.Activations;
@@ -246,7 +247,7 @@ public abstract class CustomModel implements Model {
      * Checks the user-defined operations of the last forward pass in {@code act} against central differences of
      * their forward ({@link Tape#checkOperations}).
      */
-    public final List<Tape.OperationCheck> checkOperations(Activations act, long seed) {
+    public final List<OperationCheck> checkOperations(Activations act, long seed) {
         return scratch(act).tape.checkOperations(seed);
     }
 

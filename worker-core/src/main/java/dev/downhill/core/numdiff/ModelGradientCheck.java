@@ -1,6 +1,6 @@
 package dev.downhill.core.numdiff;
 
-import dev.downhill.core.autodiff.Tape;
+import dev.downhill.core.autodiff.OperationCheck;
 import dev.downhill.core.custom.CustomModel;
 import dev.downhill.core.custom.CustomModelException;
 import dev.downhill.core.data.DataBlock;
@@ -37,7 +37,7 @@ import java.util.Locale;
  *       fails at every step.</li>
  * </ul>
  * The largest relative error over the checked coordinates is reported either way. On a failure the model's
- * user-defined operations are checked one by one ({@link Tape#checkOperations}), so the message can name the
+ * user-defined operations are checked one by one ({@link OperationCheck#all}), so the message can name the
  * operation whose vector-Jacobian product disagrees with its forward.
  */
 public final class ModelGradientCheck {
@@ -62,7 +62,7 @@ public final class ModelGradientCheck {
 
     /** What the check found. */
     public record Result(int checked, int rows, double objective, Coordinate worst, Coordinate failure,
-                         List<Tape.OperationCheck> operations) {
+                         List<OperationCheck> operations) {
         public boolean passed() {
             return failure == null;
         }
@@ -72,9 +72,9 @@ public final class ModelGradientCheck {
         }
 
         /** The user-defined operations whose products disagree with their forward, worst first. */
-        public List<Tape.OperationCheck> failedOperations() {
-            List<Tape.OperationCheck> bad = new ArrayList<>();
-            for (Tape.OperationCheck c : operations) {
+        public List<OperationCheck> failedOperations() {
+            List<OperationCheck> bad = new ArrayList<>();
+            for (OperationCheck c : operations) {
                 if (c.relativeError() > TOLERANCE) {
                     bad.add(c);
                 }
@@ -92,9 +92,9 @@ public final class ModelGradientCheck {
                     + " %s (flat index %d): analytic %.10g, numerical %.10g (central differences), relative error"
                     + " %.3e > %.0e", modelName, failure.describe(), failure.flatIndex(), failure.analytic(),
                     failure.numeric(), failure.relativeError(), TOLERANCE));
-            List<Tape.OperationCheck> bad = failedOperations();
+            List<OperationCheck> bad = failedOperations();
             if (!bad.isEmpty()) {
-                Tape.OperationCheck op = bad.get(0);
+                OperationCheck op = bad.get(0);
                 b.append(String.format(Locale.ROOT, ". Operation '%s' (step %d of the forward pass): its"
                         + " vectorJacobianProduct gives %.10g, central differences of its forward %.10g (relative"
                         + " error %.3e)", op.name(), op.position(), op.analytic(), op.numeric(), op.relativeError()));
@@ -148,7 +148,7 @@ public final class ModelGradientCheck {
                 failure = c;
             }
         }
-        List<Tape.OperationCheck> ops = List.of();
+        List<OperationCheck> ops = List.of();
         if (model instanceof CustomModel custom && !blocks.isEmpty()) {
             Activations act = custom.newActivations(blocks.get(0).numRows());
             guarded(model, () -> {

@@ -121,11 +121,11 @@ class TapeTest {
             assertTrue(Double.isNaN(tape.activation(nan, f, 0.01).value()[0]), f.toString());
         }
         // Where the textbook forms fail: e^800 overflows, and log(1 + e^-30) keeps only ~3 digits of e^-30.
-        assertEquals(1.0, Tape.sigmoid(800.0), 0.0);
-        assertEquals(0.0, Tape.sigmoid(-800.0), 0.0);
-        assertEquals(800.0, Tape.softplus(800.0), 0.0);
+        assertEquals(1.0, ScalarFunctions.sigmoid(800.0), 0.0);
+        assertEquals(0.0, ScalarFunctions.sigmoid(-800.0), 0.0);
+        assertEquals(800.0, ScalarFunctions.softplus(800.0), 0.0);
         double tail = Math.exp(-30.0) - Math.exp(-60.0) / 2; // log1p(u) = u - u^2/2 + O(u^3)
-        assertEquals(tail, Tape.softplus(-30.0), 4.5e-16 * tail);
+        assertEquals(tail, ScalarFunctions.softplus(-30.0), 4.5e-16 * tail);
         assertTrue(Math.abs(Math.log(1 + Math.exp(-30.0)) - Math.exp(-30.0)) > 1e-6 * Math.exp(-30.0));
     }
 
@@ -148,16 +148,16 @@ class TapeTest {
             // erfc's own few ulps, plus the rounding of -x / sqrt 2 (half an ulp), which Phi amplifies by its
             // elasticity |x phi(x) / Phi(x)|: 0.29 at 1, 0.11 at 2, 0.013 at 3, but 1.5, 4.9 and 9.9 at -1, -2, -3.
             double bound = (4 + Math.abs(x) * density / phi) * 0x1p-52;
-            assertEquals(phi, Tape.normalCdf(x), bound * phi, "Phi(" + x + ")");
-            assertEquals(x * phi, Tape.gelu(x), (bound + 0x1p-53) * Math.abs(x * phi), "gelu(" + x + ")");
+            assertEquals(phi, ScalarFunctions.normalCdf(x), bound * phi, "Phi(" + x + ")");
+            assertEquals(x * phi, ScalarFunctions.gelu(x), (bound + 0x1p-53) * Math.abs(x * phi), "gelu(" + x + ")");
             double derivative = phi + x * density;
-            assertEquals(derivative, Tape.geluDerivative(x), 2e-15 * Math.abs(derivative), "gelu'(" + x + ")");
+            assertEquals(derivative, ScalarFunctions.geluDerivative(x), 2e-15 * Math.abs(derivative), "gelu'(" + x + ")");
         }
-        assertEquals(0.0, Tape.gelu(0.0), 0.0);
-        assertEquals(0.5, Tape.geluDerivative(0.0), 0.0);
+        assertEquals(0.0, ScalarFunctions.gelu(0.0), 0.0);
+        assertEquals(0.5, ScalarFunctions.geluDerivative(0.0), 0.0);
         // Not the tanh approximation 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), which differs at 1 by ~2e-4.
         double approx = 0.5 * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (1 + 0.044715)));
-        assertTrue(Math.abs(approx - Tape.gelu(1.0)) > 1e-4);
+        assertTrue(Math.abs(approx - ScalarFunctions.gelu(1.0)) > 1e-4);
     }
 
     @Test
@@ -303,13 +303,13 @@ class TapeTest {
             Node h = tape.softplus(s);
             double[] g = new double[1];
             tape.backward(h, new double[] {1.0}, g);
-            double product = derivative(Tape::softplus, s.value()[0], tp -> tp::softplus)
-                    * derivative(Tape::sigmoid, t.value()[0], tp -> tp::sigmoid)
+            double product = derivative(ScalarFunctions::softplus, s.value()[0], tp -> tp::softplus)
+                    * derivative(ScalarFunctions::sigmoid, t.value()[0], tp -> tp::sigmoid)
                     * derivative(Math::tanh, v.value()[0], tp -> tp::tanh) * x;
             // The two differ only by rounding in the products: a few ulps.
             assertEquals(product, g[0], 1e-15 * Math.abs(product), "w = " + w);
             double numeric = FiniteDifferences.fivePoint(
-                    ww -> Tape.softplus(Tape.sigmoid(Math.tanh(ww * x))), w, 1e-3);
+                    ww -> ScalarFunctions.softplus(ScalarFunctions.sigmoid(Math.tanh(ww * x))), w, 1e-3);
             assertEquals(numeric, g[0], 1e-10 * Math.abs(numeric), "w = " + w);
         }
     }

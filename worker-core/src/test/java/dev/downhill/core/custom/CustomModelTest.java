@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.downhill.core.autodiff.Node;
 import dev.downhill.core.autodiff.Operation;
-import dev.downhill.core.autodiff.Tape;
+import dev.downhill.core.autodiff.ScalarFunctions;
 import dev.downhill.core.data.BlockBuilder;
 import dev.downhill.core.data.DataBlock;
 import dev.downhill.core.loss.Objective;
@@ -42,7 +42,7 @@ class CustomModelTest {
             double[] x = b.input(0);
             double[] y = b.output();
             for (int i = 0; i < b.rows() * b.outputColumns(); i++) {
-                y[i] = x[i] * Tape.sigmoid(x[i]);
+                y[i] = x[i] * ScalarFunctions.sigmoid(x[i]);
             }
         }
 
@@ -52,7 +52,7 @@ class CustomModelTest {
             double[] g = b.outputGradient();
             double[] dx = b.inputGradient(0);
             for (int i = 0; i < b.rows() * b.outputColumns(); i++) {
-                double s = Tape.sigmoid(x[i]);
+                double s = ScalarFunctions.sigmoid(x[i]);
                 dx[i] = g[i] * (wrong ? s : s + x[i] * s * (1 - s));
             }
         }
