@@ -9,6 +9,7 @@ import dev.downhill.core.objective.LossEvaluator;
 import dev.downhill.core.objective.ParameterSlice;
 import dev.downhill.core.objective.StandardizationSlice;
 import dev.downhill.core.optim.RemoteFunction;
+import dev.downhill.core.sample.MiniBatchSampler;
 import dev.downhill.driver.sharded.PullPlan.LocalPartition;
 import dev.downhill.driver.spark.SparkDataLoss;
 import dev.downhill.driver.sharded.PullPlan.SliceRequests;
@@ -53,6 +54,20 @@ public final class ShardedDataLoss {
         this.plan = plan;
         this.loss = loss;
         this.penalty = penalty;
+    }
+
+    /** Mini-batches: the sampler and the batch the evaluations fold ({@link #useBatch}); null: every block. */
+    private MiniBatchSampler sampler;
+    private long batch;
+
+    /**
+     * From now on each evaluation folds only the blocks {@code sampler} picks for batch {@code batch} of each
+     * partition (the others are never read) and takes the mean over the rows used, as the tree path's
+     * {@code SparkDataLoss.batch}: the same blocks, so the same bits.
+     */
+    public void useBatch(MiniBatchSampler sampler, long batch) {
+        this.sampler = sampler;
+        this.batch = batch;
     }
 
     /** Time of the evaluations since the last {@link #takeTiming()}. */
@@ -273,6 +288,8 @@ public final class ShardedDataLoss {
         final Loss loss = this.loss;
         final L2Penalty penalty = this.penalty;
         final boolean standardized = scale != null;
+        final MiniBatchSampler sampler = this.sampler;
+        final long batch = this.batch;
         JavaRDD<SliceInput> inputs = standardized
                 ? plan.requests.zipPartitions(ShardedVector.zip(List.of(theta, scale, mean)),
                     (r, v) -> {
@@ -287,7 +304,8 @@ public final class ShardedDataLoss {
                 in -> pull(in, numPartitions, layout, numFeatures, numOutputs).iterator());
         JavaRDD<Tuple2<Integer, Partial>> partials = plan.local.zipPartitions(
                 pulledBySlice.mapToPair(t -> t).partitionBy(new KeyPartitioner(numPartitions)),
-                (localIt, pulledIt) -> fold(localIt.next(), pulledIt, numOutputs, loss, withGradient, layout));
+                (localIt, pulledIt) -> fold(localIt.next(), pulledIt, numOutputs, loss, withGradient, layout,
+                        sampler, batch));
         // 3. reduce-scatter: partitions -> slice s, summed in partition order
         JavaRDD<SliceResult> results = inputs.zipPartitions(
                 partials.mapToPair(t -> t).partitionBy(new KeyPartitioner(layout.numSlices())),
@@ -394,10 +412,13 @@ public final class ShardedDataLoss {
         return out;
     }
 
-    /** Step 2 for one data partition: its loss and gradient pieces at the pulled parameters. */
+    /**
+     * Step 2 for one data partition: its loss and gradient pieces at the pulled parameters, over the blocks of
+     * {@code batch} ({@code sampler} null: all).
+     */
     private static Iterator<Tuple2<Integer, Partial>> fold(LocalPartition lp, Iterator<Tuple2<Integer, Pulled>> pulled,
                                                            int numOutputs, Loss loss, boolean withGradient,
-                                                           SliceLayout layout) {
+                                                           SliceLayout layout, MiniBatchSampler sampler, long batch) {
         long start = System.nanoTime();
         List<Pulled> pieces = new ArrayList<>(lp.slices.length);
         List<Pulled> all = new ArrayList<>();
@@ -438,7 +459,12 @@ public final class ShardedDataLoss {
         }
         LossEvaluator evaluator = new LossEvaluator(model, loss);
         GradientAccumulator acc = new GradientAccumulator(model.numParameters());
-        for (DataBlock block : lp.blocks) {
+        boolean[] use = sampler == null ? null : sampler.chosen(batch, lp.partition); // blocks in load order
+        for (int b = 0; b < lp.blocks.size(); b++) {
+            if (use != null && !use[b]) {
+                continue;
+            }
+            DataBlock block = lp.blocks.get(b);
             if (withGradient) {
                 evaluator.accumulate(block, theta, acc);
             } else {

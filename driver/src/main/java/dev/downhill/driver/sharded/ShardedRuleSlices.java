@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongConsumer;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 
@@ -18,6 +19,7 @@ import org.apache.spark.api.java.JavaSparkContext;
  * rule's own per-coordinate code, so the tree path's bits), the new slices are cached together, and the data pass
  * ({@link ShardedDataLoss}, through the objective) pulls the new x from them; ||grad f||^2 is summed in slice
  * order by the same job's last stage, where the gradient's slices are formed. Only scalars reach the driver.
+ * With mini-batches, the evaluation that ends iteration k folds batch k's blocks (told by the loop).
  *
  * <p>The new x and moments share one cached RDD: it is dropped when the last of them is released (so the best
  * iterate's x, kept by the loop, keeps that step's moments cached too).
@@ -28,13 +30,16 @@ public final class ShardedRuleSlices implements RemoteRuleMinimizer.Slices<Shard
     private final RemoteFunction<ShardedVector> function;
     private final RemoteVectors<ShardedVector> vectors;
     private final ScheduledRule rule;
+    /** Chooses the data the next evaluation folds: iteration k's mini-batch (no-op on the full batch). */
+    private final LongConsumer batches;
     /** The vectors that share a cached RDD with others, and how many of those are still held, by that RDD. */
     private final Map<ShardedVector, JavaRDD<?>> sharing = new IdentityHashMap<>();
     private final Map<JavaRDD<?>, Integer> holders = new IdentityHashMap<>();
 
     public ShardedRuleSlices(JavaSparkContext jsc, SliceLayout layout, RemoteFunction<ShardedVector> function,
-                             RemoteVectors<ShardedVector> vectors, ScheduledRule rule) {
+                             RemoteVectors<ShardedVector> vectors, ScheduledRule rule, LongConsumer batches) {
         this.jsc = jsc;
+        this.batches = batches;
         this.layout = layout;
         this.function = function;
         this.vectors = vectors;
@@ -42,7 +47,8 @@ public final class ShardedRuleSlices implements RemoteRuleMinimizer.Slices<Shard
     }
 
     @Override
-    public RemoteRuleMinimizer.Evaluation<ShardedVector> evaluate(ShardedVector x) {
+    public RemoteRuleMinimizer.Evaluation<ShardedVector> evaluate(ShardedVector x, long iteration) {
+        batches.accept(iteration);
         // G . G in the data pass's last stage (term 0 is G: there are no other handles), the bits of dots after it
         RemoteFunction.ProductsEvaluation<ShardedVector> e = function.evaluate(x,
                 new RemoteFunction.Products<>(List.of(), List.of(), new int[] {0}, new int[] {0}), vectors);
@@ -51,7 +57,8 @@ public final class ShardedRuleSlices implements RemoteRuleMinimizer.Slices<Shard
 
     @Override
     public RemoteRuleMinimizer.Stepped<ShardedVector> step(ShardedVector x, ShardedVector gradient,
-                                                           List<ShardedVector> vectors, ScheduledRule.Update u) {
+                                                           List<ShardedVector> vectors, ScheduledRule.Update u,
+                                                           long iteration) {
         List<ShardedVector> inputs = new ArrayList<>(List.of(x, gradient));
         inputs.addAll(vectors);
         ScheduledRule r = rule;
@@ -80,7 +87,7 @@ public final class ShardedRuleSlices implements RemoteRuleMinimizer.Slices<Shard
         }
         holders.put(updated, out.size());
         // one job: the update runs in the tasks that pull the new x for the data pass
-        RemoteRuleMinimizer.Evaluation<ShardedVector> e = evaluate(out.get(0));
+        RemoteRuleMinimizer.Evaluation<ShardedVector> e = evaluate(out.get(0), iteration);
         return new RemoteRuleMinimizer.Stepped<>(out.get(0), out.subList(1, out.size()), e);
     }
 

@@ -1,11 +1,13 @@
 package dev.downhill.driver.train;
 
 import dev.downhill.core.optim.IterationListener;
+import dev.downhill.core.optim.Minimizer;
 import dev.downhill.core.optim.OptimizerState;
 import dev.downhill.core.optim.RemoteRuleMinimizer;
 import dev.downhill.core.optim.ScheduledRule;
 import dev.downhill.core.optim.StopCriteria;
 import dev.downhill.core.optim.StopReason;
+import dev.downhill.core.sample.MiniBatchSampler;
 import dev.downhill.driver.checkpoint.Checkpoint;
 import dev.downhill.driver.checkpoint.CheckpointingRun;
 import dev.downhill.driver.sharded.ShardedRuleSlices;
@@ -18,7 +20,7 @@ import org.apache.hadoop.fs.Path;
 
 /**
  * The sharded run of a rule with a step schedule (gd, momentum, nesterov, adagrad, rmsprop, adam, adamw; full
- * batch): x, the gradient and the rule's vectors (Adam's moments, a velocity) stay sliced on the executors
+ * batch or mini-batches, iteration k's evaluation on batch k as the tree path's): x, the gradient and the rule's vectors (Adam's moments, a velocity) stay sliced on the executors
  * ({@link ShardedRuleSlices}: per iteration the rule's update on each slice and the data pass in one job, then
  * ||grad f||^2 in a slice pass), and worker-core's {@link RemoteRuleMinimizer} runs the tree path's stopping rules,
  * counters and best-iterate choice on the scalars. The objective, its standardization, validation, the warm start,
@@ -28,14 +30,18 @@ final class ShardedRuleTraining {
     private final ShardedTraining run;
     private final ScheduledRule rule;
     private final ShardedRuleSlices slices;
+    /** The mini-batches, or null for the full batch. */
+    private final MiniBatchSampler sampler;
     /** The best-validation iterate's x (the loop keeps it from release), or null. */
     private ShardedVector best;
 
-    ShardedRuleTraining(ShardedTraining run, ScheduledRule rule) {
+    /** @param sampler the mini-batches (iteration k evaluates batch k), or null for the full batch */
+    ShardedRuleTraining(ShardedTraining run, ScheduledRule rule, MiniBatchSampler sampler) {
         this.run = run;
+        this.sampler = sampler;
         this.rule = rule;
         this.slices = new ShardedRuleSlices(run.sparkContext(), run.layout(), run.function(), run.vectors(),
-                rule);
+                rule, run.batches(sampler));
     }
 
     /** The checkpoint's vector names: x, the gradient, then the rule's (e.g. adam.m, adam.v). */
@@ -101,9 +107,14 @@ final class ShardedRuleTraining {
             // with validation the model is the best iterate, as the tree path writes
             ShardedVector u = run.validates() && best != null && r.reason() != StopReason.DIVERGED ? best
                     : r.state().x();
-            ShardedTraining.Outcome end = new ShardedTraining.Outcome(run.figures(r.state().small(), r.reason(),
-                    r.gradientNorm(), r.objective(), r.detail()), run.model(u));
-            return end;
+            ShardedVector theta = run.model(u);
+            Minimizer.Result figures = run.figures(r.state().small(), r.reason(), r.gradientNorm(), r.objective(),
+                    r.detail());
+            if (sampler == null) {
+                return new ShardedTraining.Outcome(figures, theta);
+            }
+            double[] full = run.fullObjective(theta); // before releaseRun drops the plan
+            return new ShardedTraining.Outcome(figures, theta, full[0], full[1]);
         } finally {
             if (state != null) {
                 state.release(slices, best);

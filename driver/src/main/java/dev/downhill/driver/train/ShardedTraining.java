@@ -14,6 +14,7 @@ import dev.downhill.core.optim.ScheduledRule;
 import dev.downhill.core.optim.StopCriteria;
 import dev.downhill.core.optim.VectorFreeLBFGS;
 import dev.downhill.core.optim.VectorFreeMinimizer;
+import dev.downhill.core.sample.MiniBatchSampler;
 import dev.downhill.driver.io.TrainingData;
 import dev.downhill.driver.io.TrainingDataLoader;
 import dev.downhill.driver.settings.Settings;
@@ -40,6 +41,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.LongConsumer;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -149,10 +151,6 @@ final class ShardedTraining {
             return "runs --optimizer " + String.join(", ", SHARDED_OPTIMIZERS) + " only: --optimizer " + optimizer
                     + " is not supported" + (objective.isSmooth() ? "."
                     : " (--objective " + objective.cliName() + " is not smooth).");
-        }
-        if (batches) {
-            return "trains on the full batch only: --batch-fraction " + s.get("batch-fraction") + " (mini-batches)"
-                    + " is not supported yet.";
         }
         if (s.getDouble("l1") > 0) {
             return "does not support --l1 yet (it would be OWL-QN, or the rules' proximal steps).";
@@ -391,13 +389,38 @@ final class ShardedTraining {
         return jsc;
     }
 
+    /** What tells the data loss iteration k's mini-batch of {@code sampler} (nothing for null: the full batch). */
+    LongConsumer batches(MiniBatchSampler sampler) {
+        return sampler == null ? iteration -> { } : iteration -> loss.useBatch(sampler, iteration);
+    }
+
     /** The evaluations' timing since the previous call, for the progress lines. */
     SparkDataLoss.Timing takeTiming() {
         return loss.takeTiming();
     }
 
-    /** The run's end: its figures (with empty x and gradient arrays) and theta on the executors. */
-    record Outcome(Minimizer.Result result, ShardedVector theta) {}
+    /**
+     * The run's end: its figures (with empty x and gradient arrays), theta on the executors, and for a run on
+     * mini-batches f and ||grad f|| at theta on the full batch ({@link #fullObjective}; NaN otherwise).
+     */
+    record Outcome(Minimizer.Result result, ShardedVector theta, double fullValue, double fullGradientNorm) {
+        Outcome(Minimizer.Result result, ShardedVector theta) {
+            this(result, theta, Double.NaN, Double.NaN);
+        }
+    }
+
+    /**
+     * f and ||grad f|| at {@code theta} (the user's coordinates) over every block, in one job: what model.json
+     * records after a run on mini-batches, whose last value is a batch's (the tree path's full pass). The norm's
+     * squares are summed per slice, then in slice order.
+     */
+    double[] fullObjective(ShardedVector theta) {
+        loss.useBatch(null, 0);
+        ShardedDataLoss.Evaluation e = loss.valueAndGradient(theta,
+                new RemoteFunction.Products<>(List.of(), List.of(), new int[] {0}, new int[] {0}), false);
+        e.gradient.release();
+        return new double[] {e.value, Math.sqrt(e.products[0][0])};
+    }
 
     /**
      * Runs vector-free L-BFGS from u = 0 (theta = 0 in the user's coordinates, as the tree path starts), or from the
@@ -407,12 +430,16 @@ final class ShardedTraining {
      * final iterate, in the user's coordinates, stays on the executors
      * (the caller releases it once the model is written); every other handle and cache is released. The change of
      * variables is done: the caller must not apply one again. {@code rule}: the run's optimizer; a
-     * {@link ScheduledRule} runs sliced ({@link ShardedRuleTraining}), anything else is L-BFGS.
+     * {@link ScheduledRule} runs sliced ({@link ShardedRuleTraining}), anything else is L-BFGS. {@code sampler}: a
+     * rule's mini-batches (iteration k evaluates batch k), or null for the full batch.
      */
     Outcome run(StopCriteria criteria, IterationListener progress, CheckpointingRun checkpoints,
-                CheckpointingRun.HistorySink history, Optimizer rule) throws IOException {
+                CheckpointingRun.HistorySink history, Optimizer rule, MiniBatchSampler sampler) throws IOException {
         if (rule instanceof ScheduledRule scheduled) { // gd, momentum, nesterov, adagrad, rmsprop, adam, adamw
-            return new ShardedRuleTraining(this, scheduled).run(criteria, progress, checkpoints, history);
+            return new ShardedRuleTraining(this, scheduled, sampler).run(criteria, progress, checkpoints, history);
+        }
+        if (sampler != null) { // settings refuse it before: a line search compares values of one function
+            throw new IllegalStateException("L-BFGS on mini-batches");
         }
         VectorFreeLBFGS.State<ShardedVector> state = null;
         VectorFreeMinimizer.Result<ShardedVector> r = null;

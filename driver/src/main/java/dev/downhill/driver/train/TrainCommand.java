@@ -184,8 +184,8 @@ public final class TrainCommand {
             }
             SparkDataLoss dataLoss = new SparkDataLoss(jsc, data.blocks, model, loss);
             L2Penalty penalty = new L2Penalty(l2, model);
-            FunctionSequence functions = functions(data, dataLoss, penalty, change, batchFraction,
-                    architecture.dropout() > 0);
+            MiniBatchSampler sampler = miniBatches(data, batchFraction);
+            FunctionSequence functions = functions(dataLoss, penalty, change, sampler, architecture.dropout() > 0);
             // The coordinates the optimizer works in now: re-whitening (--rewhiten-at) replaces them mid-run.
             ChangeOfVariables[] current = {change};
             L1Penalty l1Penalty = null;
@@ -217,6 +217,7 @@ public final class TrainCommand {
             long startNanos = System.nanoTime();
             Minimizer.Result result;
             ShardedVector shardedTheta = null; // a sharded run's model, on the executors
+            ShardedTraining.Outcome shardedEnd = null;
             // Checkpoints (#5): restored on --resume; written every --checkpoint-every iterations and at the end.
             CheckpointingRun checkpoints = CheckpointingRun.open(settings, data, jsc.hadoopConfiguration(), out);
             try (MetricsLog metrics = MetricsLog.continueAfter(settings.require("output"), jsc.hadoopConfiguration(),
@@ -233,10 +234,11 @@ public final class TrainCommand {
                                 objective, labels.classLabels(), jsc));
                         out.println("initial model: " + settings.get("initial-model"));
                     }
-                    ShardedTraining.Outcome end = sharded.run(criteria(choice, false), progress, checkpoints,
-                            report::iteration, optimizer);
+                    ShardedTraining.Outcome end = sharded.run(criteria(choice, functions.isStochastic()), progress,
+                            checkpoints, report::iteration, optimizer, sampler);
                     result = end.result();
                     shardedTheta = end.theta();
+                    shardedEnd = end;
                 } else {
                     // A linear model starts at theta = 0; a network at its seeded initialization, drawn in the
                     // coordinates the optimizer sees (standardized inputs), where He and Glorot scales are meant.
@@ -264,7 +266,7 @@ public final class TrainCommand {
                                 state, start, w -> {
                                     current[0] = w; // the validator maps through it
                                     return w == start ? functions
-                                            : functions(data, dataLoss, penalty, w, batchFraction, false);
+                                            : functions(dataLoss, penalty, w, sampler, false);
                                 }, listener, validator);
                     } else {
                         result = minimizer.run(functions, state, listener, validator);
@@ -289,10 +291,15 @@ public final class TrainCommand {
             if (architecture.type() != Architecture.Type.LINEAR || functions.isStochastic()) {
                 // model.json's objective and gradient norm are f's at exactly the saved parameters, in the user's
                 // coordinates, without dropout: one full pass (a mini-batch or dropout value is not f).
-                jsc.setJobGroup(JOB_GROUP, "Downhill train: objective at the saved parameters", false);
-                double[] g = new double[theta.length];
-                value = new RegularizedObjective(dataLoss, penalty).valueAndGradient(theta, g);
-                stationarity = dev.downhill.core.linalg.Vectors.norm2(g);
+                if (shardedEnd != null) { // taken on the executors before the run released its data plan
+                    value = shardedEnd.fullValue();
+                    stationarity = shardedEnd.fullGradientNorm();
+                } else {
+                    jsc.setJobGroup(JOB_GROUP, "Downhill train: objective at the saved parameters", false);
+                    double[] g = new double[theta.length];
+                    value = new RegularizedObjective(dataLoss, penalty).valueAndGradient(theta, g);
+                    stationarity = dev.downhill.core.linalg.Vectors.norm2(g);
+                }
                 out.printf(Locale.ROOT, "saved parameters: objective %.15g, ||grad f|| = %.3e (full pass, user"
                         + " coordinates%s)%n", value, stationarity, architecture.dropout() > 0 ? ", no dropout" : "");
             }
@@ -425,11 +432,11 @@ public final class TrainCommand {
         return out;
     }
 
-    /** The full objective every iteration, or the objective on iteration t's mini-batch. */
-    private FunctionSequence functions(TrainingData data, SparkDataLoss dataLoss, L2Penalty penalty,
-                                       ChangeOfVariables change, double fraction, boolean dropout) {
+    /** The full objective every iteration, or the objective on iteration t's mini-batch of {@code sampler}. */
+    private FunctionSequence functions(SparkDataLoss dataLoss, L2Penalty penalty, ChangeOfVariables change,
+                                       MiniBatchSampler sampler, boolean dropout) {
         long seed = settings.getLong("seed");
-        if (fraction >= 1) {
+        if (sampler == null) {
             if (dropout) { // the full batch, with iteration t's dropout masks
                 return new FunctionSequence() {
                     @Override
@@ -448,18 +455,6 @@ public final class TrainCommand {
             DifferentiableFunction f = new RegularizedObjective(dataLoss, penalty);
             return FunctionSequence.of(change == null ? f : change.scaled(f));
         }
-        int perEpoch = MiniBatchSampler.batchesPerEpoch(fraction);
-        long blocks = java.util.Arrays.stream(data.blocksPerPartition).sum();
-        if (perEpoch > blocks) {
-            boolean auto = settings.isAuto("block-rows");
-            throw new SettingsException(String.format(Locale.ROOT, "--batch-fraction %s asks for %d mini-batches per"
-                    + " epoch, but the %d rows to train on pack into only %d blocks (a batch is a set of whole"
-                    + " blocks; %s). Use a --batch-fraction of at least 1/%d%s.", String.valueOf(fraction),
-                    perEpoch, data.rows(), blocks, auto ? "blocks were made as small as the rows allow"
-                    : "of at most --block-rows " + settings.get("block-rows") + " rows", blocks,
-                    auto ? "" : ", or leave --block-rows auto to size blocks to the batches"));
-        }
-        MiniBatchSampler sampler = new MiniBatchSampler(settings.getLong("seed"), perEpoch, data.blocksPerPartition);
         return new FunctionSequence() {
             @Override
             public DifferentiableFunction at(long iteration) {
@@ -473,6 +468,28 @@ public final class TrainCommand {
                 return true;
             }
         };
+    }
+
+    /**
+     * The mini-batches of --batch-fraction F (round(1/F) per epoch, drawn from --seed), or null for F = 1; exit 2
+     * when the rows pack into fewer blocks than batches.
+     */
+    private MiniBatchSampler miniBatches(TrainingData data, double fraction) {
+        if (fraction >= 1) {
+            return null;
+        }
+        int perEpoch = MiniBatchSampler.batchesPerEpoch(fraction);
+        long blocks = java.util.Arrays.stream(data.blocksPerPartition).sum();
+        if (perEpoch > blocks) {
+            boolean auto = settings.isAuto("block-rows");
+            throw new SettingsException(String.format(Locale.ROOT, "--batch-fraction %s asks for %d mini-batches per"
+                    + " epoch, but the %d rows to train on pack into only %d blocks (a batch is a set of whole"
+                    + " blocks; %s). Use a --batch-fraction of at least 1/%d%s.", String.valueOf(fraction),
+                    perEpoch, data.rows(), blocks, auto ? "blocks were made as small as the rows allow"
+                    : "of at most --block-rows " + settings.get("block-rows") + " rows", blocks,
+                    auto ? "" : ", or leave --block-rows auto to size blocks to the batches"));
+        }
+        return new MiniBatchSampler(settings.getLong("seed"), perEpoch, data.blocksPerPartition);
     }
 
     private StopCriteria criteria(OptimizerChoice choice, boolean stochastic) {

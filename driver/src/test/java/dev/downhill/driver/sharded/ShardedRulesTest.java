@@ -29,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  * value's per-slice sum may round differently), the steps are the same, and the parameters are the same doubles
  * (to 1e-12 when standardized, whose intercept shift is summed per slice); the best-validation iterate is the tree
  * path's; the moments are checkpointed, so a run stopped and resumed writes the same model bytes as an
- * uninterrupted one; mini-batches and L1 are refused with exit 2 naming the setting.
+ * uninterrupted one, also on mini-batches (iteration k's batch, the tree path's blocks); L1 and
+ * gd-linesearch are refused with exit 2 naming the setting.
  */
 class ShardedRulesTest {
     @TempDir
@@ -198,9 +199,69 @@ class ShardedRulesTest {
     }
 
     @Test
-    void mixedBatchesAndL1AreRefusedNamingTheSetting() throws IOException {
+    void onMiniBatchesShardedRulesFollowTheTreePathAndResumeToTheBit() throws IOException {
+        // 4 batches an epoch: each iteration's evaluation folds that iteration's blocks on both paths
+        String[][] cases = {{"adam", "false"}, {"momentum", "true"}};
+        for (String[] c : cases) {
+            String what = "--optimizer " + c[0] + " --standardize " + c[1] + " --batch-fraction 0.25";
+            List<String> common = List.of("--optimizer", c[0], "--standardize", c[1], "--batch-fraction", "0.25",
+                    "--step", "0.02", "--seed", "9", "--max-iter", "12", "--checkpoint-every", "4");
+            Path tree = dir.resolve("btree-" + c[0]);
+            Path sharded = dir.resolve("bsharded-" + c[0]);
+            Run t = run(train(tree, "tree", common.toArray(new String[0])));
+            assertEquals(0, t.code(), t.err());
+            Run s = run(train(sharded, "sharded", common.toArray(new String[0])));
+            assertEquals(0, s.code(), s.err() + s.out());
+            assertTrue(s.out().contains("aggregation: sharded") && s.out().contains("mini-batches of 0.25"),
+                    s.out());
+            double worst = compareObjectives(tree, sharded, what);
+            assertEquals(12, objectives(sharded).size());
+            // model.json: f and ||grad f|| at the saved parameters over all rows (a batch's value is not f)
+            double[] full = {savedObjective(tree, "objectiveValue"), savedObjective(sharded, "objectiveValue"),
+                savedObjective(tree, "gradientNorm"), savedObjective(sharded, "gradientNorm")};
+            assertTrue(s.out().contains("saved parameters: objective"), s.out());
+            assertEquals(full[0], full[1], 1e-12 * full[0], what + " full objective");
+            assertEquals(full[2], full[3], 1e-10 * full[2], what + " full gradient norm");
+            assertTrue(full[1] != objectives(sharded).get(11), "the last batch's value was saved as f");
+            double[] wa = weights(tree);
+            double[] wb = weights(sharded);
+            double diff = 0;
+            for (int i = 0; i < wa.length; i++) {
+                diff = Math.max(diff, Math.abs(wa[i] - wb[i]));
+            }
+            System.out.printf("%s: objective max relative difference %.3g, parameters max difference %.3g%n", what,
+                    worst, diff);
+            if ("false".equals(c[1])) {
+                assertArrayEquals(wa, wb, what + ": parameters differ by up to " + diff);
+            } else {
+                assertTrue(diff <= 1e-12, what + ": parameters differ by up to " + diff);
+            }
+            // stopped after 6 (the checkpoint of 4, mid-epoch), resumed on one core: the uninterrupted bytes
+            Path out = dir.resolve("bstopped-" + c[0]);
+            List<String> first = train(out, "sharded", common.toArray(new String[0]));
+            first.set(first.indexOf("12"), "6");
+            Run f = run(first);
+            assertEquals(0, f.code(), f.err() + f.out());
+            List<String> resumed = train(out, "sharded", common.toArray(new String[0]));
+            resumed.add("--resume");
+            resumed.set(resumed.indexOf("local[2]"), "local[1]");
+            Run r = run(resumed);
+            assertEquals(0, r.code(), r.err() + r.out());
+            assertTrue(r.out().contains("checkpoint-0000000006.ckpt (iteration 6, objective "), r.out());
+            ShardedResumeTest.assertSameModel(model(sharded), out);
+            assertEquals(objectives(sharded), objectives(out));
+        }
+    }
+
+    /** A number model.json records about the run. */
+    static double savedObjective(Path output, String field) throws IOException {
+        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(output.resolve("model.json").toFile())
+                .get(field).asDouble();
+    }
+
+    @Test
+    void l1AndLineSearchesAreRefusedNamingTheSetting() throws IOException {
         String[][] cases = {
-            {"--batch-fraction", "0.5", "--optimizer", "adam"},
             {"--l1", "0.01", "--optimizer", "adam"},
             {"--optimizer", "gd-linesearch"},
         };

@@ -332,7 +332,6 @@ class ShardedTrainCommandTest {
         String[][] cases = {
             {"--model", "mlp", "--hidden", "4"},
             {"--optimizer", "gd-linesearch"},
-            {"--batch-fraction", "0.5"},
             {"--l1", "0.1"},
             {"--preconditioner", "whiten"},
         };

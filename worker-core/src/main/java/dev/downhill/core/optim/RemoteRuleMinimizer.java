@@ -10,7 +10,8 @@ import java.util.List;
  * same counters ({@link ScheduledRule#nextUpdate}, then evaluations, step size and iteration as {@link
  * ScheduledRule#step} advances them), all in a small state with no vector of the parameters' size (so a checkpoint
  * of it and the handles continues with the same decisions). Each iteration asks {@link Slices#step} to apply
- * {@link ScheduledRule#update} to every slice and evaluate f, grad f and ||grad f||^2 at the new point.
+ * {@link ScheduledRule#update} to every slice and evaluate f, grad f and ||grad f||^2 at the new point. With
+ * mini-batches the function of iteration k is {@link Minimizer}'s {@code fs.at(k)}: the slices are told k.
  *
  * <p>Without L1, stationarity is ||grad f|| and the objective f, as {@link ScheduledRule}'s. The best iterate
  * (kept only with a validator) is the handle of that iterate's x itself, kept from release: no copy is made.
@@ -47,14 +48,18 @@ public final class RemoteRuleMinimizer<V> {
 
     /** What the loop needs of the handles. */
     public interface Slices<V> {
-        /** f and grad f at x (one pass over the data); x is not released. */
-        Evaluation<V> evaluate(V x);
+        /**
+         * f and grad f at x (one pass over the data), f the function of the point iteration {@code iteration} ends
+         * on ({@link FunctionSequence#at}; 0: the start); x is not released.
+         */
+        Evaluation<V> evaluate(V x, long iteration);
 
         /**
          * {@link ScheduledRule#update} with {@code u} applied to each slice of x, the gradient and the rule's
-         * {@code vectors} (new handles; the inputs stay valid), then f and grad f at the new x.
+         * {@code vectors} (new handles; the inputs stay valid), then f and grad f at the new x, f that of
+         * {@code iteration}, the iteration this step completes.
          */
-        Stepped<V> step(V x, V gradient, List<V> vectors, ScheduledRule.Update u);
+        Stepped<V> step(V x, V gradient, List<V> vectors, ScheduledRule.Update u, long iteration);
 
         /** A vector of zeros (the rule's vectors before the first update). */
         V zeros();
@@ -132,7 +137,7 @@ public final class RemoteRuleMinimizer<V> {
 
     /** The state at x0 (one evaluation; x0 becomes the state's and is released with it), the vectors zero. */
     public State<V> initialize(Slices<V> slices, V x0) {
-        Evaluation<V> e = slices.evaluate(x0);
+        Evaluation<V> e = slices.evaluate(x0, 0);
         OptimizerState small = new OptimizerState(new double[0], e.value(), new double[0]);
         small.putScalar(GRADIENT_NORM, Math.sqrt(e.gradientSquares()));
         List<V> vectors = new ArrayList<>();
@@ -168,7 +173,7 @@ public final class RemoteRuleMinimizer<V> {
             long start = System.nanoTime();
             double previous = objective;
             ScheduledRule.Update u = rule.nextUpdate(small);
-            Stepped<V> next = slices.step(state.x, state.gradient, state.vectors, u);
+            Stepped<V> next = slices.step(state.x, state.gradient, state.vectors, u, small.iteration() + 1);
             state.release(slices, best); // the best iterate's x stays
             state.x = next.x();
             state.gradient = next.evaluation().gradient();

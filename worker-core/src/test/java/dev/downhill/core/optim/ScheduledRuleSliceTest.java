@@ -99,25 +99,25 @@ class ScheduledRuleSliceTest {
 
     /** Handles that are arrays cut into the test's slices: the loop's only view of the vectors. */
     static final class ArraySlices implements RemoteRuleMinimizer.Slices<double[]> {
-        final DifferentiableFunction f;
+        final FunctionSequence fs;
         final ScheduledRule rule;
         int released;
 
-        ArraySlices(DifferentiableFunction f, ScheduledRule rule) {
-            this.f = f;
+        ArraySlices(FunctionSequence fs, ScheduledRule rule) {
+            this.fs = fs;
             this.rule = rule;
         }
 
         @Override
-        public RemoteRuleMinimizer.Evaluation<double[]> evaluate(double[] x) {
+        public RemoteRuleMinimizer.Evaluation<double[]> evaluate(double[] x, long iteration) {
             double[] g = new double[x.length];
-            double value = f.valueAndGradient(x, g);
+            double value = fs.at(iteration).valueAndGradient(x, g);
             return new RemoteRuleMinimizer.Evaluation<>(value, g, dot(g, g));
         }
 
         @Override
         public RemoteRuleMinimizer.Stepped<double[]> step(double[] x, double[] gradient, List<double[]> vectors,
-                                                          ScheduledRule.Update u) {
+                                                          ScheduledRule.Update u, long iteration) {
             double[] nx = x.clone();
             List<double[]> nv = new ArrayList<>();
             for (double[] v : vectors) {
@@ -137,12 +137,12 @@ class ScheduledRuleSliceTest {
                     System.arraycopy(vs[i], 0, nv.get(i), from, vs[i].length);
                 }
             }
-            return new RemoteRuleMinimizer.Stepped<>(nx, nv, evaluate(nx));
+            return new RemoteRuleMinimizer.Stepped<>(nx, nv, evaluate(nx, iteration));
         }
 
         @Override
         public double[] zeros() {
-            return new double[f.dimension()];
+            return new double[fs.at(0).dimension()];
         }
 
         @Override
@@ -163,16 +163,28 @@ class ScheduledRuleSliceTest {
     void theRemoteLoopFollowsMinimizerBitForBit() {
         StopCriteria criteria = StopCriteria.iterations(40).withGradientTolerance(1e-9).withMaxRises(3)
                 .withObjectiveTolerance(1e-9, 5);
+        followsMinimizer(FunctionSequence.of(PROBLEM.f), criteria);
+    }
+
+    @Test
+    void onMiniBatchesTheRemoteLoopEvaluatesEachIterationsBatch() {
+        // iteration k's step ends on batch k's function, as Minimizer's fs.at(k): a loop that evaluated another
+        // batch (the previous one, or batch 0 throughout) would give other objectives from the first step on
+        FunctionSequence batches = PROBLEM.miniBatches(40, 3);
+        followsMinimizer(batches, StopCriteria.iterations(30));
+    }
+
+    private static void followsMinimizer(FunctionSequence fs, StopCriteria criteria) {
         for (ScheduledRule rule : rules()) {
             if (rule.l1() != null) {
                 continue;
             }
             Minimizer tree = new Minimizer(rule, criteria);
             List<Double> expected = new ArrayList<>();
-            Minimizer.Result a = tree.run(PROBLEM.f, tree.start(PROBLEM.f, new double[PROBLEM.dimension()]),
-                    (s, r) -> expected.add(r.objective()));
+            Minimizer.Result a = tree.run(fs, tree.start(fs, new double[PROBLEM.dimension()]),
+                    (s, r) -> expected.add(r.objective()), null);
 
-            ArraySlices slices = new ArraySlices(PROBLEM.f, rule);
+            ArraySlices slices = new ArraySlices(fs, rule);
             RemoteRuleMinimizer<double[]> loop = new RemoteRuleMinimizer<>(rule, criteria);
             List<Double> actual = new ArrayList<>();
             RemoteRuleMinimizer.State<double[]> start = loop.initialize(slices, new double[PROBLEM.dimension()]);
