@@ -19,12 +19,13 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 
 /**
- * The sharded run of a rule with a step schedule (gd, momentum, nesterov, adagrad, rmsprop, adam, adamw; full
- * batch or mini-batches, iteration k's evaluation on batch k as the tree path's): x, the gradient and the rule's
- * vectors (Adam's moments, a velocity) stay sliced on the executors ({@link ShardedRuleSlices}: per iteration the
- * rule's update on each slice and the data pass in one job, then ||grad f||^2 in a slice pass), and worker-core's {@link RemoteRuleMinimizer} runs the tree path's stopping rules,
- * counters and best-iterate choice on the scalars. The objective, its standardization, validation, the warm start,
- * checkpoints (the vectors as slice files, the manifest last) and the model are {@link ShardedTraining}'s.
+ * The sharded run of a rule with a step schedule (gd, momentum, nesterov, adagrad, rmsprop, adam, adamw; full batch or
+ * mini-batches, iteration k's evaluation on batch k as the tree path's): x, the gradient and the rule's vectors (Adam's
+ * moments, a velocity) stay sliced on the executors ({@link ShardedRuleSlices}: per iteration the rule's update on each
+ * slice and the data pass in one job, then ||grad f||^2 in a slice pass), and worker-core's {@link RemoteRuleMinimizer}
+ * runs the tree path's stopping rules, counters and best-iterate choice on the scalars. The objective, its
+ * standardization, validation, the warm start, checkpoints (the vectors as slice files, the manifest last) and the
+ * model are {@link ShardedTraining}'s.
  */
 final class ShardedRuleTraining {
     private final ShardedTraining run;
