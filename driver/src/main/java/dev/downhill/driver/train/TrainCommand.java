@@ -168,10 +168,10 @@ public final class TrainCommand {
         TrainingData.Validation validation = extraValidation != null ? extraValidation : data.validation;
         try {
             printSummary(data, objective, l2, choice, lipschitz, maxIter, validation);
+            String fraction = java.math.BigDecimal.valueOf(batchFraction).stripTrailingZeros().toPlainString();
             out.println("model: " + architecture.describe() + ", " + model.numParameters() + " parameters"
                     + (batchFraction < 1 ? String.format(Locale.ROOT, "; mini-batches of %s of the blocks (%d per"
-                    + " epoch)", TrainingReport.number(batchFraction), MiniBatchSampler.batchesPerEpoch(batchFraction))
-                    : ""));
+                    + " epoch)", fraction, MiniBatchSampler.batchesPerEpoch(batchFraction)) : ""));
             out.println("preconditioner: " + pre.description);
             if (sharded != null) {
                 out.println("aggregation: " + sharded.description);
