@@ -193,9 +193,9 @@ public final class Settings {
                             + " on the executors in --shards slices; partial gradients are summed per slice through"
                             + " a shuffle, in partition order, and only scalars reach the driver (linear models, with"
                             + " lbfgs (vector-free L-BFGS, full batch) or gd, momentum, nesterov, adagrad, rmsprop,"
-                            + " adam, adamw (the update on each slice; mini-batches too)). auto: sharded when the"
-                            + " model would take more than half the driver's heap on the tree path and the settings"
-                            + " allow it, else tree.",
+                            + " adam, adamw (the update on each slice; mini-batches and --l1 too)). auto: sharded when"
+                            + " the model would take more than half the driver's heap on the tree path and the"
+                            + " settings allow it, else tree.",
                     AUTO, "tree", "sharded").readBy(TRAIN),
             Setting.integer("shards", AUTO, 1, 1_000_000,
                     "--aggregation sharded: the slices the parameters are split into. auto: one per 2^20"

@@ -1,5 +1,6 @@
 package dev.downhill.driver.sharded;
 
+import dev.downhill.core.objective.L1Penalty;
 import dev.downhill.core.optim.RemoteFunction;
 import dev.downhill.core.optim.RemoteRuleMinimizer;
 import dev.downhill.core.optim.RemoteVectors;
@@ -19,7 +20,9 @@ import org.apache.spark.api.java.JavaSparkContext;
  * rule's own per-coordinate code, so the tree path's bits), the new slices are cached together, and the data pass
  * ({@link ShardedDataLoss}, through the objective) pulls the new x from them; ||grad f||^2 is summed in slice
  * order by the same job's last stage, where the gradient's slices are formed. Only scalars reach the driver.
- * With mini-batches, the evaluation that ends iteration k folds batch k's blocks (told by the loop).
+ * With mini-batches, the evaluation that ends iteration k folds batch k's blocks (told by the loop). With an
+ * {@link L1} penalty each slice task builds its slice's weights and applies the rule's proximal step with them, and
+ * a slice job after each evaluation sums h(x) and the minimum-norm subgradient's squares.
  *
  * <p>The new x and moments share one cached RDD: it is dropped when the last of them is released (so the best
  * iterate's x, kept by the loop, keeps that step's moments cached too).
@@ -36,8 +39,28 @@ public final class ShardedRuleSlices implements RemoteRuleMinimizer.Slices<Shard
     private final Map<ShardedVector, JavaRDD<?>> sharing = new IdentityHashMap<>();
     private final Map<JavaRDD<?>, Integer> holders = new IdentityHashMap<>();
 
+    /** The L1 penalty the slices apply, or null. */
+    private final L1 l1;
+
+    /**
+     * An L1 penalty lambda sum |w| on the weights of a linear model (the first {@code penalized} parameters; not
+     * the intercepts after them), in the optimizer's coordinates u: c_j = lambda, or under the diagonal
+     * standardization w_j = s_j u_j, c_j = lambda s_j (as the tree path's {@code Standardization.scaledL1}), built
+     * for each slice on the executor holding it from {@code scale}'s slice (null: unstandardized).
+     */
+    public record L1(double lambda, long penalized, ShardedVector scale) {
+    }
+
+    /**
+     * @param batches chooses iteration k's mini-batch before each evaluation (a no-op on the full batch)
+     * @param l1 the penalty the slices apply by the rule's proximal step, or null (the rule itself has none)
+     */
     public ShardedRuleSlices(JavaSparkContext jsc, SliceLayout layout, RemoteFunction<ShardedVector> function,
-                             RemoteVectors<ShardedVector> vectors, ScheduledRule rule, LongConsumer batches) {
+                             RemoteVectors<ShardedVector> vectors, ScheduledRule rule, LongConsumer batches, L1 l1) {
+        if (rule.l1() != null) {
+            throw new IllegalArgumentException("the rule's own L1 weights are d-sized: give the slices an L1");
+        }
+        this.l1 = l1;
         this.jsc = jsc;
         this.batches = batches;
         this.layout = layout;
@@ -52,7 +75,52 @@ public final class ShardedRuleSlices implements RemoteRuleMinimizer.Slices<Shard
         // G . G in the data pass's last stage (term 0 is G: there are no other handles), the bits of dots after it
         RemoteFunction.ProductsEvaluation<ShardedVector> e = function.evaluate(x,
                 new RemoteFunction.Products<>(List.of(), List.of(), new int[] {0}, new int[] {0}), vectors);
-        return new RemoteRuleMinimizer.Evaluation<>(e.value(), e.gradient(), e.dots()[0][0]);
+        if (l1 == null) {
+            return new RemoteRuleMinimizer.Evaluation<>(e.value(), e.gradient(), e.dots()[0][0]);
+        }
+        double[] sums = l1Sums(x, e.gradient());
+        return new RemoteRuleMinimizer.Evaluation<>(e.value(), e.gradient(), sums[1], sums[0]);
+    }
+
+    /**
+     * h(x) and the squared norm of the minimum-norm subgradient of f + h at x (gradient g of f), each slice's part
+     * taken by worker-core's {@link L1Penalty} with the slice's weights, added in slice order: one slice job.
+     */
+    private double[] l1Sums(ShardedVector x, ShardedVector g) {
+        List<ShardedVector> in = new ArrayList<>(List.of(x, g));
+        if (l1.scale() != null) {
+            in.add(l1.scale());
+        }
+        double lambda = l1.lambda();
+        long penalized = l1.penalized();
+        SliceLayout l = layout;
+        JavaRDD<double[]> parts = ShardedVector.zip(in).mapPartitionsWithIndex((s, it) -> {
+            double[][] v = it.next();
+            L1Penalty p = slicePenalty(lambda, penalized, l.start(s), v[0].length, v.length > 2 ? v[2] : null);
+            double[] r = new double[v[0].length];
+            p.minimumNormSubgradient(v[0], v[1], r);
+            double squares = 0.0;
+            for (double ri : r) {
+                squares += ri * ri;
+            }
+            return PullPlan.single(new double[] {p.value(v[0]), squares});
+        }, true);
+        double h = 0.0;
+        double squares = 0.0;
+        for (double[] part : OrderedCollect.inOrder(parts)) {
+            h += part[0];
+            squares += part[1];
+        }
+        return new double[] {h, squares};
+    }
+
+    /** The L1 weights of coordinates offset .. offset + n - 1 (see {@link L1}); {@code scale}: the slice's, or null. */
+    static L1Penalty slicePenalty(double lambda, long penalized, int offset, int n, double[] scale) {
+        double[] c = new double[n];
+        for (int i = 0; i < n && offset + i < penalized; i++) {
+            c[i] = scale == null ? lambda : lambda * scale[i];
+        }
+        return L1Penalty.slice(c, offset);
     }
 
     @Override
@@ -61,6 +129,13 @@ public final class ShardedRuleSlices implements RemoteRuleMinimizer.Slices<Shard
                                                            long iteration) {
         List<ShardedVector> inputs = new ArrayList<>(List.of(x, gradient));
         inputs.addAll(vectors);
+        boolean withL1 = l1 != null;
+        boolean scaled = withL1 && l1.scale() != null;
+        if (scaled) {
+            inputs.add(l1.scale());
+        }
+        double lambda = withL1 ? l1.lambda() : 0.0;
+        long penalized = withL1 ? l1.penalized() : 0L;
         ScheduledRule r = rule;
         SliceLayout l = layout;
         int count = vectors.size();
@@ -74,7 +149,9 @@ public final class ShardedRuleSlices implements RemoteRuleMinimizer.Slices<Shard
                 moments[i] = in[2 + i].clone();
                 out[1 + i] = moments[i];
             }
-            r.update(out[0], in[1], moments, l.start(s), u);
+            L1Penalty p = withL1 ? slicePenalty(lambda, penalized, l.start(s), in[0].length,
+                    scaled ? in[2 + count] : null) : null;
+            r.update(out[0], in[1], moments, l.start(s), u, p);
             return PullPlan.single(out);
         }, true);
         ShardedVector.keep(updated);

@@ -42,7 +42,7 @@ final class ShardedRuleTraining {
         this.sampler = sampler;
         this.rule = rule;
         this.slices = new ShardedRuleSlices(run.sparkContext(), run.layout(), run.function(), run.vectors(),
-                rule, run.batches(sampler));
+                rule, run.batches(sampler), run.l1Slices());
     }
 
     /** The checkpoint's vector names: x, the gradient, then the rule's (e.g. adam.m, adam.v). */

@@ -23,6 +23,7 @@ import dev.downhill.driver.sharded.PullPlan;
 import dev.downhill.driver.sharded.ShardedDataLoss;
 import dev.downhill.driver.sharded.ShardedMoments;
 import dev.downhill.driver.sharded.ShardedObjective;
+import dev.downhill.driver.sharded.ShardedRuleSlices;
 import dev.downhill.driver.sharded.ShardedVector;
 import dev.downhill.driver.sharded.ShardedVectors;
 import dev.downhill.driver.sharded.SliceLayout;
@@ -68,6 +69,8 @@ final class ShardedTraining {
      */
     static final List<String> SHARDED_OPTIMIZERS = List.of("lbfgs", "gd", "momentum", "nesterov", "adagrad",
             "rmsprop", "adam", "adamw");
+    /** The sharded optimizers that take --l1: the rules that soft-threshold after their update. */
+    static final List<String> L1_OPTIMIZERS = List.of("momentum", "adagrad", "rmsprop", "adam", "adamw");
     /** --slice-copies's default. */
     static final int DEFAULT_COPIES = 2;
     /** Parameters per slice that --shards auto aims at (8 MiB of float64). */
@@ -92,6 +95,8 @@ final class ShardedTraining {
     private ShardedVector initialTheta;
     /** The best-validation copy the loop keeps now (a checkpoint saves it), or null. */
     private ShardedVector best;
+    /** --l1's lambda (0: none), applied by the rules' proximal step on the slices. */
+    private double l1;
 
     /** What the run prints and reports as its aggregation. */
     final String description;
@@ -152,8 +157,10 @@ final class ShardedTraining {
                     + " is not supported" + (objective.isSmooth() ? "."
                     : " (--objective " + objective.cliName() + " is not smooth).");
         }
-        if (s.getDouble("l1") > 0) {
-            return "does not support --l1 yet (it would be OWL-QN, or the rules' proximal steps).";
+        if (s.getDouble("l1") > 0 && !L1_OPTIMIZERS.contains(optimizer)) {
+            return "takes --l1 with --optimizer " + String.join(", ", L1_OPTIMIZERS) + " (the proximal step on each"
+                    + " slice), not with --optimizer " + optimizer + (optimizer.equals("lbfgs")
+                    ? " (OWL-QN, the default with --l1, is not vector-free yet)." : ".");
         }
         if ("whiten".equals(s.get("preconditioner"))) {
             return "does not support --preconditioner whiten (a d x d covariance on the driver); use diagonal.";
@@ -202,8 +209,19 @@ final class ShardedTraining {
         ShardedDataLoss dataLoss = new ShardedDataLoss(plan, loss, new L2Penalty(l2, model));
         String description = String.format(Locale.ROOT, "sharded (%d parameters in %d slices on the executors;"
                 + " partial gradients summed per slice in partition order)", model.numParameters(), slices);
-        return new ShardedTraining(description, jsc, plan, dataLoss, pre.diagonalOnExecutors, model, loss,
-                pre.startCurvature(objective, numClasses), s.getInt("lbfgs-memory"));
+        ShardedTraining run = new ShardedTraining(description, jsc, plan, dataLoss, pre.diagonalOnExecutors, model,
+                loss, pre.startCurvature(objective, numClasses), s.getInt("lbfgs-memory"));
+        run.l1 = s.getDouble("l1");
+        return run;
+    }
+
+    /**
+     * The --l1 penalty as the slices apply it (weights only; under the standardization lambda s_j, from the scale
+     * on the executors), or null without one.
+     */
+    ShardedRuleSlices.L1 l1Slices() {
+        return l1 > 0 ? new ShardedRuleSlices.L1(l1, (long) model.numFeatures() * model.numOutputs(),
+                standardizing == null ? null : standardizing.scale()) : null;
     }
 
     /**

@@ -189,7 +189,7 @@ public final class TrainCommand {
             // The coordinates the optimizer works in now: re-whitening (--rewhiten-at) replaces them mid-run.
             ChangeOfVariables[] current = {change};
             L1Penalty l1Penalty = null;
-            if (l1 > 0) {
+            if (l1 > 0 && sharded == null) { // a sharded run's slices build their own weights (no d-sized array)
                 l1Penalty = std == null ? L1Penalty.of(l1, model) : std.scaledL1(L1Penalty.of(l1, model));
             }
             Optimizer optimizer = choice.create(settings, model, l1Penalty,

@@ -29,8 +29,9 @@ import org.junit.jupiter.api.io.TempDir;
  * value's per-slice sum may round differently), the steps are the same, and the parameters are the same doubles
  * (to 1e-12 when standardized, whose intercept shift is summed per slice); the best-validation iterate is the tree
  * path's; the moments are checkpointed, so a run stopped and resumed writes the same model bytes as an
- * uninterrupted one, also on mini-batches (iteration k's batch, the tree path's blocks); L1 and
- * gd-linesearch are refused with exit 2 naming the setting.
+ * uninterrupted one, also on mini-batches (iteration k's batch, the tree path's blocks); with --l1 the slices'
+ * proximal steps zero the same weights and the objectives f + h and stationarities agree; --l1 with lbfgs (OWL-QN)
+ * or gd, and gd-linesearch, are refused with exit 2 naming the setting.
  */
 class ShardedRulesTest {
     @TempDir
@@ -260,9 +261,78 @@ class ShardedRulesTest {
     }
 
     @Test
-    void l1AndLineSearchesAreRefusedNamingTheSetting() throws IOException {
+    void withL1TheSlicesSoftThresholdAsTheTreePath() throws IOException {
+        // each slice builds its own weights (lambda, or lambda s_j standardized); h and the subgradient per slice
+        String[][] cases = {{"adagrad", "false"}, {"adam", "true"}, {"momentum", "false"}};
+        for (String[] c : cases) {
+            String what = "--optimizer " + c[0] + " --standardize " + c[1] + " --l1 0.003";
+            String[] common = {"--optimizer", c[0], "--standardize", c[1], "--l1", "0.003", "--max-iter", "25",
+                "--step", "0.05"};
+            Path tree = dir.resolve("l1tree-" + c[0]);
+            Path sharded = dir.resolve("l1sharded-" + c[0]);
+            Run t = run(train(tree, "tree", common));
+            assertEquals(0, t.code(), t.err());
+            Run s = run(train(sharded, "sharded", common));
+            assertEquals(0, s.code(), s.err() + s.out());
+            assertTrue(s.out().contains("aggregation: sharded"), s.out());
+            double worst = compareObjectives(tree, sharded, what);
+            assertEquals(stationarities(tree).size(), stationarities(sharded).size());
+            for (int k = 0; k < stationarities(tree).size(); k++) { // the minimum-norm subgradient of f + h
+                double a = stationarities(tree).get(k);
+                assertEquals(a, stationarities(sharded).get(k), 1e-10 * a, what + " iteration " + (k + 1));
+            }
+            double[] wa = weights(tree);
+            double[] wb = weights(sharded);
+            long zeros = java.util.Arrays.stream(wb).filter(w -> w == 0.0).count();
+            double diff = 0;
+            for (int i = 0; i < wa.length; i++) {
+                diff = Math.max(diff, Math.abs(wa[i] - wb[i]));
+                assertEquals(wa[i] == 0.0, wb[i] == 0.0, what + ": weight " + i + " zero on one path only");
+            }
+            System.out.printf("%s: objective max relative difference %.3g, parameters max difference %.3g, %d of %d"
+                    + " weights exactly 0%n", what, worst, diff, zeros, wb.length);
+            assertTrue(zeros > 0, what + ": no weight was thresholded to 0");
+            if ("false".equals(c[1])) {
+                assertArrayEquals(wa, wb, what + ": parameters differ by up to " + diff);
+            } else {
+                assertTrue(diff <= 1e-12, what + ": parameters differ by up to " + diff);
+            }
+        }
+        // h(x) is in the checkpoint's small state: stopped at 10 and resumed on one core, the uninterrupted run
+        String[] common = {"--optimizer", "adagrad", "--standardize", "false", "--l1", "0.003", "--step", "0.05"};
+        Path out = dir.resolve("l1stopped");
+        List<String> first = train(out, "sharded", common);
+        first.addAll(List.of("--max-iter", "10"));
+        Run f = run(first);
+        assertEquals(0, f.code(), f.err() + f.out());
+        List<String> resumed = train(out, "sharded", common);
+        resumed.addAll(List.of("--max-iter", "25", "--resume"));
+        resumed.set(resumed.indexOf("local[2]"), "local[1]");
+        Run r = run(resumed);
+        assertEquals(0, r.code(), r.err() + r.out());
+        ShardedResumeTest.assertSameModel(model(dir.resolve("l1sharded-adagrad")), out);
+        assertEquals(objectives(dir.resolve("l1sharded-adagrad")), objectives(out));
+        assertEquals(stationarities(dir.resolve("l1sharded-adagrad")), stationarities(out));
+    }
+
+    /** The stationarity (|grad| in metrics.jsonl) of each iteration. */
+    static List<Double> stationarities(Path output) throws IOException {
+        List<Double> out = new ArrayList<>();
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        for (String line : Files.readAllLines(output.resolve("metrics.jsonl"))) {
+            com.fasterxml.jackson.databind.JsonNode n = json.readTree(line);
+            if (n.has("gradientNorm") && n.has("iteration")) {
+                out.add(n.get("gradientNorm").asDouble());
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void l1WithoutAProximalRuleAndLineSearchesAreRefusedNamingTheSetting() throws IOException {
         String[][] cases = {
-            {"--l1", "0.01", "--optimizer", "adam"},
+            {"--l1", "0.01"},
+            {"--l1", "0.01", "--optimizer", "gd"},
             {"--optimizer", "gd-linesearch"},
         };
         for (String[] extra : cases) {

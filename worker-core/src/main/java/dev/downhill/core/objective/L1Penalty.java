@@ -7,18 +7,33 @@ package dev.downhill.core.objective;
  * prox_{t h}(v)_j = sign(v_j) max(|v_j| - t c_j, 0), and optimality is measured by the minimum-norm
  * subgradient of f + h: g_j + c_j sign(theta_j) where theta_j != 0, and sign(g_j) max(|g_j| - c_j, 0)
  * where theta_j = 0.
+ *
+ * <p>A penalty may hold the weights of coordinates offset .. offset + n - 1 only ({@link #slice}: one slice of a
+ * sharded vector); its array arguments then hold those coordinates, and {@link #weight} takes the global index.
  */
 public final class L1Penalty implements java.io.Serializable {
     private static final long serialVersionUID = 1L;
     private final double[] weights;
+    /** The global index of weights[0]. */
+    private final long offset;
 
     public L1Penalty(double[] weights) {
+        this(weights, 0);
+    }
+
+    private L1Penalty(double[] weights, long offset) {
         for (double c : weights) {
             if (!(c >= 0) || Double.isInfinite(c)) {
                 throw new IllegalArgumentException("L1 weights must be finite and >= 0, got " + c);
             }
         }
         this.weights = weights.clone();
+        this.offset = offset;
+    }
+
+    /** The penalty of coordinates offset .. offset + weights.length - 1, weights[i] that of coordinate offset + i. */
+    public static L1Penalty slice(double[] weights, long offset) {
+        return new L1Penalty(weights, offset);
     }
 
     /** lambda on the entries the model penalizes (weights), 0 on the others (intercepts). */
@@ -34,8 +49,9 @@ public final class L1Penalty implements java.io.Serializable {
         return weights.length;
     }
 
-    public double weight(int j) {
-        return weights[j];
+    /** c_j, j the global index. */
+    public double weight(long j) {
+        return weights[(int) (j - offset)];
     }
 
     public boolean isZero() {

@@ -66,8 +66,7 @@ public final class AdaGrad extends ScheduledRule {
     }
 
     @Override
-    public void update(double[] x, double[] g, double[][] vectors, int offset, Update u) {
-        L1Penalty l1 = l1();
+    public void update(double[] x, double[] g, double[][] vectors, int offset, Update u, L1Penalty l1) {
         double eta = u.eta();
         double[] sumSquares = vectors[0];
         for (int i = 0; i < x.length; i++) {

@@ -70,8 +70,7 @@ abstract class AdamMoments extends ScheduledRule {
     }
 
     @Override
-    public void update(double[] x, double[] g, double[][] vectors, int offset, Update u) {
-        L1Penalty l1 = l1();
+    public void update(double[] x, double[] g, double[][] vectors, int offset, Update u, L1Penalty l1) {
         double eta = u.eta();
         double[] m = vectors[0];
         double[] v = vectors[1];

@@ -1,5 +1,7 @@
 package dev.downhill.core.optim;
 
+import dev.downhill.core.objective.L1Penalty;
+
 import java.util.List;
 
 /**
@@ -46,7 +48,8 @@ public final class GradientDescent extends ScheduledRule {
     }
 
     @Override
-    public void update(double[] x, double[] g, double[][] vectors, int offset, Update u) {
+    public void update(double[] x, double[] g, double[][] vectors, int offset, Update u, L1Penalty l1) {
+        noProximalStep(l1);
         double stepSize = u.eta();
         for (int i = 0; i < x.length; i++) {
             x[i] -= stepSize * g[i];

@@ -1,5 +1,7 @@
 package dev.downhill.core.optim;
 
+import dev.downhill.core.objective.L1Penalty;
+
 import java.util.List;
 
 /**
@@ -58,7 +60,8 @@ public final class Nesterov extends ScheduledRule {
 
     /** x holds the look-ahead point y. */
     @Override
-    public void update(double[] y, double[] g, double[][] vectors, int offset, Update u) {
+    public void update(double[] y, double[] g, double[][] vectors, int offset, Update u, L1Penalty l1) {
+        noProximalStep(l1);
         double eta = u.eta();
         double[] v = vectors[0];
         for (int i = 0; i < y.length; i++) {

@@ -75,8 +75,7 @@ public final class RMSProp extends ScheduledRule {
     }
 
     @Override
-    public void update(double[] x, double[] g, double[][] vectors, int offset, Update u) {
-        L1Penalty l1 = l1();
+    public void update(double[] x, double[] g, double[][] vectors, int offset, Update u, L1Penalty l1) {
         double eta = u.eta();
         double[] meanSquare = vectors[0];
         for (int i = 0; i < x.length; i++) {

@@ -13,23 +13,27 @@ import java.util.List;
  * {@link ScheduledRule#update} to every slice and evaluate f, grad f and ||grad f||^2 at the new point. With
  * mini-batches the function of iteration k is {@link Minimizer}'s {@code fs.at(k)}: the slices are told k.
  *
- * <p>Without L1, stationarity is ||grad f|| and the objective f, as {@link ScheduledRule}'s. The best iterate
- * (kept only with a validator) is the handle of that iterate's x itself, kept from release: no copy is made.
+ * <p>Stationarity and the objective are {@link ScheduledRule}'s: without L1, ||grad f|| and f; with an L1 penalty
+ * h, which the slices hold and apply (the rule's own, or weights built where each slice is: {@link
+ * ScheduledRule#update(double[], double[], double[][], int, ScheduledRule.Update, L1Penalty)}), the norm of the
+ * minimum-norm subgradient of f + h and f + h, from the slices' sums. The best iterate (kept only with a
+ * validator) is the handle of that iterate's x itself, kept from release: no copy is made.
  *
  * @param <V> the handle type
  */
 public final class RemoteRuleMinimizer<V> {
-    /** The small state's scalar holding ||grad f|| at x (the handles' figure, so a restored state has it). */
+    /**
+     * The small state's scalar holding the stationarity at x, ||grad f|| without L1 (the handles' figure, so a
+     * restored state has it).
+     */
     public static final String GRADIENT_NORM = "remote.gradientNorm";
+    /** The small state's scalar holding h(x), the L1 penalty's value at x (0 without). */
+    public static final String PENALTY = "remote.l1Value";
 
     private final ScheduledRule rule;
     private final StopCriteria criteria;
 
-    /** @throws IllegalArgumentException for a rule with an L1 penalty (its stationarity needs x and g together) */
     public RemoteRuleMinimizer(ScheduledRule rule, StopCriteria criteria) {
-        if (rule.l1() != null) {
-            throw new IllegalArgumentException("a rule with an L1 penalty cannot run on handles");
-        }
         this.rule = rule;
         this.criteria = criteria;
     }
@@ -38,8 +42,15 @@ public final class RemoteRuleMinimizer<V> {
         return rule;
     }
 
-    /** f, a handle to grad f (the caller releases it) and ||grad f||^2, the slices' sums added in slice order. */
-    public record Evaluation<V>(double value, V gradient, double gradientSquares) {
+    /**
+     * f, a handle to grad f (the caller releases it), the squared stationarity (||grad f||^2, or with L1 the
+     * minimum-norm subgradient's) and h(x) (0 without L1), the slices' sums added in slice order.
+     */
+    public record Evaluation<V>(double value, V gradient, double gradientSquares, double penalty) {
+        /** Without an L1 penalty. */
+        public Evaluation(double value, V gradient, double gradientSquares) {
+            this(value, gradient, gradientSquares, 0.0);
+        }
     }
 
     /** The new x and rule vectors (in {@link ScheduledRule#stateVectors} order) of a step, and f there. */
@@ -113,8 +124,14 @@ public final class RemoteRuleMinimizer<V> {
             return vectors;
         }
 
+        /** The stationarity at x: ||grad f||, or with L1 the norm of the minimum-norm subgradient of f + h. */
         public double gradientNorm() {
             return small.scalar(GRADIENT_NORM, Double.NaN);
+        }
+
+        /** The objective at x: f, or with L1 f + h. */
+        public double objective() {
+            return small.value() + small.scalar(PENALTY, 0.0);
         }
 
         /** Releases every handle but {@code keep} (the best iterate's x, or null). */
@@ -140,6 +157,7 @@ public final class RemoteRuleMinimizer<V> {
         Evaluation<V> e = slices.evaluate(x0, 0);
         OptimizerState small = new OptimizerState(new double[0], e.value(), new double[0]);
         small.putScalar(GRADIENT_NORM, Math.sqrt(e.gradientSquares()));
+        small.putScalar(PENALTY, e.penalty());
         List<V> vectors = new ArrayList<>();
         for (int i = 0; i < rule.stateVectors().size(); i++) {
             vectors.add(slices.zeros());
@@ -156,7 +174,7 @@ public final class RemoteRuleMinimizer<V> {
         OptimizerState small = state.small;
         long startNanos = System.nanoTime();
         double stationarity = state.gradientNorm();
-        double objective = small.value();
+        double objective = state.objective();
         if (StopBookkeeping.notStarted(small)) {
             double validation = validator == null ? Double.NaN : validator.loss(state.x);
             if (StopBookkeeping.start(small, criteria, objective, stationarity, validation, validator != null)
@@ -180,9 +198,10 @@ public final class RemoteRuleMinimizer<V> {
             state.vectors = List.copyOf(next.vectors());
             small.setValue(next.evaluation().value());
             small.putScalar(GRADIENT_NORM, Math.sqrt(next.evaluation().gradientSquares()));
+            small.putScalar(PENALTY, next.evaluation().penalty());
             ScheduledRule.advance(small, u.eta());
             stationarity = state.gradientNorm();
-            objective = small.value();
+            objective = state.objective();
             long nanos = System.nanoTime() - start;
             double validation = validator == null ? Double.NaN : validator.loss(state.x);
             if (StopBookkeeping.afterIteration(small, criteria, previous, objective, stationarity, validation,

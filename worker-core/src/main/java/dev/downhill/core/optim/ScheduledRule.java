@@ -57,10 +57,29 @@ public abstract class ScheduledRule implements Optimizer, Serializable {
 
     /**
      * The update of coordinates offset, offset + 1, ..., offset + x.length - 1: x, g and each of {@code vectors}
-     * hold those coordinates (index i is coordinate offset + i); x and the vectors are updated in place.
-     * {@link #step} calls it once with offset 0 on the whole vectors.
+     * hold those coordinates (index i is coordinate offset + i); x and the vectors are updated in place, with the
+     * rule's own L1 penalty. {@link #step} calls it once with offset 0 on the whole vectors.
      */
-    public abstract void update(double[] x, double[] g, double[][] vectors, int offset, Update u);
+    public final void update(double[] x, double[] g, double[][] vectors, int offset, Update u) {
+        update(x, g, vectors, offset, u, l1);
+    }
+
+    /**
+     * The same update with the proximal step of {@code l1} (null: none) in place of the rule's own penalty: its
+     * weight for coordinate j is {@code l1.weight(j)}, so it may hold only this slice's weights
+     * ({@link L1Penalty#slice}). A sharded run builds them on the executor holding the slice, where the
+     * standardization's scales are, so the driver keeps no d-sized array of weights.
+     *
+     * @throws IllegalArgumentException for a penalty given to a rule without a proximal step (gd, nesterov)
+     */
+    public abstract void update(double[] x, double[] g, double[][] vectors, int offset, Update u, L1Penalty l1);
+
+    /** Refuses an L1 penalty: the rule has no proximal step. */
+    static void noProximalStep(L1Penalty l1) {
+        if (l1 != null) {
+            throw new IllegalArgumentException("this rule takes no L1 penalty");
+        }
+    }
 
     /** Starts the state's next update: eta_k (k = iteration + 1) and the count, advanced in the state. */
     public final Update nextUpdate(OptimizerState state) {

@@ -3,6 +3,7 @@ package dev.downhill.core.optim;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.downhill.core.objective.DifferentiableFunction;
@@ -22,8 +23,9 @@ import org.junit.jupiter.api.Test;
 /**
  * {@link ScheduledRule#update} on the slices of a split vector gives the whole-vector {@link ScheduledRule#step}'s x
  * and state vectors bit for bit (also with L1 weights and AdamW's mask, which read the global index), after
- * serialization as a sharded run sends the rule to the executors; and {@link RemoteRuleMinimizer} on array
- * handles follows {@link Minimizer}'s iterations, stop and counters bit for bit.
+ * serialization as a sharded run sends the rule to the executors, also with each slice's own L1 weights; and
+ * {@link RemoteRuleMinimizer} on array handles follows {@link Minimizer}'s iterations, stop and counters bit for
+ * bit, with and without L1 and on mini-batches.
  */
 class ScheduledRuleSliceTest {
     private static final LinearProblems.Problem PROBLEM = LinearProblems.logistic(5, 200, 12, 1e-3);
@@ -71,7 +73,9 @@ class ScheduledRuleSliceTest {
                 for (int i = 0; i < vs.length; i++) {
                     vs[i] = Arrays.copyOfRange(vectors[i], from, to);
                 }
-                shipped.update(xs, Arrays.copyOfRange(sliced.gradient(), from, to), vs, from, u);
+                // the slice's own weights, as a sharded run builds them where the slice is
+                shipped.update(xs, Arrays.copyOfRange(sliced.gradient(), from, to), vs, from, u,
+                        slicePenalty(shipped.l1(), from, to));
                 System.arraycopy(xs, 0, x, from, xs.length);
                 for (int i = 0; i < vs.length; i++) {
                     System.arraycopy(vs[i], 0, vectors[i], from, vs[i].length);
@@ -84,6 +88,30 @@ class ScheduledRuleSliceTest {
                 assertArrayEquals(state.vector(names.get(i)), vectors[i], rule.name() + " " + names.get(i));
             }
             assertEquals(state.scalars(), sliced.scalars(), rule.name() + " counters");
+        }
+    }
+
+    /** The weights of coordinates from .. to - 1 of {@code l1} as a slice penalty; null for null. */
+    static L1Penalty slicePenalty(L1Penalty l1, int from, int to) {
+        if (l1 == null) {
+            return null;
+        }
+        double[] c = new double[to - from];
+        for (int i = 0; i < c.length; i++) {
+            c[i] = l1.weight(from + i);
+        }
+        return L1Penalty.slice(c, from);
+    }
+
+    @Test
+    void rulesWithoutAProximalStepRefuseAPenalty() {
+        L1Penalty l1 = new L1Penalty(new double[] {0.1, 0.1});
+        ScheduledRule.Update u = new ScheduledRule.Update(0.1, 1);
+        for (ScheduledRule rule : List.of(new GradientDescent(new ConstantSchedule(0.1)),
+                new Nesterov(new ConstantSchedule(0.1)))) {
+            double[][] vectors = new double[rule.stateVectors().size()][2];
+            assertThrows(IllegalArgumentException.class,
+                    () -> rule.update(new double[2], new double[] {1, 2}, vectors, 0, u, l1), rule.name());
         }
     }
 
@@ -108,11 +136,18 @@ class ScheduledRuleSliceTest {
             this.rule = rule;
         }
 
+        /** With L1: h and the minimum-norm subgradient over the whole arrays, summed as the rule's own methods. */
         @Override
         public RemoteRuleMinimizer.Evaluation<double[]> evaluate(double[] x, long iteration) {
             double[] g = new double[x.length];
             double value = fs.at(iteration).valueAndGradient(x, g);
-            return new RemoteRuleMinimizer.Evaluation<>(value, g, dot(g, g));
+            L1Penalty l1 = rule.l1();
+            if (l1 == null) {
+                return new RemoteRuleMinimizer.Evaluation<>(value, g, dot(g, g));
+            }
+            double[] r = new double[x.length];
+            l1.minimumNormSubgradient(x, g, r);
+            return new RemoteRuleMinimizer.Evaluation<>(value, g, dot(r, r), l1.value(x));
         }
 
         @Override
@@ -131,7 +166,8 @@ class ScheduledRuleSliceTest {
                 for (int i = 0; i < vs.length; i++) {
                     vs[i] = Arrays.copyOfRange(nv.get(i), from, to);
                 }
-                rule.update(xs, Arrays.copyOfRange(gradient, from, to), vs, from, u);
+                rule.update(xs, Arrays.copyOfRange(gradient, from, to), vs, from, u,
+                        slicePenalty(rule.l1(), from, to));
                 System.arraycopy(xs, 0, nx, from, xs.length);
                 for (int i = 0; i < vs.length; i++) {
                     System.arraycopy(vs[i], 0, nv.get(i), from, vs[i].length);
@@ -175,10 +211,7 @@ class ScheduledRuleSliceTest {
     }
 
     private static void followsMinimizer(FunctionSequence fs, StopCriteria criteria) {
-        for (ScheduledRule rule : rules()) {
-            if (rule.l1() != null) {
-                continue;
-            }
+        for (ScheduledRule rule : rules()) { // with L1 too: objective f + h, stationarity of f + h
             Minimizer tree = new Minimizer(rule, criteria);
             List<Double> expected = new ArrayList<>();
             Minimizer.Result a = tree.run(fs, tree.start(fs, new double[PROBLEM.dimension()]),
@@ -195,6 +228,7 @@ class ScheduledRuleSliceTest {
             assertEquals(expected, actual, rule.name());
             assertEquals(a.reason(), b.reason(), rule.name());
             assertEquals(a.gradientNorm(), b.gradientNorm(), 0.0, rule.name());
+            assertEquals(a.objective(), b.objective(), 0.0, rule.name());
             assertArrayEquals(a.state().x(), b.state().x(), rule.name());
             OptimizerState small = b.state().small();
             assertEquals(a.state().iteration(), small.iteration());
