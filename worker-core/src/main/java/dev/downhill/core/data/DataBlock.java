@@ -103,6 +103,43 @@ public abstract class DataBlock implements Serializable {
         }
     }
 
+    /**
+     * Whether {@link #multiplyRowsByOutputs} and {@link #transposeMultiplyAddRowsByOutputs} are implemented: CSR
+     * blocks, where a linear model's K products per row would otherwise each be one serial chain.
+     */
+    public boolean hasProductsByOutputs() {
+        return false;
+    }
+
+    /**
+     * A linear model's K outputs for rows [from, to) in one pass over each row
+     * ({@link dev.downhill.core.linalg.CsrLinearProducts#forward}: W transposed in wt, b_k = bias[biasOffset + k]):
+     * the bits of {@link #multiplyRows} per output.
+     */
+    public void multiplyRowsByOutputs(int from, int to, double[] wt, int outputs, double[] bias, int biasOffset,
+                                      double[] z) {
+        throw new UnsupportedOperationException(getClass().getSimpleName());
+    }
+
+    /**
+     * The weight gradient of all K outputs for rows [from, to) into the transposed gt
+     * ({@link dev.downhill.core.linalg.CsrLinearProducts#transposeMultiplyAdd}): the bits of
+     * {@link #transposeMultiplyAddRows} per output.
+     */
+    public void transposeMultiplyAddRowsByOutputs(int from, int to, double[] dz, int outputs, double[] gt) {
+        throw new UnsupportedOperationException(getClass().getSimpleName());
+    }
+
+    /** The bounds of a products-by-outputs call: rows within the block, a transposed matrix and z big enough. */
+    protected final void checkOutputRows(int from, int to, int transposedLength, int outputs, int zLength) {
+        if (from < 0 || to > numRows || from > to || outputs < 1
+                || transposedLength < (long) numFeatures * dev.downhill.core.linalg.CsrLinearProducts.padded(outputs)
+                || (long) (to - from) * outputs > zLength) {
+            throw new IllegalArgumentException("rows [" + from + ", " + to + ") of " + numRows + ", " + outputs
+                    + " outputs, transposed length " + transposedLength + ", per-row length " + zLength);
+        }
+    }
+
     /** The bounds of a row-range product: rows within the block, w (or g) and the per-row vector big enough. */
     protected final void checkRows(int from, int to, int wLength, int wOffset, int zLength, int zOffset,
                                    int zStride) {

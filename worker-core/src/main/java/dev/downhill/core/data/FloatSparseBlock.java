@@ -1,5 +1,6 @@
 package dev.downhill.core.data;
 
+import dev.downhill.core.linalg.CsrLinearProducts;
 import dev.downhill.core.linalg.CsrProducts;
 
 /**
@@ -69,6 +70,24 @@ public final class FloatSparseBlock extends DataBlock {
                 }
             }
         }
+    }
+
+    @Override
+    public boolean hasProductsByOutputs() {
+        return true;
+    }
+
+    @Override
+    public void multiplyRowsByOutputs(int from, int to, double[] wt, int outputs, double[] bias, int biasOffset,
+                                      double[] z) {
+        checkOutputRows(from, to, wt.length, outputs, z.length);
+        CsrLinearProducts.forward(from, to, rowStart, indices, null, values, wt, outputs, bias, biasOffset, z);
+    }
+
+    @Override
+    public void transposeMultiplyAddRowsByOutputs(int from, int to, double[] dz, int outputs, double[] gt) {
+        checkOutputRows(from, to, gt.length, outputs, dz.length);
+        CsrLinearProducts.transposeMultiplyAdd(from, to, rowStart, indices, null, values, dz, outputs, gt);
     }
 
     /** Through {@link CsrProducts}: the chains of a dense block with the stored zeros left out. */

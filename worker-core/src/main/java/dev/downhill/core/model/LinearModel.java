@@ -118,10 +118,19 @@ public final class LinearModel implements Model {
     public void backwardRows(double[] params, DataBlock block, int from, int to, double[] outputGradient,
                              double[] paramGradient) {
         checkShapes(params, block);
-        final int bias = numOutputs * numFeatures;
-        final int rows = to - from;
         for (int k = 0; k < numOutputs; k++) {
             block.transposeMultiplyAddRows(from, to, outputGradient, k, numOutputs, paramGradient, k * numFeatures);
+        }
+        addInterceptGradients(to - from, outputGradient, paramGradient);
+    }
+
+    /**
+     * The intercepts' part of {@link #backwardRows} for {@code rows} rows: each b_k's gradient entry adds the rows'
+     * dl/dz_k in row order (for callers that form the weights' part themselves, e.g. by outputs on CSR rows).
+     */
+    public void addInterceptGradients(int rows, double[] outputGradient, double[] paramGradient) {
+        final int bias = numOutputs * numFeatures;
+        for (int k = 0; k < numOutputs; k++) {
             double gb = paramGradient[bias + k];
             for (int i = 0; i < rows; i++) {
                 gb += outputGradient[i * numOutputs + k];
