@@ -1,6 +1,7 @@
 package dev.downhill.core.model;
 
 import dev.downhill.core.data.DataBlock;
+import dev.downhill.core.linalg.CsrLinearProducts;
 
 /**
  * A linear model with K outputs and intercepts: z_k = w_k . x + b_k.
@@ -77,6 +78,12 @@ public final class LinearModel implements Model {
         act.ensureRows(block.numRows());
         final double[] z = act.outputs();
         final int bias = numOutputs * numFeatures;
+        if (numOutputs > 1 && block.hasProductsByOutputs()) { // CSR: all K outputs in one pass, the same bits
+            double[] wt = new double[numFeatures * CsrLinearProducts.padded(numOutputs)];
+            CsrLinearProducts.transpose(params, numFeatures, numOutputs, wt);
+            block.multiplyRowsByOutputs(0, block.numRows(), wt, numOutputs, params, bias, z);
+            return;
+        }
         for (int k = 0; k < numOutputs; k++) {
             block.multiply(params, k * numFeatures, params[bias + k], z, k, numOutputs);
         }

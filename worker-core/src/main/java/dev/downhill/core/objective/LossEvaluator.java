@@ -175,23 +175,8 @@ public final class LossEvaluator {
         if (n == 0) {
             return;
         }
-        final double[] z;
-        if (k > 1 && model instanceof LinearModel && block.hasProductsByOutputs()) {
-            // all K outputs in one pass over each CSR row (the bits of the per-output products)
-            final int d = block.numFeatures();
-            final int size = d * CsrLinearProducts.padded(k);
-            if (transposedWeights.length < size) {
-                transposedWeights = new double[size];
-                transposedGradient = new double[size];
-            }
-            CsrLinearProducts.transpose(params, d, k, transposedWeights);
-            activations.ensureRows(n);
-            z = activations.outputs();
-            block.multiplyRowsByOutputs(0, n, transposedWeights, k, params, k * d, z);
-        } else {
-            model.forward(params, block, activations);
-            z = activations.outputs();
-        }
+        model.forward(params, block, activations);
+        final double[] z = activations.outputs();
         double lossSum = 0.0;
         double weightSum = 0.0;
         for (int i = 0; i < n; i++) {
