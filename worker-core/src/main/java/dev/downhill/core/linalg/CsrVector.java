@@ -128,16 +128,22 @@ final class CsrVector {
         double[] a = new double[kp];
         for (int i = from; i < to; i++) {
             System.arraycopy(dz, (i - from) * outputs, a, 0, outputs);
-            boolean zero = false;
+            int zeros = 0;
             for (int o = 0; o < outputs; o++) {
-                zero |= a[o] == 0.0;
+                zeros += a[o] == 0.0 ? 1 : 0;
+            }
+            if (zeros == outputs) { // every term skipped (a row of weight 0, say)
+                continue;
             }
             int start = rowStart[i];
             int end = rowStart[i + 1];
-            if (zero) {
+            if (zeros > 0) {
                 for (int c = 0; c < kp; c += 4) {
                     DoubleVector da = DoubleVector.fromArray(S4, a, c);
                     VectorMask<Double> nonZero = da.compare(VectorOperators.NE, 0.0);
+                    if (!nonZero.anyTrue()) {
+                        continue;
+                    }
                     for (int q = start; q < end; q++) {
                         double v = dv != null ? dv[q] : (double) fv[q];
                         int base = indices[q] * kp + c;
