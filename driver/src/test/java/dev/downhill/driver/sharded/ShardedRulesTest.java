@@ -72,12 +72,22 @@ class ShardedRulesTest {
 
     /** The step size of each iteration in metrics.jsonl. */
     static List<Double> steps(Path output) throws IOException {
+        return perIteration(output, "step");
+    }
+
+    /** The stationarity (|grad| in metrics.jsonl) of each iteration. */
+    static List<Double> stationarities(Path output) throws IOException {
+        return perIteration(output, "gradientNorm");
+    }
+
+    /** A number metrics.jsonl records for each iteration. */
+    static List<Double> perIteration(Path output, String field) throws IOException {
         List<Double> out = new ArrayList<>();
         com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
         for (String line : Files.readAllLines(output.resolve("metrics.jsonl"))) {
             com.fasterxml.jackson.databind.JsonNode n = json.readTree(line);
-            if (n.has("step") && n.has("iteration")) {
-                out.add(n.get("step").asDouble());
+            if (n.has(field) && n.has("iteration")) {
+                out.add(n.get(field).asDouble());
             }
         }
         return out;
@@ -313,19 +323,6 @@ class ShardedRulesTest {
         ShardedResumeTest.assertSameModel(model(dir.resolve("l1sharded-adagrad")), out);
         assertEquals(objectives(dir.resolve("l1sharded-adagrad")), objectives(out));
         assertEquals(stationarities(dir.resolve("l1sharded-adagrad")), stationarities(out));
-    }
-
-    /** The stationarity (|grad| in metrics.jsonl) of each iteration. */
-    static List<Double> stationarities(Path output) throws IOException {
-        List<Double> out = new ArrayList<>();
-        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
-        for (String line : Files.readAllLines(output.resolve("metrics.jsonl"))) {
-            com.fasterxml.jackson.databind.JsonNode n = json.readTree(line);
-            if (n.has("gradientNorm") && n.has("iteration")) {
-                out.add(n.get("gradientNorm").asDouble());
-            }
-        }
-        return out;
     }
 
     @Test

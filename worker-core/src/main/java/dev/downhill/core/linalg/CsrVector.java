@@ -71,33 +71,16 @@ final class CsrVector {
                 DoubleVector a1 = a0;
                 DoubleVector a2 = a0;
                 DoubleVector a3 = a0;
-                if (dv != null) {
-                    for (int q = start; q < end; q++) {
-                        DoubleVector v = DoubleVector.broadcast(S4, dv[q]);
-                        int base = indices[q] * kp + c;
-                        a0 = a0.add(v.mul(DoubleVector.fromArray(S4, wt, base)));
-                        if (n > 1) {
-                            a1 = a1.add(v.mul(DoubleVector.fromArray(S4, wt, base + 4)));
-                            if (n > 2) {
-                                a2 = a2.add(v.mul(DoubleVector.fromArray(S4, wt, base + 8)));
-                                if (n > 3) {
-                                    a3 = a3.add(v.mul(DoubleVector.fromArray(S4, wt, base + 12)));
-                                }
-                            }
-                        }
-                    }
-                } else {
-                    for (int q = start; q < end; q++) {
-                        DoubleVector v = DoubleVector.broadcast(S4, (double) fv[q]);
-                        int base = indices[q] * kp + c;
-                        a0 = a0.add(v.mul(DoubleVector.fromArray(S4, wt, base)));
-                        if (n > 1) {
-                            a1 = a1.add(v.mul(DoubleVector.fromArray(S4, wt, base + 4)));
-                            if (n > 2) {
-                                a2 = a2.add(v.mul(DoubleVector.fromArray(S4, wt, base + 8)));
-                                if (n > 3) {
-                                    a3 = a3.add(v.mul(DoubleVector.fromArray(S4, wt, base + 12)));
-                                }
+                for (int q = start; q < end; q++) {
+                    DoubleVector v = DoubleVector.broadcast(S4, dv != null ? dv[q] : (double) fv[q]);
+                    int base = indices[q] * kp + c;
+                    a0 = a0.add(v.mul(DoubleVector.fromArray(S4, wt, base)));
+                    if (n > 1) {
+                        a1 = a1.add(v.mul(DoubleVector.fromArray(S4, wt, base + 4)));
+                        if (n > 2) {
+                            a2 = a2.add(v.mul(DoubleVector.fromArray(S4, wt, base + 8)));
+                            if (n > 3) {
+                                a3 = a3.add(v.mul(DoubleVector.fromArray(S4, wt, base + 12)));
                             }
                         }
                     }
