@@ -111,4 +111,35 @@ public final class L1Penalty implements java.io.Serializable {
         }
         return Math.sqrt(s);
     }
+
+    /**
+     * OWL-QN's projection of a search direction onto the signs of -v (v the minimum-norm subgradient), in place:
+     * d_j = 0 where c_j > 0 and d_j v_j >= 0. Unpenalized coordinates are left alone.
+     */
+    public void projectDirection(double[] d, double[] v) {
+        for (int j = 0; j < d.length; j++) {
+            if (weights[j] > 0 && d[j] * v[j] >= 0) {
+                d[j] = 0.0;
+            }
+        }
+    }
+
+    /**
+     * OWL-QN's trial point x + t d projected onto the orthant xi_j = sign(x_j), or sign(-v_j) where x_j = 0:
+     * out_j = x_j + t d_j, or 0 where c_j > 0 and that leaves the orthant. Returns v . (out - x), the predicted
+     * change the sufficient-decrease test uses, summed in index order.
+     */
+    public double orthantPoint(double[] x, double[] d, double[] v, double t, double[] out) {
+        double predicted = 0;
+        for (int j = 0; j < x.length; j++) {
+            double next = x[j] + t * d[j];
+            double orthant = x[j] != 0 ? Math.signum(x[j]) : -Math.signum(v[j]);
+            if (weights[j] > 0 && orthant * next <= 0) {
+                next = 0.0;
+            }
+            out[j] = next;
+            predicted += v[j] * (next - x[j]);
+        }
+        return predicted;
+    }
 }

@@ -98,10 +98,8 @@ public final class OWLQN implements Optimizer {
         history.multiplyInverseHessian(state, v, d);
         for (int j = 0; j < d.length; j++) {
             d[j] = -d[j];
-            if (penalty.weight(j) > 0 && d[j] * v[j] >= 0) {
-                d[j] = 0.0;
-            }
         }
+        penalty.projectDirection(d, v);
     }
 
     /** The search's outcome: whether a step was found, its t, f (smooth part) there, evaluations spent. */
@@ -155,15 +153,7 @@ public final class OWLQN implements Optimizer {
         double t = initialStep;
         int evaluations = 0;
         while (evaluations < MAX_EVALUATIONS) {
-            double predicted = 0;
-            for (int j = 0; j < x.length; j++) {
-                double next = x[j] + t * d[j];
-                if (penalty.weight(j) > 0 && orthant(x[j], v[j]) * next <= 0) {
-                    next = 0.0;
-                }
-                xOut[j] = next;
-                predicted += v[j] * (next - x[j]);
-            }
+            double predicted = penalty.orthantPoint(x, d, v, t, xOut);
             if (-predicted <= noise) {
                 break;
             }
@@ -179,13 +169,8 @@ public final class OWLQN implements Optimizer {
         return new Search(false, 0.0, Double.NaN, evaluations);
     }
 
-    /** sign(x_j), or sign(-v_j) at x_j = 0: the orthant the step stays in. */
-    private static double orthant(double xj, double vj) {
-        return xj != 0 ? Math.signum(xj) : -Math.signum(vj);
-    }
-
     /** The quadratic model's minimizer -slope t^2 / (2 (F(t) - F(0) - slope t)), clamped to [0.1 t, 0.5 t]. */
-    private static double backtrack(double t, double f0, double slope, double ft) {
+    static double backtrack(double t, double f0, double slope, double ft) {
         double excess = ft - f0 - slope * t;
         double next = excess > 0 && Double.isFinite(ft) ? -slope * t * t / (2 * excess) : 0.1 * t;
         return Math.min(Math.max(next, 0.1 * t), 0.5 * t);

@@ -54,12 +54,18 @@ public final class VectorFreeLBFGS<V> {
     static final String PAIRS = PREFIX + "pairs";
     static final String NEWEST = PREFIX + "newest";
     static final String GRAM = PREFIX + "gram";
+    /** With L1: h(x) at the current point. */
+    static final String PENALTY = PREFIX + "penalty";
+    /** With L1: the pseudo-gradient v's Gram row, v . b_l on the Gram index (v . v at 2m). */
+    static final String PSEUDO_GRAM = PREFIX + "pseudoGram";
 
     private final RemoteVectors<V> vectors;
     private final int capacity;
     private final WolfeLineSearch lineSearch;
     /** The first trial with no history; NaN for min(1, 1 / ||grad f||_1). */
     private final double firstTrial;
+    /** OWL-QN's steps for an L1 penalty, or null (plain L-BFGS). */
+    private final VectorFreeOrthantWise<V> orthantWise;
 
     public VectorFreeLBFGS(RemoteVectors<V> vectors, int history) {
         this(vectors, history, new WolfeLineSearch());
@@ -70,6 +76,11 @@ public final class VectorFreeLBFGS<V> {
     }
 
     private VectorFreeLBFGS(RemoteVectors<V> vectors, int history, WolfeLineSearch lineSearch, double firstTrial) {
+        this(vectors, history, lineSearch, firstTrial, null);
+    }
+
+    private VectorFreeLBFGS(RemoteVectors<V> vectors, int history, WolfeLineSearch lineSearch, double firstTrial,
+                            RemoteL1<V> l1) {
         if (history < 1) {
             throw new IllegalArgumentException("L-BFGS history must hold at least 1 pair, got " + history);
         }
@@ -77,6 +88,21 @@ public final class VectorFreeLBFGS<V> {
         this.capacity = history;
         this.lineSearch = lineSearch;
         this.firstTrial = firstTrial;
+        this.orthantWise = l1 == null ? null : new VectorFreeOrthantWise<>(this, l1);
+    }
+
+    /**
+     * OWL-QN (Andrew &amp; Gao 2007, {@link OWLQN}'s rules) vector-free, for f + h with h the L1 penalty {@code l1}
+     * holds: the two-loop recursion runs on the Gram matrix with the pseudo-gradient v in g's place, and the
+     * projections and trial points are {@link RemoteL1}'s elementwise maps ({@link VectorFreeOrthantWise}).
+     */
+    public static <V> VectorFreeLBFGS<V> orthantWise(RemoteVectors<V> vectors, int history, RemoteL1<V> l1) {
+        return new VectorFreeLBFGS<>(vectors, history, new WolfeLineSearch(), Double.NaN, l1);
+    }
+
+    /** Whether this runs OWL-QN for an L1 penalty. */
+    public boolean isOrthantWise() {
+        return orthantWise != null;
     }
 
     /** As {@link LBFGS#withFirstTrial}: with no history the first trial is {@code firstTrial}. */
@@ -107,6 +133,8 @@ public final class VectorFreeLBFGS<V> {
         private V gradient;
         private final List<V> s;
         private final List<V> y;
+        /** With L1: the pseudo-gradient at x (computed from x and g, never checkpointed), else null. */
+        V pseudoGradient;
 
         private State(OptimizerState small, V x, V gradient, List<V> s, List<V> y) {
             this.small = small;
@@ -149,6 +177,20 @@ public final class VectorFreeLBFGS<V> {
             return Math.sqrt(gram()[2 * m * (2 * m + 1) + 2 * m]);
         }
 
+        /** The objective the run minimizes: f(x), or with L1 f(x) + h(x). */
+        public double objective() {
+            return small.value() + small.scalar(PENALTY, 0.0);
+        }
+
+        /**
+         * What the stopping rule's gradient tolerance reads: ||grad f(x)||, or with L1 the norm of the minimum-norm
+         * subgradient of f + h ({@link OWLQN#stationarity}'s), both from Gram entries.
+         */
+        public double stationarity() {
+            double[] pseudo = small.vector(PSEUDO_GRAM);
+            return pseudo == null ? gradientNorm() : Math.sqrt(pseudo[2 * capacity()]);
+        }
+
         /** Stored pairs, 0 .. m. */
         public int pairs() {
             return (int) small.scalar(PAIRS, 0);
@@ -183,6 +225,10 @@ public final class VectorFreeLBFGS<V> {
             }
             Collections.fill(s, null);
             Collections.fill(y, null);
+            if (pseudoGradient != null) {
+                vectors.release(pseudoGradient);
+                pseudoGradient = null;
+            }
             vectors.release(x);
             vectors.release(gradient);
         }
@@ -210,7 +256,11 @@ public final class VectorFreeLBFGS<V> {
         small.putVector(GRAM, gram);
         small.putScalar(PAIRS, 0);
         small.putScalar(NEWEST, 0);
-        return new State<>(small, x0, e.gradient(), nulls(capacity), nulls(capacity));
+        State<V> state = new State<>(small, x0, e.gradient(), nulls(capacity), nulls(capacity));
+        if (orthantWise != null) {
+            orthantWise.start(state);
+        }
+        return state;
     }
 
     /**
@@ -234,7 +284,15 @@ public final class VectorFreeLBFGS<V> {
                 throw new IllegalArgumentException("the checkpoint's pairs do not match its handles");
             }
         }
-        return new State<>(small, x, gradient, new ArrayList<>(sBySlot), new ArrayList<>(yBySlot));
+        if ((orthantWise != null) != (small.vector(PSEUDO_GRAM) != null)) {
+            throw new IllegalArgumentException("the checkpoint was written " + (orthantWise == null ? "with" : "without")
+                    + " an L1 penalty");
+        }
+        State<V> state = new State<>(small, x, gradient, new ArrayList<>(sBySlot), new ArrayList<>(yBySlot));
+        if (orthantWise != null) {
+            orthantWise.restore(state);
+        }
+        return state;
     }
 
     /**
@@ -260,7 +318,7 @@ public final class VectorFreeLBFGS<V> {
     }
 
     /** The slot of the k-th newest pair (k = 0: newest). */
-    private int slot(int newest, int k) {
+    int slot(int newest, int k) {
         return Math.floorMod(newest - k, capacity);
     }
 
@@ -268,7 +326,7 @@ public final class VectorFreeLBFGS<V> {
      * The basis the direction combines, oldest pair first: s of the stored pairs, then their y, then g; the
      * Gram index of each in {@code indices}.
      */
-    private List<V> basis(State<V> state, int[] indices) {
+    List<V> basis(State<V> state, int[] indices) {
         int pairs = state.pairs();
         int newest = (int) state.small.scalar(NEWEST, 0);
         List<V> basis = new ArrayList<>(2 * pairs + 1);
@@ -293,9 +351,13 @@ public final class VectorFreeLBFGS<V> {
      * recursion on the Gram matrix; -e_g with no pair.
      */
     double[] directionCoefficients(State<V> state) {
+        return directionCoefficients(state, state.gram());
+    }
+
+    /** The same recursion on the Gram matrix b (g's row and column replaced by v's for OWL-QN). */
+    double[] directionCoefficients(State<V> state, double[] b) {
         int m = capacity;
         int n = 2 * m + 1;
-        double[] b = state.gram();
         double[] delta = new double[n];
         delta[2 * m] = 1.0;
         int pairs = state.pairs();
@@ -330,7 +392,7 @@ public final class VectorFreeLBFGS<V> {
     }
 
     /** sum over the active indices l of delta_l B(row, l): b_row . (sum_l delta_l b_l). */
-    private static double combination(double[] gram, int rowStart, double[] delta, int[] active) {
+    static double combination(double[] gram, int rowStart, double[] delta, int[] active) {
         double sum = 0.0;
         for (int l : active) {
             sum += delta[l] * gram[rowStart + l];
@@ -349,7 +411,7 @@ public final class VectorFreeLBFGS<V> {
     }
 
     /** sum_j delta[active[j]] basis_j (one combine; the basis outlives the direction). */
-    private V combine(double[] delta, int[] active, List<V> basis) {
+    V combine(double[] delta, int[] active, List<V> basis) {
         double[] coefficients = new double[active.length];
         for (int j = 0; j < active.length; j++) {
             coefficients[j] = delta[active[j]];
@@ -362,6 +424,9 @@ public final class VectorFreeLBFGS<V> {
      * step lowers f. {@code f} must be the same function at every iteration.
      */
     public boolean step(RemoteFunction<V> f, State<V> state) {
+        if (orthantWise != null) {
+            return orthantWise.step(f, state);
+        }
         V g = state.gradient;
         WolfeLineSearch.Result r = null;
         HandleLine line = null;
@@ -400,7 +465,7 @@ public final class VectorFreeLBFGS<V> {
     }
 
     /** Forgets every pair (their handles are released). */
-    private void clear(State<V> state) {
+    void clear(State<V> state) {
         for (int slot = 0; slot < capacity; slot++) {
             if (state.s.get(slot) != null) {
                 vectors.release(state.s.get(slot));
@@ -450,7 +515,7 @@ public final class VectorFreeLBFGS<V> {
      * new s (a handle, x_trial - x), y and G against s, y, G, s of every stored pair, y of every stored pair (newest
      * first), then d (for G . d). Handles: s, the pairs' s, their y, d, g.
      */
-    private RemoteFunction.Products<V> trialProducts(State<V> state, V sNew, V d) {
+    RemoteFunction.Products<V> trialProducts(State<V> state, V sNew, V d) {
         int pairs = state.pairs();
         int newest = (int) state.small.scalar(NEWEST, 0);
         List<V> handles = new ArrayList<>(2 * pairs + 3);
@@ -479,8 +544,8 @@ public final class VectorFreeLBFGS<V> {
     }
 
     /** {@link #moveTo(State, Object, Object, double, double)} with the pair and its dot products computed. */
-    private void moveTo(State<V> state, V xNew, V gNew, V sNew, V yNew, double[][] dots, double value,
-                        double step) {
+    void moveTo(State<V> state, V xNew, V gNew, V sNew, V yNew, double[][] dots, double value,
+                double step) {
         int m = capacity;
         int n = 2 * m + 1;
         int pairs = state.pairs();
@@ -539,7 +604,13 @@ public final class VectorFreeLBFGS<V> {
     }
 
     /** A trial point of the line search, its gradient, the pair a move there stores and trial()'s dots. */
-    private record Trial<V>(V point, V gradient, V s, V y, double[][] dots) {
+    record Trial<V>(V point, V gradient, V s, V y, double[][] dots) {
+        void release(RemoteVectors<V> vectors) {
+            vectors.release(point);
+            vectors.release(gradient);
+            vectors.release(s);
+            vectors.release(y);
+        }
     }
 
     /**
@@ -581,10 +652,7 @@ public final class VectorFreeLBFGS<V> {
         }
 
         private void release(Trial<V> trial) {
-            vectors.release(trial.point);
-            vectors.release(trial.gradient);
-            vectors.release(trial.s);
-            vectors.release(trial.y);
+            trial.release(vectors);
         }
 
         @Override
@@ -629,7 +697,8 @@ public final class VectorFreeLBFGS<V> {
 
     @Override
     public String toString() {
-        return "VectorFreeLBFGS(m = " + capacity + ", first trial "
+        return "VectorFreeLBFGS(m = " + capacity + (orthantWise != null ? ", orthant-wise for L1" : "")
+                + ", first trial "
                 + (Double.isNaN(firstTrial) ? "min(1, 1/||g||_1)" : firstTrial) + ")";
     }
 }

@@ -6,7 +6,8 @@ import java.util.List;
  * {@link Minimizer}'s loop for {@link VectorFreeLBFGS}: the same {@link StopCriteria}, tested in the same order by
  * the same code ({@link StopBookkeeping}), the same rise tolerance and best-iterate rule, the bookkeeping in the
  * state's small part under "stop." (so a checkpoint continues with the same decisions). Stationarity is ||grad f||
- * from the Gram matrix, so checking it costs no pass.
+ * (with L1, the minimum-norm subgradient's norm) from Gram entries, so checking it costs no pass; the objective is
+ * f, or f + h with L1.
  *
  * <p>The best iterate (lowest validation loss with a validator, else lowest objective) is kept as a handle, a copy
  * of x (one combine) each time it improves; {@link Result#best} gives it and {@link Result#releaseBest} frees it.
@@ -102,8 +103,8 @@ public final class VectorFreeMinimizer<V> {
         RemoteVectors<V> vectors = optimizer.vectors();
         OptimizerState small = state.small();
         long startNanos = System.nanoTime();
-        double stationarity = state.gradientNorm();
-        double objective = state.value();
+        double stationarity = state.stationarity();
+        double objective = state.objective();
         if (StopBookkeeping.notStarted(small)) {
             double validation = validator == null ? Double.NaN : validator.loss(state.x());
             if (StopBookkeeping.start(small, criteria, objective, stationarity, validation, validator != null)
@@ -124,8 +125,8 @@ public final class VectorFreeMinimizer<V> {
                 return new Result<>(state, StopReason.NO_PROGRESS, stationarity, objective,
                         StopBookkeeping.NO_PROGRESS_DETAIL, best);
             }
-            stationarity = state.gradientNorm();
-            objective = state.value();
+            stationarity = state.stationarity();
+            objective = state.objective();
             long nanos = System.nanoTime() - start;
             double validation = validator == null ? Double.NaN : validator.loss(state.x());
             if (StopBookkeeping.afterIteration(small, criteria, previous, objective, stationarity, validation,
