@@ -192,7 +192,8 @@ public final class Settings {
                             + " driver heap per parameter). sharded: the parameters and the optimizer's vectors stay"
                             + " on the executors in --shards slices; partial gradients are summed per slice through"
                             + " a shuffle, in partition order, and only scalars reach the driver (linear models, with"
-                            + " lbfgs (vector-free L-BFGS, full batch) or gd, momentum, nesterov, adagrad, rmsprop,"
+                            + " lbfgs (vector-free L-BFGS, or OWL-QN with --l1; full batch) or gd, momentum, nesterov,"
+                            + " adagrad, rmsprop,"
                             + " adam, adamw (the update on each slice; mini-batches and --l1 too)). auto: sharded when"
                             + " the model would take more than half the driver's heap on the tree path and the"
                             + " settings allow it, else tree.",

@@ -111,6 +111,11 @@ public final class ShardedVectors implements RemoteVectors<ShardedVector> {
         return v;
     }
 
+    /** Registers {@code v}, a per-slice map of {@code inputs} not computed yet, as a combination ({@link ShardedL1}). */
+    ShardedVector mapped(ShardedVector v, List<ShardedVector> inputs) {
+        return pending(v, inputs);
+    }
+
     /** Records {@code v}, combined from {@code inputs}, as not computed yet. */
     private ShardedVector pending(ShardedVector v, List<ShardedVector> inputs) {
         pending.add(v);

@@ -78,7 +78,7 @@ final class ShardedRuleTraining {
             Checkpoint from = checkpoints.restored();
             if (from == null) {
                 state = loop.initialize(slices, run.startingPoint());
-                checkpoints.startHistory(new Checkpoint.Point(0, state.small().value(), state.gradientNorm()),
+                checkpoints.startHistory(new Checkpoint.Point(0, state.objective(), state.gradientNorm()),
                         history);
             } else {
                 state = restore(from, checkpoints.restoredSlices(), conf);

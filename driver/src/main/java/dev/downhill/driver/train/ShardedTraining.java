@@ -21,6 +21,7 @@ import dev.downhill.driver.settings.Settings;
 import dev.downhill.driver.settings.SettingsException;
 import dev.downhill.driver.sharded.PullPlan;
 import dev.downhill.driver.sharded.ShardedDataLoss;
+import dev.downhill.driver.sharded.ShardedL1;
 import dev.downhill.driver.sharded.ShardedMoments;
 import dev.downhill.driver.sharded.ShardedObjective;
 import dev.downhill.driver.sharded.ShardedRuleSlices;
@@ -69,8 +70,11 @@ final class ShardedTraining {
      */
     static final List<String> SHARDED_OPTIMIZERS = List.of("lbfgs", "gd", "momentum", "nesterov", "adagrad",
             "rmsprop", "adam", "adamw");
-    /** The sharded optimizers that take --l1: the rules that soft-threshold after their update. */
-    static final List<String> L1_OPTIMIZERS = List.of("momentum", "adagrad", "rmsprop", "adam", "adamw");
+    /**
+     * The sharded optimizers that take --l1: L-BFGS as OWL-QN (vector-free) and the rules that soft-threshold after
+     * their update.
+     */
+    static final List<String> L1_OPTIMIZERS = List.of("lbfgs", "momentum", "adagrad", "rmsprop", "adam", "adamw");
     /** --slice-copies's default. */
     static final int DEFAULT_COPIES = 2;
     /** Parameters per slice that --shards auto aims at (8 MiB of float64). */
@@ -95,15 +99,16 @@ final class ShardedTraining {
     private ShardedVector initialTheta;
     /** The best-validation copy the loop keeps now (a checkpoint saves it), or null. */
     private ShardedVector best;
-    /** --l1's lambda (0: none), applied by the rules' proximal step on the slices. */
-    private double l1;
+    /** --l1's lambda (0: none): OWL-QN's, or the rules' proximal step, on the slices. */
+    private final double l1;
 
     /** What the run prints and reports as its aggregation. */
     final String description;
 
     private ShardedTraining(String description, JavaSparkContext jsc, PullPlan plan, ShardedDataLoss loss,
                             boolean standardize, LinearModel model, Loss dataLoss, double startCurvature,
-                            int memory) {
+                            int memory, double l1) {
+        this.l1 = l1;
         this.description = description;
         this.model = model;
         this.dataLoss = dataLoss;
@@ -121,8 +126,12 @@ final class ShardedTraining {
             this.standardized = null;
             this.function = new ShardedObjective(loss, vectors);
         }
-        // lbfgs's first trial as OptimizerChoice gives it: the inverse of the start curvature when known
-        this.optimizer = Double.isNaN(startCurvature) ? new VectorFreeLBFGS<>(vectors, memory)
+        // lbfgs's first trial as OptimizerChoice gives it: the inverse of the start curvature when known; with L1
+        // OWL-QN, whose first trial is min(1, 1 / ||v||_1) as on the tree path
+        ShardedRuleSlices.L1 penalty = l1Slices();
+        this.optimizer = penalty != null
+                ? VectorFreeLBFGS.orthantWise(vectors, memory, new ShardedL1(vectors, loss.layout(), penalty))
+                : Double.isNaN(startCurvature) ? new VectorFreeLBFGS<>(vectors, memory)
                 : VectorFreeLBFGS.withFirstTrial(vectors, memory, 1.0 / startCurvature);
     }
 
@@ -158,9 +167,8 @@ final class ShardedTraining {
                     : " (--objective " + objective.cliName() + " is not smooth).");
         }
         if (s.getDouble("l1") > 0 && !L1_OPTIMIZERS.contains(optimizer)) {
-            return "takes --l1 with --optimizer " + String.join(", ", L1_OPTIMIZERS) + " (the proximal step on each"
-                    + " slice), not with --optimizer " + optimizer + (optimizer.equals("lbfgs")
-                    ? " (OWL-QN, the default with --l1, is not vector-free yet)." : ".");
+            return "takes --l1 with --optimizer " + String.join(", ", L1_OPTIMIZERS) + " (OWL-QN or the proximal step"
+                    + " on each slice), not with --optimizer " + optimizer + ".";
         }
         if ("whiten".equals(s.get("preconditioner"))) {
             return "does not support --preconditioner whiten (a d x d covariance on the driver); use diagonal.";
@@ -210,8 +218,7 @@ final class ShardedTraining {
         String description = String.format(Locale.ROOT, "sharded (%d parameters in %d slices on the executors;"
                 + " partial gradients summed per slice in partition order)", model.numParameters(), slices);
         ShardedTraining run = new ShardedTraining(description, jsc, plan, dataLoss, pre.diagonalOnExecutors, model,
-                loss, pre.startCurvature(objective, numClasses), s.getInt("lbfgs-memory"));
-        run.l1 = s.getDouble("l1");
+                loss, pre.startCurvature(objective, numClasses), s.getInt("lbfgs-memory"), s.getDouble("l1"));
         return run;
     }
 
@@ -466,7 +473,7 @@ final class ShardedTraining {
             Checkpoint from = checkpoints.restored();
             if (from == null) {
                 state = optimizer.initialize(function, startingPoint());
-                checkpoints.startHistory(new Checkpoint.Point(0, state.value(), state.gradientNorm()), history);
+                checkpoints.startHistory(new Checkpoint.Point(0, state.objective(), state.stationarity()), history);
             } else {
                 state = restore(from, checkpoints.restoredSlices(), conf);
                 checkpoints.startHistory(null, history);

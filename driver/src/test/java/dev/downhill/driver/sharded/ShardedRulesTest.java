@@ -30,8 +30,9 @@ import org.junit.jupiter.api.io.TempDir;
  * (to 1e-12 when standardized, whose intercept shift is summed per slice); the best-validation iterate is the tree
  * path's; the moments are checkpointed, so a run stopped and resumed writes the same model bytes as an
  * uninterrupted one, also on mini-batches (iteration k's batch, the tree path's blocks); with --l1 the slices'
- * proximal steps zero the same weights and the objectives f + h and stationarities agree; --l1 with lbfgs (OWL-QN)
- * or gd, and gd-linesearch, are refused with exit 2 naming the setting.
+ * proximal steps zero the same weights and the objectives f + h and stationarities agree, and lbfgs with --l1 runs
+ * OWL-QN vector-free (the same iterates to rounding); --l1 with gd, and gd-linesearch, are refused with exit 2
+ * naming the setting.
  */
 class ShardedRulesTest {
     @TempDir
@@ -326,9 +327,61 @@ class ShardedRulesTest {
     }
 
     @Test
+    void lbfgsWithL1RunsOwlqnOnTheSlicesAsTheTreePath() throws IOException {
+        // vector-free OWL-QN: projections, orthant points, h and v . (x(t) - x) per slice, the two-loop on Gram
+        // entries with the pseudo-gradient in g's place; the same iterates as the tree path's OWL-QN to rounding
+        for (String standardize : new String[] {"false", "true"}) {
+            String what = "--optimizer lbfgs --standardize " + standardize + " --l1 0.003";
+            String[] common = {"--standardize", standardize, "--l1", "0.003", "--max-iter", "30"};
+            Path tree = dir.resolve("owlqn-tree-" + standardize);
+            Path sharded = dir.resolve("owlqn-sharded-" + standardize);
+            Run t = run(train(tree, "tree", common));
+            assertEquals(0, t.code(), t.err());
+            Run s = run(train(sharded, "sharded", common));
+            assertEquals(0, s.code(), s.err() + s.out());
+            assertTrue(s.out().contains("aggregation: sharded"), s.out());
+            double worst = compareObjectives(tree, sharded, what);
+            List<Double> ta = stationarities(tree);
+            List<Double> sa = stationarities(sharded);
+            assertEquals(ta.size(), sa.size());
+            for (int k = 0; k < ta.size(); k++) {
+                assertEquals(ta.get(k), sa.get(k), 1e-8 * ta.get(k), what + " iteration " + (k + 1));
+            }
+            double[] wa = weights(tree);
+            double[] wb = weights(sharded);
+            long zeros = java.util.Arrays.stream(wb).filter(w -> w == 0.0).count();
+            double diff = 0;
+            for (int i = 0; i < wa.length; i++) {
+                diff = Math.max(diff, Math.abs(wa[i] - wb[i]));
+                assertEquals(wa[i] == 0.0, wb[i] == 0.0, what + ": weight " + i + " zero on one path only");
+            }
+            System.out.printf("%s: %d iterations, objective max relative difference %.3g, parameters max difference"
+                    + " %.3g, %d of %d weights exactly 0%n", what, ta.size(), worst, diff, zeros, wb.length);
+            assertTrue(ta.size() >= 20, what + ": " + ta.size() + " iterations");
+            assertTrue(zeros > 0, what + ": no weight is 0");
+            assertTrue(diff <= 1e-8, what + ": parameters differ by up to " + diff);
+        }
+        // h(x) and v's Gram row are in the checkpoint's small state, v is recomputed: stopped and resumed on one
+        // core, the uninterrupted run's bytes
+        String[] common = {"--standardize", "true", "--l1", "0.003"};
+        Path out = dir.resolve("owlqn-stopped");
+        List<String> first = train(out, "sharded", common);
+        first.addAll(List.of("--max-iter", "12"));
+        Run f = run(first);
+        assertEquals(0, f.code(), f.err() + f.out());
+        List<String> resumed = train(out, "sharded", common);
+        resumed.addAll(List.of("--max-iter", "30", "--resume"));
+        resumed.set(resumed.indexOf("local[2]"), "local[1]");
+        Run r = run(resumed);
+        assertEquals(0, r.code(), r.err() + r.out());
+        ShardedResumeTest.assertSameModel(model(dir.resolve("owlqn-sharded-true")), out);
+        assertEquals(objectives(dir.resolve("owlqn-sharded-true")), objectives(out));
+        assertEquals(stationarities(dir.resolve("owlqn-sharded-true")), stationarities(out));
+    }
+
+    @Test
     void l1WithoutAProximalRuleAndLineSearchesAreRefusedNamingTheSetting() throws IOException {
         String[][] cases = {
-            {"--l1", "0.01"},
             {"--l1", "0.01", "--optimizer", "gd"},
             {"--optimizer", "gd-linesearch"},
         };
