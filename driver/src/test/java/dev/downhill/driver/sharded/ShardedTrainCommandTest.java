@@ -332,7 +332,7 @@ class ShardedTrainCommandTest {
         String[][] cases = {
             {"--model", "mlp", "--hidden", "4"},
             {"--optimizer", "gd-linesearch"},
-            {"--l1", "0.1"},
+            {"--l1", "0.1", "--optimizer", "gd"},
             {"--preconditioner", "whiten"},
         };
         for (String[] extra : cases) {
