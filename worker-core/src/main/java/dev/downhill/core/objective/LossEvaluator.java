@@ -175,6 +175,10 @@ public final class LossEvaluator {
         if (n == 0) {
             return;
         }
+        if (model instanceof LinearModel linear) {
+            accumulateValueInChunks(linear, block, params, into);
+            return;
+        }
         model.forward(params, block, activations);
         final double[] z = activations.outputs();
         double lossSum = 0.0;
@@ -183,6 +187,48 @@ public final class LossEvaluator {
             final double v = block.weight(i);
             lossSum += v * loss.value(z, i * k, block.label(i));
             weightSum += v;
+        }
+        into.addLoss(lossSum, weightSum, n);
+    }
+
+    /**
+     * {@link #accumulateValue} for a linear model, chunk by chunk as {@link #accumulateInChunks}: a dense chunk's K
+     * products run while its rows are in the L1 cache (the whole-block pass read the block K times), CSR rows with
+     * several outputs take W transposed once per block into the evaluator's scratch. The same terms in the same
+     * order as the whole-block pass, so the same bits.
+     */
+    private void accumulateValueInChunks(LinearModel linear, DataBlock block, double[] params,
+                                         GradientAccumulator into) {
+        final int n = block.numRows();
+        final int chunk = chunkRows(block);
+        if (chunkOutputs.length < chunk * k) {
+            chunkOutputs = new double[chunk * k];
+        }
+        final double[] z = chunkOutputs;
+        final boolean byOutputs = k > 1 && block.hasProductsByOutputs();
+        final int d = block.numFeatures();
+        if (byOutputs) {
+            final int size = d * CsrLinearProducts.padded(k);
+            if (transposedWeights.length < size) {
+                transposedWeights = new double[size];
+                transposedGradient = new double[size];
+            }
+            CsrLinearProducts.transpose(params, d, k, transposedWeights);
+        }
+        double lossSum = 0.0;
+        double weightSum = 0.0;
+        for (int from = 0; from < n; from += chunk) {
+            final int to = Math.min(n, from + chunk);
+            if (byOutputs) {
+                block.multiplyRowsByOutputs(from, to, transposedWeights, k, params, k * d, z);
+            } else {
+                linear.forwardRows(params, block, from, to, z);
+            }
+            for (int i = from; i < to; i++) {
+                final double v = block.weight(i);
+                lossSum += v * loss.value(z, (i - from) * k, block.label(i));
+                weightSum += v;
+            }
         }
         into.addLoss(lossSum, weightSum, n);
     }

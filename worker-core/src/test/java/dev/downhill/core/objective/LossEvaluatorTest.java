@@ -134,9 +134,10 @@ class LossEvaluatorTest {
 
     @Test
     void blocksDoneInChunksGiveTheBitsOfWholeBlockPasses() {
-        // LossEvaluator runs a linear model a chunk of rows at a time; the reference here is the model's
-        // whole-block forward, the per-row losses and the whole-block backward, as for networks. CSR chunks are
-        // sized by their stored values, so the same n cuts them differently (x here is 60% non-zero).
+        // LossEvaluator runs a linear model a chunk of rows at a time (gradient and value-only passes); the
+        // reference here is the model's whole-block forward, the per-row losses and the whole-block backward, as
+        // for networks. CSR chunks are sized by their stored values, so the same n cuts them differently (x here
+        // is 60% non-zero).
         Random rnd = new Random(64);
         int d = 37;
         int chunk = LossEvaluator.CHUNK_BYTES / (8 * d);
@@ -171,6 +172,14 @@ class LossEvaluatorTest {
                 model.backward(theta, block, act, dz, gradient);
 
                 assertEquals(lossSum, chunked.lossSum(), 0.0, objective.cliName());
+                // value-only passes go chunk by chunk too: the whole-block forward's losses, bit for bit
+                double valueSum = 0.0;
+                for (int i = 0; i < n; i++) {
+                    valueSum += block.weight(i) * loss.value(act.outputs(), i * outputs, block.label(i));
+                }
+                GradientAccumulator valueOnly = new GradientAccumulator(model.numParameters());
+                new LossEvaluator(model, loss).accumulateValue(block, theta, valueOnly);
+                assertEquals(valueSum, valueOnly.lossSum(), 0.0, objective.cliName() + " value only");
                 double[] mean = new double[model.numParameters()];
                 chunked.meanGradient(mean);
                 double inv = 1.0 / chunked.weightSum();
