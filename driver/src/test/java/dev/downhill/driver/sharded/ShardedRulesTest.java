@@ -271,59 +271,78 @@ class ShardedRulesTest {
                 .get(field).asDouble();
     }
 
+    /**
+     * Trains tree then sharded with {@code common}; asserts the objectives f + h (1e-10 relative) and stationarities
+     * ({@code stationarityTolerance} relative) iteration by iteration and the same exact zeros; returns the largest
+     * parameter difference.
+     */
+    private static double assertSameL1Runs(Path tree, Path sharded, String what, double stationarityTolerance,
+                                           String... common) throws IOException {
+        Run t = run(train(tree, "tree", common));
+        assertEquals(0, t.code(), t.err());
+        Run s = run(train(sharded, "sharded", common));
+        assertEquals(0, s.code(), s.err() + s.out());
+        assertTrue(s.out().contains("aggregation: sharded"), s.out());
+        double worst = compareObjectives(tree, sharded, what);
+        List<Double> ta = stationarities(tree);
+        List<Double> sa = stationarities(sharded);
+        assertEquals(ta.size(), sa.size());
+        for (int k = 0; k < ta.size(); k++) { // the minimum-norm subgradient of f + h
+            assertEquals(ta.get(k), sa.get(k), stationarityTolerance * ta.get(k), what + " iteration " + (k + 1));
+        }
+        double[] wa = weights(tree);
+        double[] wb = weights(sharded);
+        long zeros = java.util.Arrays.stream(wb).filter(w -> w == 0.0).count();
+        double diff = 0;
+        for (int i = 0; i < wa.length; i++) {
+            diff = Math.max(diff, Math.abs(wa[i] - wb[i]));
+            assertEquals(wa[i] == 0.0, wb[i] == 0.0, what + ": weight " + i + " zero on one path only");
+        }
+        System.out.printf("%s: %d iterations, objective max relative difference %.3g, parameters max difference"
+                + " %.3g, %d of %d weights exactly 0%n", what, ta.size(), worst, diff, zeros, wb.length);
+        assertTrue(zeros > 0, what + ": no weight was thresholded to 0");
+        return diff;
+    }
+
+    /**
+     * A sharded run with {@code common} stopped after {@code stopAt} iterations and resumed on one core up to
+     * {@code maxIter} writes the bytes, objectives and stationarities of {@code uninterrupted}.
+     */
+    private static void assertResumesToTheSameRun(Path uninterrupted, Path out, int stopAt, int maxIter,
+                                                  String... common) throws IOException {
+        List<String> first = train(out, "sharded", common);
+        first.addAll(List.of("--max-iter", Integer.toString(stopAt)));
+        Run f = run(first);
+        assertEquals(0, f.code(), f.err() + f.out());
+        List<String> resumed = train(out, "sharded", common);
+        resumed.addAll(List.of("--max-iter", Integer.toString(maxIter), "--resume"));
+        resumed.set(resumed.indexOf("local[2]"), "local[1]");
+        Run r = run(resumed);
+        assertEquals(0, r.code(), r.err() + r.out());
+        ShardedResumeTest.assertSameModel(model(uninterrupted), out);
+        assertEquals(objectives(uninterrupted), objectives(out));
+        assertEquals(stationarities(uninterrupted), stationarities(out));
+    }
+
     @Test
     void withL1TheSlicesSoftThresholdAsTheTreePath() throws IOException {
         // each slice builds its own weights (lambda, or lambda s_j standardized); h and the subgradient per slice
         String[][] cases = {{"adagrad", "false"}, {"adam", "true"}, {"momentum", "false"}};
         for (String[] c : cases) {
             String what = "--optimizer " + c[0] + " --standardize " + c[1] + " --l1 0.003";
-            String[] common = {"--optimizer", c[0], "--standardize", c[1], "--l1", "0.003", "--max-iter", "25",
-                "--step", "0.05"};
-            Path tree = dir.resolve("l1tree-" + c[0]);
-            Path sharded = dir.resolve("l1sharded-" + c[0]);
-            Run t = run(train(tree, "tree", common));
-            assertEquals(0, t.code(), t.err());
-            Run s = run(train(sharded, "sharded", common));
-            assertEquals(0, s.code(), s.err() + s.out());
-            assertTrue(s.out().contains("aggregation: sharded"), s.out());
-            double worst = compareObjectives(tree, sharded, what);
-            assertEquals(stationarities(tree).size(), stationarities(sharded).size());
-            for (int k = 0; k < stationarities(tree).size(); k++) { // the minimum-norm subgradient of f + h
-                double a = stationarities(tree).get(k);
-                assertEquals(a, stationarities(sharded).get(k), 1e-10 * a, what + " iteration " + (k + 1));
-            }
-            double[] wa = weights(tree);
-            double[] wb = weights(sharded);
-            long zeros = java.util.Arrays.stream(wb).filter(w -> w == 0.0).count();
-            double diff = 0;
-            for (int i = 0; i < wa.length; i++) {
-                diff = Math.max(diff, Math.abs(wa[i] - wb[i]));
-                assertEquals(wa[i] == 0.0, wb[i] == 0.0, what + ": weight " + i + " zero on one path only");
-            }
-            System.out.printf("%s: objective max relative difference %.3g, parameters max difference %.3g, %d of %d"
-                    + " weights exactly 0%n", what, worst, diff, zeros, wb.length);
-            assertTrue(zeros > 0, what + ": no weight was thresholded to 0");
+            double diff = assertSameL1Runs(dir.resolve("l1tree-" + c[0]), dir.resolve("l1sharded-" + c[0]), what,
+                    1e-10, "--optimizer", c[0], "--standardize", c[1], "--l1", "0.003", "--max-iter", "25",
+                    "--step", "0.05");
             if ("false".equals(c[1])) {
-                assertArrayEquals(wa, wb, what + ": parameters differ by up to " + diff);
+                assertArrayEquals(weights(dir.resolve("l1tree-" + c[0])), weights(dir.resolve("l1sharded-" + c[0])),
+                        what + ": parameters differ by up to " + diff);
             } else {
                 assertTrue(diff <= 1e-12, what + ": parameters differ by up to " + diff);
             }
         }
         // h(x) is in the checkpoint's small state: stopped at 10 and resumed on one core, the uninterrupted run
-        String[] common = {"--optimizer", "adagrad", "--standardize", "false", "--l1", "0.003", "--step", "0.05"};
-        Path out = dir.resolve("l1stopped");
-        List<String> first = train(out, "sharded", common);
-        first.addAll(List.of("--max-iter", "10"));
-        Run f = run(first);
-        assertEquals(0, f.code(), f.err() + f.out());
-        List<String> resumed = train(out, "sharded", common);
-        resumed.addAll(List.of("--max-iter", "25", "--resume"));
-        resumed.set(resumed.indexOf("local[2]"), "local[1]");
-        Run r = run(resumed);
-        assertEquals(0, r.code(), r.err() + r.out());
-        ShardedResumeTest.assertSameModel(model(dir.resolve("l1sharded-adagrad")), out);
-        assertEquals(objectives(dir.resolve("l1sharded-adagrad")), objectives(out));
-        assertEquals(stationarities(dir.resolve("l1sharded-adagrad")), stationarities(out));
+        assertResumesToTheSameRun(dir.resolve("l1sharded-adagrad"), dir.resolve("l1stopped"), 10, 25,
+                "--optimizer", "adagrad", "--standardize", "false", "--l1", "0.003", "--step", "0.05");
     }
 
     @Test
@@ -332,51 +351,16 @@ class ShardedRulesTest {
         // entries with the pseudo-gradient in g's place; the same iterates as the tree path's OWL-QN to rounding
         for (String standardize : new String[] {"false", "true"}) {
             String what = "--optimizer lbfgs --standardize " + standardize + " --l1 0.003";
-            String[] common = {"--standardize", standardize, "--l1", "0.003", "--max-iter", "30"};
-            Path tree = dir.resolve("owlqn-tree-" + standardize);
-            Path sharded = dir.resolve("owlqn-sharded-" + standardize);
-            Run t = run(train(tree, "tree", common));
-            assertEquals(0, t.code(), t.err());
-            Run s = run(train(sharded, "sharded", common));
-            assertEquals(0, s.code(), s.err() + s.out());
-            assertTrue(s.out().contains("aggregation: sharded"), s.out());
-            double worst = compareObjectives(tree, sharded, what);
-            List<Double> ta = stationarities(tree);
-            List<Double> sa = stationarities(sharded);
-            assertEquals(ta.size(), sa.size());
-            for (int k = 0; k < ta.size(); k++) {
-                assertEquals(ta.get(k), sa.get(k), 1e-8 * ta.get(k), what + " iteration " + (k + 1));
-            }
-            double[] wa = weights(tree);
-            double[] wb = weights(sharded);
-            long zeros = java.util.Arrays.stream(wb).filter(w -> w == 0.0).count();
-            double diff = 0;
-            for (int i = 0; i < wa.length; i++) {
-                diff = Math.max(diff, Math.abs(wa[i] - wb[i]));
-                assertEquals(wa[i] == 0.0, wb[i] == 0.0, what + ": weight " + i + " zero on one path only");
-            }
-            System.out.printf("%s: %d iterations, objective max relative difference %.3g, parameters max difference"
-                    + " %.3g, %d of %d weights exactly 0%n", what, ta.size(), worst, diff, zeros, wb.length);
-            assertTrue(ta.size() >= 20, what + ": " + ta.size() + " iterations");
-            assertTrue(zeros > 0, what + ": no weight is 0");
+            double diff = assertSameL1Runs(dir.resolve("owlqn-tree-" + standardize),
+                    dir.resolve("owlqn-sharded-" + standardize), what, 1e-8, "--standardize", standardize, "--l1",
+                    "0.003", "--max-iter", "30");
+            assertTrue(objectives(dir.resolve("owlqn-tree-" + standardize)).size() >= 20, what);
             assertTrue(diff <= 1e-8, what + ": parameters differ by up to " + diff);
         }
         // h(x) and v's Gram row are in the checkpoint's small state, v is recomputed: stopped and resumed on one
         // core, the uninterrupted run's bytes
-        String[] common = {"--standardize", "true", "--l1", "0.003"};
-        Path out = dir.resolve("owlqn-stopped");
-        List<String> first = train(out, "sharded", common);
-        first.addAll(List.of("--max-iter", "12"));
-        Run f = run(first);
-        assertEquals(0, f.code(), f.err() + f.out());
-        List<String> resumed = train(out, "sharded", common);
-        resumed.addAll(List.of("--max-iter", "30", "--resume"));
-        resumed.set(resumed.indexOf("local[2]"), "local[1]");
-        Run r = run(resumed);
-        assertEquals(0, r.code(), r.err() + r.out());
-        ShardedResumeTest.assertSameModel(model(dir.resolve("owlqn-sharded-true")), out);
-        assertEquals(objectives(dir.resolve("owlqn-sharded-true")), objectives(out));
-        assertEquals(stationarities(dir.resolve("owlqn-sharded-true")), stationarities(out));
+        assertResumesToTheSameRun(dir.resolve("owlqn-sharded-true"), dir.resolve("owlqn-stopped"), 12, 30,
+                "--standardize", "true", "--l1", "0.003");
     }
 
     @Test

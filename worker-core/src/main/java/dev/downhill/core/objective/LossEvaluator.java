@@ -118,15 +118,9 @@ public final class LossEvaluator {
         final double[] gradient = into.gradientSumBuffer();
         // CSR rows with several outputs: all K products in one pass over each row, on W and the weights' gradient
         // transposed once per block (copies: the gradient's entries still add their terms in row order)
-        final boolean byOutputs = k > 1 && block.hasProductsByOutputs();
+        final boolean byOutputs = transposeWeights(block, params);
         final int d = block.numFeatures();
         if (byOutputs) {
-            final int size = d * CsrLinearProducts.padded(k);
-            if (transposedWeights.length < size) {
-                transposedWeights = new double[size];
-                transposedGradient = new double[size];
-            }
-            CsrLinearProducts.transpose(params, d, k, transposedWeights);
             CsrLinearProducts.transpose(gradient, d, k, transposedGradient);
         }
         double lossSum = 0.0;
@@ -134,11 +128,7 @@ public final class LossEvaluator {
         double touched = 0.0;
         for (int from = 0; from < n; from += chunk) {
             final int to = Math.min(n, from + chunk);
-            if (byOutputs) {
-                block.multiplyRowsByOutputs(from, to, transposedWeights, k, params, k * d, z);
-            } else {
-                linear.forwardRows(params, block, from, to, z);
-            }
+            forwardChunk(linear, block, params, from, to, byOutputs, z);
             for (int i = from; i < to; i++) {
                 if (i + chunk < n) {
                     // the losses and the backward pass read no new rows, so memory would idle: load the next
@@ -205,25 +195,12 @@ public final class LossEvaluator {
             chunkOutputs = new double[chunk * k];
         }
         final double[] z = chunkOutputs;
-        final boolean byOutputs = k > 1 && block.hasProductsByOutputs();
-        final int d = block.numFeatures();
-        if (byOutputs) {
-            final int size = d * CsrLinearProducts.padded(k);
-            if (transposedWeights.length < size) {
-                transposedWeights = new double[size];
-                transposedGradient = new double[size];
-            }
-            CsrLinearProducts.transpose(params, d, k, transposedWeights);
-        }
+        final boolean byOutputs = transposeWeights(block, params);
         double lossSum = 0.0;
         double weightSum = 0.0;
         for (int from = 0; from < n; from += chunk) {
             final int to = Math.min(n, from + chunk);
-            if (byOutputs) {
-                block.multiplyRowsByOutputs(from, to, transposedWeights, k, params, k * d, z);
-            } else {
-                linear.forwardRows(params, block, from, to, z);
-            }
+            forwardChunk(linear, block, params, from, to, byOutputs, z);
             for (int i = from; i < to; i++) {
                 final double v = block.weight(i);
                 lossSum += v * loss.value(z, (i - from) * k, block.label(i));
@@ -231,5 +208,33 @@ public final class LossEvaluator {
             }
         }
         into.addLoss(lossSum, weightSum, n);
+    }
+
+    /**
+     * Whether the block's rows take all K products in one pass (CSR rows, K &gt; 1); if so W is transposed into the
+     * evaluator's scratch (sized for the gradient's transpose too).
+     */
+    private boolean transposeWeights(DataBlock block, double[] params) {
+        if (k == 1 || !block.hasProductsByOutputs()) {
+            return false;
+        }
+        final int d = block.numFeatures();
+        final int size = d * CsrLinearProducts.padded(k);
+        if (transposedWeights.length < size) {
+            transposedWeights = new double[size];
+            transposedGradient = new double[size];
+        }
+        CsrLinearProducts.transpose(params, d, k, transposedWeights);
+        return true;
+    }
+
+    /** z = the K outputs of rows [from, to), row-major: the same bits as the whole-block forward gives them. */
+    private void forwardChunk(LinearModel linear, DataBlock block, double[] params, int from, int to,
+                              boolean byOutputs, double[] z) {
+        if (byOutputs) {
+            block.multiplyRowsByOutputs(from, to, transposedWeights, k, params, k * block.numFeatures(), z);
+        } else {
+            linear.forwardRows(params, block, from, to, z);
+        }
     }
 }

@@ -433,7 +433,8 @@ class VectorFreeLBFGSTest {
         }
     }
 
-    private static List<ArrayVectors.Vec> copies(ArrayVectors vectors, List<ArrayVectors.Vec> bySlot) {
+    /** Fresh handles holding copies of the slots' vectors (null stays null): a checkpoint's read-back. */
+    static List<ArrayVectors.Vec> copies(ArrayVectors vectors, List<ArrayVectors.Vec> bySlot) {
         List<ArrayVectors.Vec> out = new ArrayList<>();
         for (ArrayVectors.Vec v : bySlot) {
             out.add(v == null ? null : vectors.of(v.data()));

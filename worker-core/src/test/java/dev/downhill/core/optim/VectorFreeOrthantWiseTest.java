@@ -170,8 +170,9 @@ class VectorFreeOrthantWiseTest {
                 OptimizerState small = OptimizerState.readFrom(new DataInputStream(
                         new ByteArrayInputStream(bytes.toByteArray())), 1 << 20);
                 interrupted = optimizer.restore(small, vectors.of(interrupted.x().data()),
-                        vectors.of(interrupted.gradient().data()), copies(vectors, interrupted.sBySlot()),
-                        copies(vectors, interrupted.yBySlot()));
+                        vectors.of(interrupted.gradient().data()),
+                        VectorFreeLBFGSTest.copies(vectors, interrupted.sBySlot()),
+                        VectorFreeLBFGSTest.copies(vectors, interrupted.yBySlot()));
             }
             boolean moved = optimizer.step(remote, straight);
             assertEquals(moved, optimizer.step(remote, interrupted));
@@ -192,13 +193,5 @@ class VectorFreeOrthantWiseTest {
         ArrayVectors.Vec x = vectors.of(new double[f.dimension()]);
         assertThrows(IllegalArgumentException.class, () -> plain.restore(withL1, x, x, none, none));
         assertThrows(IllegalArgumentException.class, () -> optimizer.restore(withoutL1, x, x, none, none));
-    }
-
-    private static List<ArrayVectors.Vec> copies(ArrayVectors vectors, List<ArrayVectors.Vec> bySlot) {
-        List<ArrayVectors.Vec> out = new ArrayList<>();
-        for (ArrayVectors.Vec v : bySlot) {
-            out.add(v == null ? null : vectors.of(v.data()));
-        }
-        return out;
     }
 }
