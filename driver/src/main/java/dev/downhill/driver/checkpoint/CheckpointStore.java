@@ -56,6 +56,16 @@ public final class CheckpointStore {
         void write(Path folder, OptimizerState manifest) throws IOException;
     }
 
+    /** Reads a sharded checkpoint's slices back before a resume takes it (their checksums). */
+    @FunctionalInterface
+    public interface SliceCheck {
+        /** None: a sharded checkpoint's slices are read by the run itself. */
+        SliceCheck NONE = folder -> null;
+
+        /** Why the slices in {@code folder} do not read back intact, or null when they do. */
+        String damage(Path folder) throws IOException;
+    }
+
     private final Path dir;
     private final FileSystem fs;
     private final int keep;
@@ -229,6 +239,11 @@ public final class CheckpointStore {
      * @throws ResumeRefusedException the newest readable file has another format version
      */
     public Optional<Loaded> newestValid(Consumer<String> warn) throws IOException {
+        return newestValid(warn, SliceCheck.NONE);
+    }
+
+    /** As {@link #newestValid(Consumer)}, checking a sharded checkpoint's slices with {@code slices}. */
+    public Optional<Loaded> newestValid(Consumer<String> warn, SliceCheck slices) throws IOException {
         for (long it : iterations()) {
             Path p = pathOf(it);
             try {
@@ -237,6 +252,11 @@ public final class CheckpointStore {
                 if (bytes >= 0 && bytes != slicesBytes(it)) {
                     warn.accept("checkpoint " + p + " is incomplete: its slices folder " + slicesOf(it) + " holds "
                             + slicesBytes(it) + " bytes, " + (long) bytes + " were written; skipping it.");
+                    continue;
+                }
+                String damage = bytes >= 0 ? slices.damage(slicesOf(it)) : null;
+                if (damage != null) {
+                    warn.accept("checkpoint " + p + " is damaged: " + damage + "; skipping it.");
                     continue;
                 }
                 return Optional.of(new Loaded(p, c));

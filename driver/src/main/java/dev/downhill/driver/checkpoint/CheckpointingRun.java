@@ -80,6 +80,15 @@ public final class CheckpointingRun {
     /** Opens the checkpoints of this run; with --resume, restores and checks the newest valid one. */
     public static CheckpointingRun open(Settings settings, TrainingData data, Configuration conf, PrintStream out)
             throws IOException {
+        return open(settings, data, conf, out, CheckpointStore.SliceCheck.NONE);
+    }
+
+    /**
+     * As {@link #open(Settings, TrainingData, Configuration, PrintStream)}; a sharded checkpoint whose slices
+     * {@code slices} finds damaged is skipped for the one before.
+     */
+    public static CheckpointingRun open(Settings settings, TrainingData data, Configuration conf, PrintStream out,
+                                        CheckpointStore.SliceCheck slices) throws IOException {
         LastCheckpoint.clear();
         CheckpointStore store = new CheckpointStore(settings.require("output"), conf,
                 settings.getInt("keep-checkpoints"));
@@ -95,7 +104,7 @@ public final class CheckpointingRun {
             }
             return new CheckpointingRun(store, settingsFp, dataFp, every, out, null, earlier);
         }
-        var loaded = store.newestValid(w -> out.println("downhill: warning: " + w));
+        var loaded = store.newestValid(w -> out.println("downhill: warning: " + w), slices);
         if (loaded.isEmpty()) {
             out.println("note: --resume: no usable checkpoint in " + store.folder() + "; starting from the beginning.");
             return new CheckpointingRun(store, settingsFp, dataFp, every, out, null, true);

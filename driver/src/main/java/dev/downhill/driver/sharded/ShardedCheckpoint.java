@@ -187,6 +187,54 @@ public final class ShardedCheckpoint {
         return out;
     }
 
+    /**
+     * Whether every slice file in {@code folder} passes its CRC-32, read on the executors in one job (a task per
+     * file, streamed): the first damaged file in name order and why, or null when all pass. A resume runs it
+     * before it takes a checkpoint, so that a damaged one is skipped for the one before rather than found late.
+     */
+    public static String damage(JavaSparkContext jsc, Path folder, Configuration conf) throws IOException {
+        FileSystem fs = folder.getFileSystem(conf);
+        List<String> files = new ArrayList<>();
+        for (FileStatus f : fs.listStatus(folder)) {
+            if (f.getPath().getName().endsWith(".slice")) {
+                files.add(f.getPath().toString());
+            }
+        }
+        if (files.isEmpty()) {
+            return null;
+        }
+        java.util.Collections.sort(files);
+        WireConfiguration wire = new WireConfiguration(conf);
+        List<String> found = jsc.parallelize(files, files.size()).map(name -> {
+            Path file = new Path(name);
+            Configuration c = wire.get();
+            long summed = file.getFileSystem(c).getFileStatus(file).getLen() - 4; // the last 4 bytes: the CRC
+            if (summed < 0) {
+                return file + " is shorter than a checksum";
+            }
+            CRC32 crc = new CRC32();
+            byte[] buffer = new byte[1 << 16];
+            byte[] stored = new byte[4];
+            try (InputStream in = OutputFiles.plain(file, c).open(file)) {
+                DataInputStream data = new DataInputStream(in);
+                for (long left = summed; left > 0; ) {
+                    int n = (int) Math.min(buffer.length, left);
+                    data.readFully(buffer, 0, n);
+                    crc.update(buffer, 0, n);
+                    left -= n;
+                }
+                data.readFully(stored);
+            }
+            return ByteBuffer.wrap(stored).getInt() == (int) crc.getValue() ? "" : file + " fails its checksum";
+        }).collect();
+        for (String f : found) {
+            if (!f.isEmpty()) {
+                return f;
+            }
+        }
+        return null;
+    }
+
     /** The entries of a slice file, after checking its magic, header and CRC-32. */
     static double[] decode(byte[] bytes, long iteration, int s, SliceLayout layout, String where) {
         CRC32 crc = new CRC32();

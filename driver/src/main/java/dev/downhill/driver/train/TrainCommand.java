@@ -23,6 +23,7 @@ import dev.downhill.core.optim.StopCriteria;
 import dev.downhill.core.optim.StopReason;
 import dev.downhill.core.optim.Validator;
 import dev.downhill.core.sample.MiniBatchSampler;
+import dev.downhill.driver.checkpoint.CheckpointStore;
 import dev.downhill.driver.checkpoint.CheckpointingRun;
 import dev.downhill.driver.io.BadInputException;
 import dev.downhill.driver.io.Holdout;
@@ -32,6 +33,7 @@ import dev.downhill.driver.io.TrainingDataLoader;
 import dev.downhill.driver.settings.InputSettings;
 import dev.downhill.driver.settings.Settings;
 import dev.downhill.driver.settings.SettingsException;
+import dev.downhill.driver.sharded.ShardedCheckpoint;
 import dev.downhill.driver.sharded.ShardedVector;
 import dev.downhill.driver.spark.SparkDataLoss;
 import dev.downhill.driver.spark.TrainingSetPass;
@@ -219,7 +221,10 @@ public final class TrainCommand {
             ShardedVector shardedTheta = null; // a sharded run's model, on the executors
             ShardedTraining.Outcome shardedEnd = null;
             // Checkpoints (#5): restored on --resume; written every --checkpoint-every iterations and at the end.
-            CheckpointingRun checkpoints = CheckpointingRun.open(settings, data, jsc.hadoopConfiguration(), out);
+            // a sharded checkpoint's slices are checked on the executors first: a damaged one yields to the one before
+            CheckpointingRun checkpoints = CheckpointingRun.open(settings, data, jsc.hadoopConfiguration(), out,
+                    sharded == null ? CheckpointStore.SliceCheck.NONE
+                            : folder -> ShardedCheckpoint.damage(jsc, folder, jsc.hadoopConfiguration()));
             try (MetricsLog metrics = MetricsLog.continueAfter(settings.require("output"), jsc.hadoopConfiguration(),
                     checkpoints.startIteration())) {
                 ProgressReporter progress = new ProgressReporter(out, metrics, report,
