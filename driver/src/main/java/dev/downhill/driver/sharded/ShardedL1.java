@@ -72,6 +72,22 @@ public final class ShardedL1 implements RemoteL1<ShardedVector> {
     }
 
     @Override
+    public double[] valueChangeAndSlope(ShardedVector point, ShardedVector x, ShardedVector pseudoGradient,
+                                        ShardedVector direction) {
+        double[] sums = sum(List.of(point, x, pseudoGradient, direction), (p, in) -> {
+            double change = 0;
+            double slope = 0;
+            for (int j = 0; j < in[0].length; j++) {
+                change += in[2][j] * (in[0][j] - in[1][j]);
+                slope += in[2][j] * in[3][j]; // as a dot product's per-slice part
+            }
+            return new double[] {p.value(in[0]), change, slope};
+        }, 3);
+        vectors.computed(List.of(point, x, pseudoGradient, direction));
+        return sums;
+    }
+
+    @Override
     public double value(ShardedVector x) {
         double h = sum(List.of(x), (p, in) -> new double[] {p.value(in[0])}, 1)[0];
         vectors.computed(List.of(x));

@@ -27,6 +27,12 @@ public interface RemoteL1<V> {
      */
     double[] valueAndChange(V point, V x, V pseudoGradient);
 
+    /**
+     * {@link #valueAndChange} and the slope v . d in the same slice pass: a search's first trial, whose point is
+     * x + t d projected ({@code point}, from {@link #orthantPoint}), and its direction d.
+     */
+    double[] valueChangeAndSlope(V point, V x, V pseudoGradient, V direction);
+
     /** h(x): one slice pass. */
     double value(V x);
 }

@@ -9,17 +9,17 @@ import java.util.List;
  *
  * <ol>
  *   <li>d = -H v by the two-loop recursion on the Gram matrix with v in g's place (one combine), then projected
- *       (d_j = 0 where c_j &gt; 0 and d_j v_j &gt;= 0) and its slope v . d taken (one slice pass);</li>
+ *       (d_j = 0 where c_j &gt; 0 and d_j v_j &gt;= 0);</li>
  *   <li>backtracking from t = 1 (min(1, 1 / ||v||_1) with no history): the trial point x(t) = x + t d projected
- *       onto x's orthant, its h and v . (x(t) - x) (one slice pass), then one evaluation of f with the products a
- *       move needs; accepted when F(x(t)) - F(x) &lt;= 1e-4 v . (x(t) - x); new t from the quadratic through
+ *       onto x's orthant, its h and v . (x(t) - x) (one slice pass, which for the first trial also takes the
+ *       slope v . d), then one evaluation of f with the products a move needs; accepted when F(x(t)) - F(x) &lt;= 1e-4 v . (x(t) - x); new t from the quadratic through
  *       F(x), v . d and F(x(t)), clamped to [0.1 t, 0.5 t]; give-up below rounding or after 20 trials, then the
  *       history is dropped and the search retried along the projected -v;</li>
  *   <li>the move stores s = x(t) - x and y = grad f(x(t)) - grad f(x) (the smooth part's) as L-BFGS does, then
  *       v at the new point and its Gram row (one slice pass).</li>
  * </ol>
  *
- * So the common iteration costs one data pass and three slice passes. The pairs, the curvature test, the
+ * So the common iteration costs one data pass and two slice passes. The pairs, the curvature test, the
  * sufficient-decrease constant, the step rule and the give-up test are {@link OWLQN}'s, so the iterates equal
  * its to rounding (sums over slices group differently). The state's small part keeps h(x) and v's Gram row, so a
  * checkpoint needs no handle beyond L-BFGS's (v is recomputed from x and g, with the same bits).
@@ -122,9 +122,13 @@ final class VectorFreeOrthantWise<V> {
         V v = state.pseudoGradient;
         V d = l1.projectDirection(direction, v);
         try {
-            double slope = vectors.dots(List.of(v), List.of(d))[0][0];
+            // the first trial's h and predicted change come with the slope, in one pass (unused if it is >= 0)
+            V first = l1.orthantPoint(state.x(), d, v, initialStep);
+            double[] sums = l1.valueChangeAndSlope(first, state.x(), v, d);
+            double slope = sums[2];
             double objective = state.objective();
             if (!(slope < 0) || !Double.isFinite(objective)) {
+                vectors.release(first);
                 return Search.failed();
             }
             double noise = WolfeLineSearch.ROUNDING * Math.max(Math.abs(objective), Double.MIN_NORMAL);
@@ -132,8 +136,9 @@ final class VectorFreeOrthantWise<V> {
             int evaluations = 0;
             try {
                 while (evaluations < OWLQN.MAX_EVALUATIONS) {
-                    V point = l1.orthantPoint(state.x(), d, v, t);
-                    double[] penaltyAndChange = l1.valueAndChange(point, state.x(), v);
+                    V point = first != null ? first : l1.orthantPoint(state.x(), d, v, t);
+                    double[] penaltyAndChange = first != null ? sums : l1.valueAndChange(point, state.x(), v);
+                    first = null;
                     double predicted = penaltyAndChange[1];
                     if (-predicted <= noise) {
                         vectors.release(point);

@@ -60,6 +60,13 @@ class VectorFreeOrthantWiseTest {
         }
 
         @Override
+        public double[] valueChangeAndSlope(ArrayVectors.Vec point, ArrayVectors.Vec x, ArrayVectors.Vec v,
+                                            ArrayVectors.Vec d) {
+            double[] sums = valueAndChange(point, x, v);
+            return new double[] {sums[0], sums[1], ArrayVectors.dot(v.data(), d.data())};
+        }
+
+        @Override
         public double value(ArrayVectors.Vec x) {
             return penalty.value(x.data());
         }
