@@ -111,7 +111,7 @@ public final class ShardedVectors implements RemoteVectors<ShardedVector> {
         return v;
     }
 
-    /** Registers {@code v}, a per-slice map of {@code inputs} not computed yet, as a combination ({@link ShardedL1}). */
+    /** Registers {@code v}, a per-slice map of {@code inputs} not computed yet, as a combine ({@link ShardedL1}). */
     ShardedVector mapped(ShardedVector v, List<ShardedVector> inputs) {
         return pending(v, inputs);
     }

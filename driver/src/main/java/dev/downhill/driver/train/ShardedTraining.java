@@ -53,9 +53,9 @@ import org.apache.spark.api.java.JavaSparkContext;
  * executors as {@link ShardedVector}s, the objective is {@link ShardedDataLoss} (under the tree path's diagonal
  * standardization when it has one, {@link StandardizedObjective}), and worker-core's vector-free L-BFGS
  * ({@link VectorFreeLBFGS}, Chen, Dai &amp; Xiao, NIPS 2014; with --l1 OWL-QN, its L1 steps on the slices through
- * {@link ShardedL1}) runs on handles with the tree path's stopping rules ({@link VectorFreeMinimizer}); the rules with a step schedule (gd, adam, ...) run their elementwise update on
- * each slice instead ({@link ShardedRuleTraining}). TrainCommand calls it in one place, where it would run
- * {@link Minimizer}.
+ * {@link ShardedL1}) runs on handles with the tree path's stopping rules ({@link VectorFreeMinimizer}); the rules
+ * with a step schedule (gd, adam, ...) run their elementwise update on each slice instead
+ * ({@link ShardedRuleTraining}). TrainCommand calls it in one place, where it would run {@link Minimizer}.
  * Checkpoints are the tree path's ({@link CheckpointingRun}): the executors write the state's vectors
  * ({@link ShardedCheckpoint}), the driver the small manifest, and --resume reads them back on the executors.
  * Validation ({@link #validateOn}) is the held-out rows' mean loss through a second pull plan, early stopping and

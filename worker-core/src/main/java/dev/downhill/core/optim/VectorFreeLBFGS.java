@@ -285,8 +285,8 @@ public final class VectorFreeLBFGS<V> {
             }
         }
         if ((orthantWise != null) != (small.vector(PSEUDO_GRAM) != null)) {
-            throw new IllegalArgumentException("the checkpoint was written " + (orthantWise == null ? "with" : "without")
-                    + " an L1 penalty");
+            throw new IllegalArgumentException("the checkpoint was written "
+                    + (orthantWise == null ? "with" : "without") + " an L1 penalty");
         }
         State<V> state = new State<>(small, x, gradient, new ArrayList<>(sBySlot), new ArrayList<>(yBySlot));
         if (orthantWise != null) {

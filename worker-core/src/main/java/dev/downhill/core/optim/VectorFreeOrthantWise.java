@@ -12,9 +12,10 @@ import java.util.List;
  *       (d_j = 0 where c_j &gt; 0 and d_j v_j &gt;= 0);</li>
  *   <li>backtracking from t = 1 (min(1, 1 / ||v||_1) with no history): the trial point x(t) = x + t d projected
  *       onto x's orthant, its h and v . (x(t) - x) (one slice pass, which for the first trial also takes the
- *       slope v . d), then one evaluation of f with the products a move needs; accepted when F(x(t)) - F(x) &lt;= 1e-4 v . (x(t) - x); new t from the quadratic through
- *       F(x), v . d and F(x(t)), clamped to [0.1 t, 0.5 t]; give-up below rounding or after 20 trials, then the
- *       history is dropped and the search retried along the projected -v;</li>
+ *       slope v . d), then one evaluation of f with the products a move needs; accepted when
+ *       F(x(t)) - F(x) &lt;= 1e-4 v . (x(t) - x); new t from the quadratic through F(x), v . d and F(x(t)),
+ *       clamped to [0.1 t, 0.5 t]; give-up below rounding or after 20 trials, then the history is dropped and the
+ *       search retried along the projected -v;</li>
  *   <li>the move stores s = x(t) - x and y = grad f(x(t)) - grad f(x) (the smooth part's) as L-BFGS does, then
  *       v at the new point and its Gram row (one slice pass).</li>
  * </ol>

@@ -163,7 +163,8 @@ class LossEvaluatorTest {
                 double[] dz = new double[n * outputs];
                 double lossSum = 0.0;
                 for (int i = 0; i < n; i++) {
-                    lossSum += block.weight(i) * loss.valueAndDerivative(act.outputs(), i * outputs, block.label(i), dz);
+                    lossSum += block.weight(i)
+                            * loss.valueAndDerivative(act.outputs(), i * outputs, block.label(i), dz);
                     for (int c = 0; c < outputs; c++) {
                         dz[i * outputs + c] *= block.weight(i);
                     }
