@@ -318,7 +318,7 @@ public final class VectorFreeLBFGS<V> {
     }
 
     /** The slot of the k-th newest pair (k = 0: newest). */
-    int slot(int newest, int k) {
+    private int slot(int newest, int k) {
         return Math.floorMod(newest - k, capacity);
     }
 
@@ -392,7 +392,7 @@ public final class VectorFreeLBFGS<V> {
     }
 
     /** sum over the active indices l of delta_l B(row, l): b_row . (sum_l delta_l b_l). */
-    static double combination(double[] gram, int rowStart, double[] delta, int[] active) {
+    private static double combination(double[] gram, int rowStart, double[] delta, int[] active) {
         double sum = 0.0;
         for (int l : active) {
             sum += delta[l] * gram[rowStart + l];
