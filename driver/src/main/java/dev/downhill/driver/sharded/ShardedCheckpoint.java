@@ -12,6 +12,7 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -188,8 +189,8 @@ public final class ShardedCheckpoint {
     }
 
     /**
-     * Whether every slice file in {@code folder} passes its CRC-32, read on the executors in one job (a task per
-     * file, streamed): the first damaged file in name order and why, or null when all pass. A resume runs it
+     * Whether every slice file in {@code folder} passes its CRC-32, read on the executors in one job (files
+     * streamed, up to four tasks a core): the first damaged file in name order and why, or null when all pass. A resume runs it
      * before it takes a checkpoint, so that a damaged one is skipped for the one before rather than found late.
      */
     public static String damage(JavaSparkContext jsc, Path folder, Configuration conf) throws IOException {
@@ -203,19 +204,21 @@ public final class ShardedCheckpoint {
         if (files.isEmpty()) {
             return null;
         }
-        java.util.Collections.sort(files);
+        Collections.sort(files);
         WireConfiguration wire = new WireConfiguration(conf);
-        List<String> found = jsc.parallelize(files, files.size()).map(name -> {
+        int tasks = Math.min(files.size(), 4 * Math.max(1, jsc.defaultParallelism()));
+        List<String> found = jsc.parallelize(files, tasks).map(name -> {
             Path file = new Path(name);
             Configuration c = wire.get();
-            long summed = file.getFileSystem(c).getFileStatus(file).getLen() - 4; // the last 4 bytes: the CRC
-            if (summed < 0) {
-                return file + " is shorter than a checksum";
-            }
             CRC32 crc = new CRC32();
             byte[] buffer = new byte[1 << 16];
             byte[] stored = new byte[4];
-            try (InputStream in = OutputFiles.plain(file, c).open(file)) {
+            FileSystem plain = OutputFiles.plain(file, c);
+            try (InputStream in = plain.open(file)) {
+                long summed = plain.getFileStatus(file).getLen() - 4; // the last 4 bytes: the CRC
+                if (summed < 0) {
+                    return file + " is shorter than a checksum";
+                }
                 DataInputStream data = new DataInputStream(in);
                 for (long left = summed; left > 0; ) {
                     int n = (int) Math.min(buffer.length, left);
@@ -224,6 +227,8 @@ public final class ShardedCheckpoint {
                     left -= n;
                 }
                 data.readFully(stored);
+            } catch (IOException e) { // a file system's own checksum (HDFS blocks), or a file cut meanwhile
+                return file + " cannot be read (" + e.getMessage() + ")";
             }
             return ByteBuffer.wrap(stored).getInt() == (int) crc.getValue() ? "" : file + " fails its checksum";
         }).collect();
